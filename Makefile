@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: MIT
+# vccw top-level makefile: non-recursive, out of tree (O=dir, default build/).
+#   make              build libvccw, the demo and the tests
+#   make check        build and run every test (closing line: N passed, N failed, N skipped)
+#   make demo         build and run the main job
+#   knobs: V=1 (echo commands), WERROR=1, DEBUG=1, SANITIZE=address,undefined, O=dir
+
+O ?= build
+V ?= 0
+CC ?= cc
+AR ?= ar
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+WARNINGS := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wundef -Wformat=2 -Wshadow
+BASE_CFLAGS := -std=gnu11 -pthread -MMD -MP -fno-strict-aliasing $(WARNINGS)
+ifeq ($(DEBUG),1)
+BASE_CFLAGS += -O0 -g3
+else
+BASE_CFLAGS += -O2 -g
+endif
+ifeq ($(WERROR),1)
+BASE_CFLAGS += -Werror
+endif
+ifneq ($(SANITIZE),)
+BASE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+LDLIBS += -pthread
+
+all:
+
+include mk/rules.mk
+include lib/mem/module.mk
+include lib/css/module.mk
+include lib/ccw/module.mk
+include tests/module.mk
+include machine/module.mk
+
+LIBVCCW := $(O)/libvccw.a
+$(LIBVCCW): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(call quiet,AR,$@)$(AR) rcs $@ $^
+
+all: $(LIBVCCW) $(PROGRAMS) $(TEST_PROGRAMS)
+
+check: $(LIBVCCW) $(TEST_PROGRAMS)
+	$(Q)tests/run-tests $(TEST_PROGRAMS)
+
+clean:
+	rm -rf $(O)
+
+.PHONY: all check clean demo
+
+-include $(ALL_DEPS)

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The channel-program engine and the control-unit interface.
+ *
+ * A control unit (a device type: virtio-ccw, a test device ...) plugs into a subchannel
+ * with its SENSE ID data and a table of channel commands, one row per command code.
+ * The engine interprets the channel program of each start function: CCW formats 0 and
+ * 1, command and data chaining, SLI and incorrect length, skip, PCI, IDAWs of format 1
+ * and 2 (2K and 4K blocks), TIC rules, suspend and resume, and the commands every device
+ * answers (NOP, SENSE ID, BASIC SENSE). An unknown command is a command reject: unit
+ * check with sense byte 0 = 0x80. PoP chapter 15 "Basic I/O Functions" and chapter 16
+ * "I/O Interruptions"; facts in shared/reference/channel-io.md sections 5 and 10.
+ *
+ * Data moves between guest memory and the command handler through a buffer the engine
+ * fills (write commands) or drains (read commands), so handlers never see guest
+ * addresses and every length rule lives in one place.
+ */
+#ifndef VCCW_CCW_H
+#define VCCW_CCW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vccw/css.h"
+#include "vccw/types.h"
+
+/* CCW flags (PoP figure 15-5). */
+#define VCCW_CCW_FLAG_CD 0x80
+#define VCCW_CCW_FLAG_CC 0x40
+#define VCCW_CCW_FLAG_SLI 0x20
+#define VCCW_CCW_FLAG_SKIP 0x10
+#define VCCW_CCW_FLAG_PCI 0x08
+#define VCCW_CCW_FLAG_IDA 0x04
+#define VCCW_CCW_FLAG_S 0x02
+#define VCCW_CCW_FLAG_MIDA 0x01
+
+/* Commands every control unit answers. */
+#define VCCW_CCW_CMD_BASIC_SENSE 0x04
+#define VCCW_CCW_CMD_NOP 0x03
+#define VCCW_CCW_CMD_SENSE_ID 0xe4
+#define VCCW_CCW_CMD_TIC 0x08
+
+/* Sense byte 0 bits (BASIC SENSE). */
+#define VCCW_SENSE_CMD_REJECT 0x80
+#define VCCW_SENSE_INTERVENTION_REQ 0x40
+#define VCCW_SENSE_EQUIPMENT_CHECK 0x10
+#define VCCW_SENSE_DATA_CHECK 0x08
+#define VCCW_SENSE_LEN 32
+
+/* SENSE ID data beyond byte 0 (which is always 0xff). */
+struct vccw_sense_id {
+	uint16_t cu_type;
+	uint8_t cu_model;
+	uint16_t dev_type;
+	uint8_t dev_model;
+	/* Command-information words (4 bytes each, big-endian order in the word), or none. */
+	const uint32_t *ciws;
+	uint8_t nr_ciws; /* at most 62 */
+};
+
+struct vccw_cu;
+
+/* Outcome of a command handler. */
+enum vccw_cu_rc {
+	VCCW_CU_OK,        /* executed: channel end + device end */
+	VCCW_CU_REJECT,    /* command reject: CE+DE+unit check, sense byte 0 = 0x80 */
+	VCCW_CU_UNIT_CHECK, /* other error: CE+DE+unit check with the sense the handler set */
+	VCCW_CU_UNIT_EXCEPTION, /* CE+DE+unit exception (device-specific condition) */
+};
+
+/* One command as the handler sees it. */
+struct vccw_cu_req {
+	uint8_t code;   /* command code */
+	uint8_t flags;  /* CCW flags of the first CCW of the command */
+	uint32_t count; /* bytes the program offers (all CCWs of a data chain) */
+	/*
+	 * Write and control-with-data commands: the bytes received, @len of them.
+	 * Read and sense commands: room for @len bytes (the row's max_len).
+	 * Immediate commands (max_len 0): NULL.
+	 */
+	void *buf;
+	uint32_t len;
+	/*
+	 * Out: bytes the device consumed (write; preset to @len) or produced (read; preset
+	 * to 0). Incorrect length follows from @done != @count.
+	 */
+	uint32_t done;
+	/* Out, for VCCW_CU_UNIT_CHECK: sense bytes to report. */
+	uint8_t sense[VCCW_SENSE_LEN];
+};
+
+/*
+ * One row per channel command. The engine derives direction from the command code's
+ * class (PoP: write xx01, read xx10, control xx11, sense 0100). For a write (or a
+ * control command with max_len > 0) fewer than @min_len bytes offered is a command
+ * reject without calling @fn; at most @max_len bytes are fetched. For a read @fn may
+ * produce up to @max_len bytes.
+ */
+struct vccw_cu_cmd {
+	uint8_t code;
+	const char *name;
+	uint32_t min_len;
+	uint32_t max_len;
+	/*
+	 * Execute the command. Context: channel thread (or vccw_css_run()), subchannel lock
+	 * held; must not block for long. @req->buf is valid only during the call.
+	 */
+	enum vccw_cu_rc (*fn)(struct vccw_cu *cu, struct vccw_cu_req *req);
+};
+
+/* A device type. Hooks other than cmds may be NULL. */
+struct vccw_cu_ops {
+	const struct vccw_cu_cmd *cmds;
+	unsigned int nr_cmds;
+	/* The subchannel was enabled or disabled (MSCH, reset). Context: as fn. */
+	void (*enable)(struct vccw_cu *cu, bool on);
+	/* The program was abandoned by halt/clear/reset/unplug. Context: as fn. */
+	void (*cancel)(struct vccw_cu *cu);
+};
+
+struct vccw_cu_config {
+	const struct vccw_busid *busid; /* NULL: automatic */
+	const struct vccw_cu_ops *ops;
+	void *opaque;
+	struct vccw_sense_id id;
+	bool hotplug;
+};
+
+/*
+ * Create a subchannel for a control unit in @css.
+ * Returns: a new object owned by the caller, or NULL with @err filled.
+ */
+struct vccw_cu *vccw_cu_new(struct vccw_css *css, const struct vccw_cu_config *cfg,
+			    struct vccw_err *err);
+
+/* Remove the subchannel (with a CRW when @hotplug) and free @cu. NULL is a no-op. */
+void vccw_cu_free(struct vccw_cu *cu, bool hotplug);
+
+void *vccw_cu_opaque(const struct vccw_cu *cu);
+struct vccw_sch *vccw_cu_sch(const struct vccw_cu *cu);
+
+/*
+ * Guest memory of the css, for handlers that validate guest addresses handed to them
+ * in command payloads (indicators, rings). Handlers still never dereference it.
+ */
+struct vccw_mem *vccw_cu_mem(const struct vccw_cu *cu);
+
+#endif /* VCCW_CCW_H */

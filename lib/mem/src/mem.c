@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest memory: one flat range of guest RAM with bounds-checked accessors. Every range
+ * check is written as "len <= size && addr <= size - len" so that no sum can wrap.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vccw/byteorder.h"
+#include "vccw/mem.h"
+
+struct vccw_mem {
+	uint8_t *ram;
+	uint64_t size;
+	bool owned; /* ram was mmap()ed by vccw_mem_new() */
+};
+
+int vccw_err_set(struct vccw_err *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+
+		err->code = -code;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return -code;
+}
+
+struct vccw_mem *vccw_mem_new(uint64_t size, struct vccw_err *err)
+{
+	struct vccw_mem *mem;
+	void *ram;
+
+	if (size == 0 || size > (UINT64_C(1) << 46)) {
+		vccw_err_set(err, EINVAL, "guest memory size 0x%llx is out of range",
+			     (unsigned long long)size);
+		return NULL;
+	}
+	mem = calloc(1, sizeof(*mem));
+	if (!mem) {
+		vccw_err_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	ram = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
+	if (ram == MAP_FAILED) {
+		vccw_err_set(err, errno, "cannot map 0x%llx bytes of guest memory: %s",
+			     (unsigned long long)size, strerror(errno));
+		free(mem);
+		return NULL;
+	}
+	mem->ram = ram;
+	mem->size = size;
+	mem->owned = true;
+	return mem;
+}
+
+struct vccw_mem *vccw_mem_wrap(void *host, uint64_t size, struct vccw_err *err)
+{
+	struct vccw_mem *mem;
+
+	if (!host || size == 0) {
+		vccw_err_set(err, EINVAL, "guest memory needs a non-empty host buffer");
+		return NULL;
+	}
+	mem = calloc(1, sizeof(*mem));
+	if (!mem) {
+		vccw_err_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	mem->ram = host;
+	mem->size = size;
+	return mem;
+}
+
+void vccw_mem_free(struct vccw_mem *mem)
+{
+	if (!mem)
+		return;
+	if (mem->owned)
+		munmap(mem->ram, mem->size);
+	free(mem);
+}
+
+uint64_t vccw_mem_size(const struct vccw_mem *mem)
+{
+	return mem->size;
+}
+
+bool vccw_mem_valid(const struct vccw_mem *mem, vccw_gaddr_t gaddr, uint64_t len)
+{
+	/* An empty range touches no byte, wherever it starts. */
+	return len == 0 || (len <= mem->size && gaddr <= mem->size - len);
+}
+
+/* Host pointer for a checked range, or NULL. The only place guest addresses become pointers. */
+static uint8_t *host(const struct vccw_mem *mem, vccw_gaddr_t gaddr, uint64_t len)
+{
+	if (!vccw_mem_valid(mem, gaddr, len))
+		return NULL;
+	/* Never form a pointer outside the mapping, even for an empty range. */
+	return len ? mem->ram + gaddr : mem->ram;
+}
+
+enum vccw_mem_rc vccw_mem_read(const struct vccw_mem *mem, vccw_gaddr_t gaddr, void *buf,
+			       size_t len)
+{
+	uint8_t *p = host(mem, gaddr, len);
+
+	if (!p)
+		return VCCW_MEM_ADDRESSING;
+	memcpy(buf, p, len);
+	return VCCW_MEM_OK;
+}
+
+enum vccw_mem_rc vccw_mem_write(struct vccw_mem *mem, vccw_gaddr_t gaddr, const void *buf,
+				size_t len)
+{
+	uint8_t *p = host(mem, gaddr, len);
+
+	if (!p)
+		return VCCW_MEM_ADDRESSING;
+	memcpy(p, buf, len);
+	return VCCW_MEM_OK;
+}
+
+enum vccw_mem_rc vccw_mem_fill(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint8_t byte,
+			       size_t len)
+{
+	uint8_t *p = host(mem, gaddr, len);
+
+	if (!p)
+		return VCCW_MEM_ADDRESSING;
+	memset(p, byte, len);
+	return VCCW_MEM_OK;
+}
+
+enum vccw_mem_rc vccw_mem_ld_u8(const struct vccw_mem *mem, vccw_gaddr_t gaddr, uint8_t *val)
+{
+	uint8_t *p = host(mem, gaddr, 1);
+
+	if (!p)
+		return VCCW_MEM_ADDRESSING;
+	*val = *p;
+	return VCCW_MEM_OK;
+}
+
+enum vccw_mem_rc vccw_mem_st_u8(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint8_t val)
+{
+	uint8_t *p = host(mem, gaddr, 1);
+
+	if (!p)
+		return VCCW_MEM_ADDRESSING;
+	*p = val;
+	return VCCW_MEM_OK;
+}
+
+#define DEFINE_FIELD(order, bits)                                                                  \
+	enum vccw_mem_rc vccw_mem_ld_##order##bits(const struct vccw_mem *mem, vccw_gaddr_t gaddr, \
+						   uint##bits##_t *val)                            \
+	{                                                                                          \
+		uint8_t *p = host(mem, gaddr, bits / 8);                                           \
+		if (!p)                                                                            \
+			return VCCW_MEM_ADDRESSING;                                                \
+		*val = vccw_ld_##order##bits(p);                                                   \
+		return VCCW_MEM_OK;                                                                \
+	}                                                                                          \
+	enum vccw_mem_rc vccw_mem_st_##order##bits(struct vccw_mem *mem, vccw_gaddr_t gaddr,       \
+						   uint##bits##_t val)                             \
+	{                                                                                          \
+		uint8_t *p = host(mem, gaddr, bits / 8);                                           \
+		if (!p)                                                                            \
+			return VCCW_MEM_ADDRESSING;                                                \
+		vccw_st_##order##bits(p, val);                                                     \
+		return VCCW_MEM_OK;                                                                \
+	}
+
+DEFINE_FIELD(be, 16)
+DEFINE_FIELD(be, 32)
+DEFINE_FIELD(be, 64)
+DEFINE_FIELD(le, 16)
+DEFINE_FIELD(le, 32)
+DEFINE_FIELD(le, 64)
+
+enum vccw_mem_rc vccw_mem_atomic_or_u8(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint8_t bits,
+				       uint8_t *old)
+{
+	uint8_t *p = host(mem, gaddr, 1);
+	uint8_t prev;
+
+	if (!p)
+		return VCCW_MEM_ADDRESSING;
+	prev = __atomic_fetch_or(p, bits, __ATOMIC_SEQ_CST);
+	if (old)
+		*old = prev;
+	return VCCW_MEM_OK;
+}
+
+enum vccw_mem_rc vccw_mem_atomic_or_be64(struct vccw_mem *mem, vccw_gaddr_t gaddr,
+					 uint64_t bits, uint64_t *old)
+{
+	uint64_t *p;
+	uint64_t prev;
+
+	if (gaddr & 7)
+		return VCCW_MEM_ADDRESSING;
+	p = (uint64_t *)host(mem, gaddr, 8);
+	if (!p)
+		return VCCW_MEM_ADDRESSING;
+	/* The doubleword is big-endian in guest memory: OR in the bits in that order. */
+	prev = __atomic_fetch_or(p, VCCW__BE(64, bits), __ATOMIC_SEQ_CST);
+	if (old)
+		*old = VCCW__BE(64, prev);
+	return VCCW_MEM_OK;
+}
+
+enum vccw_mem_rc vccw_mem_map(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint64_t len,
+			      struct iovec *iov, unsigned int max_iov, unsigned int *nr_iov)
+{
+	uint8_t *p = host(mem, gaddr, len);
+
+	*nr_iov = 0;
+	if (!p)
+		return VCCW_MEM_ADDRESSING;
+	if (len == 0)
+		return VCCW_MEM_OK;
+	/* Guest RAM is a single host mapping, so any valid range is one iovec. */
+	if (max_iov < 1)
+		return VCCW_MEM_ADDRESSING;
+	iov[0].iov_base = p;
+	iov[0].iov_len = len;
+	*nr_iov = 1;
+	return VCCW_MEM_OK;
+}

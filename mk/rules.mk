@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: MIT
+# Helpers for module.mk files.
+#
+# A library layer lib/<name>/ declares its name and the layers it may use:
+#   $(eval $(call lib_module,css,mem))
+# Its sources (lib/<name>/src/*.c) are compiled with -I only for its own headers, the
+# headers of the layers it may use, and include/ (common types), so a layering
+# violation fails to compile.
+
+quiet = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2);)
+
+LIB_OBJS :=
+ALL_DEPS :=
+PROGRAMS :=
+TEST_PROGRAMS :=
+
+# lib_includes(layers...) -> -I flags for those layers' public headers
+lib_includes = -Iinclude $(foreach l,$(1),-Ilib/$(l)/include)
+
+define lib_module
+$(1)_SRCS := $$(wildcard lib/$(1)/src/*.c)
+$(1)_OBJS := $$(patsubst %.c,$$(O)/%.o,$$($(1)_SRCS))
+$(1)_INCLUDES := $$(call lib_includes,$(1) $(2)) -Ilib/$(1)/src
+$$($(1)_OBJS): CPPFLAGS_MOD := $$($(1)_INCLUDES)
+LIB_OBJS += $$($(1)_OBJS)
+ALL_DEPS += $$($(1)_OBJS:.o=.d)
+endef
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$<)$(CC) $(BASE_CFLAGS) $(CFLAGS) $(CPPFLAGS_MOD) $(CPPFLAGS) -c -o $@ $<
+
+# program(name, sources, layers) -> $(O)/<name> linked with libvccw
+define program
+$(1)_OBJS := $$(patsubst %.c,$$(O)/%.o,$(2))
+$$($(1)_OBJS): CPPFLAGS_MOD := $$(call lib_includes,$(3)) -Itests/harness
+ALL_DEPS += $$($(1)_OBJS:.o=.d)
+$$(O)/$(1): $$($(1)_OBJS) $$(O)/libvccw.a
+	@mkdir -p $$(dir $$@)
+	$$(call quiet,LD,$$@)$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $$(O)/libvccw.a $$(LDLIBS)
+endef
