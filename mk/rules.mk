@@ -33,7 +33,7 @@ $(O)/%.o: %.c
 # program(name, sources, layers) -> $(O)/<name> linked with libvccw
 define program
 $(1)_OBJS := $$(patsubst %.c,$$(O)/%.o,$(2))
-$$($(1)_OBJS): CPPFLAGS_MOD := $$(call lib_includes,$(3)) -Itests/harness
+$$($(1)_OBJS): CPPFLAGS_MOD := $$(call lib_includes,$(3)) -Itests/harness -Itests/unit
 ALL_DEPS += $$($(1)_OBJS:.o=.d)
 $$(O)/$(1): $$($(1)_OBJS) $$(O)/libvccw.a
 	@mkdir -p $$(dir $$@)
