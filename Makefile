@@ -35,9 +35,9 @@ LDLIBS += -pthread
 all:
 
 include mk/rules.mk
-include lib/mem/module.mk
-include lib/css/module.mk
-include lib/ccw/module.mk
+# Every library layer (lib/<x>/module.mk, lib/devices/<dev>/module.mk,
+# lib/backends/<kind>/module.mk) declares itself; see mk/rules.mk.
+include $(sort $(wildcard lib/*/module.mk lib/*/*/module.mk))
 include tests/module.mk
 include machine/module.mk
 

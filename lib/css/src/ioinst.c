@@ -5,6 +5,7 @@
  * exceptions in the order of shared/reference/channel-io.md section 1.3, and the
  * state changes each instruction makes to the subchannel (section 3.3, 3.4, 7).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "vccw/byteorder.h"
@@ -758,4 +759,18 @@ enum vccw_insn_rc vccw_css_chsc(struct vccw_css *css, const struct vccw_cpu *cpu
 {
 	PRIV_CHECK(cpu);
 	return css_chsc(css, cpu, addr);
+}
+
+int vccw_css_with_sch(struct vccw_css *css, uint32_t sid,
+		      int (*fn)(struct vccw_sch *sch, void *arg), void *arg)
+{
+	struct vccw_sch *sch;
+	int rc = -ENODEV;
+
+	pthread_rwlock_rdlock(&css->topo);
+	if (lookup_sid(css, sid, &sch, NULL) == VCCW_CC0 && sch &&
+	    (sch->schib.pmcw.flags & VCCW_PMCW_DNV))
+		rc = fn(sch, arg);
+	pthread_rwlock_unlock(&css->topo);
+	return rc;
 }

@@ -102,6 +102,12 @@ struct vccw_cu_cmd {
 	uint32_t min_len;
 	uint32_t max_len;
 	/*
+	 * Read commands only: before @fn runs, @buf holds the first min(count, max_len)
+	 * bytes of the data area as the program left them (virtio-ccw READ_VQ_CONF takes
+	 * the queue index from the area it then fills).
+	 */
+	bool prefetch;
+	/*
 	 * Execute the command. Context: channel thread (or vccw_css_run()), subchannel lock
 	 * held; must not block for long. @req->buf is valid only during the call.
 	 */

@@ -393,6 +393,15 @@ void vccw_sch_get_schib(struct vccw_sch *sch, struct vccw_schib *out);
  */
 bool vccw_sch_unsolicited(struct vccw_sch *sch, uint8_t dstat);
 
+/*
+ * Call @fn with the subchannel a guest designates by subsystem-identification word @sid
+ * (as in GPR1 of an I/O instruction, with the guest's visibility rules). The subchannel
+ * cannot go away while @fn runs; @fn must not block, nor add or free subchannels.
+ * Returns @fn's value, or -ENODEV when @sid designates no visible subchannel.
+ */
+int vccw_css_with_sch(struct vccw_css *css, uint32_t sid,
+		      int (*fn)(struct vccw_sch *sch, void *arg), void *arg);
+
 /* ---- I/O instructions ---- */
 
 /*

@@ -1,0 +1,1 @@
+$(eval $(call lib_module,virtio-ccw,mem css ccw virtio))

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio core, device side: feature negotiation (64 bits), device status and its rules,
+ * device reset, configuration space access in the negotiated byte order, the device's
+ * virtqueues, and its I/O thread. Transport-independent: a transport (virtio-ccw) drives
+ * a device through these functions and receives its notifications through struct
+ * vccw_virtio_transport_ops. virtio specification v1.2 chapters 2 and 3.
+ *
+ * A device type embeds struct vccw_virtio_dev as its first member and plugs in with a
+ * const struct vccw_virtio_dev_ops; hooks get the base and use container_of().
+ *
+ * Threads: transport commands arrive on the css channel thread; queue notifications are
+ * handed to the device's own I/O thread (an eventfd per queue), so the vCPU that
+ * notified returns at once. The device lock (vccw_virtio_dev.lock) serialises the two:
+ * every hook below runs with it held.
+ */
+#ifndef VCCW_VIRTIO_H
+#define VCCW_VIRTIO_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vccw/mem.h"
+#include "vccw/types.h"
+#include "vccw/virtqueue.h"
+
+/* Device status bits (spec 2.1). */
+#define VCCW_VIRTIO_S_ACKNOWLEDGE 1
+#define VCCW_VIRTIO_S_DRIVER 2
+#define VCCW_VIRTIO_S_DRIVER_OK 4
+#define VCCW_VIRTIO_S_FEATURES_OK 8
+#define VCCW_VIRTIO_S_NEEDS_RESET 0x40
+#define VCCW_VIRTIO_S_FAILED 0x80
+
+/* Reserved feature bits (spec 6). */
+#define VCCW_VIRTIO_F_NOTIFY_ON_EMPTY 24
+#define VCCW_VIRTIO_F_ANY_LAYOUT 27
+#define VCCW_VIRTIO_F_INDIRECT_DESC 28
+#define VCCW_VIRTIO_F_EVENT_IDX 29
+#define VCCW_VIRTIO_F_VERSION_1 32
+#define VCCW_VIRTIO_F_ACCESS_PLATFORM 33
+#define VCCW_VIRTIO_F_RING_PACKED 34
+#define VCCW_VIRTIO_F_IN_ORDER 35
+#define VCCW_VIRTIO_F_NOTIFICATION_DATA 38
+
+#define VCCW_BIT(n) (UINT64_C(1) << (n))
+
+/* Device IDs (spec 5). */
+#define VCCW_VIRTIO_ID_NET 1
+#define VCCW_VIRTIO_ID_BLOCK 2
+#define VCCW_VIRTIO_ID_CONSOLE 3
+#define VCCW_VIRTIO_ID_RNG 4
+#define VCCW_VIRTIO_ID_BALLOON 5
+
+#define VCCW_VIRTIO_MAX_QUEUES 64
+
+struct vccw_virtio_dev;
+
+/* Hooks of a device type. Unless noted: device lock held; may be NULL. */
+struct vccw_virtio_dev_ops {
+	const char *name;   /* "virtio-blk" */
+	uint16_t device_id; /* VCCW_VIRTIO_ID_* */
+	/* Device-specific feature bits offered (the core adds the transport ones). */
+	uint64_t (*get_features)(struct vccw_virtio_dev *vdev);
+	/*
+	 * FEATURES_OK is being set with @features accepted: return false to refuse the
+	 * combination (FEATURES_OK then stays clear). NULL accepts any subset offered.
+	 */
+	bool (*validate_features)(struct vccw_virtio_dev *vdev, uint64_t features);
+	/* Size of the configuration space in bytes (0: none). */
+	uint32_t (*config_size)(struct vccw_virtio_dev *vdev);
+	/*
+	 * Produce/consume @len bytes of configuration space at @off (already bounds-checked).
+	 * Multi-byte fields use vccw_virtio_cfg_st*() / ld*() for the negotiated byte order.
+	 */
+	void (*read_config)(struct vccw_virtio_dev *vdev, uint32_t off, uint8_t *buf,
+			    uint32_t len);
+	void (*write_config)(struct vccw_virtio_dev *vdev, uint32_t off, const uint8_t *buf,
+			     uint32_t len);
+	/* Maximum size of queue @idx (0: the queue does not exist). Required. */
+	uint16_t (*queue_max)(struct vccw_virtio_dev *vdev, unsigned int idx);
+	/*
+	 * The driver made buffers available on @idx. Runs on the device's I/O thread, only
+	 * while DRIVER_OK is set and NEEDS_RESET is not. Required for devices with queues.
+	 */
+	void (*queue_notify)(struct vccw_virtio_dev *vdev, unsigned int idx);
+	/* DRIVER_OK was set. */
+	void (*start)(struct vccw_virtio_dev *vdev);
+	/* The device is reset (status 0 written, transport reset): drop in-flight state. */
+	void (*reset)(struct vccw_virtio_dev *vdev);
+};
+
+/* How the core notifies the driver; implemented by the transport. Device lock held. */
+struct vccw_virtio_transport_ops {
+	/* Used-buffer notification for queue @idx. */
+	void (*notify_queue)(struct vccw_virtio_dev *vdev, unsigned int idx);
+	/* Configuration-change notification (also raised with NEEDS_RESET). */
+	void (*notify_config)(struct vccw_virtio_dev *vdev);
+};
+
+/* Extra file descriptors a device wants its I/O thread to watch (backends). */
+typedef void vccw_virtio_fd_fn(struct vccw_virtio_dev *vdev, int fd, void *arg);
+
+struct vccw_virtio_dev {
+	const struct vccw_virtio_dev_ops *ops;
+	const struct vccw_virtio_transport_ops *transport;
+	void *transport_ctx;
+	struct vccw_mem *mem;
+	pthread_mutex_t lock; /* the device lock */
+
+	/* Protected by the lock. */
+	uint64_t host_features;  /* offered (device + core) */
+	uint64_t guest_features; /* accepted by the driver */
+	uint8_t status;
+	bool legacy;             /* VERSION_1 not negotiated: legacy byte order */
+	unsigned int nr_queues;  /* queues with queue_max > 0 */
+	struct vccw_vq *vqs[VCCW_VIRTIO_MAX_QUEUES];
+	struct vccw_vq_elem *elem; /* scratch element for the I/O thread */
+
+	/* I/O thread. */
+	pthread_t thread;
+	int epfd;
+	int kick_fd[VCCW_VIRTIO_MAX_QUEUES]; /* eventfd per queue */
+	int stop_fd;
+	bool thread_started;
+	struct {
+		int fd;
+		vccw_virtio_fd_fn *fn;
+		void *arg;
+	} watch[4];
+	unsigned int nr_watch;
+};
+
+/*
+ * Initialise @vdev (embedded in a device object) with @ops over @mem and start its I/O
+ * thread. @extra_features are transport/core features the transport offers in addition
+ * (e.g. VERSION_1, RING_PACKED). Returns 0 or -errno with @err filled.
+ */
+int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_dev_ops *ops,
+			 struct vccw_mem *mem, uint64_t extra_features, struct vccw_err *err);
+/* Stop the I/O thread and release what init allocated. */
+void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev);
+
+/*
+ * Watch @fd for input on the I/O thread; @fn runs with the device lock held.
+ * Returns 0 or -errno.
+ */
+int vccw_virtio_dev_watch_fd(struct vccw_virtio_dev *vdev, int fd, vccw_virtio_fd_fn *fn,
+			     void *arg);
+
+/* ---- Used by transports (device lock NOT held by the caller) ---- */
+
+/* Feature word @index (0: bits 0-31, 1: bits 32-63 ...) offered by the device. */
+uint32_t vccw_virtio_read_features(struct vccw_virtio_dev *vdev, unsigned int index);
+/*
+ * The driver writes feature word @index. Bits not offered are dropped (spec 2.2: the
+ * driver must not accept them). Returns false if the status forbids it (FEATURES_OK
+ * already set).
+ */
+bool vccw_virtio_write_features(struct vccw_virtio_dev *vdev, unsigned int index,
+				uint32_t bits);
+/*
+ * Set the device status. 0 resets the device. Setting FEATURES_OK validates the accepted
+ * features (refused: returns false and leaves FEATURES_OK clear). Setting DRIVER_OK
+ * starts the device. Returns false when the status write is refused.
+ */
+bool vccw_virtio_set_status(struct vccw_virtio_dev *vdev, uint8_t status);
+uint8_t vccw_virtio_get_status(struct vccw_virtio_dev *vdev);
+/* Reset the device: status 0, features 0, queues torn down, ops->reset called. */
+void vccw_virtio_reset(struct vccw_virtio_dev *vdev);
+
+uint32_t vccw_virtio_config_size(struct vccw_virtio_dev *vdev);
+/* Read/write configuration space; returns false if [@off, @off+@len) is outside it. */
+bool vccw_virtio_read_config(struct vccw_virtio_dev *vdev, uint32_t off, uint8_t *buf,
+			     uint32_t len);
+bool vccw_virtio_write_config(struct vccw_virtio_dev *vdev, uint32_t off, const uint8_t *buf,
+			      uint32_t len);
+
+/* Maximum size of queue @idx (0: no such queue). */
+uint16_t vccw_virtio_queue_max(struct vccw_virtio_dev *vdev, unsigned int idx);
+/*
+ * Set up queue @idx (@cfg) or tear it down (@cfg NULL). The byte order and the
+ * packed/event-index/indirect choices come from the negotiated features; the transport
+ * fills size and addresses. Returns 0 or -EINVAL.
+ */
+int vccw_virtio_queue_setup(struct vccw_virtio_dev *vdev, unsigned int idx,
+			    const struct vccw_vq_config *cfg);
+/*
+ * Available-buffer notification for @idx (e.g. DIAGNOSE 0x500): hands it to the I/O
+ * thread and returns at once. Returns 0, or -EINVAL for a queue that does not exist.
+ * Context: any thread (a vCPU); never blocks.
+ */
+int vccw_virtio_kick(struct vccw_virtio_dev *vdev, unsigned int idx);
+
+/* ---- Used by devices (device lock held: inside hooks) ---- */
+
+/*
+ * Take the next buffer of queue @idx into vdev->elem-like storage @elem. Returns 1, 0
+ * (empty), or -EIO after a broken chain, in which case the core has set NEEDS_RESET and
+ * raised a configuration notification.
+ */
+int vccw_virtio_pop(struct vccw_virtio_dev *vdev, unsigned int idx, struct vccw_vq_elem *elem);
+/* Return @elem with @len bytes written; notifies the driver if it wants it. */
+void vccw_virtio_push(struct vccw_virtio_dev *vdev, unsigned int idx,
+		      const struct vccw_vq_elem *elem, uint32_t len);
+/* Mark the device broken: NEEDS_RESET plus a configuration notification. */
+void vccw_virtio_needs_reset(struct vccw_virtio_dev *vdev);
+/* Signal a configuration change (device config updated by the device). */
+void vccw_virtio_config_changed(struct vccw_virtio_dev *vdev);
+
+/* Configuration-space fields in the negotiated byte order (legacy s390: big-endian). */
+void vccw_virtio_cfg_st16(const struct vccw_virtio_dev *vdev, uint8_t *p, uint16_t v);
+void vccw_virtio_cfg_st32(const struct vccw_virtio_dev *vdev, uint8_t *p, uint32_t v);
+void vccw_virtio_cfg_st64(const struct vccw_virtio_dev *vdev, uint8_t *p, uint64_t v);
+uint16_t vccw_virtio_cfg_ld16(const struct vccw_virtio_dev *vdev, const uint8_t *p);
+uint32_t vccw_virtio_cfg_ld32(const struct vccw_virtio_dev *vdev, const uint8_t *p);
+uint64_t vccw_virtio_cfg_ld64(const struct vccw_virtio_dev *vdev, const uint8_t *p);
+/* Likewise for fields inside buffers (request headers). */
+#define vccw_virtio_ld16 vccw_virtio_cfg_ld16
+#define vccw_virtio_ld32 vccw_virtio_cfg_ld32
+#define vccw_virtio_ld64 vccw_virtio_cfg_ld64
+#define vccw_virtio_st16 vccw_virtio_cfg_st16
+#define vccw_virtio_st32 vccw_virtio_cfg_st32
+#define vccw_virtio_st64 vccw_virtio_cfg_st64
+
+static inline bool vccw_virtio_has_feature(const struct vccw_virtio_dev *vdev, unsigned int bit)
+{
+	return vdev->guest_features & VCCW_BIT(bit);
+}
+
+#endif /* VCCW_VIRTIO_H */
