@@ -49,6 +49,8 @@ struct prog {
 	uint32_t next;       /* next CCW to fetch */
 	bool prev_tic;       /* the last CCW fetched was a TIC */
 	bool suspended;
+	uint32_t last_cpa;   /* last CCW used + 8, reported if the program is halted */
+	uint16_t last_count; /* its residual count */
 };
 
 struct vccw_cu {
@@ -419,6 +421,21 @@ static enum xfer_rc execute(struct vccw_cu *cu, uint32_t addr, const struct ccw 
 		req.buf = cu->buf;
 		req.len = cmd->max_len;
 		req.done = 0;
+		memset(cu->buf, 0, cmd->max_len);
+		if (cmd->prefetch) {
+			/*
+			 * The handler needs what the program put into the area (READ_VQ_CONF
+			 * reads its queue index there): fetch it, then transfer from the start.
+			 */
+			ds.read = false;
+			if (stream_xfer(&ds, cu->buf, cmd->max_len, &moved) != XFER_OK)
+				goto prog_check;
+			req.prefetched = moved;
+			ds.read = true;
+			ds.nr = 1;
+			ds.pci = false;
+			seg_init(&cu->segs[0], addr, ccw, 0);
+		}
 		rc = cmd->fn(cu, &req);
 		if (req.done > req.len)
 			req.done = req.len;
@@ -542,12 +559,16 @@ static enum vccw_exec_rc run(struct vccw_cu *cu, unsigned int budget,
 			p->suspended = true;
 			st->cpa = addr + 8;
 			st->count = ccw.count;
+			p->last_cpa = st->cpa;
+			p->last_count = st->count;
 			return VCCW_EXEC_SUSPENDED;
 		}
 		if (execute(cu, addr, &ccw, &res) != XFER_OK)
 			return prog_check(cu, res.last_addr, st);
 		st->cpa = res.last_addr + 8;
 		st->count = res.residual;
+		p->last_cpa = st->cpa;
+		p->last_count = st->count;
 		st->dstat = res.dstat;
 		st->cstat = res.cstat;
 		res.pci = res.pci || (ccw.flags & VCCW_CCW_FLAG_PCI);
@@ -608,13 +629,18 @@ static enum vccw_exec_rc exec_step(struct vccw_sch *sch, void *opaque, unsigned 
 	return run(opaque, budget, st);
 }
 
-static void exec_cancel(struct vccw_sch *sch, void *opaque, bool *active)
+static void exec_cancel(struct vccw_sch *sch, void *opaque, bool *active,
+			struct vccw_exec_status *st)
 {
 	struct vccw_cu *cu = opaque;
 
 	(void)sch;
 	if (active)
 		*active = !cu->p.suspended;
+	if (st) {
+		st->cpa = cu->p.last_cpa;
+		st->count = cu->p.last_count;
+	}
 	cu->p.suspended = false;
 	if (cu->ops->cancel)
 		cu->ops->cancel(cu);
@@ -714,6 +740,19 @@ void vccw_cu_free(struct vccw_cu *cu, bool hotplug)
 	free(cu->segs);
 	free(cu->buf);
 	free(cu);
+}
+
+struct vccw_cu *vccw_cu_of_sch(struct vccw_sch *sch)
+{
+	/* Only subchannels this engine drives carry a control unit. */
+	if (vccw_sch_exec_ops(sch) != &engine_ops)
+		return NULL;
+	return vccw_sch_opaque(sch);
+}
+
+const struct vccw_cu_ops *vccw_cu_get_ops(const struct vccw_cu *cu)
+{
+	return cu->ops;
 }
 
 void *vccw_cu_opaque(const struct vccw_cu *cu)

@@ -39,6 +39,8 @@ struct vccw_sch {
 	/* Work for the channel thread: protected by css->work_lock. */
 	bool work_queued;
 	struct vccw_list work_link;
+	bool unsol_requested; /* vccw_sch_unsolicited() asked for status */
+	uint8_t unsol_dstat;
 
 	/* Interruption request: protected by css->irq_lock. */
 	bool irq_queued;

@@ -271,13 +271,16 @@ err_unlock:
 	return NULL;
 }
 
-/* Abandon whatever the executor runs. Context: sch lock held. */
-static void sch_cancel_locked(struct vccw_sch *sch, bool *active)
+/*
+ * Abandon whatever the executor runs; @active and @st (may be NULL) learn whether the
+ * device was executing and where the program stood. Context: sch lock held.
+ */
+static void sch_cancel_locked(struct vccw_sch *sch, bool *active, struct vccw_exec_status *st)
 {
 	if (active)
 		*active = false;
 	if (sch->exec_busy && sch->ops->cancel)
-		sch->ops->cancel(sch, sch->opaque, active);
+		sch->ops->cancel(sch, sch->opaque, active, st);
 	sch->exec_busy = false;
 }
 
@@ -307,7 +310,7 @@ void vccw_css_sch_free(struct vccw_sch *sch, bool hotplug)
 	pthread_rwlock_wrlock(&css->topo);
 	set = &css->sets[sch->ssid];
 	pthread_mutex_lock(&sch->lock);
-	sch_cancel_locked(sch, NULL);
+	sch_cancel_locked(sch, NULL, NULL);
 	css_withdraw_irq_locked(sch);
 	was_enabled = sch->schib.pmcw.flags & VCCW_PMCW_ENA;
 	sch->schib.pmcw.flags &= (uint16_t)~(VCCW_PMCW_ENA | VCCW_PMCW_DNV);
@@ -754,7 +757,8 @@ static bool apply_exec(struct vccw_sch *sch, enum vccw_exec_rc rc,
 		sch->erw = 0x01000000u | ((uint32_t)(st->sense_len & 0x3f) << 16);
 		s->ctrl |= VCCW_SCSW_E;
 	}
-	s->ctrl &= ~VCCW_SCSW_SC_INTERMEDIATE;
+	/* Z belongs to intermediate status, which the final status replaces. */
+	s->ctrl &= ~(VCCW_SCSW_SC_INTERMEDIATE | VCCW_SCSW_Z);
 	make_status_pending(sch, VCCW_SCSW_SC_PRIMARY | VCCW_SCSW_SC_SECONDARY |
 					 (status_is_alert(st->dstat, s->cstat) ? VCCW_SCSW_SC_ALERT : 0));
 	return false;
@@ -768,8 +772,9 @@ static void do_halt(struct vccw_sch *sch)
 	bool was_running = s->ctrl & (VCCW_SCSW_AC_SCH_ACTIVE | VCCW_SCSW_AC_DEV_ACTIVE |
 				      VCCW_SCSW_AC_START_PEND | VCCW_SCSW_AC_RESUME_PEND);
 	bool suspended = s->ctrl & VCCW_SCSW_AC_SUSPENDED;
+	struct vccw_exec_status st = { .cpa = s->cpa, .count = s->count };
 
-	sch_cancel_locked(sch, &active);
+	sch_cancel_locked(sch, &active, &st);
 	s->ctrl &= ~(VCCW_SCSW_AC_MASK & ~VCCW_SCSW_AC_CLEAR_PEND);
 	s->cstat = 0;
 	sch->schib.pmcw.lpum = 0x80;
@@ -779,7 +784,8 @@ static void do_halt(struct vccw_sch *sch)
 		 * the CCW address designates the last CCW used + 8.
 		 */
 		s->dstat = was_running ? VCCW_DSTAT_DE : 0;
-		s->count = 0;
+		s->cpa = st.cpa;
+		s->count = st.count;
 		make_status_pending(sch, VCCW_SCSW_SC_PRIMARY | VCCW_SCSW_SC_SECONDARY);
 	} else {
 		/* No start function: the halt signal alone, status pending alone. */
@@ -793,7 +799,7 @@ static void do_clear(struct vccw_sch *sch)
 {
 	struct vccw_scsw *s = &sch->schib.scsw;
 
-	sch_cancel_locked(sch, NULL);
+	sch_cancel_locked(sch, NULL, NULL);
 	s->ctrl &= ~(VCCW_SCSW_AC_MASK | VCCW_SCSW_N);
 	s->dstat = 0;
 	s->cstat = 0;
@@ -801,6 +807,33 @@ static void do_clear(struct vccw_sch *sch)
 	sch->schib.pmcw.lpum = 0x80;
 	sch->erw = 0;
 	make_status_pending(sch, 0);
+}
+
+/* Present a requested unsolicited status if the subchannel can take it now. */
+static void present_unsolicited(struct vccw_sch *sch)
+{
+	struct vccw_css *css = sch->css;
+	struct vccw_scsw *s = &sch->schib.scsw;
+	bool requested;
+	uint8_t dstat;
+
+	pthread_mutex_lock(&css->work_lock);
+	requested = sch->unsol_requested;
+	dstat = sch->unsol_dstat;
+	sch->unsol_requested = false;
+	sch->unsol_dstat = 0;
+	pthread_mutex_unlock(&css->work_lock);
+	if (!requested)
+		return;
+	if ((sch->schib.pmcw.flags & VCCW_PMCW_ENA) && (sch->schib.pmcw.flags & VCCW_PMCW_DNV) &&
+	    !(s->ctrl & (VCCW_SCSW_SC_PENDING | VCCW_SCSW_FC_MASK))) {
+		s->ctrl &= ~VCCW_SCSW_SC_MASK;
+		s->dstat = dstat;
+		s->cstat = 0;
+		s->count = 0;
+		sch->erw = 0;
+		make_status_pending(sch, VCCW_SCSW_SC_ALERT);
+	}
 }
 
 /* Run one slice of @sch's pending function. Context: topo (read) and sch lock held. */
@@ -813,6 +846,7 @@ static bool run_slice_locked(struct vccw_sch *sch)
 	unsigned int budget = css->slice_ccws;
 
 	memset(&st, 0, sizeof(st));
+	present_unsolicited(sch);
 	if (s->ctrl & VCCW_SCSW_AC_CLEAR_PEND) {
 		do_clear(sch);
 		return false;
@@ -1020,7 +1054,7 @@ void vccw_css_reset(struct vccw_css *css)
 			if (!sch)
 				continue;
 			pthread_mutex_lock(&sch->lock);
-			sch_cancel_locked(sch, NULL);
+			sch_cancel_locked(sch, NULL, NULL);
 			css_withdraw_irq_locked(sch);
 			was_enabled = sch->schib.pmcw.flags & VCCW_PMCW_ENA;
 			sch_reset_schib(sch);
@@ -1049,22 +1083,22 @@ void vccw_css_reset(struct vccw_css *css)
 	pthread_rwlock_unlock(&css->topo);
 }
 
-bool vccw_sch_unsolicited(struct vccw_sch *sch, uint8_t dstat)
+void vccw_sch_unsolicited(struct vccw_sch *sch, uint8_t dstat)
 {
-	struct vccw_scsw *s = &sch->schib.scsw;
-	bool presented = false;
+	struct vccw_css *css = sch->css;
 
-	pthread_mutex_lock(&sch->lock);
-	if ((sch->schib.pmcw.flags & VCCW_PMCW_ENA) && (sch->schib.pmcw.flags & VCCW_PMCW_DNV) &&
-	    !(s->ctrl & (VCCW_SCSW_SC_PENDING | VCCW_SCSW_FC_MASK))) {
-		s->ctrl &= ~VCCW_SCSW_SC_MASK;
-		s->dstat = dstat;
-		s->cstat = 0;
-		s->count = 0;
-		sch->erw = 0;
-		make_status_pending(sch, VCCW_SCSW_SC_ALERT);
-		presented = true;
+	pthread_mutex_lock(&css->work_lock);
+	sch->unsol_requested = true;
+	sch->unsol_dstat |= dstat;
+	if (!sch->work_queued) {
+		sch->work_queued = true;
+		vccw_list_add_tail(&css->work_queue, &sch->work_link);
+		pthread_cond_signal(&css->work_cond);
 	}
-	pthread_mutex_unlock(&sch->lock);
-	return presented;
+	pthread_mutex_unlock(&css->work_lock);
+}
+
+const struct vccw_sch_exec_ops *vccw_sch_exec_ops(const struct vccw_sch *sch)
+{
+	return sch->ops;
 }

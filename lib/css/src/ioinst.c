@@ -450,7 +450,11 @@ enum vccw_insn_rc vccw_css_tsch(struct vccw_css *css, const struct vccw_cpu *cpu
 	if (rc != VCCW_CC0)
 		goto out;
 	pthread_mutex_lock(&sch->lock);
-	if (!(sch->schib.pmcw.flags & VCCW_PMCW_DNV)) {
+	/*
+	 * PoP TSCH: cc3 when the subchannel is not operational for TEST SUBCHANNEL: not
+	 * provided, no valid device number, or not enabled (as QEMU and Hercules).
+	 */
+	if (sch_not_operational(sch)) {
 		pthread_mutex_unlock(&sch->lock);
 		rc = VCCW_CC3;
 		goto out;
@@ -585,7 +589,7 @@ static enum vccw_insn_rc xsch_fn(struct vccw_sch *sch)
 	    (s->ctrl & VCCW_SCSW_AC_SCH_ACTIVE))
 		return VCCW_CC2;
 	if (sch->exec_busy && sch->ops->cancel)
-		sch->ops->cancel(sch, sch->opaque, NULL);
+		sch->ops->cancel(sch, sch->opaque, NULL, NULL);
 	sch->exec_busy = false;
 	drop_work(sch);
 	s->ctrl &= ~(VCCW_SCSW_FC_MASK | VCCW_SCSW_AC_MASK);

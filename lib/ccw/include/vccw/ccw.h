@@ -72,7 +72,11 @@ enum vccw_cu_rc {
 struct vccw_cu_req {
 	uint8_t code;   /* command code */
 	uint8_t flags;  /* CCW flags of the first CCW of the command */
-	uint32_t count; /* bytes the program offers (all CCWs of a data chain) */
+	/*
+	 * Count of the command's first CCW. With data chaining (CD in @flags) the program
+	 * may offer more; @len says what actually arrived or fits.
+	 */
+	uint32_t count;
 	/*
 	 * Write and control-with-data commands: the bytes received, @len of them.
 	 * Read and sense commands: room for @len bytes (the row's max_len).
@@ -80,6 +84,8 @@ struct vccw_cu_req {
 	 */
 	void *buf;
 	uint32_t len;
+	/* Read commands with prefetch: how many bytes of @buf came from the program. */
+	uint32_t prefetched;
 	/*
 	 * Out: bytes the device consumed (write; preset to @len) or produced (read; preset
 	 * to 0). Incorrect length follows from @done != @count.
@@ -143,6 +149,13 @@ struct vccw_cu *vccw_cu_new(struct vccw_css *css, const struct vccw_cu_config *c
 void vccw_cu_free(struct vccw_cu *cu, bool hotplug);
 
 void *vccw_cu_opaque(const struct vccw_cu *cu);
+const struct vccw_cu_ops *vccw_cu_get_ops(const struct vccw_cu *cu);
+
+/*
+ * The control unit on @sch, or NULL when the subchannel is not driven by this engine.
+ * Context: @sch must stay alive (e.g. inside vccw_css_with_sch()).
+ */
+struct vccw_cu *vccw_cu_of_sch(struct vccw_sch *sch);
 struct vccw_sch *vccw_cu_sch(const struct vccw_cu *cu);
 
 /*

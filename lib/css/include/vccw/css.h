@@ -334,9 +334,10 @@ struct vccw_sch_exec_ops {
 	/*
 	 * The program is abandoned (halt, clear, cancel, reset). *@active (may be NULL)
 	 * receives whether the device was executing a command, which is what halt status
-	 * reports. Optional.
+	 * reports; @st (may be NULL) receives cpa and count of the last CCW used. Optional.
 	 */
-	void (*cancel)(struct vccw_sch *sch, void *opaque, bool *active);
+	void (*cancel)(struct vccw_sch *sch, void *opaque, bool *active,
+		       struct vccw_exec_status *st);
 	/* The subchannel was enabled (@on) or disabled by MSCH or reset. Optional. */
 	void (*enable)(struct vccw_sch *sch, void *opaque, bool on);
 };
@@ -386,12 +387,19 @@ bool vccw_sch_csense(const struct vccw_sch *sch);
 void vccw_sch_get_schib(struct vccw_sch *sch, struct vccw_schib *out);
 
 /*
- * Present unsolicited device status (@dstat, e.g. attention): alert + status pending
- * with an I/O interruption, only if the subchannel is enabled, not status pending and
- * no function is in progress (PoP "unsolicited status"). Returns true if presented.
- * Context: any thread except inside an executor hook of this subchannel.
+ * Request unsolicited device status (@dstat, e.g. attention; 0 for a bare alert, as
+ * virtio-ccw's classic indicators use it). The channel thread presents it as alert +
+ * status pending with an I/O interruption if, by then, the subchannel is enabled, not
+ * status pending and has no function in progress (PoP "unsolicited status"); otherwise
+ * the request is dropped, since the pending status's own interruption reaches the
+ * program. Requests made before one is presented merge.
+ * Context: any thread, any locks held (it takes only the work-queue lock); @sch must
+ * stay alive for the call.
  */
-bool vccw_sch_unsolicited(struct vccw_sch *sch, uint8_t dstat);
+void vccw_sch_unsolicited(struct vccw_sch *sch, uint8_t dstat);
+
+/* The executor hooks @sch was created with. */
+const struct vccw_sch_exec_ops *vccw_sch_exec_ops(const struct vccw_sch *sch);
 
 /*
  * Call @fn with the subchannel a guest designates by subsystem-identification word @sid
