@@ -11,3 +11,25 @@ $(eval $(call program,tests/unit-virtio-ccw,$(wildcard tests/unit/virtio-ccw/*.c
 $(eval $(call program,tests/unit-devices,$(wildcard tests/unit/devices/*.c) $(HARNESS),mem virtio $(DEVICE_LAYERS)))
 TEST_PROGRAMS += $(O)/tests/unit-mem $(O)/tests/unit-css $(O)/tests/unit-ccw $(O)/tests/unit-virtio \
 		 $(O)/tests/unit-virtio-ccw $(O)/tests/unit-devices
+
+# Fuzz targets: replayed over their seed corpus and a fixed-seed random stream in
+# make check; `make fuzz` builds libFuzzer binaries with clang.
+$(eval $(call program,tests/fuzz-css-replay,tests/fuzz/fuzz_css.c tests/fuzz/replay.c,mem css ccw))
+TEST_PROGRAMS += $(O)/tests/fuzz-css-replay
+FUZZ_CORPUS_css := tests/fuzz/corpus/css
+
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined $(call lib_includes,mem css ccw)
+FUZZ_LIB_SRCS := $(wildcard lib/mem/src/*.c lib/css/src/*.c lib/ccw/src/*.c)
+
+$(O)/fuzz/fuzz-css: tests/fuzz/fuzz_css.c $(FUZZ_LIB_SRCS)
+	@mkdir -p $(dir $@)
+	$(call quiet,FUZZ,$@)$(FUZZ_CC) $(FUZZ_FLAGS) -Ilib/css/src -o $@ $^ -pthread
+
+# make fuzz [FUZZ_TIME=seconds]: run each libFuzzer target from its seed corpus.
+FUZZ_TIME ?= 60
+fuzz: $(O)/fuzz/fuzz-css
+	@mkdir -p $(O)/fuzz/corpus-css
+	$(O)/fuzz/fuzz-css -max_total_time=$(FUZZ_TIME) -max_len=16384 $(O)/fuzz/corpus-css $(FUZZ_CORPUS_css)
+
+.PHONY: fuzz
