@@ -143,8 +143,10 @@ int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_
 void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev);
 
 /*
- * Watch @fd for input on the I/O thread; @fn runs with the device lock held.
- * Returns 0 or -errno.
+ * Watch @fd for input on the I/O thread; @fn runs with the device lock held. The watch
+ * is level-triggered: @fn must consume the input (or the thread calls it again). @fd is
+ * borrowed until vccw_virtio_dev_fini(). Returns 0, -EINVAL, -ENOSPC (all slots of
+ * vdev->watch in use) or -errno from epoll.
  */
 int vccw_virtio_dev_watch_fd(struct vccw_virtio_dev *vdev, int fd, vccw_virtio_fd_fn *fn,
 			     void *arg);
@@ -163,7 +165,11 @@ bool vccw_virtio_write_features(struct vccw_virtio_dev *vdev, unsigned int index
 /*
  * Set the device status. 0 resets the device. Setting FEATURES_OK validates the accepted
  * features (refused: returns false and leaves FEATURES_OK clear). Setting DRIVER_OK
- * starts the device. Returns false when the status write is refused.
+ * starts the device. Returns false when the status write is refused: the status is then
+ * unchanged. Refused are: clearing a bit other than by writing 0, a FEATURES_OK that
+ * validate_features() rejects, and DRIVER_OK without FEATURES_OK once VERSION_1 was
+ * accepted (legacy drivers have no FEATURES_OK step). NEEDS_RESET belongs to the device:
+ * the driver's value for that bit is ignored.
  */
 bool vccw_virtio_set_status(struct vccw_virtio_dev *vdev, uint8_t status);
 uint8_t vccw_virtio_get_status(struct vccw_virtio_dev *vdev);

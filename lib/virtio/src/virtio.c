@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio core, device side: feature negotiation (virtio v1.2 section 2.2), the device
+ * status field and its rules (2.1, 3.1), device reset (2.4), configuration space in the
+ * negotiated byte order (2.5; legacy s390 devices are big-endian, 2.5.3), queue setup
+ * with the negotiated ring options, and the device's I/O thread, which turns available-
+ * buffer notifications (one eventfd per queue) into queue_notify() calls under the
+ * device lock. A broken ring becomes DEVICE_NEEDS_RESET plus a configuration change
+ * notification (2.1.2).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "vccw/byteorder.h"
+#include "vccw/virtio.h"
+
+/* epoll tags: kind in the upper half, index in the lower. */
+#define TAG_STOP 0u
+#define TAG_KICK 1u
+#define TAG_WATCH 2u
+#define TAG(kind, idx) (((uint64_t)(kind) << 32) | (idx))
+
+/* ---- I/O thread ---- */
+
+static void handle_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
+{
+	uint64_t count;
+	ssize_t n;
+
+	/* Several kicks collapse into one pass: the device drains the queue anyway. */
+	n = read(vdev->kick_fd[idx], &count, sizeof(count));
+	(void)n;
+	pthread_mutex_lock(&vdev->lock);
+	/* 2.1.2 / 3.1: queues are serviced only while the driver says the device is live. */
+	if ((vdev->status & VCCW_VIRTIO_S_DRIVER_OK) &&
+	    !(vdev->status & VCCW_VIRTIO_S_NEEDS_RESET) && vccw_vq_ready(vdev->vqs[idx]) &&
+	    vdev->ops->queue_notify)
+		vdev->ops->queue_notify(vdev, idx);
+	pthread_mutex_unlock(&vdev->lock);
+}
+
+static void *io_thread(void *arg)
+{
+	struct vccw_virtio_dev *vdev = arg;
+	struct epoll_event ev[16];
+	int n, i;
+	__typeof__(&vdev->watch[0]) w;
+
+	for (;;) {
+		n = epoll_wait(vdev->epfd, ev, VCCW_ARRAY_SIZE(ev), -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return NULL;
+		}
+		for (i = 0; i < n; i++) {
+			unsigned int kind = ev[i].data.u64 >> 32;
+			unsigned int idx = (uint32_t)ev[i].data.u64;
+
+			switch (kind) {
+			case TAG_STOP:
+				return NULL;
+			case TAG_KICK:
+				handle_kick(vdev, idx);
+				break;
+			case TAG_WATCH:
+				pthread_mutex_lock(&vdev->lock);
+				w = &vdev->watch[idx];
+				w->fn(vdev, w->fd, w->arg);
+				pthread_mutex_unlock(&vdev->lock);
+				break;
+			}
+		}
+	}
+}
+
+static int epoll_add(struct vccw_virtio_dev *vdev, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(vdev->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+/* ---- Life cycle ---- */
+
+static uint16_t queue_max_locked(struct vccw_virtio_dev *vdev, unsigned int idx)
+{
+	uint16_t max;
+
+	if (idx >= VCCW_VIRTIO_MAX_QUEUES || !vdev->vqs[idx])
+		return 0;
+	max = vdev->ops->queue_max(vdev, idx);
+	return max > VCCW_VQ_MAX_SIZE ? VCCW_VQ_MAX_SIZE : max;
+}
+
+static void close_fds(struct vccw_virtio_dev *vdev)
+{
+	unsigned int i;
+
+	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES; i++) {
+		if (vdev->kick_fd[i] >= 0)
+			close(vdev->kick_fd[i]);
+		vdev->kick_fd[i] = -1;
+	}
+	if (vdev->stop_fd >= 0)
+		close(vdev->stop_fd);
+	if (vdev->epfd >= 0)
+		close(vdev->epfd);
+	vdev->stop_fd = -1;
+	vdev->epfd = -1;
+}
+
+static void free_queues(struct vccw_virtio_dev *vdev)
+{
+	unsigned int i;
+
+	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES; i++) {
+		vccw_vq_free(vdev->vqs[i]);
+		vdev->vqs[i] = NULL;
+	}
+	free(vdev->elem);
+	vdev->elem = NULL;
+}
+
+int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_dev_ops *ops,
+			 struct vccw_mem *mem, uint64_t extra_features, struct vccw_err *err)
+{
+	sigset_t all, old;
+	unsigned int i;
+	int rc;
+
+	memset(vdev, 0, sizeof(*vdev));
+	vdev->ops = ops;
+	vdev->mem = mem;
+	vdev->legacy = true;
+	vdev->epfd = -1;
+	vdev->stop_fd = -1;
+	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES; i++)
+		vdev->kick_fd[i] = -1;
+	if (!ops || !ops->queue_max)
+		return vccw_err_set(err, EINVAL, "virtio device needs ops with queue_max");
+	rc = pthread_mutex_init(&vdev->lock, NULL);
+	if (rc)
+		return vccw_err_set(err, rc, "%s: cannot create the device lock", ops->name);
+
+	vdev->elem = calloc(1, sizeof(*vdev->elem));
+	if (!vdev->elem) {
+		rc = vccw_err_set(err, ENOMEM, "out of memory");
+		goto err_free_queues;
+	}
+	vdev->epfd = epoll_create1(EPOLL_CLOEXEC);
+	vdev->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vdev->epfd < 0 || vdev->stop_fd < 0) {
+		rc = vccw_err_set(err, errno, "%s: cannot create the I/O thread's fds", ops->name);
+		goto err_close_fds;
+	}
+	rc = epoll_add(vdev, vdev->stop_fd, TAG(TAG_STOP, 0));
+	if (rc) {
+		vccw_err_set(err, -rc, "%s: epoll_ctl failed", ops->name);
+		goto err_close_fds;
+	}
+
+	pthread_mutex_lock(&vdev->lock);
+	vdev->host_features = (ops->get_features ? ops->get_features(vdev) : 0) | extra_features;
+	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES; i++) {
+		if (ops->queue_max(vdev, i) == 0)
+			continue;
+		vdev->vqs[i] = vccw_vq_new(mem, err);
+		if (!vdev->vqs[i]) {
+			rc = -ENOMEM;
+			break;
+		}
+		vdev->nr_queues++;
+		vdev->kick_fd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (vdev->kick_fd[i] < 0) {
+			rc = vccw_err_set(err, errno, "%s: cannot create queue %u's eventfd",
+					  ops->name, i);
+			break;
+		}
+		rc = epoll_add(vdev, vdev->kick_fd[i], TAG(TAG_KICK, i));
+		if (rc) {
+			vccw_err_set(err, -rc, "%s: epoll_ctl failed", ops->name);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&vdev->lock);
+	if (rc)
+		goto err_close_fds;
+
+	/* Signals belong to the embedder's threads, not to ours. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&vdev->thread, NULL, io_thread, vdev);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		rc = vccw_err_set(err, rc, "%s: cannot start the I/O thread", ops->name);
+		goto err_close_fds;
+	}
+	vdev->thread_started = true;
+	return 0;
+
+err_close_fds:
+	close_fds(vdev);
+err_free_queues:
+	free_queues(vdev);
+	pthread_mutex_destroy(&vdev->lock);
+	return rc;
+}
+
+void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	if (vdev->thread_started) {
+		n = write(vdev->stop_fd, &one, sizeof(one));
+		(void)n;
+		pthread_join(vdev->thread, NULL);
+		vdev->thread_started = false;
+	}
+	close_fds(vdev);
+	free_queues(vdev);
+	pthread_mutex_destroy(&vdev->lock);
+}
+
+int vccw_virtio_dev_watch_fd(struct vccw_virtio_dev *vdev, int fd, vccw_virtio_fd_fn *fn,
+			     void *arg)
+{
+	unsigned int i;
+	int rc;
+
+	if (!fn || fd < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&vdev->lock);
+	if (vdev->nr_watch >= VCCW_ARRAY_SIZE(vdev->watch)) {
+		pthread_mutex_unlock(&vdev->lock);
+		return -ENOSPC;
+	}
+	i = vdev->nr_watch;
+	vdev->watch[i].fd = fd;
+	vdev->watch[i].fn = fn;
+	vdev->watch[i].arg = arg;
+	/* Registered under the lock, so the thread never sees a half-filled slot. */
+	rc = epoll_add(vdev, fd, TAG(TAG_WATCH, i));
+	if (!rc)
+		vdev->nr_watch++;
+	pthread_mutex_unlock(&vdev->lock);
+	return rc;
+}
+
+/* ---- Features and status ---- */
+
+uint32_t vccw_virtio_read_features(struct vccw_virtio_dev *vdev, unsigned int index)
+{
+	uint32_t bits;
+
+	if (index >= 2)
+		return 0;
+	pthread_mutex_lock(&vdev->lock);
+	bits = (uint32_t)(vdev->host_features >> (32 * index));
+	pthread_mutex_unlock(&vdev->lock);
+	return bits;
+}
+
+bool vccw_virtio_write_features(struct vccw_virtio_dev *vdev, unsigned int index, uint32_t bits)
+{
+	uint64_t mask;
+
+	pthread_mutex_lock(&vdev->lock);
+	/* 3.1.1: features are fixed once FEATURES_OK (or, legacy, DRIVER_OK) is set. */
+	if (vdev->status & (VCCW_VIRTIO_S_FEATURES_OK | VCCW_VIRTIO_S_DRIVER_OK)) {
+		pthread_mutex_unlock(&vdev->lock);
+		return false;
+	}
+	if (index < 2) {
+		mask = (uint64_t)UINT32_MAX << (32 * index);
+		/* 2.2: bits the device did not offer cannot be accepted; drop them. */
+		vdev->guest_features = (vdev->guest_features & ~mask) |
+				       (((uint64_t)bits << (32 * index)) & vdev->host_features);
+		/* Config space and rings follow the accepted VERSION_1 from now on (2.5.3). */
+		vdev->legacy = !(vdev->guest_features & VCCW_BIT(VCCW_VIRTIO_F_VERSION_1));
+	}
+	/* Words beyond 63 hold nothing we offer: every bit is dropped. */
+	pthread_mutex_unlock(&vdev->lock);
+	return true;
+}
+
+static void reset_locked(struct vccw_virtio_dev *vdev)
+{
+	unsigned int i;
+
+	vdev->status = 0;
+	vdev->guest_features = 0;
+	vdev->legacy = true;
+	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES; i++) {
+		if (vdev->vqs[i])
+			vccw_vq_reset(vdev->vqs[i]);
+	}
+	if (vdev->ops->reset)
+		vdev->ops->reset(vdev);
+}
+
+void vccw_virtio_reset(struct vccw_virtio_dev *vdev)
+{
+	pthread_mutex_lock(&vdev->lock);
+	reset_locked(vdev);
+	pthread_mutex_unlock(&vdev->lock);
+}
+
+static bool features_ok(struct vccw_virtio_dev *vdev)
+{
+	if (vdev->ops->validate_features)
+		return vdev->ops->validate_features(vdev, vdev->guest_features);
+	return true;
+}
+
+bool vccw_virtio_set_status(struct vccw_virtio_dev *vdev, uint8_t status)
+{
+	uint8_t old, new_status, added;
+	bool ok = true;
+
+	pthread_mutex_lock(&vdev->lock);
+	if (status == 0) {
+		/* 2.4: writing 0 resets the device. */
+		reset_locked(vdev);
+		goto out;
+	}
+	old = vdev->status;
+	/* NEEDS_RESET belongs to the device: the driver can neither set nor clear it. */
+	new_status = (uint8_t)((status & ~VCCW_VIRTIO_S_NEEDS_RESET) |
+			       (old & VCCW_VIRTIO_S_NEEDS_RESET));
+	/* 2.1.1: the driver never clears a status bit; only a reset (0) does. */
+	if (old & ~new_status) {
+		ok = false;
+		goto out;
+	}
+	added = new_status & ~old;
+	if (added & VCCW_VIRTIO_S_FEATURES_OK) {
+		/* 2.2.1, 3.1.1: the device refuses a subset it cannot work with. */
+		if (!features_ok(vdev)) {
+			ok = false;
+			goto out;
+		}
+		vdev->legacy = !(vdev->guest_features & VCCW_BIT(VCCW_VIRTIO_F_VERSION_1));
+	}
+	/*
+	 * 3.1.1: a VERSION_1 driver sets FEATURES_OK before DRIVER_OK (legacy drivers have
+	 * no FEATURES_OK step at all, 3.1.2).
+	 */
+	if ((added & VCCW_VIRTIO_S_DRIVER_OK) &&
+	    (vdev->guest_features & VCCW_BIT(VCCW_VIRTIO_F_VERSION_1)) &&
+	    !(new_status & VCCW_VIRTIO_S_FEATURES_OK)) {
+		ok = false;
+		goto out;
+	}
+	vdev->status = new_status;
+	if ((added & VCCW_VIRTIO_S_DRIVER_OK) && vdev->ops->start)
+		vdev->ops->start(vdev);
+out:
+	pthread_mutex_unlock(&vdev->lock);
+	return ok;
+}
+
+uint8_t vccw_virtio_get_status(struct vccw_virtio_dev *vdev)
+{
+	uint8_t status;
+
+	pthread_mutex_lock(&vdev->lock);
+	status = vdev->status;
+	pthread_mutex_unlock(&vdev->lock);
+	return status;
+}
+
+/* ---- Configuration space ---- */
+
+static uint32_t config_size_locked(struct vccw_virtio_dev *vdev)
+{
+	return vdev->ops->config_size ? vdev->ops->config_size(vdev) : 0;
+}
+
+uint32_t vccw_virtio_config_size(struct vccw_virtio_dev *vdev)
+{
+	uint32_t size;
+
+	pthread_mutex_lock(&vdev->lock);
+	size = config_size_locked(vdev);
+	pthread_mutex_unlock(&vdev->lock);
+	return size;
+}
+
+static bool config_range_ok(struct vccw_virtio_dev *vdev, uint32_t off, uint32_t len)
+{
+	uint32_t size = config_size_locked(vdev);
+
+	return len <= size && off <= size - len;
+}
+
+bool vccw_virtio_read_config(struct vccw_virtio_dev *vdev, uint32_t off, uint8_t *buf,
+			     uint32_t len)
+{
+	bool ok;
+
+	pthread_mutex_lock(&vdev->lock);
+	ok = config_range_ok(vdev, off, len);
+	if (ok) {
+		if (vdev->ops->read_config)
+			vdev->ops->read_config(vdev, off, buf, len);
+		else
+			memset(buf, 0, len);
+	}
+	pthread_mutex_unlock(&vdev->lock);
+	return ok;
+}
+
+bool vccw_virtio_write_config(struct vccw_virtio_dev *vdev, uint32_t off, const uint8_t *buf,
+			      uint32_t len)
+{
+	bool ok;
+
+	pthread_mutex_lock(&vdev->lock);
+	ok = config_range_ok(vdev, off, len);
+	/* Without a write hook the space is read-only: writes are accepted and dropped. */
+	if (ok && vdev->ops->write_config)
+		vdev->ops->write_config(vdev, off, buf, len);
+	pthread_mutex_unlock(&vdev->lock);
+	return ok;
+}
+
+/* ---- Queues ---- */
+
+uint16_t vccw_virtio_queue_max(struct vccw_virtio_dev *vdev, unsigned int idx)
+{
+	uint16_t max;
+
+	pthread_mutex_lock(&vdev->lock);
+	max = queue_max_locked(vdev, idx);
+	pthread_mutex_unlock(&vdev->lock);
+	return max;
+}
+
+int vccw_virtio_queue_setup(struct vccw_virtio_dev *vdev, unsigned int idx,
+			    const struct vccw_vq_config *cfg)
+{
+	struct vccw_vq_config c;
+	uint16_t max;
+	int rc;
+
+	pthread_mutex_lock(&vdev->lock);
+	max = queue_max_locked(vdev, idx);
+	if (!max) {
+		rc = -EINVAL;
+	} else if (!cfg) {
+		rc = vccw_vq_setup(vdev->vqs[idx], NULL);
+	} else if (cfg->size > max) {
+		rc = -EINVAL;
+	} else {
+		/* The ring options are the negotiated ones, whatever the transport passed. */
+		c = *cfg;
+		c.packed = vccw_virtio_has_feature(vdev, VCCW_VIRTIO_F_RING_PACKED);
+		c.event_idx = vccw_virtio_has_feature(vdev, VCCW_VIRTIO_F_EVENT_IDX);
+		c.indirect = vccw_virtio_has_feature(vdev, VCCW_VIRTIO_F_INDIRECT_DESC);
+		/* 2.7 legacy note: a legacy queue uses the guest's byte order, big on s390. */
+		c.big_endian = vdev->legacy;
+		rc = vccw_vq_setup(vdev->vqs[idx], &c);
+	}
+	pthread_mutex_unlock(&vdev->lock);
+	return rc;
+}
+
+int vccw_virtio_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	/* kick_fd[] is fixed between init and fini: no lock, so a vCPU never waits. */
+	if (idx >= VCCW_VIRTIO_MAX_QUEUES || vdev->kick_fd[idx] < 0)
+		return -EINVAL;
+	/* Non-blocking: a counter at its maximum already means "work pending". */
+	n = write(vdev->kick_fd[idx], &one, sizeof(one));
+	(void)n;
+	return 0;
+}
+
+/* ---- Used by devices, device lock held ---- */
+
+int vccw_virtio_pop(struct vccw_virtio_dev *vdev, unsigned int idx, struct vccw_vq_elem *elem)
+{
+	int rc;
+
+	if (idx >= VCCW_VIRTIO_MAX_QUEUES || !vdev->vqs[idx])
+		return 0;
+	rc = vccw_vq_pop(vdev->vqs[idx], elem);
+	if (rc == -EIO)
+		vccw_virtio_needs_reset(vdev);
+	return rc;
+}
+
+void vccw_virtio_push(struct vccw_virtio_dev *vdev, unsigned int idx,
+		      const struct vccw_vq_elem *elem, uint32_t len)
+{
+	struct vccw_vq *vq;
+
+	if (idx >= VCCW_VIRTIO_MAX_QUEUES || !vdev->vqs[idx])
+		return;
+	vq = vdev->vqs[idx];
+	if (!vccw_vq_ready(vq))
+		return;
+	vccw_vq_push(vq, elem, len);
+	if (vccw_vq_should_notify(vq) && vdev->transport && vdev->transport->notify_queue)
+		vdev->transport->notify_queue(vdev, idx);
+}
+
+void vccw_virtio_needs_reset(struct vccw_virtio_dev *vdev)
+{
+	/* Once is enough: further errors before the reset add nothing for the driver. */
+	if (vdev->status & VCCW_VIRTIO_S_NEEDS_RESET)
+		return;
+	/* 2.1.2: set NEEDS_RESET, then a configuration change notification. */
+	vdev->status |= VCCW_VIRTIO_S_NEEDS_RESET;
+	if (vdev->transport && vdev->transport->notify_config)
+		vdev->transport->notify_config(vdev);
+}
+
+void vccw_virtio_config_changed(struct vccw_virtio_dev *vdev)
+{
+	if (vdev->transport && vdev->transport->notify_config)
+		vdev->transport->notify_config(vdev);
+}
+
+/* ---- Byte order of configuration fields and request headers ---- */
+
+void vccw_virtio_cfg_st16(const struct vccw_virtio_dev *vdev, uint8_t *p, uint16_t v)
+{
+	if (vdev->legacy)
+		vccw_st_be16(p, v);
+	else
+		vccw_st_le16(p, v);
+}
+
+void vccw_virtio_cfg_st32(const struct vccw_virtio_dev *vdev, uint8_t *p, uint32_t v)
+{
+	if (vdev->legacy)
+		vccw_st_be32(p, v);
+	else
+		vccw_st_le32(p, v);
+}
+
+void vccw_virtio_cfg_st64(const struct vccw_virtio_dev *vdev, uint8_t *p, uint64_t v)
+{
+	if (vdev->legacy)
+		vccw_st_be64(p, v);
+	else
+		vccw_st_le64(p, v);
+}
+
+uint16_t vccw_virtio_cfg_ld16(const struct vccw_virtio_dev *vdev, const uint8_t *p)
+{
+	return vdev->legacy ? vccw_ld_be16(p) : vccw_ld_le16(p);
+}
+
+uint32_t vccw_virtio_cfg_ld32(const struct vccw_virtio_dev *vdev, const uint8_t *p)
+{
+	return vdev->legacy ? vccw_ld_be32(p) : vccw_ld_le32(p);
+}
+
+uint64_t vccw_virtio_cfg_ld64(const struct vccw_virtio_dev *vdev, const uint8_t *p)
+{
+	return vdev->legacy ? vccw_ld_be64(p) : vccw_ld_le64(p);
+}
