@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Character backend front: the spec parser behind vccw_be_char_open(), the wrappers,
+ * the shared input set and I/O loops, and the fd kind (null, stdio, file, caller fds).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "char-int.h"
+
+#define SPEC_FORMS "null, stdio, file:PATH[,append], socket:PATH[,server]"
+
+/* ---- shared helpers ---- */
+
+int char_input_init(struct char_input *in)
+{
+	in->src = -1;
+	in->paused = false;
+	in->armed = false;
+	in->epfd = epoll_create1(EPOLL_CLOEXEC);
+	return in->epfd < 0 ? -errno : 0;
+}
+
+void char_input_fini(struct char_input *in)
+{
+	if (in->epfd >= 0)
+		close(in->epfd);
+	in->epfd = -1;
+}
+
+/* Make the epoll set hold src exactly when input is wanted. */
+static int input_sync(struct char_input *in)
+{
+	bool want = in->src >= 0 && !in->paused;
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (in->epfd < 0 || want == in->armed)
+		return 0;
+	ev.data.fd = in->src;
+	if (epoll_ctl(in->epfd, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, in->src, &ev) < 0)
+		return -errno;
+	in->armed = want;
+	return 0;
+}
+
+int char_input_set_source(struct char_input *in, int fd)
+{
+	int rc;
+
+	if (in->armed && in->src >= 0) {
+		epoll_ctl(in->epfd, EPOLL_CTL_DEL, in->src, NULL);
+		in->armed = false;
+	}
+	in->src = fd;
+	rc = input_sync(in);
+	if (rc)
+		in->src = -1;
+	return rc;
+}
+
+void char_input_pause(struct char_input *in, bool enable)
+{
+	in->paused = !enable;
+	input_sync(in);
+}
+
+int char_write_all(int fd, bool sock, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = sock ? send(fd, p, len, MSG_NOSIGNAL) : write(fd, p, len);
+		if (n < 0) {
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -errno;
+			poll(&pfd, 1, -1);
+			continue;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+ssize_t char_read_now(int fd, bool sock, void *buf, size_t len, bool *eof)
+{
+	ssize_t n;
+
+	*eof = false;
+	if (!len)
+		return 0;
+	for (;;) {
+		if (sock) {
+			n = recv(fd, buf, len, MSG_DONTWAIT);
+		} else {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+			/* Do not touch O_NONBLOCK: stdin's file description is shared. */
+			if (poll(&pfd, 1, 0) <= 0)
+				return 0;
+			n = read(fd, buf, len);
+		}
+		if (n > 0)
+			return n;
+		if (n == 0) {
+			*eof = true;
+			return 0;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		if (errno == ECONNRESET) {
+			*eof = true;
+			return 0;
+		}
+		return -errno;
+	}
+}
+
+static bool is_socket(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* ---- fd kind ---- */
+
+struct char_fd {
+	struct vccw_be_char be;
+	struct char_input in;
+	int in_fd, out_fd;
+	bool in_sock, out_sock;
+	bool own;
+};
+
+static struct char_fd *to_fd(struct vccw_be_char *be)
+{
+	return container_of(be, struct char_fd, be);
+}
+
+static int fd_write(struct vccw_be_char *be, const void *buf, size_t len)
+{
+	struct char_fd *c = to_fd(be);
+
+	if (c->out_fd < 0)
+		return 0;
+	return char_write_all(c->out_fd, c->out_sock, buf, len);
+}
+
+static ssize_t fd_read(struct vccw_be_char *be, void *buf, size_t len)
+{
+	struct char_fd *c = to_fd(be);
+	bool eof;
+	ssize_t n;
+
+	if (c->in.src < 0)
+		return 0;
+	n = char_read_now(c->in_fd, c->in_sock, buf, len, &eof);
+	if (eof)
+		char_input_set_source(&c->in, -1); /* nothing more will come */
+	return n;
+}
+
+static int fd_input_fd(struct vccw_be_char *be)
+{
+	return to_fd(be)->in.epfd;
+}
+
+static void fd_set_input(struct vccw_be_char *be, bool enable)
+{
+	char_input_pause(&to_fd(be)->in, enable);
+}
+
+static void fd_close(struct vccw_be_char *be)
+{
+	struct char_fd *c = to_fd(be);
+
+	char_input_fini(&c->in);
+	if (c->own) {
+		if (c->in_fd >= 0)
+			close(c->in_fd);
+		if (c->out_fd >= 0 && c->out_fd != c->in_fd)
+			close(c->out_fd);
+	}
+	free(c);
+}
+
+static const struct vccw_be_char_ops fd_ops = {
+	.kind = "fd",
+	.write = fd_write,
+	.read = fd_read,
+	.input_fd = fd_input_fd,
+	.set_input = fd_set_input,
+	.close = fd_close,
+};
+
+struct vccw_be_char *vccw_be_char_fd_new(int in_fd, int out_fd, bool own, struct vccw_err *err)
+{
+	struct char_fd *c;
+	int rc;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		vccw_err_set(err, ENOMEM, "chardev: out of memory");
+		return NULL;
+	}
+	c->be.ops = &fd_ops;
+	c->in_fd = in_fd;
+	c->out_fd = out_fd;
+	c->own = own;
+	c->in_sock = is_socket(in_fd);
+	c->out_sock = is_socket(out_fd);
+	c->in.epfd = -1;
+	c->in.src = -1;
+	if (in_fd >= 0) {
+		rc = char_input_init(&c->in);
+		if (rc) {
+			vccw_err_set(err, -rc, "chardev: epoll_create1: %s", strerror(-rc));
+			free(c);
+			return NULL;
+		}
+		/* An fd that cannot be polled (a regular file, /dev/null) gives no input. */
+		if (char_input_set_source(&c->in, in_fd) < 0)
+			char_input_fini(&c->in);
+	}
+	return &c->be;
+}
+
+/* ---- spec parser ---- */
+
+static struct vccw_be_char *file_open(const char *spec, const char *path, size_t path_len,
+				      const char *opts, struct vccw_err *err)
+{
+	struct vccw_be_char *be;
+	bool append = false;
+	char *p;
+	int fd;
+
+	if (opts) {
+		if (strcmp(opts, "append")) {
+			vccw_err_set(err, EINVAL, "chardev '%s': unknown option '%s' (expected %s)",
+				     spec, opts, SPEC_FORMS);
+			return NULL;
+		}
+		append = true;
+	}
+	p = strndup(path, path_len);
+	if (!p) {
+		vccw_err_set(err, ENOMEM, "chardev '%s': out of memory", spec);
+		return NULL;
+	}
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0644);
+	if (fd < 0) {
+		vccw_err_set(err, errno, "chardev '%s': %s: %s", spec, p, strerror(errno));
+		free(p);
+		return NULL;
+	}
+	free(p);
+	be = vccw_be_char_fd_new(-1, fd, true, err);
+	if (!be)
+		close(fd);
+	return be;
+}
+
+static struct vccw_be_char *socket_open(const char *spec, const char *path, size_t path_len,
+					const char *opts, struct vccw_err *err)
+{
+	struct vccw_be_char *be;
+	bool server = false;
+	char *p;
+
+	if (opts) {
+		if (strcmp(opts, "server")) {
+			vccw_err_set(err, EINVAL, "chardev '%s': unknown option '%s' (expected %s)",
+				     spec, opts, SPEC_FORMS);
+			return NULL;
+		}
+		server = true;
+	}
+	p = strndup(path, path_len);
+	if (!p) {
+		vccw_err_set(err, ENOMEM, "chardev '%s': out of memory", spec);
+		return NULL;
+	}
+	be = server ? char_socket_server_open(p, err) : char_socket_client_open(p, err);
+	free(p);
+	return be;
+}
+
+struct vccw_be_char *vccw_be_char_open(const char *spec, struct vccw_err *err)
+{
+	const char *arg, *opts;
+	size_t kind_len, path_len;
+
+	if (!spec || !*spec) {
+		vccw_err_set(err, EINVAL, "chardev: empty spec (expected %s)", SPEC_FORMS);
+		return NULL;
+	}
+	arg = strchr(spec, ':');
+	kind_len = arg ? (size_t)(arg - spec) : strlen(spec);
+
+	if (!arg && !strcmp(spec, "null"))
+		return vccw_be_char_fd_new(-1, -1, false, err);
+	if (!arg && !strcmp(spec, "stdio"))
+		return vccw_be_char_fd_new(STDIN_FILENO, STDOUT_FILENO, false, err);
+
+	if ((kind_len == 4 && !strncmp(spec, "null", 4)) ||
+	    (kind_len == 5 && !strncmp(spec, "stdio", 5))) {
+		vccw_err_set(err, EINVAL, "chardev '%s': '%.*s' takes no argument (expected %s)",
+			     spec, (int)kind_len, spec, SPEC_FORMS);
+		return NULL;
+	}
+	if ((kind_len == 4 && !strncmp(spec, "file", 4)) ||
+	    (kind_len == 6 && !strncmp(spec, "socket", 6))) {
+		arg = arg ? arg + 1 : spec + kind_len;
+		opts = strchr(arg, ',');
+		path_len = opts ? (size_t)(opts - arg) : strlen(arg);
+		if (opts)
+			opts++;
+		if (!path_len) {
+			vccw_err_set(err, EINVAL, "chardev '%s': missing path (expected %s)", spec,
+				     SPEC_FORMS);
+			return NULL;
+		}
+		if (kind_len == 4)
+			return file_open(spec, arg, path_len, opts, err);
+		return socket_open(spec, arg, path_len, opts, err);
+	}
+	vccw_err_set(err, EINVAL, "chardev '%s': unknown kind '%.*s' (expected %s)", spec,
+		     (int)kind_len, spec, SPEC_FORMS);
+	return NULL;
+}
+
+/* ---- wrappers ---- */
+
+int vccw_be_char_write(struct vccw_be_char *be, const void *buf, size_t len)
+{
+	return len ? be->ops->write(be, buf, len) : 0;
+}
+
+ssize_t vccw_be_char_read(struct vccw_be_char *be, void *buf, size_t len)
+{
+	return be->ops->read ? be->ops->read(be, buf, len) : 0;
+}
+
+int vccw_be_char_input_fd(struct vccw_be_char *be)
+{
+	return be->ops->input_fd ? be->ops->input_fd(be) : -1;
+}
+
+void vccw_be_char_set_input(struct vccw_be_char *be, bool enable)
+{
+	if (be->ops->set_input)
+		be->ops->set_input(be, enable);
+}
+
+void vccw_be_char_close(struct vccw_be_char *be)
+{
+	if (be)
+		be->ops->close(be);
+}

@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: MIT
+# virtio-blk.
+$(eval $(call lib_module,devices/blk,mem virtio backends/blk))

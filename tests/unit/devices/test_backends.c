@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Backends on their own: the raw file block backend (vectored I/O, bounds, read-only,
+ * flush, discard, write zeroes) and the character backend specs (every kind, and a
+ * clear error for every malformed spec), unix socket server and client, input pausing.
+ */
+#define _GNU_SOURCE /* fallocate() */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "vccw/be-blk.h"
+#include "vccw/be-char.h"
+
+/* ---- block: raw file ---- */
+
+static int temp_disk(char *path, size_t size)
+{
+	int fd;
+
+	strcpy(path, "/tmp/vccw-be-XXXXXX");
+	fd = mkstemp(path);
+	if (fd >= 0 && ftruncate(fd, (off_t)size) < 0) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
+TEST(test_be_blk_file_open_missing_path_names_it)
+{
+	struct vccw_err err = { 0 };
+
+	CHECK(!vccw_be_blk_file_open("/nonexistent/vccw-disk.img", false, &err));
+	CHECK_EQ(err.code, -ENOENT);
+	CHECK(strstr(err.msg, "/nonexistent/vccw-disk.img"));
+	CHECK(!vccw_be_blk_file_open("/tmp", false, &err)); /* a directory */
+	CHECK(strstr(err.msg, "/tmp"));
+}
+
+TEST(test_be_blk_file_vectored_io_round_trip)
+{
+	char path[32], a[100], b[300], c[112], out[512], host[512];
+	struct iovec wv[3] = { { a, sizeof(a) }, { b, sizeof(b) }, { c, sizeof(c) } };
+	struct iovec rv[2] = { { out, 17 }, { out + 17, sizeof(out) - 17 } };
+	struct vccw_be_blk *be;
+	int fd;
+
+	fd = temp_disk(path, 65536);
+	REQUIRE(fd >= 0);
+	be = vccw_be_blk_file_open(path, false, NULL);
+	REQUIRE(be);
+	CHECK_EQ(be->size, 65536);
+	CHECK_EQ(be->block_size, 512);
+	CHECK(!be->readonly);
+	memset(a, 'a', sizeof(a));
+	memset(b, 'b', sizeof(b));
+	memset(c, 'c', sizeof(c));
+	CHECK_EQ(vccw_be_blk_pwritev(be, wv, 3, 4096), 0);
+	CHECK_EQ(pread(fd, host, sizeof(host), 4096), sizeof(host));
+	CHECK(host[0] == 'a' && host[99] == 'a' && host[100] == 'b' && host[399] == 'b' &&
+	      host[400] == 'c' && host[511] == 'c');
+	CHECK_EQ(vccw_be_blk_preadv(be, rv, 2, 4096), 0);
+	CHECK(!memcmp(out, host, sizeof(out)));
+	CHECK_EQ(vccw_be_blk_flush(be), 0);
+	vccw_be_blk_close(be);
+	vccw_be_blk_close(NULL);
+	close(fd);
+	unlink(path);
+}
+
+TEST(test_be_blk_file_rejects_out_of_range_and_readonly_writes)
+{
+	char path[32], buf[512] = { 1 };
+	struct iovec iov = { buf, sizeof(buf) };
+	struct vccw_be_blk *be;
+	int fd;
+
+	fd = temp_disk(path, 4096);
+	REQUIRE(fd >= 0);
+	be = vccw_be_blk_file_open(path, false, NULL);
+	REQUIRE(be);
+	CHECK_EQ(vccw_be_blk_preadv(be, &iov, 1, 4096 - 511), -EINVAL);
+	CHECK_EQ(vccw_be_blk_pwritev(be, &iov, 1, UINT64_MAX - 10), -EINVAL);
+	CHECK_EQ(vccw_be_blk_discard(be, 4096, 1), -EINVAL);
+	CHECK_EQ(vccw_be_blk_write_zeroes(be, 0, 4097, false), -EINVAL);
+	CHECK_EQ(vccw_be_blk_preadv(be, &iov, 1, 4096 - 512), 0);
+	vccw_be_blk_close(be);
+
+	be = vccw_be_blk_file_open(path, true, NULL);
+	REQUIRE(be);
+	CHECK(be->readonly);
+	CHECK_EQ(vccw_be_blk_pwritev(be, &iov, 1, 0), -EROFS);
+	CHECK_EQ(vccw_be_blk_discard(be, 0, 512), -EROFS);
+	CHECK_EQ(vccw_be_blk_write_zeroes(be, 0, 512, true), -EROFS);
+	CHECK_EQ(vccw_be_blk_flush(be), 0);
+	CHECK_EQ(vccw_be_blk_preadv(be, &iov, 1, 0), 0);
+	vccw_be_blk_close(be);
+	close(fd);
+	unlink(path);
+}
+
+TEST(test_be_blk_file_write_zeroes_and_discard)
+{
+	char path[32], buf[8192], zero[4096] = { 0 }, back[4096];
+	struct vccw_be_blk *be;
+	struct stat st;
+	int fd;
+
+	fd = temp_disk(path, 65536);
+	REQUIRE(fd >= 0);
+	memset(buf, 0x77, sizeof(buf));
+	CHECK_EQ(pwrite(fd, buf, sizeof(buf), 0), sizeof(buf));
+	be = vccw_be_blk_file_open(path, false, NULL);
+	REQUIRE(be);
+	CHECK_EQ(vccw_be_blk_write_zeroes(be, 0, 4096, false), 0);
+	CHECK_EQ(pread(fd, back, sizeof(back), 0), sizeof(back));
+	CHECK(!memcmp(back, zero, sizeof(zero)));
+	CHECK_EQ(vccw_be_blk_write_zeroes(be, 4096, 1024, true), 0);
+	CHECK_EQ(pread(fd, back, 2048, 4096), 2048);
+	CHECK(!memcmp(back, zero, 1024));
+	CHECK_EQ((uint8_t)back[1024], 0x77);
+	/* Discard is advisory: either done or "cannot". */
+	{
+		int rc = vccw_be_blk_discard(be, 6144, 2048);
+
+		CHECK(rc == 0 || rc == -EOPNOTSUPP);
+	}
+	CHECK(fstat(fd, &st) == 0 && st.st_size == 65536);
+	vccw_be_blk_close(be);
+	close(fd);
+	unlink(path);
+}
+
+/* ---- character: specs ---- */
+
+static void check_bad_spec(const char *spec, const char *needle)
+{
+	struct vccw_err err = { 0 };
+	struct vccw_be_char *be = vccw_be_char_open(spec, &err);
+
+	CHECK_MSG(!be, "spec '%s' accepted", spec);
+	vccw_be_char_close(be);
+	CHECK_MSG(err.code == -EINVAL || err.code == -ENAMETOOLONG, "spec '%s': code %d", spec,
+		  err.code);
+	CHECK_MSG(strstr(err.msg, needle), "spec '%s': message '%s' lacks '%s'", spec, err.msg,
+		  needle);
+}
+
+TEST(test_be_char_bad_specs_fail_with_clear_error)
+{
+	char longpath[200];
+
+	check_bad_spec("", "empty spec");
+	check_bad_spec("bogus", "unknown kind 'bogus'");
+	check_bad_spec("bogus:x", "unknown kind 'bogus'");
+	check_bad_spec("tcp:localhost:4444", "expected null, stdio");
+	check_bad_spec("stdio:x", "takes no argument");
+	check_bad_spec("file", "missing path");
+	check_bad_spec("file:", "missing path");
+	check_bad_spec("file:/tmp/x,bogus", "unknown option 'bogus'");
+	check_bad_spec("socket:", "missing path");
+	check_bad_spec("socket:/tmp/x,client", "unknown option 'client'");
+	memset(longpath, 'p', sizeof(longpath));
+	memcpy(longpath, "socket:/", 8);
+	longpath[sizeof(longpath) - 1] = 0;
+	check_bad_spec(longpath, "path longer");
+	CHECK(!vccw_be_char_open("bogus", NULL)); /* the error record is optional */
+}
+
+TEST(test_be_char_null_and_stdio_open)
+{
+	struct vccw_be_char *be;
+
+	be = vccw_be_char_open("null", NULL);
+	REQUIRE(be);
+	CHECK_EQ(vccw_be_char_write(be, "x", 1), 0);
+	CHECK_EQ(vccw_be_char_input_fd(be), -1);
+	vccw_be_char_close(be);
+	be = vccw_be_char_open("stdio", NULL);
+	REQUIRE(be);
+	CHECK_EQ(vccw_be_char_write(be, "", 0), 0);
+	vccw_be_char_close(be);
+	/* stdin and stdout are borrowed, not closed. */
+	CHECK(fcntl(STDOUT_FILENO, F_GETFD) >= 0);
+}
+
+TEST(test_be_char_file_truncates_or_appends)
+{
+	char path[] = "/tmp/vccw-chr-XXXXXX", spec[64], buf[32] = { 0 };
+	struct vccw_be_char *be;
+	int fd;
+
+	fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	CHECK_EQ(write(fd, "old contents", 12), 12);
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	be = vccw_be_char_open(spec, NULL);
+	REQUIRE(be);
+	CHECK_EQ(vccw_be_char_input_fd(be), -1);
+	CHECK_EQ(vccw_be_char_read(be, buf, sizeof(buf)), 0);
+	CHECK_EQ(vccw_be_char_write(be, "one", 3), 0);
+	vccw_be_char_close(be);
+	snprintf(spec, sizeof(spec), "file:%s,append", path);
+	be = vccw_be_char_open(spec, NULL);
+	REQUIRE(be);
+	CHECK_EQ(vccw_be_char_write(be, "two", 3), 0);
+	vccw_be_char_close(be);
+	CHECK_EQ(pread(fd, buf, sizeof(buf) - 1, 0), 6);
+	CHECK(!strcmp(buf, "onetwo"));
+	close(fd);
+	unlink(path);
+}
+
+static bool readable(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, ms) == 1;
+}
+
+/* Read from @be until @len bytes came, waiting on its input fd (5 s at most). */
+static bool be_read_exact(struct vccw_be_char *be, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		if (!readable(vccw_be_char_input_fd(be), 5000))
+			return false;
+		n = vccw_be_char_read(be, buf + got, len - got);
+		if (n < 0)
+			return false;
+		got += (size_t)n;
+	}
+	return true;
+}
+
+TEST(test_be_char_socket_server_and_client_talk)
+{
+	char path[64], spec[80], buf[8] = { 0 };
+	struct vccw_be_char *srv, *cli;
+	struct vccw_err err = { 0 };
+
+	snprintf(path, sizeof(path), "/tmp/vccw-sock-%d", (int)getpid());
+	unlink(path);
+	snprintf(spec, sizeof(spec), "socket:%s,server", path);
+	srv = vccw_be_char_open(spec, &err);
+	CHECK_MSG(srv, "%s", err.msg);
+	REQUIRE(srv);
+	/* No client yet: output is dropped, nothing to read. */
+	CHECK_EQ(vccw_be_char_write(srv, "lost", 4), 0);
+	CHECK_EQ(vccw_be_char_read(srv, buf, sizeof(buf)), 0);
+	/* A second server on the same path fails and names it. */
+	CHECK(!vccw_be_char_open(spec, &err));
+	CHECK(strstr(err.msg, path));
+
+	snprintf(spec, sizeof(spec), "socket:%s", path);
+	cli = vccw_be_char_open(spec, &err);
+	CHECK_MSG(cli, "%s", err.msg);
+	if (!cli)
+		goto out;
+	/* The connection shows up as input readiness on the server's stable fd. */
+	CHECK_EQ(vccw_be_char_write(cli, "ping", 4), 0);
+	CHECK(be_read_exact(srv, buf, 4));
+	CHECK(!memcmp(buf, "ping", 4));
+	CHECK_EQ(vccw_be_char_write(srv, "pong", 4), 0);
+	CHECK(be_read_exact(cli, buf, 4));
+	CHECK(!memcmp(buf, "pong", 4));
+
+	/* The client leaves; the server listens again and takes the next one. */
+	vccw_be_char_close(cli);
+	CHECK(readable(vccw_be_char_input_fd(srv), 5000));
+	CHECK_EQ(vccw_be_char_read(srv, buf, sizeof(buf)), 0);
+	cli = vccw_be_char_open(spec, &err);
+	REQUIRE(cli);
+	CHECK_EQ(vccw_be_char_write(cli, "again", 5), 0);
+	CHECK(be_read_exact(srv, buf, 5));
+	CHECK(!memcmp(buf, "again", 5));
+	vccw_be_char_close(cli);
+out:
+	vccw_be_char_close(srv);
+	/* The server removes the socket it created. */
+	CHECK(access(path, F_OK) != 0);
+	snprintf(spec, sizeof(spec), "socket:%s", path);
+	CHECK(!vccw_be_char_open(spec, &err));
+	CHECK(strstr(err.msg, "connect"));
+}
+
+TEST(test_be_char_set_input_pauses_the_watched_fd)
+{
+	struct vccw_be_char *be;
+	char buf[8];
+	int sv[2];
+
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	be = vccw_be_char_fd_new(sv[0], sv[0], true, NULL);
+	REQUIRE(be);
+	CHECK_EQ(write(sv[1], "x", 1), 1);
+	CHECK(readable(vccw_be_char_input_fd(be), 5000));
+	vccw_be_char_set_input(be, false);
+	CHECK(!readable(vccw_be_char_input_fd(be), 0));
+	vccw_be_char_set_input(be, true);
+	CHECK(readable(vccw_be_char_input_fd(be), 5000));
+	CHECK_EQ(vccw_be_char_read(be, buf, sizeof(buf)), 1);
+	CHECK_EQ(vccw_be_char_read(be, buf, sizeof(buf)), 0);
+	/* End of input: the fd stops reporting, so a level-triggered loop does not spin. */
+	close(sv[1]);
+	CHECK(readable(vccw_be_char_input_fd(be), 5000));
+	CHECK_EQ(vccw_be_char_read(be, buf, sizeof(buf)), 0);
+	CHECK(!readable(vccw_be_char_input_fd(be), 0));
+	vccw_be_char_close(be);
+}

@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-blk through real split virtqueues in guest memory (virtio v1.2 section 5.2):
+ * requests written the way a driver lays them out, results checked in the used ring,
+ * the status byte and the backing file on the host.
+ */
+#define _GNU_SOURCE /* fallocate(), accept4() */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "vdrv.h"
+#include "vccw/be-blk.h"
+#include "vccw/blk.h"
+#include "vccw/byteorder.h"
+
+#define DISK_SIZE (1u << 20)
+#define DISK_SECTORS (DISK_SIZE / 512)
+#define ALL_FEATURES (~(uint64_t)0)
+
+enum layout {
+	/* header | data | status each in their own descriptor (legacy, no ANY_LAYOUT) */
+	LAYOUT_SEPARATE,
+	/* header over three descriptors, its tail sharing one with OUT data; IN data and
+	 * status in one writable descriptor */
+	LAYOUT_SPLIT,
+};
+
+struct blkfix {
+	char path[64];
+	int fd; /* host view of the disk */
+	struct vccw_mem *mem;
+	struct vccw_be_blk *be;
+	struct vccw_blk *blk;
+	struct vdrv d;
+};
+
+static bool fix_open(struct blkfix *f, bool readonly, uint64_t accept, uint64_t extra,
+		     uint16_t nq)
+{
+	struct vccw_blk_config cfg = { .serial = "vccw-disk-0001", .num_queues = nq,
+				       .queue_size = VDRV_QSIZE };
+	struct vccw_err err = { 0 };
+
+	memset(f, 0, sizeof(*f));
+	strcpy(f->path, "/tmp/vccw-blk-XXXXXX");
+	f->fd = mkstemp(f->path);
+	if (f->fd < 0 || ftruncate(f->fd, DISK_SIZE) < 0) {
+		CHECK_MSG(false, "temp file: %s", strerror(errno));
+		return false;
+	}
+	f->mem = vdrv_mem();
+	f->be = vccw_be_blk_file_open(f->path, readonly, &err);
+	CHECK_MSG(f->be, "backend: %s", err.msg);
+	if (!f->mem || !f->be)
+		return false;
+	cfg.backend = f->be;
+	f->blk = vccw_blk_new(f->mem, &cfg, extra, &err);
+	CHECK_MSG(f->blk, "device: %s", err.msg);
+	if (!f->blk)
+		return false;
+	return vdrv_start(&f->d, f->mem, vccw_blk_vdev(f->blk), accept, nq);
+}
+
+static void fix_close(struct blkfix *f)
+{
+	vccw_blk_free(f->blk);
+	vccw_be_blk_close(f->be);
+	vccw_mem_free(f->mem);
+	if (f->fd >= 0)
+		close(f->fd);
+	unlink(f->path);
+}
+
+static bool fix_open_default(struct blkfix *f)
+{
+	return fix_open(f, false, ALL_FEATURES, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1), 1);
+}
+
+/*
+ * Issue one request on queue @qi: header (@type, @sector), @out_len bytes of @out as
+ * device-readable data, @in_len bytes of device-writable data (copied to @in after
+ * completion when @in is not NULL), then the status byte. Returns the status, or -1
+ * when no used entry came; *@used receives the used length.
+ */
+static int req_q(struct blkfix *f, unsigned int qi, uint32_t type, uint64_t sector,
+		 const void *out, uint32_t out_len, void *in, uint32_t in_len, enum layout lay,
+		 uint32_t *used)
+{
+	struct vdrv *d = &f->d;
+	struct vdrv_seg segs[6];
+	uint8_t hdr[16] = { 0 }, status = 0xff;
+	uint64_t r, w;
+	unsigned int n = 0;
+	uint32_t len;
+	uint16_t id, head;
+
+	vdrv_reset_bufs(d);
+	vdrv_st32(d, hdr, type);
+	vdrv_st64(d, hdr + 8, sector);
+	/* Readable area: header then data; writable area: data then status. */
+	r = vdrv_alloc(d, 16 + out_len);
+	w = vdrv_alloc(d, in_len + 1);
+	vccw_mem_write(d->mem, r, hdr, 16);
+	if (out_len)
+		vccw_mem_write(d->mem, r + 16, out, out_len);
+	vccw_mem_fill(d->mem, w, 0xee, in_len);
+	vccw_mem_write(d->mem, w + in_len, &status, 1);
+
+	if (lay == LAYOUT_SEPARATE) {
+		segs[n++] = (struct vdrv_seg){ r, 16, false };
+		if (out_len)
+			segs[n++] = (struct vdrv_seg){ r + 16, out_len, false };
+		if (in_len)
+			segs[n++] = (struct vdrv_seg){ w, in_len, true };
+		segs[n++] = (struct vdrv_seg){ w + in_len, 1, true };
+	} else {
+		segs[n++] = (struct vdrv_seg){ r, 5, false };
+		segs[n++] = (struct vdrv_seg){ r + 5, 6, false };
+		segs[n++] = (struct vdrv_seg){ r + 11, 5 + out_len, false };
+		segs[n++] = (struct vdrv_seg){ w, in_len + 1, true };
+	}
+	head = vdrv_add(d, qi, segs, n);
+	vdrv_kick(d, qi);
+	if (!vdrv_wait_used(d, qi, &id, &len)) {
+		CHECK_MSG(false, "no used entry for request type %u", type);
+		return -1;
+	}
+	CHECK_EQ(id, head);
+	if (used)
+		*used = len;
+	if (in && in_len)
+		vccw_mem_read(d->mem, w, in, in_len);
+	vccw_mem_read(d->mem, w + in_len, &status, 1);
+	return status;
+}
+
+static int req(struct blkfix *f, uint32_t type, uint64_t sector, const void *out,
+	       uint32_t out_len, void *in, uint32_t in_len, uint32_t *used)
+{
+	return req_q(f, 0, type, sector, out, out_len, in, in_len, LAYOUT_SEPARATE, used);
+}
+
+static void pattern(uint8_t *buf, size_t len, uint8_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)(seed + i * 7 + (i >> 9));
+}
+
+static bool host_is(struct blkfix *f, uint64_t off, const void *want, size_t len)
+{
+	uint8_t *got = malloc(len);
+	bool same;
+
+	if (!got || pread(f->fd, got, len, (off_t)off) != (ssize_t)len) {
+		free(got);
+		return false;
+	}
+	same = !memcmp(got, want, len);
+	free(got);
+	return same;
+}
+
+static bool host_is_zero(struct blkfix *f, uint64_t off, size_t len)
+{
+	uint8_t *zero = calloc(1, len);
+	bool ok = zero && host_is(f, off, zero, len);
+
+	free(zero);
+	return ok;
+}
+
+/* One discard / write-zeroes segment, always little-endian (5.2.6). */
+static void dwz_seg(uint8_t *p, uint64_t sector, uint32_t num, uint32_t flags)
+{
+	vccw_st_le64(p, sector);
+	vccw_st_le32(p + 8, num);
+	vccw_st_le32(p + 12, flags);
+}
+
+TEST(test_blk_out_then_in_round_trip_through_file)
+{
+	uint8_t wbuf[4096], rbuf[4096];
+	struct blkfix f;
+	uint32_t used;
+
+	if (!fix_open_default(&f))
+		goto out;
+	pattern(wbuf, sizeof(wbuf), 1);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_OUT, 10, wbuf, sizeof(wbuf), NULL, 0, &used),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(used, 1); /* only the status byte is device-writable */
+	/* The write is acknowledged only once done: the host sees it now. */
+	CHECK(host_is(&f, 10 * 512, wbuf, sizeof(wbuf)));
+
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_IN, 10, NULL, 0, rbuf, sizeof(rbuf), &used),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(used, sizeof(rbuf) + 1);
+	CHECK(!memcmp(rbuf, wbuf, sizeof(rbuf)));
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_in_reads_what_the_host_wrote)
+{
+	uint8_t wbuf[1024], rbuf[1024];
+	struct blkfix f;
+
+	if (!fix_open_default(&f))
+		goto out;
+	pattern(wbuf, sizeof(wbuf), 9);
+	CHECK_EQ(pwrite(f.fd, wbuf, sizeof(wbuf), (DISK_SECTORS - 2) * 512), sizeof(wbuf));
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_IN, DISK_SECTORS - 2, NULL, 0, rbuf, sizeof(rbuf),
+		     NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK(!memcmp(rbuf, wbuf, sizeof(rbuf)));
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_readonly_drive_offers_ro_and_rejects_writes_ioerr)
+{
+	uint8_t wbuf[512], rbuf[512];
+	struct blkfix f;
+	uint32_t used;
+
+	if (!fix_open(&f, true, ALL_FEATURES, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1), 1))
+		goto out;
+	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_BLK_F_RO));
+	CHECK(!(f.d.features & VCCW_BIT(VCCW_VIRTIO_BLK_F_DISCARD)));
+	pattern(wbuf, sizeof(wbuf), 3);
+	/* 5.2.6.2: IOERR and no data written. */
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_OUT, 0, wbuf, sizeof(wbuf), NULL, 0, &used),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	CHECK_EQ(used, 1);
+	CHECK(host_is_zero(&f, 0, 512));
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_IN, 0, NULL, 0, rbuf, sizeof(rbuf), NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_FLUSH, 0, NULL, 0, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_out_of_range_sector_ioerr)
+{
+	uint8_t buf[1024];
+	struct blkfix f;
+	uint32_t used;
+
+	if (!fix_open_default(&f))
+		goto out;
+	pattern(buf, sizeof(buf), 5);
+	/* Last sector plus one beyond the end. */
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_IN, DISK_SECTORS - 1, NULL, 0, buf, sizeof(buf),
+		     &used),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	CHECK_EQ(used, 1);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_OUT, DISK_SECTORS, buf, 512, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	/* sector * 512 would overflow 64 bits. */
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_OUT, UINT64_MAX / 256, buf, 512, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_IN, UINT64_MAX, NULL, 0, buf, 512, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	CHECK(host_is_zero(&f, DISK_SIZE - 512, 512));
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_data_not_multiple_of_512_ioerr)
+{
+	uint8_t buf[700];
+	struct blkfix f;
+
+	if (!fix_open_default(&f))
+		goto out;
+	memset(buf, 0x5a, sizeof(buf));
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_OUT, 0, buf, sizeof(buf), NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	CHECK(host_is_zero(&f, 0, 1024));
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_IN, 0, NULL, 0, buf, 100, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_flush_ok)
+{
+	struct blkfix f;
+	uint32_t used;
+
+	if (!fix_open_default(&f))
+		goto out;
+	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_BLK_F_FLUSH));
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_FLUSH, 0, NULL, 0, NULL, 0, &used),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(used, 1);
+	/* FLUSH_OUT is only the legacy synonym. */
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_FLUSH_OUT, 0, NULL, 0, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_UNSUPP);
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_get_id_returns_nul_padded_serial)
+{
+	uint8_t id[20], want[20] = "vccw-disk-0001";
+	struct blkfix f;
+	uint32_t used;
+
+	if (!fix_open_default(&f))
+		goto out;
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_GET_ID, 0, NULL, 0, id, sizeof(id), &used),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(used, 21);
+	CHECK(!memcmp(id, want, sizeof(want)));
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_unknown_type_unsupp)
+{
+	struct blkfix f;
+	uint32_t used;
+
+	if (!fix_open_default(&f))
+		goto out;
+	CHECK_EQ(req(&f, 99, 0, NULL, 0, NULL, 0, &used), VCCW_VIRTIO_BLK_S_UNSUPP);
+	CHECK_EQ(used, 1);
+	/* The high bit was the legacy barrier flag; BARRIER is not offered. */
+	CHECK_EQ(req(&f, 0x80000000u, 0, NULL, 0, NULL, 0, NULL), VCCW_VIRTIO_BLK_S_UNSUPP);
+out:
+	fix_close(&f);
+}
+
+static bool host_can_punch(struct blkfix *f)
+{
+	return fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, DISK_SIZE - 4096,
+			 4096) == 0;
+}
+
+TEST(test_blk_discard_deallocates_range)
+{
+	uint8_t wbuf[8192], seg[16];
+	struct blkfix f;
+	uint32_t used;
+
+	if (!fix_open_default(&f))
+		goto out;
+	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_BLK_F_DISCARD));
+	pattern(wbuf, sizeof(wbuf), 11);
+	CHECK_EQ(pwrite(f.fd, wbuf, sizeof(wbuf), 0), sizeof(wbuf));
+	dwz_seg(seg, 0, 8, 0);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_DISCARD, 0, seg, sizeof(seg), NULL, 0, &used),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(used, 1);
+	if (!host_can_punch(&f))
+		SKIP("the temp file system cannot punch holes; discard is advisory");
+	CHECK(host_is_zero(&f, 0, 4096));
+	CHECK(host_is(&f, 4096, wbuf + 4096, 4096));
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_discard_unmap_or_unknown_flag_unsupp)
+{
+	uint8_t wbuf[1024], seg[16];
+	struct blkfix f;
+
+	if (!fix_open_default(&f))
+		goto out;
+	pattern(wbuf, sizeof(wbuf), 13);
+	CHECK_EQ(pwrite(f.fd, wbuf, sizeof(wbuf), 0), sizeof(wbuf));
+	/* 5.2.6.2: unmap on a discard, or any unknown flag, is UNSUPP. */
+	dwz_seg(seg, 0, 2, VCCW_VIRTIO_BLK_DWZ_F_UNMAP);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_DISCARD, 0, seg, sizeof(seg), NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_UNSUPP);
+	dwz_seg(seg, 0, 2, 2);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_WRITE_ZEROES, 0, seg, sizeof(seg), NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_UNSUPP);
+	CHECK(host_is(&f, 0, wbuf, sizeof(wbuf)));
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_write_zeroes_with_and_without_unmap)
+{
+	uint8_t wbuf[8192], segs[32];
+	struct blkfix f;
+	struct stat st;
+
+	if (!fix_open_default(&f))
+		goto out;
+	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_BLK_F_WRITE_ZEROES));
+	pattern(wbuf, sizeof(wbuf), 17);
+	CHECK_EQ(pwrite(f.fd, wbuf, sizeof(wbuf), 512 * 100), sizeof(wbuf));
+	/* Two segments: sectors 100-101 plain, 104-105 with unmap allowed. */
+	dwz_seg(segs, 100, 2, 0);
+	dwz_seg(segs + 16, 104, 2, VCCW_VIRTIO_BLK_DWZ_F_UNMAP);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_WRITE_ZEROES, 0, segs, sizeof(segs), NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK(host_is_zero(&f, 512 * 100, 1024));
+	CHECK(host_is(&f, 512 * 102, wbuf + 1024, 1024));
+	CHECK(host_is_zero(&f, 512 * 104, 1024));
+	CHECK(host_is(&f, 512 * 106, wbuf + 3072, 8192 - 3072));
+	CHECK(fstat(f.fd, &st) == 0 && st.st_size == DISK_SIZE);
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_discard_write_zeroes_limits_ioerr)
+{
+	uint8_t segs[16 * (VCCW_BLK_MAX_DWZ_SEG + 1)];
+	uint8_t wbuf[512];
+	unsigned int i;
+	struct blkfix f;
+
+	if (!fix_open_default(&f))
+		goto out;
+	pattern(wbuf, sizeof(wbuf), 19);
+	CHECK_EQ(pwrite(f.fd, wbuf, sizeof(wbuf), 0), sizeof(wbuf));
+	/* Beyond capacity. */
+	dwz_seg(segs, DISK_SECTORS - 1, 2, 0);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_WRITE_ZEROES, 0, segs, 16, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	/* More than max_write_zeroes_seg segments; the first one must not be executed. */
+	for (i = 0; i <= VCCW_BLK_MAX_DWZ_SEG; i++)
+		dwz_seg(segs + 16 * i, 0, 1, 0);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_WRITE_ZEROES, 0, segs, sizeof(segs), NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	/* A partial segment. */
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_DISCARD, 0, segs, 20, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	/* No segment at all. */
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_WRITE_ZEROES, 0, NULL, 0, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	/* More sectors than max_write_zeroes_sectors in one segment. */
+	dwz_seg(segs, 0, VCCW_BLK_MAX_DWZ_SECTORS + 1, 0);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_WRITE_ZEROES, 0, segs, 16, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	CHECK(host_is(&f, 0, wbuf, sizeof(wbuf)));
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_discard_not_negotiated_unsupp)
+{
+	uint8_t seg[16];
+	struct blkfix f;
+
+	if (!fix_open(&f, false, ~VCCW_BIT(VCCW_VIRTIO_BLK_F_DISCARD),
+		      VCCW_BIT(VCCW_VIRTIO_F_VERSION_1), 1))
+		goto out;
+	dwz_seg(seg, 0, 1, 0);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_DISCARD, 0, seg, sizeof(seg), NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_UNSUPP);
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_header_split_across_three_descriptors)
+{
+	uint8_t wbuf[2048], rbuf[2048], id[20];
+	struct blkfix f;
+	uint32_t used;
+
+	if (!fix_open_default(&f))
+		goto out;
+	pattern(wbuf, sizeof(wbuf), 23);
+	CHECK_EQ(req_q(&f, 0, VCCW_VIRTIO_BLK_T_OUT, 40, wbuf, sizeof(wbuf), NULL, 0,
+		       LAYOUT_SPLIT, &used),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(used, 1);
+	CHECK(host_is(&f, 40 * 512, wbuf, sizeof(wbuf)));
+	CHECK_EQ(req_q(&f, 0, VCCW_VIRTIO_BLK_T_IN, 40, NULL, 0, rbuf, sizeof(rbuf),
+		       LAYOUT_SPLIT, &used),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(used, sizeof(rbuf) + 1);
+	CHECK(!memcmp(rbuf, wbuf, sizeof(rbuf)));
+	CHECK_EQ(req_q(&f, 0, VCCW_VIRTIO_BLK_T_GET_ID, 0, NULL, 0, id, sizeof(id),
+		       LAYOUT_SPLIT, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK(!memcmp(id, "vccw-disk-0001", 14));
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_legacy_big_endian_header_and_config)
+{
+	uint8_t wbuf[1024], rbuf[1024], cfg[8];
+	struct blkfix f;
+
+	/* No VERSION_1 offered: a legacy device, guest (big-endian) byte order. */
+	if (!fix_open(&f, false, ALL_FEATURES, 0, 1))
+		goto out;
+	CHECK(f.d.legacy);
+	CHECK(vccw_virtio_read_config(vccw_blk_vdev(f.blk), VCCW_VIRTIO_BLK_CFG_CAPACITY, cfg,
+				      8));
+	CHECK_EQ(vccw_ld_be64(cfg), DISK_SECTORS);
+	pattern(wbuf, sizeof(wbuf), 29);
+	/* Sector 0x100 differs from its byte swap, so a wrong order would miss. */
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_OUT, 0x100, wbuf, sizeof(wbuf), NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK(host_is(&f, 0x100 * 512, wbuf, sizeof(wbuf)));
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_IN, 0x100, NULL, 0, rbuf, sizeof(rbuf), NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK(!memcmp(rbuf, wbuf, sizeof(rbuf)));
+	/* Legacy drivers may use FLUSH_OUT. */
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_FLUSH_OUT, 0, NULL, 0, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_config_space_version_1_little_endian)
+{
+	uint8_t cfg[VCCW_VIRTIO_BLK_CFG_SIZE];
+	struct vccw_virtio_dev *vdev;
+	struct blkfix f;
+
+	if (!fix_open_default(&f))
+		goto out;
+	vdev = vccw_blk_vdev(f.blk);
+	CHECK_EQ(vccw_virtio_config_size(vdev), VCCW_VIRTIO_BLK_CFG_SIZE);
+	REQUIRE(vccw_virtio_read_config(vdev, 0, cfg, sizeof(cfg)));
+	CHECK_EQ(vccw_ld_le64(cfg + VCCW_VIRTIO_BLK_CFG_CAPACITY), DISK_SECTORS);
+	CHECK_EQ(vccw_ld_le32(cfg + VCCW_VIRTIO_BLK_CFG_SIZE_MAX), VCCW_BLK_SIZE_MAX);
+	CHECK_EQ(vccw_ld_le32(cfg + VCCW_VIRTIO_BLK_CFG_SEG_MAX), VDRV_QSIZE - 2);
+	CHECK_EQ(vccw_ld_le32(cfg + VCCW_VIRTIO_BLK_CFG_BLK_SIZE), 512);
+	CHECK_EQ(vccw_ld_le16(cfg + VCCW_VIRTIO_BLK_CFG_NUM_QUEUES), 1);
+	CHECK_EQ(vccw_ld_le32(cfg + VCCW_VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS),
+		 VCCW_BLK_MAX_DWZ_SECTORS);
+	CHECK_EQ(vccw_ld_le32(cfg + VCCW_VIRTIO_BLK_CFG_MAX_DISCARD_SEG), VCCW_BLK_MAX_DWZ_SEG);
+	CHECK_EQ(vccw_ld_le32(cfg + VCCW_VIRTIO_BLK_CFG_DISCARD_SECTOR_ALIGNMENT), 1);
+	CHECK_EQ(vccw_ld_le32(cfg + VCCW_VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS),
+		 VCCW_BLK_MAX_DWZ_SECTORS);
+	CHECK_EQ(vccw_ld_le32(cfg + VCCW_VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG),
+		 VCCW_BLK_MAX_DWZ_SEG);
+	CHECK_EQ(cfg[VCCW_VIRTIO_BLK_CFG_WRITE_ZEROES_MAY_UNMAP], 1);
+	CHECK_EQ(cfg[VCCW_VIRTIO_BLK_CFG_WRITEBACK + 1], 0); /* unused0 */
+	CHECK(!vccw_virtio_read_config(vdev, VCCW_VIRTIO_BLK_CFG_SIZE - 2, cfg, 4));
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_multiqueue_serves_every_queue)
+{
+	uint8_t wbuf[512], rbuf[512];
+	struct blkfix f;
+
+	if (!fix_open(&f, false, ALL_FEATURES, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1), 3))
+		goto out;
+	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_BLK_F_MQ));
+	CHECK_EQ(vccw_virtio_queue_max(vccw_blk_vdev(f.blk), 2), VDRV_QSIZE);
+	CHECK_EQ(vccw_virtio_queue_max(vccw_blk_vdev(f.blk), 3), 0);
+	pattern(wbuf, sizeof(wbuf), 31);
+	CHECK_EQ(req_q(&f, 2, VCCW_VIRTIO_BLK_T_OUT, 7, wbuf, sizeof(wbuf), NULL, 0,
+		       LAYOUT_SEPARATE, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(req_q(&f, 1, VCCW_VIRTIO_BLK_T_IN, 7, NULL, 0, rbuf, sizeof(rbuf),
+		       LAYOUT_SEPARATE, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK(!memcmp(rbuf, wbuf, sizeof(rbuf)));
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_request_without_status_byte_needs_reset)
+{
+	struct vdrv_seg seg;
+	struct blkfix f;
+	uint8_t hdr[16] = { 0 };
+	unsigned int ms;
+
+	if (!fix_open_default(&f))
+		goto out;
+	seg.addr = vdrv_alloc(&f.d, 16);
+	seg.len = 16;
+	seg.write = false;
+	vccw_mem_write(f.mem, seg.addr, hdr, sizeof(hdr));
+	vdrv_add(&f.d, 0, &seg, 1);
+	vdrv_kick(&f.d, 0);
+	for (ms = 0; ms < 5000; ms++) {
+		if (vccw_virtio_get_status(vccw_blk_vdev(f.blk)) & VCCW_VIRTIO_S_NEEDS_RESET)
+			break;
+		vdrv_sleep_ms(1);
+	}
+	CHECK(vccw_virtio_get_status(vccw_blk_vdev(f.blk)) & VCCW_VIRTIO_S_NEEDS_RESET);
+out:
+	fix_close(&f);
+}
+
+TEST(test_blk_new_rejects_bad_config)
+{
+	struct vccw_blk_config cfg = { 0 };
+	struct vccw_err err = { 0 };
+	struct vccw_mem *mem = vdrv_mem();
+	struct vccw_be_blk fake = { .size = 4096, .block_size = 512 };
+
+	CHECK(!vccw_blk_new(mem, &cfg, 0, &err));
+	CHECK(strstr(err.msg, "backend"));
+	cfg.backend = &fake;
+	cfg.queue_size = 100;
+	CHECK(!vccw_blk_new(mem, &cfg, 0, &err));
+	CHECK(strstr(err.msg, "queue size"));
+	cfg.queue_size = 0;
+	cfg.serial = "123456789012345678901";
+	CHECK(!vccw_blk_new(mem, &cfg, 0, &err));
+	CHECK(strstr(err.msg, "serial"));
+	vccw_mem_free(mem);
+}
+
+/* ---- a failing backend, plugged in through the ops table ---- */
+
+struct failing_be {
+	struct vccw_be_blk be;
+	unsigned int flushes;
+};
+
+static int fail_rw(struct vccw_be_blk *be, const struct iovec *iov, unsigned int iovcnt,
+		   uint64_t off)
+{
+	(void)be;
+	(void)iov;
+	(void)iovcnt;
+	(void)off;
+	return -EIO;
+}
+
+static int fail_flush(struct vccw_be_blk *be)
+{
+	container_of(be, struct failing_be, be)->flushes++;
+	return -EIO;
+}
+
+static void fail_close(struct vccw_be_blk *be)
+{
+	(void)be;
+}
+
+static const struct vccw_be_blk_ops failing_ops = {
+	.kind = "failing",
+	.preadv = fail_rw,
+	.pwritev = fail_rw,
+	.flush = fail_flush,
+	.close = fail_close,
+};
+
+TEST(test_blk_backend_error_becomes_ioerr)
+{
+	struct failing_be fb = { .be = { .ops = &failing_ops, .size = 65536, .block_size = 512 } };
+	struct vccw_blk_config cfg = { .backend = &fb.be, .queue_size = VDRV_QSIZE };
+	uint8_t buf[512] = { 0 };
+	struct blkfix f;
+	uint32_t used;
+
+	memset(&f, 0, sizeof(f));
+	f.fd = -1;
+	f.mem = vdrv_mem();
+	f.blk = vccw_blk_new(f.mem, &cfg, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1), NULL);
+	REQUIRE(f.blk);
+	if (!vdrv_start(&f.d, f.mem, vccw_blk_vdev(f.blk), ALL_FEATURES, 1))
+		goto out;
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_IN, 0, NULL, 0, buf, sizeof(buf), &used),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	CHECK_EQ(used, 1);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_OUT, 0, buf, sizeof(buf), NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_FLUSH, 0, NULL, 0, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	CHECK_EQ(fb.flushes, 1);
+	/* No discard hook: discarding is advisory, so still OK. */
+	{
+		uint8_t seg[16];
+
+		dwz_seg(seg, 0, 1, 0);
+		CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_DISCARD, 0, seg, 16, NULL, 0, NULL),
+			 VCCW_VIRTIO_BLK_S_OK);
+		/* Write zeroes falls back to pwritev, which fails. */
+		CHECK_EQ(req(&f, VCCW_VIRTIO_BLK_T_WRITE_ZEROES, 0, seg, 16, NULL, 0, NULL),
+			 VCCW_VIRTIO_BLK_S_IOERR);
+	}
+out:
+	vccw_blk_free(f.blk);
+	vccw_mem_free(f.mem);
+}
