@@ -38,6 +38,7 @@ include mk/rules.mk
 # Every library layer (lib/<x>/module.mk, lib/devices/<dev>/module.mk,
 # lib/backends/<kind>/module.mk) declares itself; see mk/rules.mk.
 include $(sort $(wildcard lib/*/module.mk lib/*/*/module.mk))
+include guest/module.mk
 include tests/module.mk
 include machine/module.mk
 

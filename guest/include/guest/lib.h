@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The small freestanding library guest code uses instead of libc (the s390x build has
+ * none): memory and string helpers, a bounded formatter, console output, and an
+ * allocator over guest RAM for everything the channel subsystem must see.
+ */
+#ifndef GUEST_LIB_H
+#define GUEST_LIB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest/arch.h"
+
+void *guest_memset(void *p, int c, size_t n);
+void *guest_memcpy(void *d, const void *s, size_t n);
+int guest_memcmp(const void *a, const void *b, size_t n);
+size_t guest_strlen(const char *s);
+int guest_strcmp(const char *a, const char *b);
+
+/* Formatting: %d %u %x %lx %llx %s %c %p %zu %02x-style widths and zero padding. */
+int guest_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int guest_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Print to the machine console. */
+int guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Allocate zeroed guest RAM (below 2 GiB, so format-1 CCWs and IDAWs reach it) with
+ * @align a power of two. Returns NULL when exhausted. guest_free() returns a block to a
+ * per-size free list (devices come and go with hot plug).
+ */
+void *guest_alloc(size_t size, size_t align);
+void guest_free(void *p, size_t size);
+
+/* Busy-free sleep: waits for interruptions (handled) for @us microseconds. */
+void guest_delay_us(uint64_t us);
+
+#endif /* GUEST_LIB_H */
