@@ -17,3 +17,44 @@ $(O)/native/%.o: %.c
 $(O)/libguest-native.a: $(GUEST_NATIVE_OBJS)
 	@mkdir -p $(dir $@)
 	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+# ---- Bare-metal s390x build of the same guest code (make guest-s390x) ----
+# Needs Debian's gcc-s390x-linux-gnu; the images run under qemu-system-s390x
+# (qemu-system-misc) as: qemu-system-s390x -machine s390-ccw-virtio -nographic
+# -kernel $(O)/s390x/<program>.elf -device ...
+CROSS_COMPILE ?= s390x-linux-gnu-
+S390X_CC := $(CROSS_COMPILE)gcc
+S390X_CFLAGS := -std=gnu11 -O2 -g -m64 -march=z10 -ffreestanding -fno-builtin \
+	-fno-tree-loop-distribute-patterns -nostdlib -msoft-float \
+	-fno-delete-null-pointer-checks -fno-pic -fno-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -MMD -MP $(WARNINGS) -Iguest/include -Iguest/arch/s390x
+GUEST_S390X_SRCS := $(GUEST_COMMON_SRCS) guest/arch/s390x/arch.c guest/arch/s390x/sclp.c \
+	guest/arch/s390x/shim.c
+GUEST_S390X_OBJS := $(patsubst %.c,$(O)/s390x/%.o,$(GUEST_S390X_SRCS)) \
+	$(O)/s390x/guest/arch/s390x/start.o
+# Guest programs with a bare-metal image: guest_<name>_main() in guest code.
+GUEST_S390X_PROGRAMS ?= demo
+
+$(O)/s390x/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call quiet,S390CC,$<)$(S390X_CC) $(S390X_CFLAGS) -c -o $@ $<
+
+$(O)/s390x/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(call quiet,S390AS,$<)$(S390X_CC) $(S390X_CFLAGS) -c -o $@ $<
+
+$(O)/s390x/prog-%.o: guest/arch/s390x/program.c
+	@mkdir -p $(dir $@)
+	$(call quiet,S390CC,$@)$(S390X_CC) $(S390X_CFLAGS) -DGUEST_PROGRAM=guest_$*_main -c -o $@ $<
+
+$(O)/s390x/%.elf: $(GUEST_S390X_OBJS) $(O)/s390x/prog-%.o guest/arch/s390x/flat.lds
+	$(call quiet,S390LD,$@)$(S390X_CC) -nostdlib -static -no-pie -Wl,-T,guest/arch/s390x/flat.lds \
+		-Wl,--build-id=none -o $@ $(filter %.o,$^) -lgcc
+
+guest-s390x: s390x-toolchain $(patsubst %,$(O)/s390x/%.elf,$(GUEST_S390X_PROGRAMS))
+
+s390x-toolchain:
+	@command -v $(S390X_CC) >/dev/null || { echo "guest-s390x needs $(S390X_CC): apt-get install -y gcc-s390x-linux-gnu" >&2; exit 1; }
+
+.PHONY: guest-s390x s390x-toolchain
+-include $(GUEST_S390X_OBJS:.o=.d)
