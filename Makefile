@@ -45,7 +45,7 @@ include machine/module.mk
 LIBVCCW := $(O)/libvccw.a
 $(LIBVCCW): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(call quiet,AR,$@)$(AR) rcs $@ $^
+	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 
 all: $(LIBVCCW) $(PROGRAMS) $(TEST_PROGRAMS)
 

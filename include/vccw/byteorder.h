@@ -5,14 +5,13 @@
  * All s390 control blocks (SCHIB, ORB, IRB, CCW, CRW, CHSC blocks) are big-endian;
  * VERSION_1 virtqueues are little-endian. These helpers load and store through memcpy,
  * so they assume neither alignment nor anything about aliasing, and compile to plain
- * loads and stores where the byte order already matches. No libc beyond memcpy is used,
- * so freestanding guest builds can include this header too.
+ * loads and stores where the byte order already matches. Only compiler built-ins are
+ * used, so freestanding guest builds (native and bare-metal s390x) include it too.
  */
 #ifndef VCCW_BYTEORDER_H
 #define VCCW_BYTEORDER_H
 
 #include <stdint.h>
-#include <string.h>
 
 #if !defined(__BYTE_ORDER__) || !defined(__ORDER_BIG_ENDIAN__)
 #error "compiler does not define __BYTE_ORDER__"
@@ -40,13 +39,13 @@ static inline uint64_t vccw_bswap64(uint64_t v) { return __builtin_bswap64(v); }
 	static inline uint##bits##_t vccw_ld_##order##bits(const void *p)                          \
 	{                                                                                          \
 		uint##bits##_t v;                                                                  \
-		memcpy(&v, p, sizeof(v));                                                          \
+		__builtin_memcpy(&v, p, sizeof(v));                                                \
 		return VCCW__##ORDER(bits, v);                                                     \
 	}                                                                                          \
 	static inline void vccw_st_##order##bits(void *p, uint##bits##_t v)                        \
 	{                                                                                          \
 		v = VCCW__##ORDER(bits, v);                                                        \
-		memcpy(p, &v, sizeof(v));                                                          \
+		__builtin_memcpy(p, &v, sizeof(v));                                                \
 	}
 
 VCCW__DEFINE_LDST(be, BE, 16)

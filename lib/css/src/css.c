@@ -289,6 +289,8 @@ static void dequeue_work(struct vccw_sch *sch)
 	struct vccw_css *css = sch->css;
 
 	pthread_mutex_lock(&css->work_lock);
+	sch->unsol_requested = false;
+	sch->unsol_dstat = 0;
 	if (sch->work_queued) {
 		vccw_list_del(&sch->work_link);
 		sch->work_queued = false;
@@ -524,26 +526,36 @@ void vccw_css_set_isc_mask(struct vccw_css *css, uint8_t mask)
 void css_requeue_irq(struct vccw_css *css, const struct vccw_io_irq *irq)
 {
 	uint8_t isc = (uint8_t)((irq->iiw >> VCCW_IIW_ISC_SHIFT) & 7);
+	uint8_t ssid = (uint8_t)((irq->sid >> 17) & 3);
+	struct vccw_sch *sch;
 
-	pthread_mutex_lock(&css->irq_lock);
 	if (irq->iiw & VCCW_IIW_ADAPTER) {
+		pthread_mutex_lock(&css->irq_lock);
 		if (!css->adapter_queued[isc]) {
 			css->adapter_queued[isc] = true;
 			css->ais_suppressed &= (uint8_t)~(0x80u >> isc);
 			vccw_list_add_head(&css->irq_queue[isc], &css->adapter_link[isc]);
 		}
-	} else {
-		uint8_t ssid = (uint8_t)((irq->sid >> 17) & 3);
-		struct vccw_sch *sch = css_find_sch(css, ssid, (uint16_t)irq->sid);
-
-		if (sch && !sch->irq_queued) {
-			sch->irq_queued = true;
-			sch->irq_isc = isc;
-			sch->irq_code = *irq;
-			vccw_list_add_head(&css->irq_queue[isc], &sch->irq_link);
-		}
+		pthread_mutex_unlock(&css->irq_lock);
+		return;
+	}
+	sch = css_find_sch(css, ssid, (uint16_t)irq->sid);
+	if (!sch)
+		return;
+	/*
+	 * Only while the subchannel is still status pending: a TSCH on another CPU may have
+	 * cleared it since the request was taken (reference 8.3).
+	 */
+	pthread_mutex_lock(&sch->lock);
+	pthread_mutex_lock(&css->irq_lock);
+	if ((sch->schib.scsw.ctrl & VCCW_SCSW_SC_PENDING) && !sch->irq_queued) {
+		sch->irq_queued = true;
+		sch->irq_isc = isc;
+		sch->irq_code = *irq;
+		vccw_list_add_head(&css->irq_queue[isc], &sch->irq_link);
 	}
 	pthread_mutex_unlock(&css->irq_lock);
+	pthread_mutex_unlock(&sch->lock);
 }
 
 /* ---- Channel reports ---- */
@@ -820,8 +832,17 @@ static void present_unsolicited(struct vccw_sch *sch)
 	pthread_mutex_lock(&css->work_lock);
 	requested = sch->unsol_requested;
 	dstat = sch->unsol_dstat;
-	sch->unsol_requested = false;
-	sch->unsol_dstat = 0;
+	/*
+	 * While a function is in progress (and no status is pending) keep the request:
+	 * the function may end without an interruption (XSCH), and then the request is
+	 * presented when the subchannel is idle.
+	 */
+	if (requested && !(s->ctrl & VCCW_SCSW_SC_PENDING) && (s->ctrl & VCCW_SCSW_FC_MASK))
+		requested = false;
+	else {
+		sch->unsol_requested = false;
+		sch->unsol_dstat = 0;
+	}
 	pthread_mutex_unlock(&css->work_lock);
 	if (!requested)
 		return;

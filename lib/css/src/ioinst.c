@@ -566,9 +566,17 @@ static void drop_work(struct vccw_sch *sch)
 	struct vccw_css *css = sch->css;
 
 	pthread_mutex_lock(&css->work_lock);
-	if (sch->work_queued) {
+	/*
+	 * The cancelled function needs no more work, but an unsolicited request kept while
+	 * it ran does: no interruption follows XSCH to make the program look.
+	 */
+	if (sch->work_queued && !sch->unsol_requested) {
 		vccw_list_del(&sch->work_link);
 		sch->work_queued = false;
+	} else if (!sch->work_queued && sch->unsol_requested) {
+		sch->work_queued = true;
+		vccw_list_add_tail(&css->work_queue, &sch->work_link);
+		pthread_cond_signal(&css->work_cond);
 	}
 	pthread_mutex_unlock(&css->work_lock);
 }
@@ -771,9 +779,15 @@ int vccw_css_with_sch(struct vccw_css *css, uint32_t sid,
 	struct vccw_sch *sch;
 	int rc = -ENODEV;
 
+	bool valid = false;
+
 	pthread_rwlock_rdlock(&css->topo);
-	if (lookup_sid(css, sid, &sch, NULL) == VCCW_CC0 && sch &&
-	    (sch->schib.pmcw.flags & VCCW_PMCW_DNV))
+	if (lookup_sid(css, sid, &sch, NULL) == VCCW_CC0 && sch) {
+		pthread_mutex_lock(&sch->lock);
+		valid = sch->schib.pmcw.flags & VCCW_PMCW_DNV;
+		pthread_mutex_unlock(&sch->lock);
+	}
+	if (valid)
 		rc = fn(sch, arg);
 	pthread_rwlock_unlock(&css->topo);
 	return rc;

@@ -667,14 +667,18 @@ void vccw_virtio_ccw_free(struct vccw_virtio_ccw *dev, bool hotplug)
 {
 	if (!dev)
 		return;
-	/* Detach from the device, so that the reset below notifies nobody. */
+	/* Detach first: from now on the device notifies nobody (and never our subchannel). */
 	pthread_mutex_lock(&dev->vdev->lock);
 	dev->vdev->transport = NULL;
 	dev->vdev->transport_ctx = NULL;
 	pthread_mutex_unlock(&dev->vdev->lock);
-	vccw_virtio_reset(dev->vdev);
-	/* Once the subchannel is gone no DIAGNOSE 0x500 can find the device. */
+	/*
+	 * Then remove the subchannel: this waits for channel programs and DIAGNOSE 0x500
+	 * still using it, so no command reaches the device afterwards...
+	 */
 	vccw_cu_free(dev->cu, hotplug);
+	/* ...and only then reset, so nothing a late command did survives the unplug. */
+	vccw_virtio_reset(dev->vdev);
 	pthread_mutex_destroy(&dev->ind_lock);
 	free(dev);
 }

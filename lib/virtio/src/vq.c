@@ -292,8 +292,11 @@ static int split_pop(struct vccw_vq *vq, struct vccw_vq_elem *elem)
 		return rc;
 	vq->last_avail++;
 	/* 2.7.10: with event index, tell the driver where we are so it kicks on the next. */
-	if (vq->cfg.event_idx && vq->notification)
+	if (vq->cfg.event_idx && vq->notification) {
 		st16(vq, split_avail_event(vq), vq->last_avail);
+		/* Publish avail_event before any later look at the avail index. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
 	return 1;
 }
 

@@ -144,6 +144,13 @@ static uint8_t do_rw(struct vccw_blk *blk, const struct vccw_vq_elem *e, bool wr
 		rc = vccw_be_blk_preadv(blk->be, blk->data, n, off);
 	if (rc)
 		return VCCW_VIRTIO_BLK_S_IOERR;
+	/*
+	 * 5.2.6.2: without FLUSH negotiated the cache is write-through: a completed write
+	 * must already be stable.
+	 */
+	if (write && !vccw_virtio_has_feature(&blk->vdev, VCCW_VIRTIO_BLK_F_FLUSH) &&
+	    vccw_be_blk_flush(blk->be))
+		return VCCW_VIRTIO_BLK_S_IOERR;
 	if (!write)
 		*written = len;
 	return VCCW_VIRTIO_BLK_S_OK;
