@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "vccw/byteorder.h"
 #include "vccw/mem.h"
@@ -216,6 +217,39 @@ enum vccw_mem_rc vccw_mem_atomic_or_be64(struct vccw_mem *mem, vccw_gaddr_t gadd
 	prev = __atomic_fetch_or(p, VCCW__BE(64, bits), __ATOMIC_SEQ_CST);
 	if (old)
 		*old = VCCW__BE(64, prev);
+	return VCCW_MEM_OK;
+}
+
+enum vccw_mem_rc vccw_mem_discard(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint64_t len)
+{
+	uint8_t *p;
+
+	if ((gaddr | len) & (VCCW_MEM_DISCARD_ALIGN - 1))
+		return VCCW_MEM_ADDRESSING;
+	p = host(mem, gaddr, len);
+	if (!p)
+		return VCCW_MEM_ADDRESSING;
+	if (!len)
+		return VCCW_MEM_OK;
+	/*
+	 * A private anonymous mapping reads back as zero-fill pages after MADV_DONTNEED.
+	 * Only whole host pages may be advised (the kernel rounds the length up, which
+	 * would take bytes beyond the range with host pages above 4 KiB): release the
+	 * host pages inside the range and zero the edges. Wrapped RAM, or advice that
+	 * fails, is zeroed: the guest sees the same contents, the host keeps the memory.
+	 */
+	if (mem->owned) {
+		uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+		uintptr_t start = ((uintptr_t)p + pg - 1) & ~(pg - 1);
+		uintptr_t end = ((uintptr_t)p + len) & ~(pg - 1);
+
+		if (start < end && madvise((void *)start, end - start, MADV_DONTNEED) == 0) {
+			memset(p, 0, start - (uintptr_t)p);
+			memset((void *)end, 0, (uintptr_t)p + len - end);
+			return VCCW_MEM_OK;
+		}
+	}
+	memset(p, 0, len);
 	return VCCW_MEM_OK;
 }
 

@@ -93,6 +93,19 @@ enum vccw_mem_rc vccw_mem_atomic_or_u8(struct vccw_mem *mem, vccw_gaddr_t gaddr,
 enum vccw_mem_rc vccw_mem_atomic_or_be64(struct vccw_mem *mem, vccw_gaddr_t gaddr,
 					 uint64_t bits, uint64_t *old);
 
+/* Granule of vccw_mem_discard(): the virtio-balloon page size (spec 5.5.6). */
+#define VCCW_MEM_DISCARD_ALIGN 4096u
+
+/*
+ * Give the host memory behind [@gaddr, @gaddr + @len) back and make the range read as
+ * zeros afterwards (balloon inflation). RAM from vccw_mem_new() is released with
+ * madvise(MADV_DONTNEED); wrapped RAM is not ours to release and is zero-filled.
+ * @gaddr and @len must be multiples of VCCW_MEM_DISCARD_ALIGN.
+ * Returns: VCCW_MEM_OK (also for @len 0), or VCCW_MEM_ADDRESSING when the range is
+ * misaligned or not entirely guest RAM (nothing is discarded then).
+ */
+enum vccw_mem_rc vccw_mem_discard(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint64_t len);
+
 /*
  * Map [@gaddr, @gaddr + @len) to host iovecs for zero-copy I/O. At most @max_iov entries
  * are filled; *@nr_iov receives how many were.
