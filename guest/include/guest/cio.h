@@ -126,22 +126,44 @@ struct guest_cio_driver {
 	void (*unsolicited)(struct guest_device *dev, const struct guest_irb *irb);
 };
 
-/* Enumerate and bind. Returns the number of devices found, or a negative error. */
+/*
+ * Enumerate and bind. Installs the I/O and machine-check handlers, enables ISC 3 and
+ * channel-report machine checks, and leaves I/O and machine-check interruptions enabled
+ * (guest_cio_do_io() relies on that). Drivers registered before the call are bound as
+ * devices are found; the hot-plug notifier is not called for them.
+ * Returns the number of devices found, or -1 when guest RAM ran out.
+ */
 int guest_cio_init(void);
-/* Register a driver; binds it to matching devices already found. */
+/*
+ * Register a driver; binds it to matching devices already found (probe is called with
+ * dev->drv already pointing at @drv). At most 16 drivers; @drv is borrowed until
+ * guest_cio_exit().
+ */
 void guest_cio_register_driver(const struct guest_cio_driver *drv);
-/* Devices known now (including those without a driver). */
+/*
+ * Devices known now (including those without a driver), sorted by subchannel set and
+ * subchannel number. guest_cio_device() returns NULL for @i beyond the end; a device
+ * pointer stays valid until the device is removed (notifier called with added=false).
+ */
 unsigned int guest_cio_nr_devices(void);
 struct guest_device *guest_cio_device(unsigned int i);
 /* Process channel reports and deferred work; returns true if devices changed. */
 bool guest_cio_poll(void);
-/* Called when the device set changes (added = true/false); NULL for none. */
+/*
+ * Called from guest_cio_poll() when the device set changes: added = true after the
+ * device was enabled, identified and offered to the drivers; added = false after the
+ * driver's remove, just before the device is freed. NULL for none.
+ */
 void guest_cio_set_hotplug_notifier(void (*fn)(struct guest_device *dev, bool added));
 
 /*
  * Run the format-1 channel program @prog on @dev and wait for its final status (up to
  * @timeout_us). @irb (may be NULL) receives the final IRB; *@sense (may be NULL, 32
  * bytes) the sense data after a unit check.
+ * The ORB: format 1, prefetch, format-2 IDAWs, LPM = PAM & POM, intparm = dev->index.
+ * Context: mainline code with interruptions enabled (guest_cio_init()); interruptions
+ * are enabled again on return. Not from interruption handlers or driver callbacks run
+ * by them (unsolicited).
  */
 enum guest_io_rc guest_cio_do_io(struct guest_device *dev, struct guest_ccw1 *prog,
 				 struct guest_irb *irb, uint8_t *sense, uint64_t timeout_us);
@@ -152,10 +174,18 @@ enum guest_io_rc guest_cio_do_ccw(struct guest_device *dev, uint8_t cmd, uint8_t
 /* Adapter (thin) interruption handler for @isc (virtio-ccw); NULL removes it. */
 void guest_cio_set_adapter_handler(uint8_t isc, void (*fn)(void));
 
-/* CHSC helper: run command @code with the request in @block (4 KiB, guest RAM). */
+/*
+ * CHSC helper: run the command whose request (header: length, command code) is in
+ * @block (4 KiB-aligned guest RAM); the response follows the request in @block.
+ * Returns the response code (0x0001 success) when CHSC ended with cc 0; otherwise a
+ * negative value: the negated program-interruption code, or -0x100 - cc.
+ */
 int guest_cio_chsc(void *block);
 
-/* Shut down: drivers removed, subchannels disabled. */
+/*
+ * Shut down: drivers' remove called, subchannels disabled (MSCH E=0), handlers,
+ * registered drivers and the notifier forgotten, interruptions disabled.
+ */
 void guest_cio_exit(void);
 
 #endif /* GUEST_CIO_H */

@@ -20,7 +20,12 @@ int guest_memcmp(const void *a, const void *b, size_t n);
 size_t guest_strlen(const char *s);
 int guest_strcmp(const char *a, const char *b);
 
-/* Formatting: %d %u %x %lx %llx %s %c %p %zu %02x-style widths and zero padding. */
+/*
+ * Formatting, always NUL-terminated within @size and returning the length the whole
+ * output would have (like C99 vsnprintf): %d %i %u %x %X %c %s %p %%, the length
+ * modifiers l, ll, z, a field width (or *), '0' padding and '-' left alignment.
+ * Unknown conversions are copied literally.
+ */
 int guest_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int guest_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -34,6 +39,11 @@ int guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void *guest_alloc(size_t size, size_t align);
 void guest_free(void *p, size_t size);
+/*
+ * Forget every allocation and start again from guest_arch_heap(). The arch back-end
+ * calls it when a guest program starts (native: guest_native_run()).
+ */
+void guest_alloc_reset(void);
 
 /* Busy-free sleep: waits for interruptions (handled) for @us microseconds. */
 void guest_delay_us(uint64_t us);

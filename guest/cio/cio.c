@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Finding devices and keeping track of them, like Linux's drivers/s390/cio in miniature
+ * (shared/reference/channel-io.md section 14): enable the multiple-subchannel-set
+ * facility with CHSC SDA, scan every set with STSCH, enable I/O subchannels with MSCH
+ * (verified with STSCH, with the architected retries), identify devices with SENSE ID,
+ * bind drivers by control-unit type, and follow channel reports (section 9) to add and
+ * remove devices. PoP chapter 15 "Basic I/O Functions", chapter 17 "I/O Support
+ * Functions".
+ *
+ * State is static: one guest program at a time owns the layer; guest_cio_init() starts
+ * afresh (the allocator was reset when the program started).
+ */
+#include "cio-int.h"
+
+#define MAX_DRIVERS 16
+/* Linux cio_commit_config(): up to 5 attempts to make MSCH stick. */
+#define MSCH_RETRIES 5
+#define MSCH_BUSY_DELAY_US 1000
+/* SENSE ID: 8 bytes of identification and 8 CIWs, the size of Linux's struct senseid. */
+#define SENSE_ID_LEN 40
+#define SENSE_ID_TRIES 4
+/* STCRW calls per poll, so a flood of reports cannot hold the guest forever. */
+#define MAX_CRWS_PER_POLL 1024
+
+/* CHSC command codes and response codes (reference 11.1, 11.5). */
+#define CHSC_SDA 0x0031
+#define CHSC_SDA_LEN 0x0400
+#define CHSC_SDA_OC_MSS 2
+#define CHSC_RESP_OK 0x0001
+#define CHSC_BLOCK_SIZE 4096
+
+static struct {
+	/* Devices sorted by (ssid, subchannel number): what guest_cio_device() lists. */
+	struct cio_dev **devs;
+	unsigned int nr_devs, cap_devs;
+	/* The same devices by interruption parameter (the slot index); NULL = free. */
+	struct cio_dev **slots;
+	unsigned int nr_slots;
+
+	const struct guest_cio_driver *drivers[MAX_DRIVERS];
+	unsigned int nr_drivers;
+	void (*adapter[8])(void);
+	void (*notifier)(struct guest_device *dev, bool added);
+
+	uint8_t max_ssid;
+	volatile bool crw_pending; /* set by the machine-check handler */
+	bool ready;                /* guest_cio_init() done */
+
+	/* Guest-RAM buffers for mainline instructions. */
+	struct schib_wire *schib;
+	uint32_t *crw;
+} cio;
+
+/* ---- Device table ---- */
+
+static uint32_t make_sid(uint8_t ssid, uint16_t schnr)
+{
+	/* Subsystem-identification word with M=0: bit 15 one, SSID in bits 13-14 (ref. 1.1). */
+	return 0x00010000u | (uint32_t)ssid << 17 | schnr;
+}
+
+/* Grow an array of pointers to @want entries (doubling); returns 0 or -1. */
+static int grow(struct cio_dev ***arr, unsigned int *cap, unsigned int want)
+{
+	unsigned int ncap = *cap ? *cap : 8;
+	struct cio_dev **n;
+
+	if (want <= *cap)
+		return 0;
+	while (ncap < want)
+		ncap *= 2;
+	n = guest_alloc(ncap * sizeof(*n), sizeof(void *));
+	if (!n)
+		return -1;
+	if (*arr) {
+		guest_memcpy(n, *arr, *cap * sizeof(*n));
+		guest_free(*arr, *cap * sizeof(*n));
+	}
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+static int alloc_slot(struct cio_dev *cd)
+{
+	unsigned int i, old = cio.nr_slots;
+
+	for (i = 0; i < cio.nr_slots; i++) {
+		if (!cio.slots[i])
+			goto found;
+	}
+	if (grow(&cio.slots, &cio.nr_slots, old + 1))
+		return -1;
+	i = old;
+found:
+	cio.slots[i] = cd;
+	cd->dev.index = i;
+	return 0;
+}
+
+static int list_insert(struct cio_dev *cd)
+{
+	unsigned int i, pos = cio.nr_devs;
+	uint32_t key = (uint32_t)cd->dev.ssid << 16 | cd->dev.schnr;
+
+	if (grow(&cio.devs, &cio.cap_devs, cio.nr_devs + 1))
+		return -1;
+	for (i = 0; i < cio.nr_devs; i++) {
+		const struct guest_device *d = &cio.devs[i]->dev;
+
+		if (((uint32_t)d->ssid << 16 | d->schnr) > key) {
+			pos = i;
+			break;
+		}
+	}
+	for (i = cio.nr_devs; i > pos; i--)
+		cio.devs[i] = cio.devs[i - 1];
+	cio.devs[pos] = cd;
+	cio.nr_devs++;
+	return 0;
+}
+
+static void list_remove(struct cio_dev *cd)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < cio.nr_devs; i++) {
+		if (cio.devs[i] != cd)
+			continue;
+		for (j = i + 1; j < cio.nr_devs; j++)
+			cio.devs[j - 1] = cio.devs[j];
+		cio.nr_devs--;
+		break;
+	}
+	if (cd->dev.index < cio.nr_slots && cio.slots[cd->dev.index] == cd)
+		cio.slots[cd->dev.index] = NULL;
+}
+
+static struct cio_dev *find_schid(uint8_t ssid, uint16_t schnr)
+{
+	unsigned int i;
+
+	for (i = 0; i < cio.nr_devs; i++) {
+		if (cio.devs[i]->dev.ssid == ssid && cio.devs[i]->dev.schnr == schnr)
+			return cio.devs[i];
+	}
+	return NULL;
+}
+
+struct cio_dev *cio_find_dev(uint32_t intparm, uint32_t sid)
+{
+	unsigned int i;
+
+	if (intparm < cio.nr_slots && cio.slots[intparm] && cio.slots[intparm]->dev.sid == sid)
+		return cio.slots[intparm];
+	for (i = 0; i < cio.nr_devs; i++) {
+		if (cio.devs[i]->dev.sid == sid)
+			return cio.devs[i];
+	}
+	return NULL;
+}
+
+void (*cio_adapter_handler(uint8_t isc))(void)
+{
+	return isc < 8 ? cio.adapter[isc] : NULL;
+}
+
+unsigned int guest_cio_nr_devices(void)
+{
+	return cio.nr_devs;
+}
+
+struct guest_device *guest_cio_device(unsigned int i)
+{
+	return i < cio.nr_devs ? &cio.devs[i]->dev : NULL;
+}
+
+/* ---- Subchannel configuration ---- */
+
+/* STSCH into the mainline buffer; returns the cc (or -pic) and the decoded SCHIB. */
+static int stsch(uint32_t sid, struct schib *s)
+{
+	int cc = guest_arch_stsch(sid, cio.schib);
+
+	if (cc == 0)
+		cio_schib_decode(cio.schib, s);
+	return cc;
+}
+
+/* An I/O subchannel with a device: ST = 0 and V = 1 (reference 14 item 4). */
+static bool schib_valid(const struct schib *s)
+{
+	return (s->chars & PMCW_ST_MASK) == 0 && (s->flags & PMCW_DNV);
+}
+
+static void clear_status(uint32_t sid)
+{
+	struct irb_wire *w = guest_alloc(sizeof(*w), 8);
+
+	if (w)
+		guest_arch_tsch(sid, w);
+	guest_free(w, sizeof(*w));
+}
+
+/*
+ * Apply the configuration with MSCH and check it with STSCH, retrying like Linux's
+ * cio_commit_config() (reference 14 item 7): cc1 (status pending) → TSCH and retry;
+ * cc2 (busy) → wait and retry; cc3 → gone; a program check → retry without concurrent
+ * sense. Everything not configured here stays as STSCH stored it.
+ * Returns 0, GUEST_IO_GONE, or GUEST_IO_ERROR.
+ */
+static int commit_config(struct cio_dev *cd, bool enable)
+{
+	struct guest_device *dev = &cd->dev;
+	bool csense = true;
+	struct schib s;
+	unsigned int i;
+	int cc;
+
+	for (i = 0; i < MSCH_RETRIES; i++) {
+		cc = stsch(dev->sid, &s);
+		if (cc != 0 || !schib_valid(&s))
+			return GUEST_IO_GONE;
+		s.intparm = dev->index;
+		s.flags &= (uint16_t)~(PMCW_ISC_MASK | PMCW_ENA);
+		if (enable) {
+			s.flags |= (uint16_t)(PMCW_ENA | GUEST_CIO_ISC << PMCW_ISC_SHIFT);
+			/* Concurrent sense, as Linux configures I/O subchannels (item 6). */
+			if (csense)
+				s.chars |= PMCW_CSENSE;
+			else
+				s.chars &= ~PMCW_CSENSE;
+		}
+		cio_schib_encode(&s, cio.schib);
+		cc = guest_arch_msch(dev->sid, cio.schib);
+		if (cc < 0) {
+			csense = false;
+			continue;
+		}
+		if (cc == 1) {
+			clear_status(dev->sid);
+			continue;
+		}
+		if (cc == 2) {
+			guest_delay_us(MSCH_BUSY_DELAY_US);
+			continue;
+		}
+		if (cc == 3)
+			return GUEST_IO_GONE;
+		/* cc0: check that the fields we set are what the subchannel now holds. */
+		cc = stsch(dev->sid, &s);
+		if (cc != 0 || !schib_valid(&s))
+			return GUEST_IO_GONE;
+		if (!!(s.flags & PMCW_ENA) != enable || s.intparm != dev->index)
+			continue;
+		if (enable && ((s.flags & PMCW_ISC_MASK) >> PMCW_ISC_SHIFT) != GUEST_CIO_ISC)
+			continue;
+		dev->enabled = enable;
+		cd->csense = enable && (s.chars & PMCW_CSENSE);
+		return 0;
+	}
+	return GUEST_IO_ERROR;
+}
+
+/*
+ * SENSE ID (reference 10.1): accepted when at least 4 bytes arrived, byte 0 is 0xff and
+ * the control-unit type is not 0xffff (Linux device_id.c).
+ */
+static int sense_id(struct cio_dev *cd)
+{
+	struct guest_device *dev = &cd->dev;
+	uint8_t *buf = guest_alloc(SENSE_ID_LEN, 8);
+	struct guest_irb irb;
+	enum guest_io_rc rc = GUEST_IO_ERROR;
+	unsigned int i;
+
+	if (!buf)
+		return GUEST_IO_ERROR;
+	for (i = 0; i < SENSE_ID_TRIES; i++) {
+		guest_memset(buf, 0, SENSE_ID_LEN);
+		rc = guest_cio_do_ccw(dev, CCW_CMD_SENSE_ID, GUEST_CCW_FLAG_SLI, SENSE_ID_LEN, buf,
+				      &irb);
+		if (rc == GUEST_IO_GONE)
+			break;
+		if (rc != GUEST_IO_OK)
+			continue;
+		if (SENSE_ID_LEN - irb.scsw.count < 4 || buf[0] != 0xff ||
+		    (buf[1] == 0xff && buf[2] == 0xff)) {
+			rc = GUEST_IO_ERROR;
+			continue;
+		}
+		dev->cu_type = (uint16_t)(buf[1] << 8 | buf[2]);
+		dev->cu_model = buf[3];
+		dev->dev_type = (uint16_t)(buf[4] << 8 | buf[5]);
+		dev->dev_model = buf[6];
+		cd->identified = true;
+		break;
+	}
+	guest_free(buf, SENSE_ID_LEN);
+	return rc == GUEST_IO_OK ? 0 : rc;
+}
+
+static bool drv_matches(const struct guest_cio_driver *drv, const struct guest_device *dev)
+{
+	return drv->cu_type == dev->cu_type && (drv->cu_model < 0 || drv->cu_model == dev->cu_model);
+}
+
+static void bind(struct cio_dev *cd)
+{
+	struct guest_device *dev = &cd->dev;
+	unsigned int i;
+
+	if (dev->drv || !cd->identified || !dev->enabled)
+		return;
+	for (i = 0; i < cio.nr_drivers; i++) {
+		const struct guest_cio_driver *drv = cio.drivers[i];
+
+		if (!drv_matches(drv, dev))
+			continue;
+		/* Set before probe so the driver's I/O sees its own unsolicited status. */
+		dev->drv = drv;
+		if (!drv->probe || drv->probe(dev) == 0)
+			return;
+		dev->drv = NULL;
+		dev->drvdata = NULL;
+	}
+}
+
+static void unbind(struct cio_dev *cd)
+{
+	const struct guest_cio_driver *drv = cd->dev.drv;
+
+	if (drv && drv->remove)
+		drv->remove(&cd->dev);
+	cd->dev.drv = NULL;
+	cd->dev.drvdata = NULL;
+}
+
+static void free_dev(struct cio_dev *cd)
+{
+	list_remove(cd);
+	guest_free(cd, sizeof(*cd));
+}
+
+/*
+ * A subchannel with a device: record it, enable it, identify it, bind a driver.
+ * Returns the new device, or NULL when it is not operational or memory ran out.
+ */
+static struct cio_dev *add_device(uint8_t ssid, uint16_t schnr, const struct schib *s)
+{
+	struct cio_dev *cd = guest_alloc(sizeof(*cd), 8);
+	struct guest_device *dev;
+
+	if (!cd)
+		return NULL;
+	dev = &cd->dev;
+	dev->sid = make_sid(ssid, schnr);
+	dev->cssid = 0;
+	dev->ssid = ssid;
+	dev->schnr = schnr;
+	dev->devno = s->devno;
+	dev->pim = s->pim;
+	dev->pam = s->pam;
+	dev->pom = s->pom;
+	guest_memcpy(dev->chpid, s->chpid, sizeof(dev->chpid));
+	if (alloc_slot(cd)) {
+		guest_free(cd, sizeof(*cd));
+		return NULL;
+	}
+	if (list_insert(cd)) {
+		cio.slots[dev->index] = NULL;
+		guest_free(cd, sizeof(*cd));
+		return NULL;
+	}
+	if (commit_config(cd, true) == GUEST_IO_GONE || sense_id(cd) == GUEST_IO_GONE) {
+		free_dev(cd);
+		return NULL;
+	}
+	/* Devices that cannot be enabled or identified are listed, but get no driver. */
+	bind(cd);
+	return cd;
+}
+
+/* The device is gone or replaced: driver first, then the notifier, then forget it. */
+static void remove_device(struct cio_dev *cd, bool operational)
+{
+	unbind(cd);
+	if (cio.notifier)
+		cio.notifier(&cd->dev, false);
+	if (operational && cd->dev.enabled)
+		commit_config(cd, false);
+	free_dev(cd);
+}
+
+/*
+ * Bring the layer's view of subchannel (@ssid, @schnr) in line with STSCH's answer
+ * @cc/@s (reference 9.5, 14 item 14): cc3 or V=0 → gone; another device number → the
+ * device was replaced; new → add. Returns true if the device set changed.
+ */
+static bool evaluate_sch(uint8_t ssid, uint16_t schnr, int cc, const struct schib *s)
+{
+	struct cio_dev *cd = find_schid(ssid, schnr);
+	bool valid = cc == 0 && schib_valid(s);
+	bool changed = false;
+
+	if (cd && (!valid || cd->dev.devno != s->devno)) {
+		remove_device(cd, valid);
+		cd = NULL;
+		changed = true;
+	}
+	if (!valid || cd)
+		return changed;
+	cd = add_device(ssid, schnr, s);
+	if (!cd)
+		return changed;
+	if (cio.notifier)
+		cio.notifier(&cd->dev, true);
+	return true;
+}
+
+/*
+ * Scan set @ssid with STSCH until cc3 (reference 14 item 4; a zero SCHIB below the end
+ * is a hole, not the end). With @rescan, devices are evaluated against what is there
+ * and those beyond the end removed; else every valid subchannel is added quietly.
+ */
+static bool scan_set(uint8_t ssid, bool rescan)
+{
+	bool changed = false;
+	struct schib s;
+	uint32_t schnr;
+	unsigned int i;
+	int cc = 3;
+
+	for (schnr = 0; schnr <= 0xffff; schnr++) {
+		cc = stsch(make_sid(ssid, (uint16_t)schnr), &s);
+		/* cc3: no subchannel here or beyond; an exception: the set is not usable. */
+		if (cc != 0)
+			break;
+		if (rescan)
+			changed |= evaluate_sch(ssid, (uint16_t)schnr, cc, &s);
+		else if (schib_valid(&s))
+			add_device(ssid, (uint16_t)schnr, &s);
+	}
+	if (!rescan)
+		return false;
+	for (i = 0; i < cio.nr_devs;) {
+		struct cio_dev *cd = cio.devs[i];
+
+		if (cd->dev.ssid == ssid && cd->dev.schnr >= schnr) {
+			remove_device(cd, false);
+			changed = true;
+			continue;
+		}
+		i++;
+	}
+	return changed;
+}
+
+/* ---- Interruptions ---- */
+
+static void mchk_handler(uint64_t mcic)
+{
+	/* Channel report pending (MCIC bit 9): STCRW in guest_cio_poll() (reference 9.2). */
+	if (mcic & MCIC_CHANNEL_REPORT)
+		cio.crw_pending = true;
+}
+
+void guest_cio_set_adapter_handler(uint8_t isc, void (*fn)(void))
+{
+	if (isc < 8)
+		cio.adapter[isc] = fn;
+}
+
+void guest_cio_set_hotplug_notifier(void (*fn)(struct guest_device *dev, bool added))
+{
+	cio.notifier = fn;
+}
+
+/* ---- CHSC ---- */
+
+int guest_cio_chsc(void *block)
+{
+	const struct chsc_hdr *req = block;
+	const struct chsc_hdr *resp;
+	int cc = guest_arch_chsc(block);
+
+	if (cc < 0)
+		return cc;
+	if (cc != 0)
+		return -0x100 - cc;
+	resp = (const struct chsc_hdr *)((const uint8_t *)block + be16_get(req->len));
+	return be16_get(resp->code);
+}
+
+/* CHSC SDA operation code 2: enable the multiple-subchannel-set facility (ref. 11.5). */
+static bool enable_mss(void)
+{
+	uint8_t *block = guest_alloc(CHSC_BLOCK_SIZE, CHSC_BLOCK_SIZE);
+	struct chsc_hdr *hdr = (struct chsc_hdr *)block;
+	struct be16 *oc;
+	int rc;
+
+	if (!block)
+		return false;
+	hdr->len = be16_of(CHSC_SDA_LEN);
+	hdr->code = be16_of(CHSC_SDA);
+	oc = (struct be16 *)(block + 6);
+	*oc = be16_of(CHSC_SDA_OC_MSS);
+	rc = guest_cio_chsc(block);
+	guest_free(block, CHSC_BLOCK_SIZE);
+	return rc == CHSC_RESP_OK;
+}
+
+/* ---- Public entry points ---- */
+
+int guest_cio_init(void)
+{
+	unsigned int ssid;
+
+	/* Whatever a previous program left is gone with its heap (guest_alloc_reset()). */
+	cio.devs = NULL;
+	cio.nr_devs = cio.cap_devs = 0;
+	cio.slots = NULL;
+	cio.nr_slots = 0;
+	cio.crw_pending = false;
+	cio.schib = guest_alloc(sizeof(*cio.schib), 8);
+	cio.crw = guest_alloc(sizeof(*cio.crw), 4);
+	if (!cio.schib || !cio.crw || cio_io_init())
+		return -1;
+
+	/* Sets 1-3 only with MSS enabled; Linux falls back to set 0 (reference 11.5). */
+	cio.max_ssid = enable_mss() ? 3 : 0;
+
+	/* Linux: CR14 channel-report submask, CR6 ISC 3, then enabled for both classes. */
+	guest_arch_set_io_handler(cio_io_handler);
+	guest_arch_set_mchk_handler(mchk_handler);
+	guest_arch_set_isc_mask((uint8_t)(0x80 >> GUEST_CIO_ISC));
+	guest_arch_set_crw_mchk(true);
+	guest_arch_irq_enable();
+
+	for (ssid = 0; ssid <= cio.max_ssid; ssid++)
+		scan_set((uint8_t)ssid, false);
+	cio.ready = true;
+	return (int)cio.nr_devs;
+}
+
+void guest_cio_register_driver(const struct guest_cio_driver *drv)
+{
+	unsigned int i;
+
+	if (cio.nr_drivers >= MAX_DRIVERS)
+		return;
+	cio.drivers[cio.nr_drivers++] = drv;
+	for (i = 0; i < cio.nr_devs; i++)
+		bind(cio.devs[i]);
+}
+
+static bool rescan_all(void)
+{
+	bool changed = false;
+	unsigned int ssid;
+
+	for (ssid = 0; ssid <= cio.max_ssid; ssid++)
+		changed |= scan_set((uint8_t)ssid, true);
+	return changed;
+}
+
+bool guest_cio_poll(void)
+{
+	bool changed = false, overflow = false;
+	unsigned int n;
+	struct schib s;
+
+	if (!cio.ready || !cio.crw_pending)
+		return false;
+	/* Cleared first: a report arriving while we drain raises a new machine check. */
+	cio.crw_pending = false;
+	for (n = 0; n < MAX_CRWS_PER_POLL; n++) {
+		uint32_t crw, crw2 = 0;
+		uint8_t ssid = 0;
+		uint16_t schnr;
+		int cc;
+
+		/* STCRW until cc1: that also re-arms the machine check (reference 9.2). */
+		if (guest_arch_stcrw(cio.crw) != 0)
+			break;
+		crw = *cio.crw;
+		/* C: the next CRW belongs to this report; with MSS it carries the SSID. */
+		if ((crw & CRW_C) && guest_arch_stcrw(cio.crw) == 0) {
+			crw2 = *cio.crw;
+			ssid = (CRW_RSID(crw2) >> 4) & 3;
+		}
+		if (crw & CRW_R)
+			overflow = true;
+		if (CRW_RSC(crw) != CRW_RSC_SCH || ssid > cio.max_ssid)
+			continue;
+		schnr = (uint16_t)CRW_RSID(crw);
+		cc = stsch(make_sid(ssid, schnr), &s);
+		changed |= evaluate_sch(ssid, schnr, cc, &s);
+	}
+	/* Reports were lost: evaluate every subchannel again (Linux: overflow → all). */
+	if (overflow)
+		changed |= rescan_all();
+	return changed;
+}
+
+void guest_cio_exit(void)
+{
+	unsigned int i;
+
+	/* Shutting down is not a change of the device set: no notifications. */
+	cio.notifier = NULL;
+	while (cio.nr_devs)
+		remove_device(cio.devs[cio.nr_devs - 1], true);
+	guest_arch_irq_disable();
+	guest_arch_set_crw_mchk(false);
+	guest_arch_set_isc_mask(0);
+	guest_arch_set_io_handler(NULL);
+	guest_arch_set_mchk_handler(NULL);
+	for (i = 0; i < 8; i++)
+		cio.adapter[i] = NULL;
+	cio.nr_drivers = 0;
+	cio.notifier = NULL;
+	cio.ready = false;
+	cio.crw_pending = false;
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Running channel programs for drivers and taking I/O interruptions, the way Linux's
+ * cio does it (drivers/s390/cio/cio.c, ccwreq.c; shared/reference/channel-io.md
+ * section 14 items 10-13): START SUBCHANNEL with a format-1 ORB and its condition codes,
+ * the I/O-interruption handler that tests the subchannel and records the final status,
+ * status evaluation with sense data (concurrent sense or BASIC SENSE), and halt/clear
+ * when a program does not end in time. PoP chapter 14 "I/O Instructions", chapter 16
+ * "I/O Interruptions".
+ */
+#include "cio-int.h"
+
+/* SSCH attempts with condition code 1 or 2 before giving up on a start. */
+#define MAX_START_TRIES 16
+/* Wait between attempts while the subchannel is busy (cc2). */
+#define BUSY_DELAY_US 1000
+
+/* IRB buffer of the interruption handler; handlers never nest (arch.h). */
+static struct irb_wire *irq_irb;
+
+int cio_io_init(void)
+{
+	/* Allocated here: the handler itself must not allocate. */
+	irq_irb = guest_alloc(sizeof(*irq_irb), 8);
+	return irq_irb ? 0 : -1;
+}
+
+/*
+ * Final status of a function: status pending with primary, secondary or alert status,
+ * or halt/clear status (pending alone). Intermediate status alone (a PCI, a suspension)
+ * is not the end of the program (PoP: "intermediate interruption condition").
+ */
+static bool is_final(const struct guest_scsw *s)
+{
+	uint32_t sc = s->ctrl & SCSW_SC_MASK;
+
+	if (!(sc & GUEST_SCSW_SC_PENDING))
+		return false;
+	return sc != (GUEST_SCSW_SC_INTERMEDIATE | GUEST_SCSW_SC_PENDING);
+}
+
+static void unsolicited(struct cio_dev *cd, const struct guest_irb *irb)
+{
+	const struct guest_cio_driver *drv = cd->dev.drv;
+
+	if (drv && drv->unsolicited)
+		drv->unsolicited(&cd->dev, irb);
+}
+
+void cio_io_handler(const struct guest_io_irq *irq)
+{
+	struct irb_wire *w;
+	struct guest_irb irb;
+	struct cio_dev *cd;
+
+	/* Adapter interruption: no subchannel, the ISC names the adapter (reference 8.4). */
+	if (irq->iiw & IIW_ADAPTER) {
+		void (*fn)(void) = cio_adapter_handler((irq->iiw >> IIW_ISC_SHIFT) & 7);
+
+		if (fn)
+			fn();
+		return;
+	}
+	w = irq_irb;
+	if (!w)
+		return;
+	cd = cio_find_dev(irq->intparm, irq->sid);
+	/*
+	 * TSCH clears the status and withdraws the interruption (PoP); without a device
+	 * it only clears, as Linux does for intparm 0.
+	 */
+	if (guest_arch_tsch(irq->sid, w) != 0 || !cd)
+		return;
+	cio_irb_decode(w, &irb);
+	if (cd->io_active) {
+		if (!is_final(&irb.scsw))
+			return; /* intermediate status: the program goes on */
+		cd->irb = irb;
+		cd->dev.status_pending = true;
+		return;
+	}
+	/* No function of ours: alert status without a function is unsolicited status. */
+	if (!(irb.scsw.ctrl & SCSW_FC_MASK))
+		unsolicited(cd, &irb);
+}
+
+/*
+ * TSCH from mainline after a condition code 1 (status pending): clear that status and
+ * hand unsolicited status to the driver; anything else is stale and dropped.
+ */
+static void drain_status(struct cio_dev *cd)
+{
+	struct irb_wire *w = guest_alloc(sizeof(*w), 8);
+	struct guest_irb irb;
+
+	if (!w)
+		return;
+	if (guest_arch_tsch(cd->dev.sid, w) == 0) {
+		cio_irb_decode(w, &irb);
+		if (!(irb.scsw.ctrl & SCSW_FC_MASK))
+			unsolicited(cd, &irb);
+	}
+	guest_free(w, sizeof(*w));
+}
+
+/* Wait until the handler recorded a final status or @deadline passes. */
+static bool wait_final(struct cio_dev *cd, uint64_t deadline)
+{
+	uint64_t now;
+
+	while (!cd->dev.status_pending) {
+		now = guest_arch_now_us();
+		if (now >= deadline)
+			return false;
+		guest_arch_wait(deadline - now);
+	}
+	return true;
+}
+
+/*
+ * The program did not end in time: HSCH, and if even the halt does not complete, CSCH
+ * (Linux ccw_device_kill_io: halt, then clear). cc3 from either means the device is gone.
+ */
+static enum guest_io_rc kill_io(struct cio_dev *cd)
+{
+	uint32_t sid = cd->dev.sid;
+	enum guest_io_rc rc = GUEST_IO_TIMEOUT;
+	int cc;
+
+	cd->dev.status_pending = false;
+	cc = guest_arch_hsch(sid);
+	if (cc == 3) {
+		rc = GUEST_IO_GONE;
+		goto out;
+	}
+	if (wait_final(cd, guest_arch_now_us() + CIO_HALT_WAIT_US))
+		goto out;
+	cc = guest_arch_csch(sid);
+	if (cc == 3) {
+		rc = GUEST_IO_GONE;
+		goto out;
+	}
+	if (!wait_final(cd, guest_arch_now_us() + CIO_HALT_WAIT_US))
+		drain_status(cd);
+out:
+	cd->io_active = false;
+	cd->dev.status_pending = false;
+	return rc;
+}
+
+static bool in_basic_sense;
+
+/* BASIC SENSE (0x04, count 32, SLI) after a unit check without concurrent sense. */
+static bool basic_sense(struct cio_dev *cd, uint8_t *sense)
+{
+	struct guest_ccw1 *ccw = guest_alloc(sizeof(*ccw), 8);
+	uint8_t *buf = guest_alloc(SENSE_LEN, 8);
+	enum guest_io_rc rc = GUEST_IO_ERROR;
+
+	if (ccw && buf) {
+		guest_ccw1_set(ccw, CCW_CMD_BASIC_SENSE, GUEST_CCW_FLAG_SLI, SENSE_LEN, buf);
+		in_basic_sense = true;
+		rc = guest_cio_do_io(&cd->dev, ccw, NULL, NULL, CIO_IO_TIMEOUT_US);
+		in_basic_sense = false;
+		if (rc == GUEST_IO_OK)
+			guest_memcpy(sense, buf, SENSE_LEN);
+	}
+	guest_free(buf, SENSE_LEN);
+	guest_free(ccw, sizeof(*ccw));
+	return rc == GUEST_IO_OK;
+}
+
+/* Status evaluation of a final status (reference 14 item 12, in miniature). */
+static enum guest_io_rc evaluate(struct cio_dev *cd, const struct guest_irb *irb,
+				 uint8_t *sense)
+{
+	const struct guest_scsw *s = &irb->scsw;
+	uint8_t sn[SENSE_LEN];
+
+	/* Someone else halted or cleared the function. */
+	if (s->ctrl & (GUEST_SCSW_FC_HALT | GUEST_SCSW_FC_CLEAR))
+		return GUEST_IO_ERROR;
+	/* Deferred cc 3 or path not operational: no path to the device (reference 3.5). */
+	if (((s->ctrl & SCSW_CC_MASK) >> SCSW_CC_SHIFT) == 3 || (s->ctrl & SCSW_N))
+		return GUEST_IO_GONE;
+	if (s->dstat & GUEST_DSTAT_UC) {
+		guest_memset(sn, 0, sizeof(sn));
+		/* ERW S: the ECW holds the sense bytes (reference 6.5); else ask for them. */
+		if (irb->esw[1] & ERW_S)
+			guest_memcpy(sn, irb->ecw, sizeof(sn));
+		else if (in_basic_sense || !basic_sense(cd, sn))
+			return GUEST_IO_ERROR;
+		if (sense)
+			guest_memcpy(sense, sn, sizeof(sn));
+		return (sn[0] & SENSE_CMD_REJECT) ? GUEST_IO_REJECTED : GUEST_IO_ERROR;
+	}
+	if (s->cstat)
+		return GUEST_IO_ERROR;
+	if ((s->dstat & ~DSTAT_SM) != (GUEST_DSTAT_CE | GUEST_DSTAT_DE))
+		return GUEST_IO_ERROR;
+	return GUEST_IO_OK;
+}
+
+enum guest_io_rc guest_cio_do_io(struct guest_device *dev, struct guest_ccw1 *prog,
+				 struct guest_irb *irb, uint8_t *sense, uint64_t timeout_us)
+{
+	struct cio_dev *cd = to_cio_dev(dev);
+	uint64_t deadline = guest_arch_now_us() + timeout_us;
+	enum guest_io_rc rc = GUEST_IO_ERROR;
+	struct orb_wire *orb;
+	unsigned int tries;
+	uint8_t lpm;
+	int cc = 2;
+
+	if (!dev->enabled)
+		return GUEST_IO_GONE;
+	/* Paths the program may use: available and operational (Linux: PAM & OPM). */
+	lpm = dev->pam & dev->pom;
+	if (!lpm)
+		return GUEST_IO_GONE;
+	orb = guest_alloc(sizeof(*orb), 8);
+	if (!orb)
+		return GUEST_IO_ERROR;
+	/* Format-1 CCWs, prefetch allowed, format-2 IDAWs (Linux cio_start_key). */
+	orb->intparm = be32_of(dev->index);
+	orb->ctrl = be32_of(ORB_F | ORB_P | ORB_H | (uint32_t)lpm << ORB_LPM_SHIFT);
+	orb->cpa = be32_of((uint32_t)guest_arch_addr(prog));
+
+	for (tries = 0; tries < MAX_START_TRIES; tries++) {
+		/*
+		 * The final status may be presented right after SSCH: mark the function ours
+		 * before any interruption can be taken, with interruptions off across SSCH.
+		 */
+		guest_arch_irq_disable();
+		cc = guest_arch_ssch(dev->sid, orb);
+		if (cc == 0) {
+			cd->io_active = true;
+			dev->status_pending = false;
+		} else if (cc == 1) {
+			/* Status pending (PoP SSCH cc1): clear it and try again. */
+			drain_status(cd);
+		}
+		guest_arch_irq_enable();
+		if (cc == 0 || cc == 3 || cc < 0)
+			break;
+		if (cc == 2) {
+			/* Busy: a function is still in progress (PoP SSCH cc2). */
+			if (guest_arch_now_us() >= deadline)
+				break;
+			guest_delay_us(BUSY_DELAY_US);
+		}
+	}
+	guest_free(orb, sizeof(*orb));
+	if (cc == 3) {
+		rc = GUEST_IO_GONE;
+		goto out;
+	}
+	if (cc < 0) {
+		rc = GUEST_IO_ERROR;
+		goto out;
+	}
+	if (cc != 0) {
+		rc = cc == 2 ? GUEST_IO_TIMEOUT : GUEST_IO_ERROR;
+		goto out;
+	}
+	if (!wait_final(cd, deadline)) {
+		rc = kill_io(cd);
+		goto out;
+	}
+	cd->io_active = false;
+	if (irb)
+		*irb = cd->irb;
+	rc = evaluate(cd, &cd->irb, sense);
+out:
+	return rc;
+}
+
+enum guest_io_rc guest_cio_do_ccw(struct guest_device *dev, uint8_t cmd, uint8_t flags,
+				  uint16_t count, void *data, struct guest_irb *irb)
+{
+	struct guest_ccw1 *ccw = guest_alloc(sizeof(*ccw), 8);
+	enum guest_io_rc rc;
+
+	if (!ccw)
+		return GUEST_IO_ERROR;
+	guest_ccw1_set(ccw, cmd, flags, count, data);
+	rc = guest_cio_do_io(dev, ccw, irb, NULL, CIO_IO_TIMEOUT_US);
+	guest_free(ccw, sizeof(*ccw));
+	return rc;
+}
