@@ -72,6 +72,13 @@ struct guest_native_host {
 };
 
 /*
+ * Stop the guest program that runs on the calling vCPU thread, as if it had called
+ * guest_arch_exit(@code): for the machine, from inside one of its entry points (an
+ * instruction or take_irq) when the machine shuts down. Does not return.
+ */
+void guest_native_stop(int code) __attribute__((noreturn));
+
+/*
  * Run guest program @main on the calling thread (a vCPU thread) against @host.
  * Returns when @main returns (its value) or the guest calls guest_arch_exit() (the
  * code it passed); the machine then powers off or, with several vCPUs, stops this one.

@@ -392,3 +392,8 @@ int guest_native_run(const struct guest_native_host *h, int (*main_fn)(void))
 	free(me);
 	return rc;
 }
+
+void guest_native_stop(int code)
+{
+	guest_arch_exit(code);
+}

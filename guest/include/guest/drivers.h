@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest virtio device drivers over the virtio-ccw driver (guest/virtio.h): block,
+ * console, entropy, network and balloon (virtio v1.2 sections 5.2, 5.3, 5.4, 5.1, 5.5).
+ * Each registers with the cio layer for control-unit type 0x3832 and its model (the
+ * virtio device ID) and keeps the devices it bound in probe order: guest_<dev>_get(i)
+ * returns the i-th, NULL past the end.
+ *
+ * Buffers passed in may be anywhere in guest memory: drivers bounce data through their
+ * own guest_alloc() buffers, which the device sees. Every call is synchronous: it adds
+ * the request, notifies the device and waits (guest_arch_wait() loop, bounded by
+ * GUEST_VCCW_TIMEOUT_US unless a timeout is passed) for the device to use it.
+ * Errors are negative GUEST_E* numbers (guest/virtio.h).
+ *
+ * Context: the guest program's vCPU; not reentrant.
+ */
+#ifndef GUEST_DRIVERS_H
+#define GUEST_DRIVERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest/virtio.h"
+
+/* Register every driver below with the cio layer (binds devices found already). */
+void guest_drivers_register_all(void);
+
+/* ---- virtio-blk (5.2) ---- */
+
+#define GUEST_BLK_SECTOR_SIZE 512
+#define GUEST_BLK_ID_BYTES 20
+
+struct guest_blk {
+	struct guest_vdev vdev;
+	uint64_t capacity; /* 512-byte sectors, from the configuration space */
+	uint32_t blk_size; /* VIRTIO_BLK_F_BLK_SIZE, else 512 */
+	bool ro;           /* VIRTIO_BLK_F_RO */
+	bool has_flush;    /* VIRTIO_BLK_F_FLUSH */
+	uint8_t *req;      /* header (16 bytes) + status byte, guest RAM */
+	uint8_t *bounce;   /* data bounce buffer, GUEST_BLK_BOUNCE bytes */
+};
+
+#define GUEST_BLK_BOUNCE (64u * 1024)
+
+void guest_blk_register(void);
+unsigned int guest_blk_count(void);
+struct guest_blk *guest_blk_get(unsigned int i);
+/* Read / write @nsectors sectors at @sector. Returns 0, -GUEST_EIO (IOERR or beyond the
+ * capacity), -GUEST_EOPNOTSUPP (UNSUPP, or a write to a read-only device), or -GUEST_ETIMEDOUT. */
+int guest_blk_read(struct guest_blk *blk, uint64_t sector, void *buf, uint32_t nsectors);
+int guest_blk_write(struct guest_blk *blk, uint64_t sector, const void *buf, uint32_t nsectors);
+/* VIRTIO_BLK_T_FLUSH; without VIRTIO_BLK_F_FLUSH there is no cache: returns 0. */
+int guest_blk_flush(struct guest_blk *blk);
+/* VIRTIO_BLK_T_GET_ID: up to 20 bytes into @id, NUL-terminated within @len (>= 1). */
+int guest_blk_get_id(struct guest_blk *blk, char *id, size_t len);
+
+/* ---- virtio-console (5.3), port 0 only ---- */
+
+#define GUEST_CONSOLE_RX_BUFS 8
+#define GUEST_CONSOLE_RX_BUF_SIZE 256
+#define GUEST_CONSOLE_TX_BUF_SIZE 4096
+
+struct guest_console {
+	struct guest_vdev vdev;
+	uint8_t *rx[GUEST_CONSOLE_RX_BUFS]; /* pre-posted receive buffers */
+	uint8_t *cur;                       /* a used receive buffer being consumed */
+	uint32_t cur_len, cur_off;
+	uint8_t *tx;                        /* transmit bounce buffer */
+};
+
+void guest_console_register(void);
+unsigned int guest_console_count(void);
+struct guest_console *guest_console_get(unsigned int i);
+/* Send @len bytes on the transmitq. Returns 0 or a negative error. */
+int guest_console_write(struct guest_console *con, const void *buf, size_t len);
+/*
+ * Receive up to @len bytes: what has arrived, or, if nothing has, wait up to
+ * @timeout_us for something. Returns the bytes copied (0: nothing within the timeout)
+ * or a negative error.
+ */
+int guest_console_read(struct guest_console *con, void *buf, size_t len, uint64_t timeout_us);
+
+/* ---- virtio-rng (5.4) ---- */
+
+struct guest_rng {
+	struct guest_vdev vdev;
+	uint8_t *buf; /* GUEST_RNG_CHUNK bytes, guest RAM */
+};
+
+#define GUEST_RNG_CHUNK 4096
+
+void guest_rng_register(void);
+unsigned int guest_rng_count(void);
+struct guest_rng *guest_rng_get(unsigned int i);
+/* Fill @buf with @len random bytes. Returns 0 or a negative error. */
+int guest_rng_read(struct guest_rng *rng, void *buf, size_t len);
+
+/* ---- virtio-net (5.1), one queue pair ---- */
+
+#define GUEST_NET_F_MAC 5
+#define GUEST_NET_F_MRG_RXBUF 15
+#define GUEST_NET_F_STATUS 16
+#define GUEST_NET_MAX_FRAME 1514
+#define GUEST_NET_RX_BUFS 8
+
+struct guest_net {
+	struct guest_vdev vdev;
+	bool has_mac;
+	uint8_t mac[6];
+	unsigned int hdr_len; /* 12 with VERSION_1 (or MRG_RXBUF), else 10 (5.1.6) */
+	uint8_t *rx[GUEST_NET_RX_BUFS]; /* header + frame each */
+	uint8_t *tx;
+};
+
+void guest_net_register(void);
+unsigned int guest_net_count(void);
+struct guest_net *guest_net_get(unsigned int i);
+/* Send one Ethernet frame (without FCS). Returns 0 or a negative error. */
+int guest_net_send(struct guest_net *net, const void *frame, size_t len);
+/* Receive one frame into @buf: returns its length (truncated to @len), 0 when none came
+ * within @timeout_us, or a negative error. */
+int guest_net_recv(struct guest_net *net, void *buf, size_t len, uint64_t timeout_us);
+
+/* ---- virtio-balloon (5.5) ---- */
+
+#define GUEST_BALLOON_F_MUST_TELL_HOST 0
+#define GUEST_BALLOON_PAGE 4096u /* VIRTIO_BALLOON_PFN_SHIFT 12 */
+#define GUEST_BALLOON_MAX_PAGES 4096u
+#define GUEST_BALLOON_PFNS_PER_REQ 256u
+
+struct guest_balloon {
+	struct guest_vdev vdev;
+	uint32_t nr_pages;    /* pages in the balloon (= actual) */
+	void **pages;         /* GUEST_BALLOON_MAX_PAGES page pointers */
+	uint8_t *pfns;        /* u32 PFNs of one request, guest RAM */
+};
+
+void guest_balloon_register(void);
+unsigned int guest_balloon_count(void);
+struct guest_balloon *guest_balloon_get(unsigned int i);
+/* The device's num_pages (target size of the balloon), or a negative error. */
+int64_t guest_balloon_target(struct guest_balloon *b);
+/*
+ * Give @npages pages to the host (inflateq) / take them back (deflateq), then update
+ * actual. Returns 0 when all moved, else a negative error (-GUEST_ENOMEM: guest RAM ran
+ * out, the balloon holds GUEST_BALLOON_MAX_PAGES, or it is empty); nr_pages tells how
+ * far it got.
+ */
+int guest_balloon_inflate(struct guest_balloon *b, unsigned int npages);
+int guest_balloon_deflate(struct guest_balloon *b, unsigned int npages);
+
+#endif /* GUEST_DRIVERS_H */

@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The device types vccw-vm knows: one explicit table (name as on QEMU's command line,
+ * virtio device ID, properties, checks, constructor), the property parser that fills a
+ * struct vm_device from "-device TYPE,prop=value,...", and the glue from a configured
+ * device to its virtio device. The virtio-ccw transport (devno, max_revision) is added
+ * by the machine for every type with a device ID; a type without one (virtconsole) is a
+ * port that plugs into another device.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vccw/balloon.h"
+#include "vccw/be-net.h"
+#include "vccw/blk.h"
+#include "vccw/console.h"
+#include "vccw/net.h"
+#include "vccw/rng.h"
+#include "vm-int.h"
+
+#define PROP_STR(n, field)                                                                         \
+	{ .name = n, .kind = VM_PROP_STR, .off = offsetof(struct vm_device, field) }
+#define PROP_UINT(n, field, lo, hi, p2)                                                            \
+	{ .name = n, .kind = VM_PROP_UINT, .off = offsetof(struct vm_device, field), .min = lo,   \
+	  .max = hi, .pow2 = p2 }
+
+/* Properties of the virtio-ccw transport, shared by every type with a device ID. */
+static const struct vm_prop transport_props[] = {
+	{ .name = "devno", .kind = VM_PROP_BUSID },
+	PROP_UINT("max_revision", max_revision, 0, 2, false),
+	{ .name = "packed", .kind = VM_PROP_BOOL, .off = offsetof(struct vm_device, packed) },
+};
+
+/* ---- references between options ---- */
+
+static struct vm_drive *find_drive(struct vm_config *cfg, const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_drives; i++)
+		if (!strcmp(cfg->drives[i]->id, id))
+			return cfg->drives[i];
+	return NULL;
+}
+
+static struct vm_chardev *find_chardev(struct vm_config *cfg, const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_chardevs; i++)
+		if (!strcmp(cfg->chardevs[i]->id, id))
+			return cfg->chardevs[i];
+	return NULL;
+}
+
+static struct vm_netdev *find_netdev(struct vm_config *cfg, const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_netdevs; i++)
+		if (!strcmp(cfg->netdevs[i]->id, id))
+			return cfg->netdevs[i];
+	return NULL;
+}
+
+/* chardev=ID: required, known, and not already taken (as QEMU: one frontend each). */
+static int take_chardev(struct vm_config *cfg, struct vm_device *dev)
+{
+	struct vm_chardev *c;
+
+	if (!dev->chardev_id) {
+		vm_error(dev->what, "property 'chardev' is required");
+		return -1;
+	}
+	c = find_chardev(cfg, dev->chardev_id);
+	if (!c) {
+		vm_error(dev->what, "property 'chardev' refers to unknown chardev '%s'",
+			 dev->chardev_id);
+		return -1;
+	}
+	if (c->user) {
+		vm_error(dev->what, "property 'chardev': chardev '%s' is already used by %s",
+			 c->id, c->user->what);
+		return -1;
+	}
+	c->user = dev;
+	dev->chardev = c;
+	return 0;
+}
+
+/* ---- virtio-blk-ccw ---- */
+
+static const struct vm_prop blk_props[] = {
+	PROP_STR("drive", drive_id),
+	PROP_STR("serial", serial),
+	PROP_UINT("num-queues", num_queues, 1, VCCW_BLK_MAX_QUEUES, false),
+	PROP_UINT("queue-size", queue_size, 2, 1024, true),
+};
+
+static int blk_check(struct vm_config *cfg, struct vm_device *dev)
+{
+	struct vm_drive *d;
+
+	if (!dev->drive_id) {
+		vm_error(dev->what, "property 'drive' is required");
+		return -1;
+	}
+	d = find_drive(cfg, dev->drive_id);
+	if (!d) {
+		vm_error(dev->what, "property 'drive' refers to unknown drive '%s'",
+			 dev->drive_id);
+		return -1;
+	}
+	if (d->user) {
+		vm_error(dev->what, "property 'drive': drive '%s' is already used by %s", d->id,
+			 d->user->what);
+		return -1;
+	}
+	if (dev->serial && strlen(dev->serial) > VCCW_VIRTIO_BLK_ID_BYTES) {
+		vm_error(dev->what, "property 'serial': '%s' is longer than %u bytes", dev->serial,
+			 VCCW_VIRTIO_BLK_ID_BYTES);
+		return -1;
+	}
+	d->user = dev;
+	dev->drive = d;
+	return 0;
+}
+
+static struct vccw_virtio_dev *blk_create(struct vccw_mem *mem, struct vm_device *dev,
+					  uint64_t features, struct vccw_err *err)
+{
+	struct vccw_blk_config cfg = {
+		.backend = dev->drive->be,
+		.serial = dev->serial,
+		.num_queues = (uint16_t)dev->num_queues,
+		.queue_size = (uint16_t)dev->queue_size,
+	};
+	struct vccw_blk *blk = vccw_blk_new(mem, &cfg, features, err);
+
+	if (!blk)
+		return NULL;
+	dev->obj = blk;
+	return vccw_blk_vdev(blk);
+}
+
+static void blk_destroy(struct vm_device *dev)
+{
+	vccw_blk_free(dev->obj);
+}
+
+/* ---- virtio-serial-ccw (one console port), virtconsole, virtio-console-ccw ---- */
+
+static const struct vm_prop chardev_props[] = {
+	PROP_STR("chardev", chardev_id),
+};
+
+static int console_check(struct vm_config *cfg, struct vm_device *dev)
+{
+	return take_chardev(cfg, dev);
+}
+
+/* A virtconsole plugs into the last virtio-serial-ccw before it on the command line. */
+static int port_check(struct vm_config *cfg, struct vm_device *dev)
+{
+	struct vm_device *bus = NULL;
+	unsigned int i;
+
+	if (take_chardev(cfg, dev))
+		return -1;
+	for (i = 0; i < dev->index; i++)
+		if (!strcmp(cfg->devices[i]->type->name, "virtio-serial-ccw"))
+			bus = cfg->devices[i];
+	if (!bus) {
+		vm_error(dev->what, "no -device virtio-serial-ccw before it to attach the port to");
+		return -1;
+	}
+	if (bus->port) {
+		vm_error(dev->what, "%s already has its console port (%s); this virtio-serial "
+			 "has a single port", bus->what, bus->port->what);
+		return -1;
+	}
+	bus->port = dev;
+	dev->bus = bus;
+	return 0;
+}
+
+static struct vccw_virtio_dev *console_new(struct vccw_mem *mem, struct vm_device *dev,
+					   struct vccw_be_char *be, uint64_t features,
+					   struct vccw_err *err)
+{
+	struct vccw_console_config cfg = { .backend = be };
+	struct vccw_console *con = vccw_console_new(mem, &cfg, features, err);
+
+	if (!con)
+		return NULL;
+	dev->obj = con;
+	return vccw_console_vdev(con);
+}
+
+static struct vccw_virtio_dev *console_create(struct vccw_mem *mem, struct vm_device *dev,
+					      uint64_t features, struct vccw_err *err)
+{
+	return console_new(mem, dev, dev->chardev->be, features, err);
+}
+
+/* Without a virtconsole the port talks to a null backend, as a port with nothing on it. */
+static struct vccw_virtio_dev *serial_create(struct vccw_mem *mem, struct vm_device *dev,
+					     uint64_t features, struct vccw_err *err)
+{
+	struct vccw_virtio_dev *vdev;
+
+	if (dev->port)
+		return console_new(mem, dev, dev->port->chardev->be, features, err);
+	dev->null_char = vccw_be_char_open("null", err);
+	if (!dev->null_char)
+		return NULL;
+	vdev = console_new(mem, dev, dev->null_char, features, err);
+	if (!vdev) {
+		vccw_be_char_close(dev->null_char);
+		dev->null_char = NULL;
+	}
+	return vdev;
+}
+
+static void console_destroy(struct vm_device *dev)
+{
+	vccw_console_free(dev->obj);
+	vccw_be_char_close(dev->null_char);
+	dev->null_char = NULL;
+}
+
+/* ---- virtio-rng-ccw ---- */
+
+static struct vccw_virtio_dev *rng_create(struct vccw_mem *mem, struct vm_device *dev,
+					  uint64_t features, struct vccw_err *err)
+{
+	struct vccw_rng *rng = vccw_rng_new(mem, NULL, features, err);
+
+	if (!rng)
+		return NULL;
+	dev->obj = rng;
+	return vccw_rng_vdev(rng);
+}
+
+static void rng_destroy(struct vm_device *dev)
+{
+	vccw_rng_free(dev->obj);
+}
+
+/* ---- virtio-net-ccw ---- */
+
+static const struct vm_prop net_props[] = {
+	PROP_STR("netdev", netdev_id),
+	PROP_STR("mac", mac),
+	PROP_UINT("host_mtu", host_mtu, 68, 65535, false),
+};
+
+/* "52:54:00:12:34:56" */
+static int parse_mac(const char *str, uint8_t mac[6])
+{
+	unsigned int b[6], i;
+	int n = 0;
+
+	if (strlen(str) != 17 || sscanf(str, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2],
+					&b[3], &b[4], &b[5], &n) != 6 || n != 17)
+		return -1;
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+static int net_check(struct vm_config *cfg, struct vm_device *dev)
+{
+	struct vm_netdev *nd;
+
+	if (dev->mac && parse_mac(dev->mac, dev->mac_bytes)) {
+		vm_error(dev->what, "property 'mac': '%s' is not of the form xx:xx:xx:xx:xx:xx",
+			 dev->mac);
+		return -1;
+	}
+	if (dev->mac && (dev->mac_bytes[0] & 1)) {
+		vm_error(dev->what, "property 'mac': %s is a multicast address", dev->mac);
+		return -1;
+	}
+	/* Without netdev= the NIC is there but its cable is not plugged in anywhere. */
+	if (!dev->netdev_id)
+		return 0;
+	nd = find_netdev(cfg, dev->netdev_id);
+	if (!nd) {
+		vm_error(dev->what, "property 'netdev' refers to unknown netdev '%s'",
+			 dev->netdev_id);
+		return -1;
+	}
+	if (nd->user) {
+		vm_error(dev->what, "property 'netdev': netdev '%s' is already used by %s", nd->id,
+			 nd->user->what);
+		return -1;
+	}
+	nd->user = dev;
+	dev->netdev = nd;
+	return 0;
+}
+
+static struct vccw_virtio_dev *net_create(struct vccw_mem *mem, struct vm_device *dev,
+					  uint64_t features, struct vccw_err *err)
+{
+	struct vccw_net_config cfg = {
+		.mtu = (uint16_t)dev->host_mtu,
+	};
+	struct vccw_net *net;
+
+	if (dev->netdev) {
+		cfg.backend = dev->netdev->be;
+	} else {
+		dev->null_net = vccw_be_net_open("none", err);
+		if (!dev->null_net)
+			return NULL;
+		cfg.backend = dev->null_net;
+	}
+	if (dev->mac)
+		memcpy(cfg.mac, dev->mac_bytes, sizeof(cfg.mac));
+	net = vccw_net_new(mem, &cfg, features, err);
+	if (!net) {
+		vccw_be_net_close(dev->null_net);
+		dev->null_net = NULL;
+		return NULL;
+	}
+	dev->obj = net;
+	return vccw_net_vdev(net);
+}
+
+static void net_destroy(struct vm_device *dev)
+{
+	vccw_net_free(dev->obj);
+	vccw_be_net_close(dev->null_net);
+	dev->null_net = NULL;
+}
+
+/* ---- virtio-balloon-ccw ---- */
+
+static struct vccw_virtio_dev *balloon_create(struct vccw_mem *mem, struct vm_device *dev,
+					      uint64_t features, struct vccw_err *err)
+{
+	struct vccw_balloon *b = vccw_balloon_new(mem, NULL, features, err);
+
+	if (!b)
+		return NULL;
+	dev->obj = b;
+	return vccw_balloon_vdev(b);
+}
+
+static void balloon_destroy(struct vm_device *dev)
+{
+	vccw_balloon_free(dev->obj);
+}
+
+/* ---- the table ---- */
+
+static const struct vm_device_type vm_device_types[] = {
+	{
+		.name = "virtio-net-ccw",
+		.device_id = VCCW_VIRTIO_ID_NET,
+		.help = "network card; netdev=ID (a -netdev), mac=xx:xx:xx:xx:xx:xx, host_mtu=N",
+		.props = net_props,
+		.nr_props = VCCW_ARRAY_SIZE(net_props),
+		.check = net_check,
+		.create = net_create,
+		.destroy = net_destroy,
+	},
+	{
+		.name = "virtio-blk-ccw",
+		.device_id = VCCW_VIRTIO_ID_BLOCK,
+		.help = "block device; drive=ID (a -drive), serial=STR, num-queues=N, "
+			"queue-size=N",
+		.props = blk_props,
+		.nr_props = VCCW_ARRAY_SIZE(blk_props),
+		.check = blk_check,
+		.create = blk_create,
+		.destroy = blk_destroy,
+	},
+	{
+		.name = "virtio-serial-ccw",
+		.device_id = VCCW_VIRTIO_ID_CONSOLE,
+		.help = "virtio console with one port; add -device virtconsole,chardev=ID",
+		.create = serial_create,
+		.destroy = console_destroy,
+	},
+	{
+		.name = "virtconsole",
+		.device_id = 0,
+		.help = "console port of the last virtio-serial-ccw; chardev=ID",
+		.props = chardev_props,
+		.nr_props = VCCW_ARRAY_SIZE(chardev_props),
+		.check = port_check,
+	},
+	{
+		.name = "virtio-console-ccw",
+		.device_id = VCCW_VIRTIO_ID_CONSOLE,
+		.help = "virtio-serial-ccw and its virtconsole in one; chardev=ID",
+		.props = chardev_props,
+		.nr_props = VCCW_ARRAY_SIZE(chardev_props),
+		.check = console_check,
+		.create = console_create,
+		.destroy = console_destroy,
+	},
+	{
+		.name = "virtio-rng-ccw",
+		.device_id = VCCW_VIRTIO_ID_RNG,
+		.help = "entropy device (host getrandom())",
+		.create = rng_create,
+		.destroy = rng_destroy,
+	},
+	{
+		.name = "virtio-balloon-ccw",
+		.device_id = VCCW_VIRTIO_ID_BALLOON,
+		.help = "memory balloon",
+		.create = balloon_create,
+		.destroy = balloon_destroy,
+	},
+};
+
+const struct vm_device_type *vm_device_type_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < VCCW_ARRAY_SIZE(vm_device_types); i++)
+		if (!strcmp(vm_device_types[i].name, name))
+			return &vm_device_types[i];
+	return NULL;
+}
+
+void vm_device_types_help(void)
+{
+	unsigned int i;
+
+	printf("Device types (transport properties of each virtio device: devno=fe.S.DDDD, "
+	       "max_revision=0..2, packed=on|off, id=ID):\n");
+	for (i = 0; i < VCCW_ARRAY_SIZE(vm_device_types); i++)
+		printf("  %-20s %s\n", vm_device_types[i].name, vm_device_types[i].help);
+}
+
+/* ---- property parser ---- */
+
+static int parse_prop(struct vm_device *dev, const struct vm_prop *p, const char *val)
+{
+	struct vccw_err err = { 0 };
+	char *base = (char *)dev;
+
+	switch (p->kind) {
+	case VM_PROP_BUSID:
+		if (vccw_css_parse_busid(val, &dev->busid, &err)) {
+			vm_error(dev->what, "property '%s': %s", p->name, err.msg);
+			return -1;
+		}
+		dev->has_busid = true;
+		return 0;
+	case VM_PROP_UINT: {
+		uint64_t v;
+
+		if (vm_parse_uint(dev->what, p->name, val, p->min, p->max, &v))
+			return -1;
+		if (p->pow2 && (v & (v - 1))) {
+			vm_error(dev->what, "property '%s': %llu is not a power of 2", p->name,
+				 (unsigned long long)v);
+			return -1;
+		}
+		*(uint64_t *)(base + p->off) = v;
+		return 0;
+	}
+	case VM_PROP_BOOL:
+		return vm_parse_bool(dev->what, p->name, val, (bool *)(base + p->off));
+	case VM_PROP_STR: {
+		char **slot = (char **)(base + p->off);
+
+		if (!*val) {
+			vm_error(dev->what, "property '%s' is empty", p->name);
+			return -1;
+		}
+		*slot = strdup(val);
+		if (!*slot) {
+			vm_error(dev->what, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static int parse_props(struct vm_device *dev, struct vm_kvlist *l, const struct vm_prop *props,
+		       unsigned int nr)
+{
+	unsigned int i;
+	const char *val;
+
+	for (i = 0; i < nr; i++) {
+		val = vm_kv_get(l, props[i].name);
+		if (val && parse_prop(dev, &props[i], val))
+			return -1;
+	}
+	return 0;
+}
+
+int vm_device_parse_props(struct vm_device *dev, struct vm_kvlist *props)
+{
+	dev->max_revision = 2; /* QEMU's default: the newest revision */
+	vm_kv_get(props, "id"); /* taken by the caller */
+	if (dev->type->device_id &&
+	    parse_props(dev, props, transport_props, VCCW_ARRAY_SIZE(transport_props)))
+		return -1;
+	if (parse_props(dev, props, dev->type->props, dev->type->nr_props))
+		return -1;
+	return vm_kv_check_unused(dev->what, props);
+}
+
+/* ---- network backends ---- */
+
+/* The -netdev types and their properties, mapped onto vccw_be_net_open() specs. */
+static const struct {
+	const char *type;
+	const char *props[2];
+	const char *required;
+} netdev_types[] = {
+	{ "user", { "restrict" }, NULL },
+	{ "tap", { "ifname" }, "ifname" },
+	{ "socket", { "path" }, "path" },
+	{ "loopback", { NULL }, NULL },
+	{ "none", { NULL }, NULL },
+};
+
+int vm_netdev_check(struct vm_netdev *nd)
+{
+	unsigned int i, k;
+	const char *val;
+	bool b;
+
+	for (i = 0; i < VCCW_ARRAY_SIZE(netdev_types); i++)
+		if (!strcmp(netdev_types[i].type, nd->type))
+			break;
+	if (i == VCCW_ARRAY_SIZE(netdev_types)) {
+		vm_error(nd->what, "unknown netdev type '%s' (user, tap, socket, loopback or none)",
+			 nd->type);
+		return -1;
+	}
+	for (k = 0; k < VCCW_ARRAY_SIZE(netdev_types[i].props) && netdev_types[i].props[k]; k++)
+		vm_kv_get(&nd->opts, netdev_types[i].props[k]);
+	if (vm_kv_check_unused(nd->what, &nd->opts))
+		return -1;
+	for (k = 0; k < nd->opts.nr; k++) {
+		/* The backend spec separates its options with commas. */
+		if (strchr(nd->opts.kv[k].val, ',')) {
+			vm_error(nd->what, "property '%s': a comma in the value is not supported",
+				 nd->opts.kv[k].key);
+			return -1;
+		}
+	}
+	if (netdev_types[i].required && !vm_kv_get(&nd->opts, netdev_types[i].required)) {
+		vm_error(nd->what, "property '%s' is required", netdev_types[i].required);
+		return -1;
+	}
+	val = vm_kv_get(&nd->opts, "restrict");
+	if (val && vm_parse_bool(nd->what, "restrict", val, &b))
+		return -1;
+	if (!strcmp(nd->type, "user") && !vccw_be_net_have_user()) {
+		vm_error(nd->what, "user networking is not in this build (it needs libslirp: "
+			 "apt-get install libslirp-dev, then rebuild); -netdev socket or none "
+			 "work without it");
+		return -1;
+	}
+	return 0;
+}
+
+int vm_netdev_open(struct vm_netdev *nd)
+{
+	struct vccw_err err = { 0 };
+	size_t len = strlen(nd->type) + 1;
+	unsigned int i;
+	char *spec;
+
+	for (i = 0; i < nd->opts.nr; i++)
+		if (strcmp(nd->opts.kv[i].key, "type") && strcmp(nd->opts.kv[i].key, "id"))
+			len += strlen(nd->opts.kv[i].key) + strlen(nd->opts.kv[i].val) + 2;
+	spec = malloc(len);
+	if (!spec) {
+		vm_error(nd->what, "out of memory");
+		return -1;
+	}
+	strcpy(spec, nd->type);
+	for (i = 0; i < nd->opts.nr; i++) {
+		if (!strcmp(nd->opts.kv[i].key, "type") || !strcmp(nd->opts.kv[i].key, "id"))
+			continue;
+		strcat(spec, ",");
+		strcat(spec, nd->opts.kv[i].key);
+		strcat(spec, "=");
+		strcat(spec, nd->opts.kv[i].val);
+	}
+	nd->be = vccw_be_net_open(spec, &err);
+	free(spec);
+	if (!nd->be) {
+		vm_error(nd->what, "%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+void vm_netdev_close(struct vm_netdev *nd)
+{
+	vccw_be_net_close(nd->be);
+	nd->be = NULL;
+}

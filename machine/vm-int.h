@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vccw-vm internals: the parsed configuration (what the command line asked for), the
+ * machine built from it (guest RAM, the channel subsystem, devices, vCPUs), and the
+ * interfaces between the machine's files. Nothing here is seen outside machine/.
+ *
+ * Life of a run: vm_parse_args() fills struct vm_config and checks each option on its
+ * own; vm_config_check() resolves references between options (drive=, chardev=,
+ * netdev=, device numbers); vm_backends_open() opens files and sockets; only then are
+ * guest RAM, the css, the devices and the vCPU threads created. Every failure up to and
+ * including the backends is a configuration error: a message naming the option, exit
+ * status 2, and no thread started.
+ */
+#ifndef VM_INT_H
+#define VM_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "native-host.h"
+#include "vccw/be-blk.h"
+#include "vccw/be-char.h"
+#include "vccw/be-net.h"
+#include "vccw/css.h"
+#include "vccw/mem.h"
+#include "vccw/virtio-ccw.h"
+#include "vccw/virtio.h"
+
+#define VM_NAME "vccw-vm"
+#define VM_EXIT_CONFIG 2
+
+#define VM_MEM_DEFAULT (UINT64_C(128) << 20)
+#define VM_MEM_MIN (UINT64_C(4) << 20)
+#define VM_MEM_MAX (UINT64_C(64) << 30)
+#define VM_MAX_CPUS 64
+/* Guest program image and lowcore live below this; guest_alloc() starts here. */
+#define VM_HEAP_START (UINT64_C(1) << 20)
+
+/* Lowcore fields the machine stores on interruptions (PoP figure 3-?, absolute, prefix 0). */
+#define VM_LC_SUBCHANNEL_ID 0xb8
+#define VM_LC_IO_INT_PARM 0xbc
+#define VM_LC_IO_INT_WORD 0xc0
+#define VM_LC_MCCK_CODE 0xe8
+/* Machine-check interruption code of a channel-report-pending machine check (CP bit). */
+#define VM_MCIC_CHANNEL_REPORT UINT64_C(0x0040000000000000)
+
+/* ---- Command-line property lists: "key=value,key=value" (QEMU QemuOpts syntax) ---- */
+
+struct vm_kv {
+	char *key;
+	char *val;
+	bool used; /* consumed by a parser: anything left over is an unknown property */
+};
+
+struct vm_kvlist {
+	struct vm_kv *kv;
+	unsigned int nr;
+};
+
+/*
+ * Split @str into key=value pairs; ",," stands for a comma inside a value. A first
+ * element without '=' gets the key @implied (NULL: such an element is an error).
+ * @what names the option in messages. Returns 0, or -1 after printing the error.
+ */
+int vm_kv_parse(const char *what, const char *str, const char *implied, struct vm_kvlist *out);
+void vm_kv_free(struct vm_kvlist *l);
+/* The value of @key (marked used), or NULL. */
+const char *vm_kv_get(struct vm_kvlist *l, const char *key);
+/* Print an error for the first property no parser used. Returns 0 or -1. */
+int vm_kv_check_unused(const char *what, const struct vm_kvlist *l);
+/* on/off/yes/no/true/false. Returns 0, or -1 after printing the error. */
+int vm_parse_bool(const char *what, const char *key, const char *val, bool *out);
+/* Decimal (or 0x hex) integer in [@min, @max]. Returns 0, or -1 after printing the error. */
+int vm_parse_uint(const char *what, const char *key, const char *val, uint64_t min,
+		  uint64_t max, uint64_t *out);
+/* QEMU's rule for IDs: a letter, then letters, digits, '-', '.', '_'. */
+bool vm_id_valid(const char *id);
+
+/* Print "vccw-vm: @what: <message>" on stderr. */
+void vm_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- Configuration ---- */
+
+struct vm_drive {
+	char *what; /* "-drive id=disk0" for messages */
+	char *id;
+	char *file;
+	bool readonly;
+	struct vm_device *user;
+	struct vccw_be_blk *be; /* opened by vm_backends_open() */
+};
+
+enum vm_chardev_kind {
+	VM_CHARDEV_NULL,
+	VM_CHARDEV_STDIO,
+	VM_CHARDEV_FILE,
+	VM_CHARDEV_SOCKET,
+};
+
+struct vm_chardev {
+	char *what;
+	char *id;
+	enum vm_chardev_kind kind;
+	char *path;
+	bool server;
+	bool append;
+	struct vm_device *user;
+	struct vccw_be_char *be;
+};
+
+struct vm_netdev {
+	char *what;
+	char *id;
+	char *type;            /* user, tap, socket */
+	struct vm_kvlist opts; /* the backend's own properties */
+	struct vm_device *user;
+	struct vccw_be_net *be;
+};
+
+struct vm_device_type;
+
+struct vm_device {
+	const struct vm_device_type *type;
+	char *what; /* "-device virtio-blk-ccw" (with id= when given) */
+	char *id;
+	unsigned int index; /* position among -device options */
+
+	/* Properties (see the device table); unset ones keep their defaults. */
+	bool has_busid;
+	struct vccw_busid busid;
+	uint64_t max_revision;
+	uint64_t num_queues;
+	uint64_t queue_size;
+	bool packed;
+	char *serial;
+	char *drive_id;
+	char *chardev_id;
+	char *netdev_id;
+	char *mac;
+	uint8_t mac_bytes[6];
+	uint64_t host_mtu;
+
+	/* Resolved by vm_config_check(). */
+	struct vm_drive *drive;
+	struct vm_chardev *chardev;
+	struct vm_netdev *netdev;
+	struct vm_device *port;   /* virtio-serial-ccw: its virtconsole */
+	struct vm_device *bus;    /* virtconsole: its virtio-serial-ccw */
+
+	/* The running device. */
+	void *obj;                           /* struct vccw_blk * ... */
+	struct vccw_virtio_dev *vdev;
+	struct vccw_virtio_ccw *transport;
+	struct vccw_be_char *null_char;      /* a serial device without a port */
+	struct vccw_be_net *null_net;        /* a NIC without a netdev */
+};
+
+struct vm_program;
+
+struct vm_config {
+	uint64_t mem_size;
+	unsigned int smp;
+	bool no_shutdown;
+	const struct vm_program *program; /* NULL: no guest program, vCPUs stay stopped */
+
+	struct vm_drive **drives;
+	unsigned int nr_drives;
+	struct vm_chardev **chardevs;
+	unsigned int nr_chardevs;
+	struct vm_netdev **netdevs;
+	unsigned int nr_netdevs;
+	struct vm_device **devices;
+	unsigned int nr_devices;
+};
+
+/*
+ * Parse the command line into @cfg (zeroed by the caller). Returns 0; 1 when a help or
+ * version request was answered (exit 0); -1 after printing a configuration error.
+ */
+int vm_parse_args(struct vm_config *cfg, int argc, char **argv);
+/* Resolve references between options and check the whole. Returns 0 or -1 (printed). */
+int vm_config_check(struct vm_config *cfg);
+/* Open drives, chardevs and netdevs. Returns 0 or -1 (printed; nothing left open). */
+int vm_backends_open(struct vm_config *cfg);
+/* Flush the block backends (so every acknowledged write is stable) and close all. */
+void vm_backends_close(struct vm_config *cfg);
+void vm_config_free(struct vm_config *cfg);
+
+/* ---- Device types (vm-devices.c) ---- */
+
+/* What a property stores into struct vm_device. */
+enum vm_prop_kind {
+	VM_PROP_BUSID,
+	VM_PROP_UINT,
+	VM_PROP_BOOL,
+	VM_PROP_STR,
+};
+
+struct vm_prop {
+	const char *name;
+	enum vm_prop_kind kind;
+	size_t off;            /* offsetof(struct vm_device, field) */
+	uint64_t min, max;     /* VM_PROP_UINT */
+	bool pow2;             /* VM_PROP_UINT: must be a power of two */
+};
+
+struct vm_device_type {
+	const char *name;   /* "virtio-blk-ccw" */
+	uint16_t device_id; /* virtio device ID; 0 for a port on another device */
+	const char *help;
+	/* Properties besides the transport's (devno, max_revision, id, packed). */
+	const struct vm_prop *props;
+	unsigned int nr_props;
+	/* Cross-option checks after the whole command line is known. 0 or -1 (printed). */
+	int (*check)(struct vm_config *cfg, struct vm_device *dev);
+	/* Create the virtio device with @features besides its own. NULL with @err filled. */
+	struct vccw_virtio_dev *(*create)(struct vccw_mem *mem, struct vm_device *dev,
+					  uint64_t features, struct vccw_err *err);
+	void (*destroy)(struct vm_device *dev);
+};
+
+/* The device type called @name, or NULL. */
+const struct vm_device_type *vm_device_type_find(const char *name);
+void vm_device_types_help(void);
+/* Fill @dev's properties from @props (the type name already removed). 0 or -1 (printed). */
+int vm_device_parse_props(struct vm_device *dev, struct vm_kvlist *props);
+/* -netdev: check the type's properties; open and close the backend. */
+int vm_netdev_check(struct vm_netdev *nd);
+int vm_netdev_open(struct vm_netdev *nd);
+void vm_netdev_close(struct vm_netdev *nd);
+
+/* ---- Guest programs (vm-programs.c) ---- */
+
+struct vm_program {
+	const char *name;
+	int (*main)(void);
+	const char *help;
+};
+
+/* The built-in program @name, or NULL. */
+const struct vm_program *vm_program_find(const char *name);
+/* Print the built-in programs (one line each, or a note that there are none). */
+void vm_programs_help(void);
+/* Whether the native guest runtime (guest_native_run) is linked in. */
+bool vm_have_guest_runtime(void);
+/* Run @prog on the calling vCPU thread through the native guest runtime. */
+int vm_program_run(const struct guest_native_host *host, const struct vm_program *prog);
+/*
+ * End the program running on the calling vCPU thread: called from inside an entry point
+ * of struct guest_native_host, it unwinds the program and vm_program_run() returns.
+ */
+void vm_program_stop(void) __attribute__((noreturn));
+
+/* ---- The machine ---- */
+
+struct vm;
+
+struct vm_cpu {
+	struct vm *vm;
+	unsigned int index;
+	pthread_t thread;
+	bool started;
+	/* Control state recorded by set_state; read by the vCPU itself and under vm->lock. */
+	struct guest_native_cpu_state state;
+	bool stopping; /* the machine is ending the guest program (vCPU thread only) */
+	int exit_code;
+	bool exited; /* the program ended by itself with exit_code */
+};
+
+struct vm {
+	struct vm_config *cfg;
+	struct vccw_mem *mem;
+	uint8_t *ram;
+	struct vccw_css *css;
+	struct vm_cpu *cpus;
+	unsigned int nr_cpus;
+
+	/* Wakes vCPUs waiting in take_irq; protects irq_gen and crw_mchk_pending. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t irq_gen;       /* bumped by every css callback */
+	bool crw_mchk_pending;  /* a channel-report machine check is to be presented */
+	atomic_bool stop;       /* the machine is shutting down: vCPUs leave the guest */
+
+	int done_fd; /* eventfd: vCPU 0's program ended */
+};
+
+/* Build the machine from @vm->cfg (backends open). 0, or -1 after printing. */
+int vm_machine_create(struct vm *vm);
+/* Start the vCPU threads. 0, or -1 after printing. */
+int vm_cpus_start(struct vm *vm);
+/* Ask every vCPU to stop and wait for it. */
+void vm_cpus_stop(struct vm *vm);
+/* Detach and free devices, then the css and guest RAM. */
+void vm_machine_destroy(struct vm *vm);
+
+#endif /* VM_INT_H */

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The machine: guest RAM, the threaded channel subsystem whose interruption and
+ * channel-report callbacks wake the vCPUs, and the configured devices, each a virtio
+ * device behind a virtio-ccw transport, created in command-line order (so automatic
+ * device numbers come out as QEMU hands them out) and taken down in the same order.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "vm-int.h"
+
+/* Transport features offered besides each device's own, as QEMU does by default. */
+#define VM_TRANSPORT_FEATURES                                                                      \
+	(VCCW_BIT(VCCW_VIRTIO_F_VERSION_1) | VCCW_BIT(VCCW_VIRTIO_F_INDIRECT_DESC) |               \
+	 VCCW_BIT(VCCW_VIRTIO_F_EVENT_IDX))
+
+static void vm_log(void *opaque, enum vccw_log_level level, const char *msg)
+{
+	static const char *const names[] = {
+		[VCCW_LOG_ERR] = "error", [VCCW_LOG_WARNING] = "warning",
+		[VCCW_LOG_INFO] = "info", [VCCW_LOG_DEBUG] = "debug",
+		[VCCW_LOG_GUEST] = "guest error",
+	};
+	int saved = errno;
+
+	(void)opaque;
+	fprintf(stderr, VM_NAME ": %s: %s\n",
+		(unsigned int)level < VCCW_ARRAY_SIZE(names) && names[level] ? names[level] : "log",
+		msg);
+	errno = saved;
+}
+
+/* Wake every vCPU waiting for an interruption. Context: any thread, css locks held. */
+static void wake_cpus(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->irq_gen++;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void css_io_irq(void *opaque)
+{
+	wake_cpus(opaque);
+}
+
+static void css_crw_pending(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	pthread_mutex_lock(&vm->lock);
+	vm->crw_mchk_pending = true;
+	pthread_mutex_unlock(&vm->lock);
+	wake_cpus(vm);
+}
+
+static const struct vccw_css_ops vm_css_ops = {
+	.io_irq = css_io_irq,
+	.crw_pending = css_crw_pending,
+	.log = vm_log,
+};
+
+static int device_create(struct vm *vm, struct vm_device *dev)
+{
+	struct vccw_err err = { 0 };
+	struct vccw_virtio_ccw_config tcfg = {
+		.busid = dev->has_busid ? &dev->busid : NULL,
+		.max_revision = (unsigned int)dev->max_revision,
+		.hotplug = false,
+	};
+	uint64_t features = VM_TRANSPORT_FEATURES;
+
+	if (!dev->type->device_id)
+		return 0; /* a port: created by the device it plugs into */
+	if (dev->packed)
+		features |= VCCW_BIT(VCCW_VIRTIO_F_RING_PACKED);
+	dev->vdev = dev->type->create(vm->mem, dev, features, &err);
+	if (!dev->vdev) {
+		vm_error(dev->what, "%s", err.msg);
+		return -1;
+	}
+	dev->transport = vccw_virtio_ccw_new(vm->css, dev->vdev, &tcfg, &err);
+	if (!dev->transport) {
+		vm_error(dev->what, "%s", err.msg);
+		dev->type->destroy(dev);
+		dev->vdev = NULL;
+		dev->obj = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void device_destroy(struct vm_device *dev)
+{
+	if (!dev->vdev)
+		return;
+	/* Detach first: once the subchannel is gone no guest request reaches the device. */
+	vccw_virtio_ccw_free(dev->transport, false);
+	dev->transport = NULL;
+	dev->type->destroy(dev);
+	dev->vdev = NULL;
+	dev->obj = NULL;
+}
+
+int vm_machine_create(struct vm *vm)
+{
+	struct vm_config *cfg = vm->cfg;
+	struct vccw_css_config ccfg = {
+		.ops = &vm_css_ops,
+		.opaque = vm,
+	};
+	struct vccw_err err = { 0 };
+	pthread_condattr_t attr;
+	unsigned int i, nr = 0;
+	struct iovec iov;
+
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&vm->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	atomic_init(&vm->stop, false);
+	vm->done_fd = eventfd(0, EFD_CLOEXEC);
+	if (vm->done_fd < 0) {
+		fprintf(stderr, VM_NAME ": eventfd: %s\n", strerror(errno));
+		return -1;
+	}
+
+	vm->mem = vccw_mem_new(cfg->mem_size, &err);
+	if (!vm->mem) {
+		vm_error("-m", "%s", err.msg);
+		return -1;
+	}
+	/* The native guest sees RAM through one host pointer: RAM is one flat range. */
+	if (vccw_mem_map(vm->mem, 0, cfg->mem_size, &iov, 1, &nr) != VCCW_MEM_OK || nr != 1) {
+		fprintf(stderr, VM_NAME ": guest RAM is not one contiguous range\n");
+		return -1;
+	}
+	vm->ram = iov.iov_base;
+
+	vm->css = vccw_css_new(vm->mem, &ccfg, &err);
+	if (!vm->css) {
+		fprintf(stderr, VM_NAME ": channel subsystem: %s\n", err.msg);
+		return -1;
+	}
+	for (i = 0; i < cfg->nr_devices; i++)
+		if (device_create(vm, cfg->devices[i]))
+			return -1;
+
+	vm->nr_cpus = cfg->smp;
+	vm->cpus = calloc(vm->nr_cpus, sizeof(*vm->cpus));
+	if (!vm->cpus) {
+		fprintf(stderr, VM_NAME ": out of memory\n");
+		return -1;
+	}
+	for (i = 0; i < vm->nr_cpus; i++) {
+		vm->cpus[i].vm = vm;
+		vm->cpus[i].index = i;
+	}
+	return 0;
+}
+
+void vm_machine_destroy(struct vm *vm)
+{
+	struct vm_config *cfg = vm->cfg;
+	unsigned int i;
+
+	for (i = 0; cfg && i < cfg->nr_devices; i++)
+		device_destroy(cfg->devices[i]);
+	if (vm->css)
+		vccw_css_free(vm->css);
+	vm->css = NULL;
+	vccw_mem_free(vm->mem);
+	vm->mem = NULL;
+	vm->ram = NULL;
+	free(vm->cpus);
+	vm->cpus = NULL;
+	vm->nr_cpus = 0;
+	if (vm->done_fd >= 0)
+		close(vm->done_fd);
+	vm->done_fd = -1;
+	pthread_cond_destroy(&vm->cond);
+	pthread_mutex_destroy(&vm->lock);
+}

@@ -1,0 +1,1005 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vccw-vm command line: QEMU's option syntax (-m, -smp, -device, -drive, -chardev,
+ * -netdev, -kernel ...) with QEMU's "key=value,key=value" property lists, parsed by a
+ * small parser of our own. Every option is checked as it is parsed, references between
+ * options (drive=, chardev=, netdev=, device numbers) once the whole line is known, and
+ * backends are opened last, all before the machine exists: a bad command line is a
+ * message naming the option, exit status 2, and nothing started.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm-int.h"
+
+/* ---- messages ---- */
+
+void vm_error(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, VM_NAME ": %s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p) {
+		fprintf(stderr, VM_NAME ": out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p) {
+		fprintf(stderr, VM_NAME ": out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+static void *xgrow(void *arr, unsigned int nr, size_t size)
+{
+	void *p = realloc(arr, (nr + 1) * size);
+
+	if (!p) {
+		fprintf(stderr, VM_NAME ": out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+/* "-device virtio-blk-ccw" + ",id=x" when an id is given: the name used in messages. */
+static char *describe(const char *opt, const char *kind, const char *id)
+{
+	size_t len = strlen(opt) + (kind ? strlen(kind) : 0) + (id ? strlen(id) : 0) + 8;
+	char *s = xcalloc(1, len);
+
+	if (kind && id)
+		snprintf(s, len, "%s %s,id=%s", opt, kind, id);
+	else if (kind)
+		snprintf(s, len, "%s %s", opt, kind);
+	else if (id)
+		snprintf(s, len, "%s id=%s", opt, id);
+	else
+		snprintf(s, len, "%s", opt);
+	return s;
+}
+
+/* ---- property lists ---- */
+
+/* "-device virtio-blk-ccw" from "virtio-blk-ccw,drive=..": names the option before parsing. */
+static char *describe_arg(const char *opt, const char *arg)
+{
+	size_t n = strcspn(arg, ",");
+	char *kind, *s;
+
+	if (memchr(arg, '=', n) || !n)
+		return xstrdup(opt);
+	kind = xcalloc(1, n + 1);
+	memcpy(kind, arg, n);
+	s = describe(opt, kind, NULL);
+	free(kind);
+	return s;
+}
+
+int vm_kv_parse(const char *what, const char *str, const char *implied, struct vm_kvlist *out)
+{
+	const char *p = str;
+	unsigned int i;
+
+	out->kv = NULL;
+	out->nr = 0;
+	if (!*str) {
+		vm_error(what, "empty argument");
+		return -1;
+	}
+	for (;;) {
+		size_t len = strlen(p), n = 0;
+		char *elem = xcalloc(1, len + 1);
+		const char *q = p;
+		struct vm_kv kv = { 0 };
+		char *eq;
+
+		/* One element up to a single comma; ",," is a literal comma. */
+		while (*q) {
+			if (*q == ',') {
+				if (q[1] != ',')
+					break;
+				q++;
+			}
+			elem[n++] = *q++;
+		}
+		eq = strchr(elem, '=');
+		if (eq) {
+			*eq = '\0';
+			kv.key = xstrdup(elem);
+			kv.val = xstrdup(eq + 1);
+		} else if (out->nr == 0 && implied) {
+			kv.key = xstrdup(implied);
+			kv.val = xstrdup(elem);
+		} else {
+			vm_error(what, "'%s' is not of the form key=value", elem);
+			free(elem);
+			goto err;
+		}
+		free(elem);
+		if (!kv.key[0]) {
+			vm_error(what, "a property without a name ('=%s')", kv.val);
+			free(kv.key);
+			free(kv.val);
+			goto err;
+		}
+		for (i = 0; i < out->nr; i++) {
+			if (!strcmp(out->kv[i].key, kv.key)) {
+				vm_error(what, "property '%s' given twice", kv.key);
+				free(kv.key);
+				free(kv.val);
+				goto err;
+			}
+		}
+		out->kv = xgrow(out->kv, out->nr, sizeof(*out->kv));
+		out->kv[out->nr++] = kv;
+		if (!*q)
+			break;
+		p = q + 1;
+		if (!*p) {
+			vm_error(what, "trailing comma");
+			goto err;
+		}
+	}
+	return 0;
+err:
+	vm_kv_free(out);
+	return -1;
+}
+
+void vm_kv_free(struct vm_kvlist *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->nr; i++) {
+		free(l->kv[i].key);
+		free(l->kv[i].val);
+	}
+	free(l->kv);
+	l->kv = NULL;
+	l->nr = 0;
+}
+
+const char *vm_kv_get(struct vm_kvlist *l, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->nr; i++) {
+		if (!strcmp(l->kv[i].key, key)) {
+			l->kv[i].used = true;
+			return l->kv[i].val;
+		}
+	}
+	return NULL;
+}
+
+int vm_kv_check_unused(const char *what, const struct vm_kvlist *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->nr; i++) {
+		if (!l->kv[i].used) {
+			vm_error(what, "unknown property '%s'", l->kv[i].key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int vm_parse_bool(const char *what, const char *key, const char *val, bool *out)
+{
+	if (!strcmp(val, "on") || !strcmp(val, "yes") || !strcmp(val, "true")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(val, "off") || !strcmp(val, "no") || !strcmp(val, "false")) {
+		*out = false;
+		return 0;
+	}
+	vm_error(what, "property '%s': '%s' is not on or off", key, val);
+	return -1;
+}
+
+int vm_parse_uint(const char *what, const char *key, const char *val, uint64_t min,
+		  uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (*val < '0' || *val > '9' || (v = strtoull(val, &end, 0), errno) || *end) {
+		vm_error(what, "property '%s': '%s' is not a number", key, val);
+		return -1;
+	}
+	if (v < min || v > max) {
+		vm_error(what, "property '%s': %llu is out of range %llu-%llu", key, v,
+			 (unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+bool vm_id_valid(const char *id)
+{
+	const char *p;
+
+	if (!((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z')))
+		return false;
+	for (p = id + 1; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* Take the id= property of an option that must have one. */
+static int take_id(const char *what, struct vm_kvlist *l, char **out)
+{
+	const char *id = vm_kv_get(l, "id");
+
+	if (!id) {
+		vm_error(what, "property 'id' is required");
+		return -1;
+	}
+	if (!vm_id_valid(id)) {
+		vm_error(what, "id '%s': IDs start with a letter and hold only letters, digits, "
+			 "'-', '.' and '_'", id);
+		return -1;
+	}
+	*out = xstrdup(id);
+	return 0;
+}
+
+/* ---- single options ---- */
+
+/* -m [size=]N[M|G]: QEMU's default unit is MiB. */
+static int opt_m(struct vm_config *cfg, const char *arg)
+{
+	struct vm_kvlist l;
+	unsigned long long v;
+	const char *s;
+	uint64_t shift = 20;
+	char *end;
+	int rc = -1;
+
+	if (vm_kv_parse("-m", arg, "size", &l))
+		return -1;
+	s = vm_kv_get(&l, "size");
+	if (vm_kv_check_unused("-m", &l))
+		goto out;
+	if (!s) {
+		vm_error("-m", "no size given");
+		goto out;
+	}
+	errno = 0;
+	if (*s < '0' || *s > '9' || (v = strtoull(s, &end, 10), errno)) {
+		vm_error("-m", "'%s' is not a size (N, NM or NG)", s);
+		goto out;
+	}
+	if (!strcmp(end, "M") || !strcmp(end, "m") || !*end)
+		shift = 20;
+	else if (!strcmp(end, "G") || !strcmp(end, "g"))
+		shift = 30;
+	else {
+		vm_error("-m", "'%s' is not a size (N, NM or NG)", s);
+		goto out;
+	}
+	if (v > (VM_MEM_MAX >> shift) || (v << shift) < VM_MEM_MIN) {
+		vm_error("-m", "%s: guest RAM must be between %llu MiB and %llu GiB", s,
+			 (unsigned long long)(VM_MEM_MIN >> 20),
+			 (unsigned long long)(VM_MEM_MAX >> 30));
+		goto out;
+	}
+	cfg->mem_size = v << shift;
+	rc = 0;
+out:
+	vm_kv_free(&l);
+	return rc;
+}
+
+/* -smp [cpus=]N */
+static int opt_smp(struct vm_config *cfg, const char *arg)
+{
+	struct vm_kvlist l;
+	const char *s;
+	uint64_t n;
+	int rc = -1;
+
+	if (vm_kv_parse("-smp", arg, "cpus", &l))
+		return -1;
+	s = vm_kv_get(&l, "cpus");
+	if (vm_kv_check_unused("-smp", &l))
+		goto out;
+	if (!s) {
+		vm_error("-smp", "no CPU count given");
+		goto out;
+	}
+	if (vm_parse_uint("-smp", "cpus", s, 1, VM_MAX_CPUS, &n))
+		goto out;
+	cfg->smp = (unsigned int)n;
+	rc = 0;
+out:
+	vm_kv_free(&l);
+	return rc;
+}
+
+/* -drive file=PATH,format=raw,if=none,id=ID[,readonly=on] */
+static int opt_drive(struct vm_config *cfg, const char *arg)
+{
+	struct vm_drive *d = xcalloc(1, sizeof(*d));
+	const char *file, *format, *iface, *ro;
+	struct vm_kvlist l;
+	unsigned int i;
+
+	d->what = xstrdup("-drive");
+	if (vm_kv_parse("-drive", arg, NULL, &l))
+		goto err_free;
+	/* Name the drive in later messages as soon as its id is known. */
+	if (vm_kv_get(&l, "id") && vm_id_valid(vm_kv_get(&l, "id"))) {
+		free(d->what);
+		d->what = describe("-drive", NULL, vm_kv_get(&l, "id"));
+	}
+	file = vm_kv_get(&l, "file");
+	format = vm_kv_get(&l, "format");
+	iface = vm_kv_get(&l, "if");
+	ro = vm_kv_get(&l, "readonly");
+	if (vm_kv_check_unused(d->what, &l))
+		goto err_kv;
+	if (!file || !*file) {
+		vm_error(d->what, "property 'file' is required");
+		goto err_kv;
+	}
+	if (format && strcmp(format, "raw")) {
+		vm_error(d->what, "format '%s' is not supported (only raw)", format);
+		goto err_kv;
+	}
+	if (!iface || strcmp(iface, "none")) {
+		vm_error(d->what, "if=%s is not supported: use if=none with -device "
+			 "virtio-blk-ccw,drive=ID", iface ? iface : "(default ide)");
+		goto err_kv;
+	}
+	if (take_id(d->what, &l, &d->id))
+		goto err_kv;
+	if (ro && vm_parse_bool(d->what, "readonly", ro, &d->readonly))
+		goto err_kv;
+	for (i = 0; i < cfg->nr_drives; i++) {
+		if (!strcmp(cfg->drives[i]->id, d->id)) {
+			vm_error(d->what, "duplicate drive id '%s'", d->id);
+			goto err_kv;
+		}
+	}
+	d->file = xstrdup(file);
+	vm_kv_free(&l);
+	cfg->drives = xgrow(cfg->drives, cfg->nr_drives, sizeof(d));
+	cfg->drives[cfg->nr_drives++] = d;
+	return 0;
+err_kv:
+	vm_kv_free(&l);
+err_free:
+	free(d->id);
+	free(d->what);
+	free(d);
+	return -1;
+}
+
+static const struct {
+	const char *name;
+	enum vm_chardev_kind kind;
+} chardev_kinds[] = {
+	{ "null", VM_CHARDEV_NULL },
+	{ "stdio", VM_CHARDEV_STDIO },
+	{ "file", VM_CHARDEV_FILE },
+	{ "socket", VM_CHARDEV_SOCKET },
+};
+
+/* -chardev stdio|file|socket|null,id=ID[,path=PATH][,server=on][,wait=off][,append=on] */
+static int opt_chardev(struct vm_config *cfg, const char *arg)
+{
+	struct vm_chardev *c = xcalloc(1, sizeof(*c));
+	const char *kind, *path, *server, *wait, *append;
+	struct vm_kvlist l;
+	unsigned int i;
+	bool known = false, b;
+
+	c->what = describe_arg("-chardev", arg);
+	if (vm_kv_parse(c->what, arg, "backend", &l)) {
+		free(c->what);
+		free(c);
+		return -1;
+	}
+	free(c->what);
+	kind = vm_kv_get(&l, "backend");
+	c->what = describe("-chardev", kind, NULL);
+	if (!kind) {
+		vm_error(c->what, "no backend given (null, stdio, file or socket)");
+		goto err;
+	}
+	for (i = 0; i < VCCW_ARRAY_SIZE(chardev_kinds); i++) {
+		if (!strcmp(kind, chardev_kinds[i].name)) {
+			c->kind = chardev_kinds[i].kind;
+			known = true;
+		}
+	}
+	if (!known) {
+		vm_error(c->what, "unknown chardev backend '%s' (null, stdio, file or socket)",
+			 kind);
+		goto err;
+	}
+	if (take_id(c->what, &l, &c->id))
+		goto err;
+	free(c->what);
+	c->what = describe("-chardev", kind, c->id);
+	/* Properties a kind does not have stay unused and are reported as unknown. */
+	path = c->kind == VM_CHARDEV_FILE || c->kind == VM_CHARDEV_SOCKET ?
+		       vm_kv_get(&l, "path") : NULL;
+	server = c->kind == VM_CHARDEV_SOCKET ? vm_kv_get(&l, "server") : NULL;
+	wait = c->kind == VM_CHARDEV_SOCKET ? vm_kv_get(&l, "wait") : NULL;
+	append = c->kind == VM_CHARDEV_FILE ? vm_kv_get(&l, "append") : NULL;
+	if (vm_kv_check_unused(c->what, &l))
+		goto err;
+	if ((c->kind == VM_CHARDEV_FILE || c->kind == VM_CHARDEV_SOCKET) && (!path || !*path)) {
+		vm_error(c->what, "property 'path' is required");
+		goto err;
+	}
+	if (server && vm_parse_bool(c->what, "server", server, &c->server))
+		goto err;
+	if (append && vm_parse_bool(c->what, "append", append, &c->append))
+		goto err;
+	if (wait) {
+		if (vm_parse_bool(c->what, "wait", wait, &b))
+			goto err;
+		if (!c->server) {
+			vm_error(c->what, "property 'wait' needs server=on");
+			goto err;
+		}
+		/* The server socket accepts its client whenever it comes; it never blocks. */
+		if (b) {
+			vm_error(c->what, "wait=on is not supported: the server never waits "
+				 "for its client (use wait=off)");
+			goto err;
+		}
+	}
+	for (i = 0; i < cfg->nr_chardevs; i++) {
+		if (!strcmp(cfg->chardevs[i]->id, c->id)) {
+			vm_error(c->what, "duplicate chardev id '%s'", c->id);
+			goto err;
+		}
+	}
+	if (path)
+		c->path = xstrdup(path);
+	vm_kv_free(&l);
+	cfg->chardevs = xgrow(cfg->chardevs, cfg->nr_chardevs, sizeof(c));
+	cfg->chardevs[cfg->nr_chardevs++] = c;
+	return 0;
+err:
+	vm_kv_free(&l);
+	free(c->id);
+	free(c->what);
+	free(c);
+	return -1;
+}
+
+/* -netdev TYPE,id=ID[,...]: the type's own properties are checked by vm_netdev_check(). */
+static int opt_netdev(struct vm_config *cfg, const char *arg)
+{
+	struct vm_netdev *nd = xcalloc(1, sizeof(*nd));
+	const char *type;
+	unsigned int i;
+
+	nd->what = describe_arg("-netdev", arg);
+	if (vm_kv_parse(nd->what, arg, "type", &nd->opts)) {
+		free(nd->what);
+		free(nd);
+		return -1;
+	}
+	free(nd->what);
+	type = vm_kv_get(&nd->opts, "type");
+	nd->what = describe("-netdev", type, NULL);
+	if (!type) {
+		vm_error(nd->what, "no type given (user, tap, socket, loopback or none)");
+		goto err;
+	}
+	nd->type = xstrdup(type);
+	if (take_id(nd->what, &nd->opts, &nd->id))
+		goto err;
+	free(nd->what);
+	nd->what = describe("-netdev", type, nd->id);
+	for (i = 0; i < cfg->nr_netdevs; i++) {
+		if (!strcmp(cfg->netdevs[i]->id, nd->id)) {
+			vm_error(nd->what, "duplicate netdev id '%s'", nd->id);
+			goto err;
+		}
+	}
+	if (vm_netdev_check(nd))
+		goto err;
+	cfg->netdevs = xgrow(cfg->netdevs, cfg->nr_netdevs, sizeof(nd));
+	cfg->netdevs[cfg->nr_netdevs++] = nd;
+	return 0;
+err:
+	vm_kv_free(&nd->opts);
+	free(nd->type);
+	free(nd->id);
+	free(nd->what);
+	free(nd);
+	return -1;
+}
+
+static void device_free(struct vm_device *dev)
+{
+	if (!dev)
+		return;
+	free(dev->what);
+	free(dev->id);
+	free(dev->serial);
+	free(dev->drive_id);
+	free(dev->chardev_id);
+	free(dev->netdev_id);
+	free(dev->mac);
+	free(dev);
+}
+
+/* -device TYPE[,prop=value...]; "-device help" lists the types. Returns 1 after help. */
+static int opt_device(struct vm_config *cfg, const char *arg)
+{
+	const struct vm_device_type *type;
+	struct vm_device *dev;
+	struct vm_kvlist l;
+	const char *name, *id;
+	unsigned int i;
+	char *what;
+	int rc;
+
+	if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+		vm_device_types_help();
+		return 1;
+	}
+	what = describe_arg("-device", arg);
+	rc = vm_kv_parse(what, arg, "driver", &l);
+	free(what);
+	if (rc)
+		return -1;
+	name = vm_kv_get(&l, "driver");
+	if (!name) {
+		vm_error("-device", "no device type given (try -device help)");
+		goto err_kv;
+	}
+	type = vm_device_type_find(name);
+	if (!type) {
+		vm_error("-device", "unknown device type '%s' (try -device help)", name);
+		goto err_kv;
+	}
+	dev = xcalloc(1, sizeof(*dev));
+	dev->type = type;
+	dev->index = cfg->nr_devices;
+	id = vm_kv_get(&l, "id");
+	dev->what = describe("-device", name, id && vm_id_valid(id) ? id : NULL);
+	if (id) {
+		if (!vm_id_valid(id)) {
+			vm_error(dev->what, "id '%s': IDs start with a letter and hold only "
+				 "letters, digits, '-', '.' and '_'", id);
+			goto err_dev;
+		}
+		for (i = 0; i < cfg->nr_devices; i++) {
+			if (cfg->devices[i]->id && !strcmp(cfg->devices[i]->id, id)) {
+				vm_error(dev->what, "duplicate device id '%s'", id);
+				goto err_dev;
+			}
+		}
+		dev->id = xstrdup(id);
+	}
+	if (vm_device_parse_props(dev, &l))
+		goto err_dev;
+	vm_kv_free(&l);
+	cfg->devices = xgrow(cfg->devices, cfg->nr_devices, sizeof(dev));
+	cfg->devices[cfg->nr_devices++] = dev;
+	return 0;
+err_dev:
+	device_free(dev);
+err_kv:
+	vm_kv_free(&l);
+	return -1;
+}
+
+/* -kernel native:NAME; "-kernel help" lists the built-in programs. */
+static int opt_kernel(struct vm_config *cfg, const char *arg)
+{
+	const char *name;
+
+	if (!strcmp(arg, "help") || !strcmp(arg, "native:help")) {
+		vm_programs_help();
+		return 1;
+	}
+	if (strncmp(arg, "native:", 7)) {
+		vm_error("-kernel", "'%s': only built-in native programs can be run "
+			 "(-kernel native:NAME; -kernel help lists them)", arg);
+		return -1;
+	}
+	name = arg + 7;
+	cfg->program = vm_program_find(name);
+	if (!cfg->program) {
+		if (!vm_have_guest_runtime())
+			vm_error("-kernel", "native:%s: this build has no native guest runtime "
+				 "(guest/arch/native), so no built-in programs", name);
+		else
+			vm_error("-kernel", "native:%s: no such built-in program "
+				 "(-kernel help lists them)", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int opt_display(struct vm_config *cfg, const char *arg)
+{
+	(void)cfg;
+	if (strcmp(arg, "none")) {
+		vm_error("-display", "'%s' is not supported (only none)", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int opt_machine(struct vm_config *cfg, const char *arg)
+{
+	struct vm_kvlist l;
+	const char *type;
+	int rc = -1;
+
+	(void)cfg;
+	if (vm_kv_parse("-machine", arg, "type", &l))
+		return -1;
+	type = vm_kv_get(&l, "type");
+	if (vm_kv_check_unused("-machine", &l))
+		goto out;
+	if (type && strcmp(type, "s390-ccw-virtio")) {
+		vm_error("-machine", "unknown machine type '%s' (only s390-ccw-virtio)", type);
+		goto out;
+	}
+	rc = 0;
+out:
+	vm_kv_free(&l);
+	return rc;
+}
+
+static int opt_nographic(struct vm_config *cfg, const char *arg)
+{
+	(void)cfg;
+	(void)arg;
+	return 0;
+}
+
+static int opt_no_shutdown(struct vm_config *cfg, const char *arg)
+{
+	(void)arg;
+	cfg->no_shutdown = true;
+	return 0;
+}
+
+static int opt_help(struct vm_config *cfg, const char *arg);
+
+static int opt_version(struct vm_config *cfg, const char *arg)
+{
+	(void)cfg;
+	(void)arg;
+	printf(VM_NAME " (vccw): s390 virtual channel subsystem and virtio-ccw\n");
+	return 1;
+}
+
+struct vm_option {
+	const char *name; /* without the leading dash */
+	const char *arg;  /* NULL: takes no argument */
+	int (*parse)(struct vm_config *cfg, const char *arg);
+	const char *help;
+};
+
+static const struct vm_option vm_options[] = {
+	{ "m", "SIZE", opt_m, "guest RAM: N (MiB), NM or NG (default 128M)" },
+	{ "smp", "N", opt_smp, "number of vCPUs (default 1); vCPU 0 runs the program" },
+	{ "device", "TYPE[,PROP=VAL...]", opt_device, "add a device (-device help lists them)" },
+	{ "drive", "file=PATH,format=raw,if=none,id=ID[,readonly=on]", opt_drive,
+	  "a disk image for -device virtio-blk-ccw,drive=ID" },
+	{ "chardev", "null|stdio|file|socket,id=ID[,path=PATH][,server=on][,wait=off]",
+	  opt_chardev, "a character backend for a console port" },
+	{ "netdev", "user|tap|socket|loopback|none,id=ID[,restrict=on][,ifname=TAP][,path=SOCK]",
+	  opt_netdev,
+	  "a network backend for -device virtio-net-ccw,netdev=ID" },
+	{ "kernel", "native:NAME", opt_kernel,
+	  "the built-in guest program vCPU 0 runs (-kernel help lists them)" },
+	{ "machine", "s390-ccw-virtio", opt_machine, "machine type (only s390-ccw-virtio)" },
+	{ "M", "s390-ccw-virtio", opt_machine, "same as -machine" },
+	{ "nographic", NULL, opt_nographic, "accepted: the console is on stdio anyway" },
+	{ "display", "none", opt_display, "accepted: there is no display" },
+	{ "no-shutdown", NULL, opt_no_shutdown,
+	  "keep running after the program ends, until SIGINT or SIGTERM" },
+	{ "help", NULL, opt_help, "this text" },
+	{ "h", NULL, opt_help, "same as -help" },
+	{ "version", NULL, opt_version, "print the version" },
+};
+
+static int opt_help(struct vm_config *cfg, const char *arg)
+{
+	unsigned int i;
+
+	(void)cfg;
+	(void)arg;
+	printf("usage: " VM_NAME " [options]\n\n");
+	for (i = 0; i < VCCW_ARRAY_SIZE(vm_options); i++) {
+		const struct vm_option *o = &vm_options[i];
+
+		printf("  -%s%s%s\n\t%s\n", o->name, o->arg ? " " : "", o->arg ? o->arg : "",
+		       o->help);
+	}
+	printf("\nTransport properties of every -device: devno=fe.S.DDDD, "
+	       "max_revision=0..2, id=ID, packed=on|off.\n"
+	       "Bad options exit with status 2; otherwise the exit status is the guest "
+	       "program's.\n");
+	return 1;
+}
+
+int vm_parse_args(struct vm_config *cfg, int argc, char **argv)
+{
+	int i, rc;
+
+	cfg->mem_size = VM_MEM_DEFAULT;
+	cfg->smp = 1;
+	for (i = 1; i < argc; i++) {
+		const struct vm_option *opt = NULL;
+		const char *name = argv[i];
+		unsigned int k;
+
+		if (name[0] != '-' || !name[1]) {
+			fprintf(stderr, VM_NAME ": '%s': not an option (options start with '-'; "
+				"try --help)\n", name);
+			return -1;
+		}
+		/* QEMU accepts every option with one dash or two. */
+		name += name[1] == '-' ? 2 : 1;
+		for (k = 0; k < VCCW_ARRAY_SIZE(vm_options); k++)
+			if (!strcmp(name, vm_options[k].name))
+				opt = &vm_options[k];
+		if (!opt) {
+			fprintf(stderr, VM_NAME ": %s: unknown option (try --help)\n", argv[i]);
+			return -1;
+		}
+		if (opt->arg && i + 1 >= argc) {
+			fprintf(stderr, VM_NAME ": -%s: requires an argument (%s)\n", opt->name,
+				opt->arg);
+			return -1;
+		}
+		rc = opt->parse(cfg, opt->arg ? argv[++i] : NULL);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- whole-configuration checks ---- */
+
+/* Device numbers: explicit ones unique, automatic ones as the css will hand them out. */
+struct devno_sim {
+	uint8_t *used[VCCW_CSS_MAX_SSID + 1]; /* one bit per device number */
+	struct vm_device **owner[VCCW_CSS_MAX_SSID + 1];
+	unsigned int nr_sch[VCCW_CSS_MAX_SSID + 1];
+};
+
+static bool sim_used(struct devno_sim *s, unsigned int ssid, uint16_t devno)
+{
+	return s->used[ssid] && (s->used[ssid][devno / 8] & (1u << (devno % 8)));
+}
+
+static void sim_take(struct devno_sim *s, unsigned int ssid, uint16_t devno,
+		     struct vm_device *dev)
+{
+	if (!s->used[ssid]) {
+		s->used[ssid] = xcalloc(1, 65536 / 8);
+		s->owner[ssid] = xcalloc(65536, sizeof(*s->owner[ssid]));
+	}
+	s->used[ssid][devno / 8] |= (uint8_t)(1u << (devno % 8));
+	s->owner[ssid][devno] = dev;
+	s->nr_sch[ssid]++;
+}
+
+/*
+ * Walk the devices in creation order the way vccw_css_sch_new() assigns numbers (an
+ * automatic device gets, in the first set with room, the lowest free subchannel number
+ * and the lowest free device number from there upward), so that a clash between an
+ * automatic and a later explicit number is found before anything is created.
+ */
+static int check_devnos(struct vm_config *cfg)
+{
+	struct devno_sim s = { 0 };
+	unsigned int i, ssid;
+	int rc = 0;
+
+	for (i = 0; i < cfg->nr_devices && !rc; i++) {
+		struct vm_device *dev = cfg->devices[i];
+		const struct vccw_busid *b = &dev->busid;
+
+		if (!dev->type->device_id)
+			continue;
+		if (dev->has_busid) {
+			if (sim_used(&s, b->ssid, b->devno)) {
+				struct vm_device *o = s.owner[b->ssid][b->devno];
+
+				vm_error(dev->what,
+					 "device number %x.%x.%04x is already used by %s%s",
+					 b->cssid, b->ssid, b->devno, o->what,
+					 o->has_busid ? "" : " (assigned automatically)");
+				rc = -1;
+				break;
+			}
+			sim_take(&s, b->ssid, b->devno, dev);
+			continue;
+		}
+		for (ssid = 0; ssid <= VCCW_CSS_MAX_SSID; ssid++) {
+			unsigned int k, nr = s.nr_sch[ssid];
+
+			if (nr > 0xffff)
+				continue;
+			for (k = 0; k < 0xffff; k++) {
+				uint16_t d = (uint16_t)((nr + k) % 0xffff);
+
+				if (!sim_used(&s, ssid, d)) {
+					sim_take(&s, ssid, d, dev);
+					break;
+				}
+			}
+			if (k < 0xffff)
+				break;
+		}
+	}
+	for (ssid = 0; ssid <= VCCW_CSS_MAX_SSID; ssid++) {
+		free(s.used[ssid]);
+		free(s.owner[ssid]);
+	}
+	return rc;
+}
+
+int vm_config_check(struct vm_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_devices; i++) {
+		struct vm_device *dev = cfg->devices[i];
+
+		if (dev->type->check && dev->type->check(cfg, dev))
+			return -1;
+	}
+	return check_devnos(cfg);
+}
+
+/* ---- backends ---- */
+
+static char *chardev_spec(const struct vm_chardev *c)
+{
+	size_t len = (c->path ? strlen(c->path) : 0) + 32;
+	char *spec = xcalloc(1, len);
+
+	switch (c->kind) {
+	case VM_CHARDEV_NULL:
+		snprintf(spec, len, "null");
+		break;
+	case VM_CHARDEV_STDIO:
+		snprintf(spec, len, "stdio");
+		break;
+	case VM_CHARDEV_FILE:
+		snprintf(spec, len, "file:%s%s", c->path, c->append ? ",append" : "");
+		break;
+	case VM_CHARDEV_SOCKET:
+		snprintf(spec, len, "socket:%s%s", c->path, c->server ? ",server" : "");
+		break;
+	}
+	return spec;
+}
+
+int vm_backends_open(struct vm_config *cfg)
+{
+	struct vccw_err err = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_drives; i++) {
+		struct vm_drive *d = cfg->drives[i];
+
+		d->be = vccw_be_blk_file_open(d->file, d->readonly, &err);
+		if (!d->be) {
+			vm_error(d->what, "%s", err.msg);
+			goto err;
+		}
+	}
+	for (i = 0; i < cfg->nr_chardevs; i++) {
+		struct vm_chardev *c = cfg->chardevs[i];
+		char *spec = chardev_spec(c);
+
+		c->be = vccw_be_char_open(spec, &err);
+		free(spec);
+		if (!c->be) {
+			vm_error(c->what, "%s", err.msg);
+			goto err;
+		}
+	}
+	for (i = 0; i < cfg->nr_netdevs; i++)
+		if (vm_netdev_open(cfg->netdevs[i]))
+			goto err;
+	return 0;
+err:
+	vm_backends_close(cfg);
+	return -1;
+}
+
+void vm_backends_close(struct vm_config *cfg)
+{
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < cfg->nr_drives; i++) {
+		struct vm_drive *d = cfg->drives[i];
+
+		if (!d->be)
+			continue;
+		/* Every write the guest saw completed is made stable before we exit. */
+		rc = vccw_be_blk_flush(d->be);
+		if (rc)
+			fprintf(stderr, VM_NAME ": %s: flushing %s: %s\n", d->what, d->file,
+				strerror(-rc));
+		vccw_be_blk_close(d->be);
+		d->be = NULL;
+	}
+	for (i = 0; i < cfg->nr_chardevs; i++) {
+		vccw_be_char_close(cfg->chardevs[i]->be);
+		cfg->chardevs[i]->be = NULL;
+	}
+	for (i = 0; i < cfg->nr_netdevs; i++)
+		vm_netdev_close(cfg->netdevs[i]);
+}
+
+void vm_config_free(struct vm_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_drives; i++) {
+		free(cfg->drives[i]->what);
+		free(cfg->drives[i]->id);
+		free(cfg->drives[i]->file);
+		free(cfg->drives[i]);
+	}
+	free(cfg->drives);
+	for (i = 0; i < cfg->nr_chardevs; i++) {
+		free(cfg->chardevs[i]->what);
+		free(cfg->chardevs[i]->id);
+		free(cfg->chardevs[i]->path);
+		free(cfg->chardevs[i]);
+	}
+	free(cfg->chardevs);
+	for (i = 0; i < cfg->nr_netdevs; i++) {
+		vm_kv_free(&cfg->netdevs[i]->opts);
+		free(cfg->netdevs[i]->what);
+		free(cfg->netdevs[i]->id);
+		free(cfg->netdevs[i]->type);
+		free(cfg->netdevs[i]);
+	}
+	free(cfg->netdevs);
+	for (i = 0; i < cfg->nr_devices; i++)
+		device_free(cfg->devices[i]);
+	free(cfg->devices);
+	memset(cfg, 0, sizeof(*cfg));
+}

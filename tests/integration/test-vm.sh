@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# vccw-vm end to end: the command line (every bad option exits 2 with a message naming
+# the option, before anything starts), exit statuses, shutdown on signals with the disk
+# flushed, and the guest's lscss text. Prints PASS/FAIL/SKIP lines and, last, the
+# summary "N passed, N failed, N skipped" for tests/run-tests.
+#
+# Usage: test-vm.sh [path/to/vccw-vm]   (default: ../vccw-vm next to this script's copy)
+set -u
+
+VM=${1:-${VCCW_VM:-$(dirname "$(readlink -f "$0")")/../vccw-vm}}
+T=$(mktemp -d "${TMPDIR:-/tmp}/vccw-vm-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+passed=0 failed=0 skipped=0
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+skip() { echo "SKIP $1: $2"; skipped=$((skipped + 1)); }
+
+if [ ! -x "$VM" ]; then
+	echo "FAIL setup: $VM is not an executable"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+truncate -s 8M "$T/disk.img"
+: > "$T/other.img"
+
+has_program() {
+	"$VM" -kernel help 2>/dev/null | grep -q "^  $1 "
+}
+
+# ---- bad command lines ----
+
+# bad NAME EXPECTED-MESSAGE ARGS...: exit status 2, the message on stderr, nothing on
+# stdout, and nothing started: the guest program did not run (it would print), no
+# chardev file was created, the disk is untouched.
+bad() {
+	local name=$1 msg=$2 out err rc
+	shift 2
+	rm -f "$T/started"
+	out=$("$VM" -chardev file,id=probe0,path="$T/started" \
+		-device virtio-console-ccw,chardev=probe0 -kernel native:hello "$@" 2>"$T/err")
+	rc=$?
+	err=$(cat "$T/err")
+	if [ "$rc" -ne 2 ]; then
+		fail "$name" "exit status $rc, expected 2 (stderr: $err)"
+	elif [[ $err != *"$msg"* ]]; then
+		fail "$name" "message '$err' does not contain '$msg'"
+	elif [[ $err != "vccw-vm: "* ]] || [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then
+		fail "$name" "expected one line 'vccw-vm: ...', got '$err'"
+	elif [ -n "$out" ] || [ -e "$T/started" ]; then
+		fail "$name" "something started (stdout '$out')"
+	else
+		pass "$name"
+	fi
+}
+
+D="$T/disk.img"
+bad cmdline_unknown_option "-frobnicate: unknown option" -frobnicate
+bad cmdline_unknown_option_double_dash "--frobnicate: unknown option" --frobnicate
+bad cmdline_not_an_option "'disk.img': not an option" disk.img
+bad cmdline_missing_argument "-drive: requires an argument" -drive
+bad device_unknown_type "-device: unknown device type 'virtio-foo-ccw'" -device virtio-foo-ccw
+bad device_no_type "-device: no device type given" -device devno=fe.0.0001
+bad devno_css_not_fe "-device virtio-rng-ccw: property 'devno': bus ID 'fd.0.0001'" \
+	-device virtio-rng-ccw,devno=fd.0.0001
+bad devno_ssid_4 "-device virtio-rng-ccw: property 'devno': bus ID 'fe.4.0001'" \
+	-device virtio-rng-ccw,devno=fe.4.0001
+bad devno_3_digits "-device virtio-rng-ccw: property 'devno': bus ID 'fe.0.001'" \
+	-device virtio-rng-ccw,devno=fe.0.001
+bad devno_5_digits "property 'devno': bus ID 'fe.0.00001'" -device virtio-rng-ccw,devno=fe.0.00001
+bad devno_not_hex "property 'devno': bus ID 'fe.0.00g1'" -device virtio-rng-ccw,devno=fe.0.00g1
+bad devno_duplicate "device number fe.0.0815 is already used by -device virtio-rng-ccw,id=r1" \
+	-device virtio-rng-ccw,id=r1,devno=fe.0.0815 -device virtio-balloon-ccw,devno=fe.0.0815
+bad devno_clash_with_automatic \
+	"fe.0.0001 is already used by -device virtio-rng-ccw (assigned automatically)" \
+	-device virtio-rng-ccw -device virtio-balloon-ccw,devno=fe.0.0001
+bad device_unknown_property "-device virtio-rng-ccw: unknown property 'speed'" \
+	-device virtio-rng-ccw,speed=3
+bad device_property_twice "-device virtio-rng-ccw: property 'devno' given twice" \
+	-device virtio-rng-ccw,devno=fe.0.0001,devno=fe.0.0002
+bad device_max_revision_3 "property 'max_revision': 3 is out of range 0-2" \
+	-device virtio-rng-ccw,max_revision=3
+bad device_duplicate_id "duplicate device id 'x'" -device virtio-rng-ccw,id=x \
+	-device virtio-balloon-ccw,id=x
+bad blk_missing_drive "-device virtio-blk-ccw: property 'drive' is required" -device virtio-blk-ccw
+bad blk_unknown_drive "-device virtio-blk-ccw: property 'drive' refers to unknown drive 'd9'" \
+	-drive file="$D",format=raw,if=none,id=d0 -device virtio-blk-ccw,drive=d9
+bad blk_drive_used_twice "property 'drive': drive 'd0' is already used by -device virtio-blk-ccw" \
+	-drive file="$D",format=raw,if=none,id=d0 -device virtio-blk-ccw,drive=d0 \
+	-device virtio-blk-ccw,drive=d0,id=second
+bad blk_serial_too_long "property 'serial'" -drive file="$D",if=none,id=d0 \
+	-device virtio-blk-ccw,drive=d0,serial=123456789012345678901
+bad blk_num_queues_0 "property 'num-queues': 0 is out of range" \
+	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,num-queues=0
+bad drive_duplicate_id "-drive id=d0: duplicate drive id 'd0'" \
+	-drive file="$D",if=none,id=d0 -drive file="$T/other.img",if=none,id=d0
+bad drive_missing_file "-drive id=d0: property 'file' is required" -drive if=none,id=d0
+bad drive_no_such_file "-drive id=d0: $T/nonexistent.img" \
+	-drive file="$T/nonexistent.img",if=none,id=d0 -device virtio-blk-ccw,drive=d0
+bad drive_format_qcow2 "format 'qcow2' is not supported" -drive file="$D",format=qcow2,if=none,id=d0
+bad drive_if_virtio "if=virtio is not supported" -drive file="$D",if=virtio,id=d0
+bad drive_missing_id "-drive: property 'id' is required" -drive file="$D",if=none
+bad drive_unknown_property "-drive id=d0: unknown property 'cache'" \
+	-drive file="$D",if=none,id=d0,cache=none
+bad drive_bad_readonly "property 'readonly': 'maybe' is not on or off" \
+	-drive file="$D",if=none,id=d0,readonly=maybe
+bad mem_suffix "-m: '12X' is not a size" -m 12X
+bad mem_zero "-m: 0: guest RAM must be between" -m 0
+bad mem_too_big "-m: 100G: guest RAM must be between" -m 100G
+bad mem_negative "-m: '-5' is not a size" -m -5
+bad mem_unknown_property "-m: unknown property 'slots'" -m 128M,slots=2
+bad smp_zero "-smp: property 'cpus': 0 is out of range" -smp 0
+bad smp_not_a_number "-smp: property 'cpus': 'many' is not a number" -smp many
+bad chardev_unknown_backend "-chardev pty: unknown chardev backend 'pty'" -chardev pty,id=c0
+bad chardev_missing_path "-chardev file,id=c0: property 'path' is required" -chardev file,id=c0
+bad chardev_wait_on "-chardev socket,id=c0: wait=on is not supported" \
+	-chardev socket,id=c0,path="$T/sock",server=on,wait=on
+bad chardev_used_twice "property 'chardev': chardev 'c0' is already used by -device virtconsole" \
+	-chardev null,id=c0 -device virtio-serial-ccw -device virtconsole,chardev=c0 \
+	-device virtio-console-ccw,chardev=c0
+bad chardev_unknown "-device virtconsole: property 'chardev' refers to unknown chardev 'c9'" \
+	-device virtio-serial-ccw -device virtconsole,chardev=c9
+bad virtconsole_without_serial "-device virtconsole: no -device virtio-serial-ccw before it" \
+	-chardev null,id=c0 -device virtconsole,chardev=c0
+bad virtconsole_second_port "already has its console port" -chardev null,id=c0 \
+	-chardev null,id=c1 -device virtio-serial-ccw -device virtconsole,chardev=c0 \
+	-device virtconsole,chardev=c1
+bad virtconsole_devno "-device virtconsole: unknown property 'devno'" -chardev null,id=c0 \
+	-device virtio-serial-ccw -device virtconsole,chardev=c0,devno=fe.0.0001
+bad netdev_unknown_type "-netdev vde,id=n0: unknown netdev type 'vde'" -netdev vde,id=n0
+bad netdev_unknown_ref "-device virtio-net-ccw: property 'netdev' refers to unknown netdev 'n9'" \
+	-device virtio-net-ccw,netdev=n9
+bad netdev_used_twice "property 'netdev': netdev 'n0' is already used" -netdev none,id=n0 \
+	-device virtio-net-ccw,netdev=n0 -device virtio-net-ccw,netdev=n0
+bad net_bad_mac "property 'mac': '52:54:00:12:34' is not of the form" \
+	-device virtio-net-ccw,mac=52:54:00:12:34
+bad kernel_not_native "-kernel: '/boot/vmlinuz': only built-in native programs" \
+	-kernel /boot/vmlinuz
+bad kernel_unknown_program "-kernel: native:nosuch:" -kernel native:nosuch
+bad display_gtk "-display: 'gtk' is not supported" -display gtk
+bad machine_type "-machine: unknown machine type 'pc'" -machine pc
+
+# ---- good command lines ----
+
+# good NAME EXPECTED-STATUS ARGS...
+good() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$VM" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "$name" "exit status $rc, expected $want (stderr: $(cat "$T/err"))"
+		return 1
+	fi
+	if [ -s "$T/err" ]; then
+		fail "$name" "unexpected stderr: $(cat "$T/err")"
+		return 1
+	fi
+	pass "$name"
+}
+
+good help_exits_0 0 --help
+good device_help_exits_0 0 -device help
+good kernel_help_exits_0 0 -kernel help
+
+if has_program true; then
+	good guest_true_exits_0 0 -kernel native:true
+	good guest_false_status_is_vm_status 1 -kernel native:false
+	good all_options_accepted 0 -m 256M -smp 2 -nographic -display none \
+		-machine s390-ccw-virtio -netdev none,id=n0 \
+		-device virtio-net-ccw,netdev=n0,mac=52:54:00:00:00:01,devno=fe.0.0000 \
+		-drive file="$D",format=raw,if=none,id=d0,readonly=on \
+		-device virtio-blk-ccw,drive=d0,serial=vccw0,num-queues=2,max_revision=1 \
+		-chardev file,id=c0,path="$T/console.out" \
+		-device virtio-serial-ccw,devno=fe.0.9999 \
+		-device virtconsole,chardev=c0 -device virtio-balloon-ccw,devno=fe.1.abcd \
+		-device virtio-rng-ccw,packed=on -kernel native:true
+	if good guest_hello_console 0 -smp 4 -kernel native:hello; then
+		if grep -q "hello from the native guest" "$T/out"; then
+			pass guest_console_on_stdout
+		else
+			fail guest_console_on_stdout "stdout was '$(cat "$T/out")'"
+		fi
+	fi
+else
+	skip guest_programs "no built-in guest programs in this build"
+fi
+
+# ---- signals ----
+
+# Start an idle guest with the disk and a chardev file; the chardev file exists once the
+# backends are open, which happens after the shutdown signals are routed to the machine.
+start_idle() {
+	rm -f "$T/ready"
+	timeout -s KILL 60 "$@" -drive file="$D",format=raw,if=none,id=d0 \
+		-device virtio-blk-ccw,drive=d0 \
+		-chardev file,id=c0,path="$T/ready" -device virtio-console-ccw,chardev=c0 \
+		-device virtio-rng-ccw >"$T/out" 2>"$T/err" &
+	pid=$!
+	for _ in $(seq 1 200); do
+		[ -e "$T/ready" ] && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# vccw-vm under its wrappers (timeout, strace): those do not all pass a signal on.
+leaf_pid() {
+	local p=$1 c
+	while c=$(ps -o pid= --ppid "$p" | head -n 1 | tr -dc 0-9) && [ -n "$c" ]; do
+		p=$c
+	done
+	echo "$p"
+}
+
+# signal_test NAME SIGNAL EXPECTED-STATUS [vccw-vm options]
+signal_test() {
+	local name=$1 sig=$2 want=$3 rc
+	shift 3
+	if ! start_idle "$VM" "$@"; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		fail "$name" "vccw-vm did not come up (stderr: $(cat "$T/err"))"
+		return
+	fi
+	kill -"$sig" "$(leaf_pid "$pid")"
+	wait "$pid"
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "$name" "exit status $rc, expected $want (stderr: $(cat "$T/err"))"
+	elif ! grep -q "terminating on signal" "$T/err"; then
+		fail "$name" "no shutdown message (stderr: $(cat "$T/err"))"
+	else
+		pass "$name"
+	fi
+}
+
+if has_program idle; then
+	signal_test sigterm_clean_exit TERM 0 -smp 2 -kernel native:idle
+	signal_test sigint_clean_exit INT 0 -kernel native:idle
+	signal_test sighup_clean_exit HUP 0 -kernel native:idle
+	signal_test no_shutdown_keeps_program_status TERM 1 -no-shutdown -kernel native:false
+else
+	skip signals "no built-in idle program in this build"
+fi
+signal_test sigterm_without_program TERM 0
+
+# The disk is flushed on the way out: fdatasync on the image's fd after the signal.
+if ! has_program idle; then
+	skip sigterm_flushes_disk "no built-in idle program in this build"
+elif ! command -v strace >/dev/null 2>&1; then
+	skip sigterm_flushes_disk "strace is not installed"
+elif ! strace -o /dev/null true 2>/dev/null; then
+	skip sigterm_flushes_disk "strace cannot trace here (ptrace not permitted)"
+else
+	# LeakSanitizer cannot run under ptrace; the other signal tests cover leaks.
+	if start_idle env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -e trace=openat,fdatasync,fsync -o "$T/strace" "$VM" \
+		-kernel native:idle; then
+		kill -TERM "$(leaf_pid "$pid")"
+		wait "$pid"
+		rc=$?
+		fd=$(grep -F "\"$D\"" "$T/strace" | grep -o '= [0-9]*$' | tail -n 1 | tr -dc 0-9)
+		if [ "$rc" -ne 0 ]; then
+			fail sigterm_flushes_disk "exit status $rc (stderr: $(cat "$T/err"))"
+		elif [ -z "$fd" ] || ! grep -Eq "(fdatasync|fsync)\\($fd\\) += 0" "$T/strace"; then
+			fail sigterm_flushes_disk "no fdatasync of the disk's fd '$fd' seen"
+		else
+			pass sigterm_flushes_disk
+		fi
+	else
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		fail sigterm_flushes_disk "vccw-vm did not come up under strace"
+	fi
+fi
+
+# ---- end to end: the guest's lscss on the demo machine ----
+
+if has_program lscss; then
+	expected='Device   Subchan.  DevType CU Type Use  PIM PAM POM  CHPIDs
+----------------------------------------------------------------------
+0.0.0000 0.0.0000  0000/00 3832/01 yes  80  80  ff   00000000 00000000
+0.0.0815 0.0.0001  0000/00 3832/02 yes  80  80  ff   00000000 00000000
+0.0.9999 0.0.0002  0000/00 3832/03 yes  80  80  ff   00000000 00000000
+0.0.0003 0.0.0003  0000/00 3832/04 yes  80  80  ff   00000000 00000000
+0.1.abcd 0.1.0000  0000/00 3832/05 yes  80  80  ff   00000000 00000000'
+	if good lscss_demo_machine_exits_0 0 -m 256M -nographic \
+		-netdev none,id=net0 -device virtio-net-ccw,netdev=net0,devno=fe.0.0000 \
+		-drive file="$D",format=raw,if=none,id=disk0 \
+		-device virtio-blk-ccw,drive=disk0,devno=fe.0.0815 \
+		-chardev null,id=con0 -device virtio-serial-ccw,devno=fe.0.9999 \
+		-device virtconsole,chardev=con0 -device virtio-balloon-ccw,devno=fe.1.abcd \
+		-device virtio-rng-ccw -kernel native:lscss; then
+		if [ "$(cat "$T/out")" = "$expected" ]; then
+			pass lscss_demo_machine_text
+		else
+			fail lscss_demo_machine_text "got:
+$(cat "$T/out")"
+		fi
+	fi
+	if good lscss_max_revision_0_set_2 0 -device virtio-rng-ccw,max_revision=0,devno=fe.2.0042 \
+		-kernel native:lscss; then
+		if grep -q '^0.2.0042 0.2.0000  0000/00 3832/04 yes' "$T/out"; then
+			pass lscss_legacy_device_in_set_2
+		else
+			fail lscss_legacy_device_in_set_2 "got: $(cat "$T/out")"
+		fi
+	fi
+else
+	skip lscss "no built-in lscss program in this build"
+fi
+
+# ---- end to end: the guest demo on the ./dev run machine ----
+
+if has_program demo; then
+	netdev=user
+	if ! "$VM" -netdev user,id=probe -kernel native:true >/dev/null 2>&1; then
+		netdev=none # no libslirp in this build: the NIC still works, without a gateway
+	fi
+	truncate -s 8M "$T/demo-disk.img"
+	"$VM" -m 256M -nographic \
+		-netdev "$netdev",id=net0 -device virtio-net-ccw,netdev=net0,devno=fe.0.0000 \
+		-drive file="$T/demo-disk.img",format=raw,if=none,id=disk0 \
+		-device virtio-blk-ccw,drive=disk0,devno=fe.0.0815 \
+		-chardev file,id=con0,path="$T/console.out" \
+		-device virtio-serial-ccw,devno=fe.0.9999 -device virtconsole,chardev=con0 \
+		-device virtio-balloon-ccw,devno=fe.1.abcd -device virtio-rng-ccw \
+		-kernel native:demo >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -q "^demo: all steps passed" "$T/out" && [ ! -s "$T/err" ]; then
+		pass demo_all_steps_pass
+	else
+		fail demo_all_steps_pass "exit status $rc; $(grep -E 'FAIL|steps' "$T/out" |
+			tr '\n' ';') stderr: $(cat "$T/err")"
+	fi
+	if grep -q "^0.0.0815 0.0.0001  0000/00 3832/02 yes" "$T/out" &&
+	   grep -q "^0.1.abcd 0.1.0000  0000/00 3832/05 yes" "$T/out" &&
+	   grep -q "^0.0.0003 0.0.0003  0000/00 3832/04 yes" "$T/out"; then
+		pass demo_lscss_lists_every_device
+	else
+		fail demo_lscss_lists_every_device "got: $(cat "$T/out")"
+	fi
+	if grep -q "virtio-console: this line went through the console" "$T/console.out"; then
+		pass demo_virtconsole_reaches_chardev
+	else
+		fail demo_virtconsole_reaches_chardev "console file: $(cat "$T/console.out")"
+	fi
+	# What the guest wrote is in the image after the machine is gone.
+	if grep -q "virtio-blk: data read back matches" "$T/out" &&
+	   [ -n "$(od -An -v -tx1 -j 4096 -N 4096 "$T/demo-disk.img" | tr -d ' 0\n')" ]; then
+		pass demo_disk_writes_reach_image
+	else
+		fail demo_disk_writes_reach_image "sectors 8-15 of the image are still zero"
+	fi
+else
+	skip demo "no built-in demo program in this build"
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
