@@ -1,9 +1,10 @@
 # Guest code (code that runs inside a guest), built natively into libguest-native.a and
 # linked into vccw-vm, whose vCPU threads run it. Guest code sees only guest/include
-# (and its arch back-end), never the host library: a layering slip fails to compile.
+# (and its arch back-end, and include/vccw/byteorder.h, the byte helpers shared with
+# the host), never the host library: a layering slip fails to compile.
 # The bare-metal s390x build of the same sources follows in step 4.
 
-GUEST_COMMON_SRCS := $(wildcard guest/lib/*.c guest/cio/*.c guest/virtio/*.c \
+GUEST_COMMON_SRCS := $(wildcard guest/lib/*.c guest/cio/*.c guest/virtio/*.c tests/conformance/*.c \
 			guest/drivers/*.c guest/tools/*.c guest/demo/*.c)
 GUEST_NATIVE_SRCS := $(GUEST_COMMON_SRCS) $(wildcard guest/arch/native/*.c)
 GUEST_NATIVE_OBJS := $(patsubst %.c,$(O)/native/%.o,$(GUEST_NATIVE_SRCS))
@@ -12,7 +13,7 @@ ALL_DEPS += $(GUEST_NATIVE_OBJS:.o=.d)
 $(O)/native/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call quiet,CC,$<)$(CC) $(BASE_CFLAGS) $(CFLAGS) -DGUEST_NATIVE -Iguest/include \
-		-Iguest/arch/native $(CPPFLAGS) -c -o $@ $<
+		-Iguest/arch/native -Iinclude $(CPPFLAGS) -c -o $@ $<
 
 $(O)/libguest-native.a: $(GUEST_NATIVE_OBJS)
 	@mkdir -p $(dir $@)
@@ -27,7 +28,7 @@ S390X_CC := $(CROSS_COMPILE)gcc
 S390X_CFLAGS := -std=gnu11 -O2 -g -m64 -march=z10 -ffreestanding -fno-builtin \
 	-fno-tree-loop-distribute-patterns -nostdlib -msoft-float \
 	-fno-delete-null-pointer-checks -fno-pic -fno-pie -fno-stack-protector \
-	-fno-asynchronous-unwind-tables -MMD -MP $(WARNINGS) -Iguest/include -Iguest/arch/s390x
+	-fno-asynchronous-unwind-tables -MMD -MP $(WARNINGS) -Iguest/include -Iguest/arch/s390x -Iinclude
 GUEST_S390X_SRCS := $(GUEST_COMMON_SRCS) guest/arch/s390x/arch.c guest/arch/s390x/sclp.c \
 	guest/arch/s390x/shim.c
 GUEST_S390X_OBJS := $(patsubst %.c,$(O)/s390x/%.o,$(GUEST_S390X_SRCS)) \
@@ -49,7 +50,7 @@ $(O)/s390x/prog-%.o: guest/arch/s390x/program.c
 
 $(O)/s390x/%.elf: $(GUEST_S390X_OBJS) $(O)/s390x/prog-%.o guest/arch/s390x/flat.lds
 	$(call quiet,S390LD,$@)$(S390X_CC) -nostdlib -static -no-pie -Wl,-T,guest/arch/s390x/flat.lds \
-		-Wl,--build-id=none -o $@ $(filter %.o,$^) -lgcc
+		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ $(filter %.o,$^) -lgcc
 
 guest-s390x: s390x-toolchain $(patsubst %,$(O)/s390x/%.elf,$(GUEST_S390X_PROGRAMS))
 

@@ -243,8 +243,6 @@ struct vm_program {
 const struct vm_program *vm_program_find(const char *name);
 /* Print the built-in programs (one line each, or a note that there are none). */
 void vm_programs_help(void);
-/* Whether the native guest runtime (guest_native_run) is linked in. */
-bool vm_have_guest_runtime(void);
 /* Run @prog on the calling vCPU thread through the native guest runtime. */
 int vm_program_run(const struct guest_native_host *host, const struct vm_program *prog);
 /*

@@ -638,12 +638,8 @@ static int opt_kernel(struct vm_config *cfg, const char *arg)
 	name = arg + 7;
 	cfg->program = vm_program_find(name);
 	if (!cfg->program) {
-		if (!vm_have_guest_runtime())
-			vm_error("-kernel", "native:%s: this build has no native guest runtime "
-				 "(guest/arch/native), so no built-in programs", name);
-		else
-			vm_error("-kernel", "native:%s: no such built-in program "
-				 "(-kernel help lists them)", name);
+		vm_error("-kernel", "native:%s: no such built-in program (-kernel help lists them)",
+			 name);
 		return -1;
 	}
 	return 0;

@@ -33,3 +33,26 @@ fuzz: $(O)/fuzz/fuzz-css
 	$(O)/fuzz/fuzz-css -max_total_time=$(FUZZ_TIME) -max_len=16384 $(O)/fuzz/corpus-css $(FUZZ_CORPUS_css)
 
 .PHONY: fuzz
+
+# Native guest code (guest/lib, guest/arch/native, guest/cio, guest/tools) against a
+# real css: the test links libguest-native.a and sees the guest headers besides its own.
+UNIT_GUEST_SRCS := $(wildcard tests/unit/guest/*.c)
+$(eval $(call program,tests/unit-guest,$(UNIT_GUEST_SRCS) $(HARNESS) $(FIXTURE),mem css ccw))
+$(patsubst %.c,$(O)/%.o,$(UNIT_GUEST_SRCS)): CPPFLAGS_MOD += -Iguest/include -Iguest/arch/native
+$(O)/tests/unit-guest: $(O)/libguest-native.a
+$(O)/tests/unit-guest: LDLIBS += $(O)/libguest-native.a
+TEST_PROGRAMS += $(O)/tests/unit-guest
+
+# Guest virtio drivers (native guest code) against libvccw's css, transport and devices.
+$(eval $(call program,tests/unit-guest-virtio,$(wildcard tests/unit/guest-virtio/*.c) $(HARNESS),mem css ccw virtio virtio-ccw $(DEVICE_LAYERS)))
+$(tests/unit-guest-virtio_OBJS): CPPFLAGS_MOD += -Iguest/include -Iguest/arch/native
+$(O)/tests/unit-guest-virtio: $(O)/libguest-native.a
+$(O)/tests/unit-guest-virtio: LDLIBS := $(O)/libguest-native.a $(LDLIBS)
+TEST_PROGRAMS += $(O)/tests/unit-guest-virtio
+
+# vccw-vm end to end (tests/integration): a bash script, run against the vccw-vm of this
+# build directory.
+$(O)/tests/integration-vm: tests/integration/test-vm.sh $(O)/vccw-vm
+	@mkdir -p $(dir $@)
+	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
+TEST_PROGRAMS += $(O)/tests/integration-vm

@@ -6,12 +6,9 @@
  * and lschp run the guest's tools once the channel-I/O layer has found the devices.
  */
 #include "guest/arch.h"
-#include "vm-features.h"
-#ifdef VM_HAVE_GUEST_TOOLS
 #include "guest/cio.h"
 #include "guest/drivers.h"
 #include "guest/tools.h"
-#endif
 
 int guest_builtin_true_main(void);
 int guest_builtin_false_main(void);
@@ -47,7 +44,6 @@ int guest_builtin_idle_main(void)
 	return 0;
 }
 
-#ifdef VM_HAVE_GUEST_TOOLS
 int guest_builtin_lscss_main(void);
 int guest_builtin_lschp_main(void);
 
@@ -74,4 +70,3 @@ int guest_builtin_lschp_main(void)
 	guest_cio_exit();
 	return rc < 0 ? 1 : 0;
 }
-#endif
