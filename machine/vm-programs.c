@@ -18,12 +18,14 @@ int guest_demo_main(void);
 int guest_builtin_lscss_main(void);
 int guest_builtin_lschp_main(void);
 int guest_conformance_main(void);
+int guest_lsall_main(void);
 
 static const struct vm_program vm_programs[] = {
 	{ "demo", guest_demo_main, "the demo: lscss, then each device driven by its driver" },
 	{ "lscss", guest_builtin_lscss_main,
 	  "find the devices, bind the drivers, list the subchannels like s390-tools' lscss" },
 	{ "lschp", guest_builtin_lschp_main, "list the channel paths like s390-tools' lschp" },
+	{ "lsall", guest_lsall_main, "bind the drivers, then print lscss and lschp" },
 	{ "conformance", guest_conformance_main,
 	  "the conformance suite (tests/conformance; also runs bare-metal under QEMU)" },
 	{ "true", guest_builtin_true_main, "end at once with status 0" },

@@ -56,3 +56,9 @@ $(O)/tests/integration-vm: tests/integration/test-vm.sh $(O)/vccw-vm
 	@mkdir -p $(dir $@)
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
 TEST_PROGRAMS += $(O)/tests/integration-vm
+
+# The conformance suite on both hosts: vccw-vm (native) and qemu-system-s390x
+# (bare-metal image built with the s390x cross compiler).
+TEST_PROGRAMS += tests/conformance/run
+check: $(O)/vccw-vm $(patsubst %,$(O)/s390x/%.elf,$(GUEST_S390X_PROGRAMS))
+export O
