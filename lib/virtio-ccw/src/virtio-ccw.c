@@ -45,6 +45,7 @@ struct vccw_virtio_ccw {
 	struct vccw_cu *cu;
 	struct vccw_mem *mem;
 	unsigned int max_revision;
+	bool no_adapter; /* refuse SET_IND_ADAPTER */
 	/* Queues 0 .. nr_span - 1 cover every queue the device has. */
 	unsigned int nr_span;
 
@@ -398,6 +399,10 @@ static enum vccw_cu_rc cmd_set_ind_adapter(struct vccw_cu *cu, struct vccw_cu_re
 	bool active = summary && area;
 	enum vccw_cu_rc rc = VCCW_CU_OK;
 
+	/* A transport without adapter interruptions rejects the command (spec 4.3.2.6.3). */
+	if (dev->no_adapter)
+		return VCCW_CU_REJECT;
+
 	use_revision(dev);
 	if (isc >= VCCW_CSS_NR_ISC)
 		return VCCW_CU_REJECT;
@@ -631,6 +636,7 @@ struct vccw_virtio_ccw *vccw_virtio_ccw_new(struct vccw_css *css, struct vccw_vi
 	dev->mem = vccw_css_mem(css);
 	dev->revision = -1;
 	dev->max_revision = cfg ? cfg->max_revision : MAX_REVISION;
+	dev->no_adapter = cfg && cfg->no_adapter;
 	/* Without VERSION_1 only the legacy interface exists (QEMU does the same). */
 	if (!(vccw_virtio_read_features(vdev, 1) & 1))
 		dev->max_revision = 0;

@@ -719,3 +719,23 @@ TEST(test_vccw_unknown_command_rejected)
 	}
 	vc_fini(&v);
 }
+
+/*
+ * A transport configured without adapter interruptions rejects SET_IND_ADAPTER (spec
+ * 4.3.2.6.3: the driver then falls back to classic indicators), while classic
+ * indicators still work.
+ */
+TEST(test_vccw_no_adapter_rejects_set_ind_adapter)
+{
+	struct vc v;
+	struct fx_irb irb;
+	uint8_t b[25];
+
+	REQUIRE(vc_init_opts(&v, 2, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1), true));
+	CHECK(vc_set_rev(&v, 1));
+	vc_thinint(b, SUMMARY, AREA, 0, 3);
+	vc_cmd(&v, VCCW_VIRTIO_CCW_CMD_SET_IND_ADAPTER, 0, b, 25, &irb);
+	CHECK(vc_rejected(&v, &irb));
+	CHECK(vc_set_addr(&v, VCCW_VIRTIO_CCW_CMD_SET_IND, IND));
+	vc_fini(&v);
+}

@@ -118,10 +118,14 @@ static const struct vccw_virtio_dev_ops fake_ops = {
 	.reset = fake_reset,
 };
 
-/* A manual css, the fake device at fe.0.0815 with @max_rev, enabled with ISC 3. */
-static inline bool vc_init_ext(struct vc *v, unsigned int max_rev, uint64_t extra)
+/*
+ * A manual css, the fake device at fe.0.0815 with @max_rev (and adapter interruptions
+ * unless @no_adapter), enabled with ISC 3.
+ */
+static inline bool vc_init_opts(struct vc *v, unsigned int max_rev, uint64_t extra,
+				bool no_adapter)
 {
-	struct vccw_virtio_ccw_config cfg = { .max_revision = max_rev };
+	struct vccw_virtio_ccw_config cfg = { .max_revision = max_rev, .no_adapter = no_adapter };
 	struct vccw_busid id;
 	struct vccw_err err;
 
@@ -137,6 +141,11 @@ static inline bool vc_init_ext(struct vc *v, unsigned int max_rev, uint64_t extr
 		return false;
 	v->sid = fx_sid_of(vccw_virtio_ccw_cu(v->dev));
 	return fx_enable(&v->f, v->sid, 3) == VCCW_CC0;
+}
+
+static inline bool vc_init_ext(struct vc *v, unsigned int max_rev, uint64_t extra)
+{
+	return vc_init_opts(v, max_rev, extra, false);
 }
 
 static inline bool vc_init(struct vc *v, unsigned int max_rev)

@@ -47,6 +47,11 @@ struct vccw_virtio_ccw_config {
 	/* Highest virtio-ccw revision offered, 0-2 (QEMU's max_revision property). */
 	unsigned int max_revision;
 	bool hotplug; /* report the new subchannel with a CRW */
+	/*
+	 * Offer no adapter interruptions: SET_IND_ADAPTER is a command reject, so drivers
+	 * fall back to classic indicators (tests; hosts without thin interruptions).
+	 */
+	bool no_adapter;
 };
 
 /*
