@@ -59,4 +59,4 @@ s390x-toolchain:
 
 .PHONY: guest-s390x s390x-toolchain
 -include $(GUEST_S390X_OBJS:.o=.d)
-.PRECIOUS: $(O)/s390x/prog-%.o
+.SECONDARY: $(GUEST_S390X_OBJS) $(patsubst %,$(O)/s390x/prog-%.o,$(GUEST_S390X_PROGRAMS))
