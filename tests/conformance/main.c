@@ -12,6 +12,14 @@ extern const struct conf_test conf_css_tests[];
 extern const unsigned int conf_css_nr;
 extern const struct conf_test conf_vccw_tests[];
 extern const unsigned int conf_vccw_nr;
+extern const struct conf_test conf_insn_tests[];
+extern const unsigned int conf_insn_nr;
+extern const struct conf_test conf_ccw_tests[];
+extern const unsigned int conf_ccw_nr;
+extern const struct conf_test conf_vcmd_tests[];
+extern const unsigned int conf_vcmd_nr;
+extern const struct conf_test conf_drv_tests[];
+extern const unsigned int conf_drv_nr;
 
 int guest_conformance_main(void);
 
@@ -21,5 +29,9 @@ int guest_conformance_main(void)
 	guest_printf("vccw conformance suite\n");
 	report_run(conf_css_tests, conf_css_nr);
 	report_run(conf_vccw_tests, conf_vccw_nr);
+	report_run(conf_insn_tests, conf_insn_nr);
+	report_run(conf_ccw_tests, conf_ccw_nr);
+	report_run(conf_vcmd_tests, conf_vcmd_nr);
+	report_run(conf_drv_tests, conf_drv_nr);
 	return report_summary();
 }

@@ -148,3 +148,54 @@ void drain_crws(void)
 	for (i = 0; i < 1000 && guest_arch_stcrw(crw) == 0; i++)
 		;
 }
+
+bool clean_sch(uint32_t sid)
+{
+	struct irb_view v;
+	unsigned int before;
+	int i;
+
+	/* Status left pending would make MSCH answer cc1: consume it first. */
+	for (i = 0; i < 4 && tsch_view(sid, &v) == 0; i++)
+		;
+	if (!enable_sch(sid))
+		return false;
+	before = g_irqs;
+	if (guest_arch_csch(sid) == 0)
+		wait_irq(sid, before);
+	/* Consume the clear status and anything else left pending. */
+	for (i = 0; i < 4 && tsch_view(sid, &v) == 0; i++)
+		;
+	return true;
+}
+
+bool make_status_pending(uint32_t sid)
+{
+	unsigned int before = g_irqs;
+
+	ccw1(0, 0x03, CCW_SLI, 0, NULL);
+	if (ssch_prog(sid, 0x5eed0000u, 0) != 0)
+		return false;
+	return wait_irq(sid, before);
+}
+
+uint64_t beyond_ram(void)
+{
+	/*
+	 * Well above the RAM of either host: the bare-metal arch reports the part it uses
+	 * (64 MiB) while QEMU runs with 128 MiB, so a small margin would still be storage.
+	 */
+	return guest_arch_ram_size() * 64;
+}
+
+uint32_t ccw_addr(unsigned int i)
+{
+	return (uint32_t)guest_arch_addr(g_ccw) + 8 * i;
+}
+
+void util_restore(void)
+{
+	guest_arch_set_io_handler(on_io);
+	guest_arch_set_isc_mask(0x80 >> CONF_ISC);
+	guest_arch_irq_enable();
+}

@@ -75,4 +75,39 @@ int basic_sense(uint32_t sid);
 /* Drain pending CRWs. */
 void drain_crws(void);
 
+/* ORB word-1 bits tests add to ssch_prog() (shared/reference/channel-io.md 4). */
+#define ORB_S 0x08000000u
+#define ORB_T 0x00010000u
+#define ORB_L 0x00000080u
+
+/* CCW flags (reference 5.2). */
+#define CCW_CD 0x80
+#define CCW_CC 0x40
+#define CCW_SLI 0x20
+#define CCW_SKIP 0x10
+#define CCW_IDA 0x04
+#define CCW_S 0x02
+
+/* Device and subchannel status (reference 3.1). */
+#define DS_CE 0x08
+#define DS_DE 0x04
+#define DS_UC 0x02
+#define CS_IL 0x40
+#define CS_PROG 0x20
+
+/*
+ * Bring @sid to a known state: enabled (ISC 3, intparm = SID), any function cleared
+ * (CSCH) and its status consumed, so a test does not depend on what ran before.
+ * Returns false when the subchannel could not be enabled.
+ */
+bool clean_sch(uint32_t sid);
+/* Start a NOP on @sid and wait for its interruption, leaving the status pending. */
+bool make_status_pending(uint32_t sid);
+/* A word-aligned guest address beyond the configured storage of both hosts. */
+uint64_t beyond_ram(void);
+/* The CCW address of CCW @i at g_ccw. */
+uint32_t ccw_addr(unsigned int i);
+/* Give the I/O handler back to the suite after the guest cio layer ran (drivers). */
+void util_restore(void);
+
 #endif /* CONFORMANCE_UTIL_H */

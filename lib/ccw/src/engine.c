@@ -441,7 +441,7 @@ static enum xfer_rc execute(struct vccw_cu *cu, uint32_t addr, const struct ccw 
 			req.done = req.len;
 		if (stream_xfer(&ds, cu->buf, req.done, &moved) != XFER_OK)
 			goto prog_check;
-		wanted_more = moved < req.done;
+		wanted_more = moved < req.done && !cmd->count_driven;
 	} else {
 		uint32_t moved;
 

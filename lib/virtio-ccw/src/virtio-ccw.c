@@ -292,7 +292,11 @@ static enum vccw_cu_rc cmd_read_conf(struct vccw_cu *cu, struct vccw_cu_req *req
 	 */
 	if (req->count > size && !sli(req) && !(req->flags & VCCW_CCW_FLAG_CD))
 		return read_reject(req);
-	n = req->count < size ? req->count : size;
+	/*
+	 * With data chaining the data continues in the next CCWs' areas: offer the whole
+	 * space and let the engine spread it (and report incorrect length) over the chain.
+	 */
+	n = (req->flags & VCCW_CCW_FLAG_CD) || req->count > size ? size : req->count;
 	if (n > req->len)
 		n = req->len;
 	if (n && !vccw_virtio_read_config(dev->vdev, 0, req->buf, n))
@@ -490,7 +494,7 @@ static const struct vccw_cu_cmd virtio_ccw_cmds[] = {
 	{ .code = VCCW_VIRTIO_CCW_CMD_WRITE_FEAT, .name = "WRITE_FEAT", .min_len = FEAT_DESC_LEN,
 	  .max_len = FEAT_DESC_LEN, .fn = cmd_write_feat },
 	{ .code = VCCW_VIRTIO_CCW_CMD_READ_CONF, .name = "READ_CONF", .max_len = CONF_MAX,
-	  .fn = cmd_read_conf },
+	  .count_driven = true, .fn = cmd_read_conf },
 	{ .code = VCCW_VIRTIO_CCW_CMD_WRITE_CONF, .name = "WRITE_CONF", .max_len = CONF_MAX,
 	  .fn = cmd_write_conf },
 	{ .code = VCCW_VIRTIO_CCW_CMD_WRITE_STATUS, .name = "WRITE_STATUS", .min_len = 1,

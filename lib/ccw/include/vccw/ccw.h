@@ -114,6 +114,13 @@ struct vccw_cu_cmd {
 	 */
 	bool prefetch;
 	/*
+	 * Read commands only: the device sends what the program asks for, up to what it
+	 * has, so a count used up before the device's data is not incorrect length
+	 * (virtio-ccw READ_CONF reads as much of the space as the count, or data chain,
+	 * covers).
+	 */
+	bool count_driven;
+	/*
 	 * Execute the command. Context: channel thread (or vccw_css_run()), subchannel lock
 	 * held; must not block for long. @req->buf is valid only during the call.
 	 */
