@@ -29,6 +29,8 @@
 #define LC_MCHK_OLD_PSW 0x160
 #define LC_IO_OLD_PSW 0x170
 #define LC_EXT_NEW_PSW 0x1b0
+#define EXT_CODE_CLOCK_COMPARATOR 0x1004
+#define CR0_CLOCK_COMPARATOR 0x800ull /* CR0 bit 52 */
 #define LC_PGM_NEW_PSW 0x1d0
 #define LC_MCHK_NEW_PSW 0x1e0
 #define LC_IO_NEW_PSW 0x1f0
@@ -82,11 +84,23 @@ static void set_new_psw(unsigned long off, void (*entry)(void), uint64_t mask)
 
 /* ---- Interruption handlers (called from start.S) ---- */
 
+/*
+ * An interruption that ends an enabled wait returns to the instruction after the wait
+ * PSW's load, not into the wait again.
+ */
+static void end_wait(unsigned long old_psw)
+{
+	struct psw *old = lc(old_psw);
+
+	old->mask &= ~PSW_MASK_WAIT;
+}
+
 void s390x_io_handler(void)
 {
 	const uint32_t *code = lc(LC_SUBCHANNEL_ID);
 	struct guest_io_irq irq = { code[0], code[1], code[2] };
 
+	end_wait(LC_IO_OLD_PSW);
 	irqs_taken++;
 	in_handler = 1;
 	if (io_handler)
@@ -94,15 +108,28 @@ void s390x_io_handler(void)
 	in_handler = 0;
 }
 
+static void set_ckc(uint64_t v)
+{
+	asm volatile("sckc %0" : : "Q"(v));
+}
+
 void s390x_ext_handler(void)
 {
-	sclp_ext_interrupt(*(volatile uint16_t *)lc(LC_EXT_INT_CODE));
+	uint16_t code = *(volatile uint16_t *)lc(LC_EXT_INT_CODE);
+
+	end_wait(LC_EXT_OLD_PSW);
+	/* The clock comparator ends a timed wait; push it out so it stays quiet. */
+	if (code == EXT_CODE_CLOCK_COMPARATOR)
+		set_ckc(~0ull);
+	else
+		sclp_ext_interrupt(code);
 }
 
 void s390x_mchk_handler(void)
 {
 	uint64_t mcic = *(volatile uint64_t *)lc(LC_MCIC);
 
+	end_wait(LC_MCHK_OLD_PSW);
 	irqs_taken++;
 	in_handler = 1;
 	if (mchk_handler)
@@ -360,18 +387,56 @@ uint64_t guest_arch_now_us(void)
 	return tod() >> 12;
 }
 
+/*
+ * One enabled wait (PoP "Wait State"): load a PSW with the wait bit and the I/O,
+ * external and machine-check masks; the next interruption ends it and its handler
+ * clears the wait bit in the old PSW, so execution goes on after the load. Loading the
+ * PSW enables and waits in one step, so no interruption slips in between.
+ */
+static void enabled_wait(void)
+{
+	static struct psw wait_psw __attribute__((aligned(8)));
+	unsigned long tmp;
+
+	wait_psw.mask = PSW_MASK_IO | PSW_MASK_EXT | PSW_MASK_MCHECK | PSW_MASK_WAIT | PSW_MASK_64;
+	asm volatile("	larl	%[tmp], 0f\n"
+		     "	stg	%[tmp], %[addr]\n"
+		     "	lpswe	%[psw]\n"
+		     "0:\n"
+		     : [tmp] "=&d"(tmp), [addr] "=Q"(wait_psw.addr)
+		     : [psw] "Q"(wait_psw)
+		     : "memory", "cc");
+}
+
 bool guest_arch_wait(uint64_t timeout_us)
 {
 	unsigned int before = irqs_taken;
-	uint64_t end = guest_arch_now_us() + timeout_us;
+	uint64_t end, cr0;
+	unsigned char old;
 
 	if (in_handler)
 		return false;
+	/* Take what is already pending first. */
 	guest_arch_irq_enable();
-	do {
+	if (irqs_taken != before || !timeout_us)
+		return irqs_taken != before;
+	/* The clock comparator (CR0 subclass) ends the wait at the timeout. */
+	asm volatile("stctg 0,0,%0" : "=Q"(cr0));
+	cr0 |= CR0_CLOCK_COMPARATOR;
+	asm volatile("lctlg 0,0,%0" : : "Q"(cr0));
+	end = tod() + (timeout_us << 12);
+	set_ckc(end);
+	while (irqs_taken == before && tod() < end) {
+		/* Masked until the wait PSW itself enables: no wakeup is lost. */
+		asm volatile("stnsm %0,0xfc" : "=Q"(old) : : "memory");
 		if (irqs_taken != before)
-			return true;
-	} while (guest_arch_now_us() < end);
+			break;
+		enabled_wait();
+	}
+	set_ckc(~0ull);
+	/* Back to the masks guest code expects: I/O on, external off. */
+	asm volatile("stnsm %0,0xfe" : "=Q"(old) : : "memory");
+	guest_arch_irq_enable();
 	return irqs_taken != before;
 }
 
