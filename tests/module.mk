@@ -28,11 +28,13 @@ $(O)/fuzz/fuzz-css: tests/fuzz/fuzz_css.c $(FUZZ_LIB_SRCS)
 
 # make fuzz [FUZZ_TIME=seconds]: run each libFuzzer target from its seed corpus.
 FUZZ_TIME ?= 60
-fuzz: $(O)/fuzz/fuzz-css
+fuzz: fuzz-css fuzz-vq
+
+fuzz-css: $(O)/fuzz/fuzz-css
 	@mkdir -p $(O)/fuzz/corpus-css
 	$(O)/fuzz/fuzz-css -max_total_time=$(FUZZ_TIME) -max_len=16384 $(O)/fuzz/corpus-css $(FUZZ_CORPUS_css)
 
-.PHONY: fuzz
+.PHONY: fuzz fuzz-css fuzz-vq
 
 # Native guest code (guest/lib, guest/arch/native, guest/cio, guest/tools) against a
 # real css: the test links libguest-native.a and sees the guest headers besides its own.
@@ -57,8 +59,25 @@ $(O)/tests/integration-vm: tests/integration/test-vm.sh $(O)/vccw-vm
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
 TEST_PROGRAMS += $(O)/tests/integration-vm
 
+# The QMP monitor and hot plug end to end (tests/integration/test-qmp.py, python3 with
+# its standard library only), against the same vccw-vm.
+$(O)/tests/integration-qmp: tests/integration/test-qmp.py $(O)/vccw-vm
+	@mkdir -p $(dir $@)
+	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
+TEST_PROGRAMS += $(O)/tests/integration-qmp
+
 # The conformance suite on both hosts: vccw-vm (native) and qemu-system-s390x
 # (bare-metal image built with the s390x cross compiler).
 TEST_PROGRAMS += tests/conformance/run
 check: $(O)/vccw-vm $(patsubst %,$(O)/s390x/%.elf,$(GUEST_S390X_PROGRAMS))
 export O
+
+$(eval $(call program,tests/fuzz-vq-replay,tests/fuzz/fuzz_vq.c tests/fuzz/replay.c,mem virtio))
+TEST_PROGRAMS += $(O)/tests/fuzz-vq-replay
+$(O)/fuzz/fuzz-vq: tests/fuzz/fuzz_vq.c $(wildcard lib/mem/src/*.c lib/virtio/src/*.c)
+	@mkdir -p $(dir $@)
+	$(call quiet,FUZZ,$@)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
+		$(call lib_includes,mem virtio) -Ilib/virtio/src -o $@ $^ -pthread
+fuzz-vq: $(O)/fuzz/fuzz-vq
+	@mkdir -p $(O)/fuzz/corpus-vq
+	$(O)/fuzz/fuzz-vq -max_total_time=$(FUZZ_TIME) -max_len=70000 $(O)/fuzz/corpus-vq tests/fuzz/corpus/vq
