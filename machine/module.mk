@@ -19,3 +19,14 @@ $(O)/vccw-vm: $(VM_OBJS) $(VM_GUEST_OBJS) $(O)/libguest-native.a $(O)/libvccw.a
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $(VM_OBJS) $(VM_GUEST_OBJS) \
 		$(O)/libguest-native.a $(O)/libvccw.a $(LDLIBS)
 PROGRAMS += $(O)/vccw-vm
+
+# libjansson (Debian libjansson-dev) for the QMP monitor's JSON; without it vccw-vm
+# still builds and refuses -qmp with a message naming the package.
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null)
+ifneq ($(JANSSON_LIBS),)
+$(VM_OBJS): CPPFLAGS_MOD += -DVM_HAVE_QMP $(JANSSON_CFLAGS)
+$(O)/vccw-vm: LDLIBS += $(JANSSON_LIBS)
+else
+$(info vccw: libjansson not found: building vccw-vm without the QMP monitor (install libjansson-dev))
+endif

@@ -2,13 +2,15 @@
 /*
  * vccw-vm: the VMM. Reads a QEMU-style command line, builds the machine (guest RAM, the
  * channel subsystem, virtio-ccw devices, vCPU threads), runs the built-in native guest
- * program on vCPU 0 and shuts down cleanly when the program ends (its status becomes
- * ours) or on SIGINT, SIGTERM or SIGHUP: vCPUs stopped between instructions, devices
- * detached and freed, block backends flushed so every write the guest saw complete is
- * stable, then the css and guest RAM freed.
+ * program on vCPU 0, serves the QMP monitor (-qmp) on its own thread, and shuts down
+ * cleanly when the program ends (its status becomes ours), on SIGINT, SIGTERM or SIGHUP,
+ * or on the monitor's quit: monitor clients told (SHUTDOWN) and the monitor stopped,
+ * vCPUs stopped between instructions, devices detached and freed, block backends
+ * flushed so every write the guest saw complete is stable, then the css and guest RAM
+ * freed.
  *
  * Exit status: the guest program's; 2 for a configuration error (nothing started);
- * 1 for a host failure while building the machine; 0 after a signal.
+ * 1 for a host failure while building the machine; 0 after a signal or quit.
  */
 #include <errno.h>
 #include <poll.h>
@@ -21,14 +23,19 @@
 
 #include "vm-int.h"
 
+/* What ended the run (besides a signal number). */
+#define SHUTDOWN_PROGRAM 0
+#define SHUTDOWN_QUIT (-1)
+
 /*
- * Wait until the guest program ends (unless -no-shutdown) or a shutdown signal comes.
- * Returns the signal number, or 0 when the program ended.
+ * Wait until the guest program ends (unless -no-shutdown), a shutdown signal comes or
+ * the monitor's quit. Returns the signal number, SHUTDOWN_PROGRAM or SHUTDOWN_QUIT.
  */
 static int wait_for_shutdown(struct vm *vm, int sig_fd)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = sig_fd, .events = POLLIN },
+		{ .fd = vm->quit_fd, .events = POLLIN },
 		{ .fd = vm->done_fd, .events = POLLIN },
 	};
 	bool watch_done = !vm->cfg->no_shutdown;
@@ -37,7 +44,7 @@ static int wait_for_shutdown(struct vm *vm, int sig_fd)
 		struct signalfd_siginfo si;
 		uint64_t v;
 
-		if (poll(pfd, watch_done ? 2 : 1, -1) < 0) {
+		if (poll(pfd, watch_done ? 3 : 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, VM_NAME ": poll: %s\n", strerror(errno));
@@ -47,9 +54,13 @@ static int wait_for_shutdown(struct vm *vm, int sig_fd)
 			if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 				return (int)si.ssi_signo;
 		}
-		if (watch_done && (pfd[1].revents & POLLIN)) {
+		if (pfd[1].revents & POLLIN) {
+			if (read(vm->quit_fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
+				return SHUTDOWN_QUIT;
+		}
+		if (watch_done && (pfd[2].revents & POLLIN)) {
 			if (read(vm->done_fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
-				return 0;
+				return SHUTDOWN_PROGRAM;
 		}
 	}
 }
@@ -64,6 +75,7 @@ int main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&vm, 0, sizeof(vm));
 	vm.done_fd = -1;
+	vm.quit_fd = -1;
 	vm.cfg = &cfg;
 
 	/* Everything about the command line is settled before anything starts. */
@@ -90,24 +102,41 @@ int main(int argc, char **argv)
 	/* A chardev peer that went away must not kill the machine. */
 	signal(SIGPIPE, SIG_IGN);
 
+	/* The monitor's socket is part of the configuration: a bad path exits 2 here. */
+	if (cfg.qmp_path) {
+		vm.qmp = vm_qmp_open(&vm, cfg.qmp_path);
+		if (!vm.qmp) {
+			close(sig_fd);
+			vm_config_free(&cfg);
+			return VM_EXIT_CONFIG;
+		}
+	}
 	if (vm_backends_open(&cfg)) {
+		vm_qmp_free(vm.qmp);
 		close(sig_fd);
 		vm_config_free(&cfg);
 		return VM_EXIT_CONFIG;
 	}
-	if (vm_machine_create(&vm) || vm_cpus_start(&vm)) {
+	if (vm_machine_create(&vm) || vm_cpus_start(&vm) || (vm.qmp && vm_qmp_start(vm.qmp))) {
 		status = 1;
 		goto out;
 	}
 
 	sig = wait_for_shutdown(&vm, sig_fd);
-	if (sig)
+	if (sig > 0)
 		fprintf(stderr, VM_NAME ": terminating on signal %d\n", sig);
+	vm_qmp_shutdown_event(vm.qmp, sig > 0 ? "host-signal" :
+				      sig == SHUTDOWN_QUIT ? "host-qmp-quit" : "guest-shutdown");
+	/* No hot plug from here on: the monitor ends before the devices are taken down. */
+	vm_qmp_free(vm.qmp);
+	vm.qmp = NULL;
 	vm_cpus_stop(&vm);
 	/* After a signal the status is 0, unless the program had ended (-no-shutdown). */
 	if (vm.cpus[0].exited)
 		status = vm.cpus[0].exit_code & 0xff;
 out:
+	vm_qmp_free(vm.qmp);
+	vm.qmp = NULL;
 	vm_cpus_stop(&vm);
 	vm_machine_destroy(&vm);
 	vm_backends_close(&cfg);

@@ -395,6 +395,7 @@ static const struct vm_device_type vm_device_types[] = {
 		.props = chardev_props,
 		.nr_props = VCCW_ARRAY_SIZE(chardev_props),
 		.check = port_check,
+		.no_hotplug = true,
 	},
 	{
 		.name = "virtio-console-ccw",

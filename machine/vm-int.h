@@ -8,8 +8,10 @@
  * own; vm_config_check() resolves references between options (drive=, chardev=,
  * netdev=, device numbers); vm_backends_open() opens files and sockets; only then are
  * guest RAM, the css, the devices and the vCPU threads created. Every failure up to and
- * including the backends is a configuration error: a message naming the option, exit
- * status 2, and no thread started.
+ * including the backends (and the -qmp socket) is a configuration error: a message
+ * naming the option, exit status 2, and no thread started. While the machine runs, the
+ * QMP monitor thread (vm-qmp.c) may add and remove devices (vm-hotplug.c) under
+ * vm->dev_lock, with the same parser and device table as the command line.
  */
 #ifndef VM_INT_H
 #define VM_INT_H
@@ -78,8 +80,19 @@ int vm_parse_uint(const char *what, const char *key, const char *val, uint64_t m
 /* QEMU's rule for IDs: a letter, then letters, digits, '-', '.', '_'. */
 bool vm_id_valid(const char *id);
 
-/* Print "vccw-vm: @what: <message>" on stderr. */
+/*
+ * Print "vccw-vm: @what: <message>" on stderr, or, while the calling thread captures
+ * errors (vm_error_capture()), keep "@what: <message>" in the capture buffer instead:
+ * the first error of a request is the one a monitor reply carries.
+ */
 void vm_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Send the calling thread's vm_error() messages to @buf (@len bytes, emptied here)
+ * instead of stderr; NULL goes back to stderr. Context: per thread (the monitor).
+ */
+void vm_error_capture(char *buf, size_t len);
+/* Append @key=@val to @l (copies both). */
+void vm_kv_add(struct vm_kvlist *l, const char *key, const char *val);
 
 /* ---- Configuration ---- */
 
@@ -163,6 +176,7 @@ struct vm_config {
 	uint64_t mem_size;
 	unsigned int smp;
 	bool no_shutdown;
+	char *qmp_path; /* -qmp unix:PATH,server=on,wait=off; NULL: no monitor */
 	const struct vm_program *program; /* NULL: no guest program, vCPUs stay stopped */
 
 	struct vm_drive **drives;
@@ -187,6 +201,16 @@ int vm_backends_open(struct vm_config *cfg);
 /* Flush the block backends (so every acknowledged write is stable) and close all. */
 void vm_backends_close(struct vm_config *cfg);
 void vm_config_free(struct vm_config *cfg);
+
+/*
+ * Build a device from its property list @l (key "driver": the type; "id"; the type's
+ * properties), as -device and the monitor's device_add both do: @opt names the source
+ * in messages ("-device", "device_add"). The id must be unique among @cfg->devices.
+ * Returns a new device, not yet in @cfg, or NULL after vm_error().
+ * Context: vm->dev_lock held once the machine runs.
+ */
+struct vm_device *vm_device_new(struct vm_config *cfg, const char *opt, struct vm_kvlist *l);
+void vm_device_free(struct vm_device *dev);
 
 /* ---- Device types (vm-devices.c) ---- */
 
@@ -215,6 +239,8 @@ struct vm_device_type {
 	unsigned int nr_props;
 	/* Cross-option checks after the whole command line is known. 0 or -1 (printed). */
 	int (*check)(struct vm_config *cfg, struct vm_device *dev);
+	/* Not for device_add: a port is created with the device it plugs into. */
+	bool no_hotplug;
 	/* Create the virtio device with @features besides its own. NULL with @err filled. */
 	struct vccw_virtio_dev *(*create)(struct vccw_mem *mem, struct vm_device *dev,
 					  uint64_t features, struct vccw_err *err);
@@ -254,6 +280,7 @@ void vm_program_stop(void) __attribute__((noreturn));
 /* ---- The machine ---- */
 
 struct vm;
+struct vm_qmp;
 
 struct vm_cpu {
 	struct vm *vm;
@@ -282,7 +309,17 @@ struct vm {
 	bool crw_mchk_pending;  /* a channel-report machine check is to be presented */
 	atomic_bool stop;       /* the machine is shutting down: vCPUs leave the guest */
 
+	/*
+	 * Protects the device list (cfg->devices), each device's running objects and the
+	 * backends' user links against hot plug from the monitor. Never taken by vCPU or
+	 * I/O threads, and never held while taking it from a css callback: order is
+	 * dev_lock, then (inside the library) css locks, then lock.
+	 */
+	pthread_mutex_t dev_lock;
+
 	int done_fd; /* eventfd: vCPU 0's program ended */
+	int quit_fd; /* eventfd: the monitor's quit command */
+	struct vm_qmp *qmp;
 };
 
 /* Build the machine from @vm->cfg (backends open). 0, or -1 after printing. */
@@ -293,5 +330,69 @@ int vm_cpus_start(struct vm *vm);
 void vm_cpus_stop(struct vm *vm);
 /* Detach and free devices, then the css and guest RAM. */
 void vm_machine_destroy(struct vm *vm);
+/*
+ * Create @dev's virtio device and plug it into the css; @hotplug reports it to the guest
+ * with a channel report (CRW). Returns 0, or -1 after vm_error() with nothing left.
+ */
+int vm_device_create(struct vm *vm, struct vm_device *dev, bool hotplug);
+/* Unplug @dev (with a CRW when @hotplug) and free its virtio device; backends stay. */
+void vm_device_destroy(struct vm_device *dev, bool hotplug);
+
+/* ---- Hot plug (vm-hotplug.c) ---- */
+
+/*
+ * device_add: build a device from @props (as -device), check its references and device
+ * number against the running machine, create it with hotplug (the guest gets a CRW)
+ * and add it to the machine. Returns 0, or -1 after vm_error() with nothing changed.
+ * Context: any thread but a vCPU's; takes vm->dev_lock.
+ */
+int vm_hotplug_add(struct vm *vm, struct vm_kvlist *props);
+/*
+ * device_del: unplug the device called @id (CRW), let its in-flight requests end, free
+ * it and release its backends for reuse. Returns 0; -ENOENT when no device has that id
+ * (nothing printed); -EINVAL after vm_error() when it cannot be deleted alone.
+ * Context: as vm_hotplug_add().
+ */
+int vm_hotplug_del(struct vm *vm, const char *id);
+
+/* What query-ccw-devices reports about one device. */
+struct vm_device_info {
+	const char *id;     /* NULL: no id */
+	const char *driver; /* the type name */
+	struct vccw_busid busid;
+	struct vccw_busid schid; /* devno holds the subchannel number */
+	bool enabled;       /* the guest enabled the subchannel (PMCW E) */
+	int revision;       /* negotiated virtio-ccw revision, -1 none yet */
+	const char *port;   /* virtio-serial-ccw: the id of its virtconsole, or NULL */
+};
+
+/*
+ * Call @fn for each device with a subchannel, in creation order; strings are valid
+ * during the call. Context: takes vm->dev_lock; @fn must not plug or unplug.
+ */
+void vm_hotplug_for_each(struct vm *vm, void (*fn)(const struct vm_device_info *info, void *arg),
+			 void *arg);
+
+/* ---- QMP monitor (vm-qmp.c) ---- */
+
+/*
+ * Parse "-qmp unix:PATH,server=on,wait=off" (or QEMU's older ",server,nowait").
+ * Returns 0, or -1 after vm_error().
+ */
+int vm_qmp_parse(struct vm_config *cfg, const char *arg);
+/*
+ * Listen on @path (an existing socket file there is replaced). Returns the monitor, or
+ * NULL after printing (a configuration error: exit 2). No thread runs yet.
+ */
+struct vm_qmp *vm_qmp_open(struct vm *vm, const char *path);
+/* Start the monitor thread. 0, or -1 after printing. */
+int vm_qmp_start(struct vm_qmp *qmp);
+/*
+ * Queue the SHUTDOWN event with @reason ("host-signal", "host-qmp-quit",
+ * "guest-shutdown") for every client. Context: any thread; NULL @qmp: no-op.
+ */
+void vm_qmp_shutdown_event(struct vm_qmp *qmp, const char *reason);
+/* Send what is queued, stop the thread, close clients and remove the socket; NULL: no-op. */
+void vm_qmp_free(struct vm_qmp *qmp);
 
 #endif /* VM_INT_H */

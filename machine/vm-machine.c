@@ -65,13 +65,14 @@ static const struct vccw_css_ops vm_css_ops = {
 	.log = vm_log,
 };
 
-static int device_create(struct vm *vm, struct vm_device *dev)
+int vm_device_create(struct vm *vm, struct vm_device *dev, bool hotplug)
 {
 	struct vccw_err err = { 0 };
 	struct vccw_virtio_ccw_config tcfg = {
 		.busid = dev->has_busid ? &dev->busid : NULL,
 		.max_revision = (unsigned int)dev->max_revision,
-		.hotplug = false,
+		/* Reference 9.4: only a device added while the guest runs gets a CRW. */
+		.hotplug = hotplug,
 	};
 	uint64_t features = VM_TRANSPORT_FEATURES;
 
@@ -95,12 +96,16 @@ static int device_create(struct vm *vm, struct vm_device *dev)
 	return 0;
 }
 
-static void device_destroy(struct vm_device *dev)
+void vm_device_destroy(struct vm_device *dev, bool hotplug)
 {
 	if (!dev->vdev)
 		return;
-	/* Detach first: once the subchannel is gone no guest request reaches the device. */
-	vccw_virtio_ccw_free(dev->transport, false);
+	/*
+	 * Detach first: once the subchannel is gone (E=0, V=0, a CRW when @hotplug:
+	 * reference 9.4) no guest request reaches the device, channel programs and
+	 * DIAGNOSE 0x500 using it have ended, and the reset below stops its queues.
+	 */
+	vccw_virtio_ccw_free(dev->transport, hotplug);
 	dev->transport = NULL;
 	dev->type->destroy(dev);
 	dev->vdev = NULL;
@@ -120,13 +125,15 @@ int vm_machine_create(struct vm *vm)
 	struct iovec iov;
 
 	pthread_mutex_init(&vm->lock, NULL);
+	pthread_mutex_init(&vm->dev_lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&vm->cond, &attr);
 	pthread_condattr_destroy(&attr);
 	atomic_init(&vm->stop, false);
 	vm->done_fd = eventfd(0, EFD_CLOEXEC);
-	if (vm->done_fd < 0) {
+	vm->quit_fd = eventfd(0, EFD_CLOEXEC);
+	if (vm->done_fd < 0 || vm->quit_fd < 0) {
 		fprintf(stderr, VM_NAME ": eventfd: %s\n", strerror(errno));
 		return -1;
 	}
@@ -149,7 +156,7 @@ int vm_machine_create(struct vm *vm)
 		return -1;
 	}
 	for (i = 0; i < cfg->nr_devices; i++)
-		if (device_create(vm, cfg->devices[i]))
+		if (vm_device_create(vm, cfg->devices[i], false))
 			return -1;
 
 	vm->nr_cpus = cfg->smp;
@@ -170,8 +177,11 @@ void vm_machine_destroy(struct vm *vm)
 	struct vm_config *cfg = vm->cfg;
 	unsigned int i;
 
+	/* The monitor is gone by now; the lock only documents what it protects. */
+	pthread_mutex_lock(&vm->dev_lock);
 	for (i = 0; cfg && i < cfg->nr_devices; i++)
-		device_destroy(cfg->devices[i]);
+		vm_device_destroy(cfg->devices[i], false);
+	pthread_mutex_unlock(&vm->dev_lock);
 	if (vm->css)
 		vccw_css_free(vm->css);
 	vm->css = NULL;
@@ -184,6 +194,10 @@ void vm_machine_destroy(struct vm *vm)
 	if (vm->done_fd >= 0)
 		close(vm->done_fd);
 	vm->done_fd = -1;
+	if (vm->quit_fd >= 0)
+		close(vm->quit_fd);
+	vm->quit_fd = -1;
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
+	pthread_mutex_destroy(&vm->dev_lock);
 }

@@ -17,10 +17,35 @@
 
 /* ---- messages ---- */
 
+/* The monitor thread's capture buffer (vm_error_capture()); per thread. */
+static __thread char *err_buf;
+static __thread size_t err_len;
+
+void vm_error_capture(char *buf, size_t len)
+{
+	err_buf = buf;
+	err_len = buf ? len : 0;
+	if (buf && len)
+		buf[0] = '\0';
+}
+
 void vm_error(const char *what, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
+	if (err_buf) {
+		/* Keep the first error: later ones are consequences of it. */
+		if (!err_len || err_buf[0])
+			return;
+		n = snprintf(err_buf, err_len, "%s: ", what);
+		if (n < 0 || (size_t)n >= err_len)
+			return;
+		va_start(ap, fmt);
+		vsnprintf(err_buf + n, err_len - (size_t)n, fmt, ap);
+		va_end(ap);
+		return;
+	}
 	fprintf(stderr, VM_NAME ": %s: ", what);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -164,6 +189,15 @@ int vm_kv_parse(const char *what, const char *str, const char *implied, struct v
 err:
 	vm_kv_free(out);
 	return -1;
+}
+
+void vm_kv_add(struct vm_kvlist *l, const char *key, const char *val)
+{
+	l->kv = xgrow(l->kv, l->nr, sizeof(*l->kv));
+	l->kv[l->nr].key = xstrdup(key);
+	l->kv[l->nr].val = xstrdup(val);
+	l->kv[l->nr].used = false;
+	l->nr++;
 }
 
 void vm_kv_free(struct vm_kvlist *l)
@@ -545,7 +579,7 @@ err:
 	return -1;
 }
 
-static void device_free(struct vm_device *dev)
+void vm_device_free(struct vm_device *dev)
 {
 	if (!dev)
 		return;
@@ -559,14 +593,54 @@ static void device_free(struct vm_device *dev)
 	free(dev);
 }
 
-/* -device TYPE[,prop=value...]; "-device help" lists the types. Returns 1 after help. */
-static int opt_device(struct vm_config *cfg, const char *arg)
+struct vm_device *vm_device_new(struct vm_config *cfg, const char *opt, struct vm_kvlist *l)
 {
 	const struct vm_device_type *type;
 	struct vm_device *dev;
-	struct vm_kvlist l;
 	const char *name, *id;
 	unsigned int i;
+
+	name = vm_kv_get(l, "driver");
+	if (!name) {
+		vm_error(opt, "no device type given (try -device help)");
+		return NULL;
+	}
+	type = vm_device_type_find(name);
+	if (!type) {
+		vm_error(opt, "unknown device type '%s' (try -device help)", name);
+		return NULL;
+	}
+	dev = xcalloc(1, sizeof(*dev));
+	dev->type = type;
+	id = vm_kv_get(l, "id");
+	dev->what = describe(opt, name, id && vm_id_valid(id) ? id : NULL);
+	if (id) {
+		if (!vm_id_valid(id)) {
+			vm_error(dev->what, "id '%s': IDs start with a letter and hold only "
+				 "letters, digits, '-', '.' and '_'", id);
+			goto err;
+		}
+		for (i = 0; i < cfg->nr_devices; i++) {
+			if (cfg->devices[i]->id && !strcmp(cfg->devices[i]->id, id)) {
+				vm_error(dev->what, "duplicate device id '%s'", id);
+				goto err;
+			}
+		}
+		dev->id = xstrdup(id);
+	}
+	if (vm_device_parse_props(dev, l))
+		goto err;
+	return dev;
+err:
+	vm_device_free(dev);
+	return NULL;
+}
+
+/* -device TYPE[,prop=value...]; "-device help" lists the types. Returns 1 after help. */
+static int opt_device(struct vm_config *cfg, const char *arg)
+{
+	struct vm_device *dev;
+	struct vm_kvlist l;
 	char *what;
 	int rc;
 
@@ -579,46 +653,14 @@ static int opt_device(struct vm_config *cfg, const char *arg)
 	free(what);
 	if (rc)
 		return -1;
-	name = vm_kv_get(&l, "driver");
-	if (!name) {
-		vm_error("-device", "no device type given (try -device help)");
-		goto err_kv;
-	}
-	type = vm_device_type_find(name);
-	if (!type) {
-		vm_error("-device", "unknown device type '%s' (try -device help)", name);
-		goto err_kv;
-	}
-	dev = xcalloc(1, sizeof(*dev));
-	dev->type = type;
-	dev->index = cfg->nr_devices;
-	id = vm_kv_get(&l, "id");
-	dev->what = describe("-device", name, id && vm_id_valid(id) ? id : NULL);
-	if (id) {
-		if (!vm_id_valid(id)) {
-			vm_error(dev->what, "id '%s': IDs start with a letter and hold only "
-				 "letters, digits, '-', '.' and '_'", id);
-			goto err_dev;
-		}
-		for (i = 0; i < cfg->nr_devices; i++) {
-			if (cfg->devices[i]->id && !strcmp(cfg->devices[i]->id, id)) {
-				vm_error(dev->what, "duplicate device id '%s'", id);
-				goto err_dev;
-			}
-		}
-		dev->id = xstrdup(id);
-	}
-	if (vm_device_parse_props(dev, &l))
-		goto err_dev;
+	dev = vm_device_new(cfg, "-device", &l);
 	vm_kv_free(&l);
+	if (!dev)
+		return -1;
+	dev->index = cfg->nr_devices;
 	cfg->devices = xgrow(cfg->devices, cfg->nr_devices, sizeof(dev));
 	cfg->devices[cfg->nr_devices++] = dev;
 	return 0;
-err_dev:
-	device_free(dev);
-err_kv:
-	vm_kv_free(&l);
-	return -1;
 }
 
 /* -kernel native:NAME; "-kernel help" lists the built-in programs. */
@@ -693,6 +735,15 @@ static int opt_no_shutdown(struct vm_config *cfg, const char *arg)
 
 static int opt_help(struct vm_config *cfg, const char *arg);
 
+static int opt_qmp(struct vm_config *cfg, const char *arg)
+{
+	if (cfg->qmp_path) {
+		vm_error("-qmp", "only one QMP monitor is supported");
+		return -1;
+	}
+	return vm_qmp_parse(cfg, arg);
+}
+
 static int opt_version(struct vm_config *cfg, const char *arg)
 {
 	(void)cfg;
@@ -725,6 +776,8 @@ static const struct vm_option vm_options[] = {
 	{ "M", "s390-ccw-virtio", opt_machine, "same as -machine" },
 	{ "nographic", NULL, opt_nographic, "accepted: the console is on stdio anyway" },
 	{ "display", "none", opt_display, "accepted: there is no display" },
+	{ "qmp", "unix:PATH,server=on,wait=off", opt_qmp,
+	  "a QMP monitor on a unix socket (device_add, device_del, query-ccw-devices, quit ...)" },
 	{ "no-shutdown", NULL, opt_no_shutdown,
 	  "keep running after the program ends, until SIGINT or SIGTERM" },
 	{ "help", NULL, opt_help, "this text" },
@@ -995,7 +1048,8 @@ void vm_config_free(struct vm_config *cfg)
 	}
 	free(cfg->netdevs);
 	for (i = 0; i < cfg->nr_devices; i++)
-		device_free(cfg->devices[i]);
+		vm_device_free(cfg->devices[i]);
 	free(cfg->devices);
+	free(cfg->qmp_path);
 	memset(cfg, 0, sizeof(*cfg));
 }

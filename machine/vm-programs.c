@@ -15,6 +15,7 @@ int guest_builtin_false_main(void);
 int guest_builtin_hello_main(void);
 int guest_builtin_idle_main(void);
 int guest_demo_main(void);
+int guest_hotplug_main(void);
 int guest_builtin_lscss_main(void);
 int guest_builtin_lschp_main(void);
 int guest_conformance_main(void);
@@ -22,6 +23,9 @@ int guest_lsall_main(void);
 
 static const struct vm_program vm_programs[] = {
 	{ "demo", guest_demo_main, "the demo: lscss, then each device driven by its driver" },
+	{ "hotplug", guest_hotplug_main,
+	  "the demo, then report devices plugged and unplugged (keeping the first disk busy) "
+	  "until the machine ends" },
 	{ "lscss", guest_builtin_lscss_main,
 	  "find the devices, bind the drivers, list the subchannels like s390-tools' lscss" },
 	{ "lschp", guest_builtin_lschp_main, "list the channel paths like s390-tools' lschp" },

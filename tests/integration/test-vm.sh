@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # vccw-vm end to end: the command line (every bad option exits 2 with a message naming
-# the option, before anything starts), exit statuses, shutdown on signals with the disk
-# flushed, and the guest's lscss text. Prints PASS/FAIL/SKIP lines and, last, the
+# the option, before anything starts; -qmp included), exit statuses, shutdown on signals
+# with the disk flushed, and the guest's lscss text. The QMP monitor and hot plug are
+# test-qmp.py's. Prints PASS/FAIL/SKIP lines and, last, the
 # summary "N passed, N failed, N skipped" for tests/run-tests.
 #
 # Usage: test-vm.sh [path/to/vccw-vm]   (default: ../vccw-vm next to this script's copy)
@@ -141,6 +142,28 @@ bad kernel_not_native "-kernel: '/boot/vmlinuz': only built-in native programs" 
 bad kernel_unknown_program "-kernel: native:nosuch:" -kernel native:nosuch
 bad display_gtk "-display: 'gtk' is not supported" -display gtk
 bad machine_type "-machine: unknown machine type 'pc'" -machine pc
+: > "$T/plain"
+bad qmp_tcp "-qmp: 'tcp:localhost:4444': only a unix socket is supported" -qmp tcp:localhost:4444
+bad qmp_no_path "-qmp: no socket path given" -qmp unix:,server=on,wait=off
+bad qmp_not_server "-qmp: only server=on is supported" -qmp unix:"$T/q.sock"
+bad qmp_wait_on "-qmp: wait=on is not supported" -qmp unix:"$T/q.sock",server=on,wait=on
+bad qmp_unknown_property "-qmp: unknown property 'telnet'" -qmp unix:"$T/q.sock",server,telnet
+bad qmp_bad_bool "-qmp: property 'server': 'maybe' is not on or off" \
+	-qmp unix:"$T/q.sock",server=maybe
+bad qmp_path_too_long "-qmp: socket path '$T/$(printf 'x%.0s' $(seq 1 120))' is longer than" \
+	-qmp unix:"$T/$(printf 'x%.0s' $(seq 1 120))",server,nowait
+bad qmp_twice "-qmp: only one QMP monitor is supported" -qmp unix:"$T/q.sock",server,nowait \
+	-qmp unix:"$T/q2.sock",server,nowait
+# The socket itself is opened only by a vccw-vm built with QMP (libjansson).
+if "$VM" -qmp unix:"$T/probe.sock",server,nowait -kernel native:true 2>&1 |
+	grep -q "without QMP support"; then
+	skip qmp_socket_errors "this vccw-vm was built without QMP support (libjansson)"
+else
+	bad qmp_no_such_dir "-qmp: $T/nodir/q.sock: No such file or directory" \
+		-qmp unix:"$T/nodir/q.sock",server=on,wait=off
+	bad qmp_not_a_socket "-qmp: $T/plain exists and is not a socket" \
+		-qmp unix:"$T/plain",server,nowait
+fi
 
 # ---- good command lines ----
 

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Hot plug: devices added and removed while the guest runs (the monitor's device_add
+ * and device_del). A device is built by the same property parser and device table as
+ * -device, checked against the running machine (references to -drive, -chardev and
+ * -netdev backends, one user per backend; device numbers), and plugged with a channel
+ * report; unplugging reports the subchannel gone the same way (reference
+ * channel-io.md 9.4 and 12: RSC 3, ERC 4), then frees the device. Named backends stay
+ * open until the machine ends, free for a later device_add, as QEMU keeps a -blockdev.
+ *
+ * Every change of the device list happens under vm->dev_lock. vCPU threads never look
+ * at the list: they reach devices only through the css, which keeps a subchannel alive
+ * while an instruction or DIAGNOSE 0x500 uses it and drains both in
+ * vccw_css_sch_free(), so an unplug needs no pause of the vCPUs.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vccw/ccw.h"
+#include "vm-int.h"
+
+/* Give the backends @dev holds back to the pool, so another device may take them. */
+static void release_backends(struct vm_device *dev)
+{
+	if (dev->drive && dev->drive->user == dev)
+		dev->drive->user = NULL;
+	if (dev->chardev && dev->chardev->user == dev)
+		dev->chardev->user = NULL;
+	if (dev->netdev && dev->netdev->user == dev)
+		dev->netdev->user = NULL;
+	dev->drive = NULL;
+	dev->chardev = NULL;
+	dev->netdev = NULL;
+}
+
+static struct vccw_sch *device_sch(const struct vm_device *dev)
+{
+	if (!dev->transport)
+		return NULL;
+	return vccw_cu_sch(vccw_virtio_ccw_cu(dev->transport));
+}
+
+/* The device using bus ID @b, or NULL. Context: vm->dev_lock held. */
+static struct vm_device *busid_owner(struct vm_config *cfg, const struct vccw_busid *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_devices; i++) {
+		struct vccw_sch *sch = device_sch(cfg->devices[i]);
+		struct vccw_busid o;
+
+		if (!sch)
+			continue;
+		o = vccw_sch_busid(sch);
+		if (o.cssid == b->cssid && o.ssid == b->ssid && o.devno == b->devno)
+			return cfg->devices[i];
+	}
+	return NULL;
+}
+
+/* Drop @dev from the device list, keeping the order of the others. */
+static void list_remove(struct vm_config *cfg, struct vm_device *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_devices; i++) {
+		if (cfg->devices[i] != dev)
+			continue;
+		memmove(&cfg->devices[i], &cfg->devices[i + 1],
+			(cfg->nr_devices - i - 1) * sizeof(cfg->devices[0]));
+		cfg->nr_devices--;
+		return;
+	}
+}
+
+static int hotplug_add_locked(struct vm *vm, struct vm_kvlist *props)
+{
+	struct vm_config *cfg = vm->cfg;
+	struct vm_device *dev, *owner, **grown;
+
+	dev = vm_device_new(cfg, "device_add", props);
+	if (!dev)
+		return -1;
+	if (dev->type->no_hotplug) {
+		vm_error(dev->what, "cannot be hot-plugged (add a virtio-console-ccw,chardev=ID "
+			 "instead)");
+		goto err_free;
+	}
+	if (dev->type->check && dev->type->check(cfg, dev))
+		goto err_release;
+	/*
+	 * Reference 12: an explicit device number must be unused in its set. The css
+	 * refuses it too; asking first names the device that has it.
+	 */
+	if (dev->has_busid) {
+		owner = busid_owner(cfg, &dev->busid);
+		if (owner) {
+			vm_error(dev->what, "device number %x.%x.%04x is already used by %s",
+				 dev->busid.cssid, dev->busid.ssid, dev->busid.devno,
+				 owner->what);
+			goto err_release;
+		}
+	}
+	grown = realloc(cfg->devices, (cfg->nr_devices + 1) * sizeof(*grown));
+	if (!grown) {
+		vm_error(dev->what, "out of memory");
+		goto err_release;
+	}
+	cfg->devices = grown;
+	if (vm_device_create(vm, dev, true))
+		goto err_release;
+	dev->index = cfg->nr_devices;
+	cfg->devices[cfg->nr_devices++] = dev;
+	return 0;
+
+err_release:
+	release_backends(dev);
+err_free:
+	vm_device_free(dev);
+	return -1;
+}
+
+int vm_hotplug_add(struct vm *vm, struct vm_kvlist *props)
+{
+	int rc;
+
+	pthread_mutex_lock(&vm->dev_lock);
+	rc = hotplug_add_locked(vm, props);
+	pthread_mutex_unlock(&vm->dev_lock);
+	return rc;
+}
+
+static int hotplug_del_locked(struct vm *vm, const char *id)
+{
+	struct vm_config *cfg = vm->cfg;
+	struct vm_device *dev = NULL, *port;
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_devices && !dev; i++)
+		if (cfg->devices[i]->id && !strcmp(cfg->devices[i]->id, id))
+			dev = cfg->devices[i];
+	if (!dev)
+		return -ENOENT;
+	if (!dev->type->device_id) {
+		vm_error(dev->what, "a port goes with its device: delete %s instead",
+			 dev->bus ? dev->bus->what : "its virtio-serial-ccw");
+		return -EINVAL;
+	}
+	/*
+	 * The CRW is queued and the subchannel invalid before this returns. In-flight
+	 * requests end with the reset the transport does under the device lock (one being
+	 * processed completes, ones still in the ring are dropped: the guest's driver gets
+	 * -ENODEV on its next notification), and the device's I/O thread is stopped by its
+	 * _free before the backend goes back to the pool.
+	 */
+	vm_device_destroy(dev, true);
+	port = dev->port;
+	if (port) {
+		release_backends(port);
+		list_remove(cfg, port);
+		vm_device_free(port);
+	}
+	release_backends(dev);
+	list_remove(cfg, dev);
+	vm_device_free(dev);
+	return 0;
+}
+
+int vm_hotplug_del(struct vm *vm, const char *id)
+{
+	int rc;
+
+	pthread_mutex_lock(&vm->dev_lock);
+	rc = hotplug_del_locked(vm, id);
+	pthread_mutex_unlock(&vm->dev_lock);
+	return rc;
+}
+
+void vm_hotplug_for_each(struct vm *vm, void (*fn)(const struct vm_device_info *info, void *arg),
+			 void *arg)
+{
+	struct vm_config *cfg = vm->cfg;
+	unsigned int i;
+
+	pthread_mutex_lock(&vm->dev_lock);
+	for (i = 0; i < cfg->nr_devices; i++) {
+		struct vm_device *dev = cfg->devices[i];
+		struct vccw_sch *sch = device_sch(dev);
+		struct vm_device_info info;
+		struct vccw_schib schib;
+
+		if (!sch)
+			continue;
+		vccw_sch_get_schib(sch, &schib);
+		info.id = dev->id;
+		info.driver = dev->type->name;
+		info.busid = vccw_sch_busid(sch);
+		info.schid = info.busid;
+		info.schid.devno = vccw_sch_schnr(sch);
+		info.enabled = schib.pmcw.flags & VCCW_PMCW_ENA;
+		info.revision = vccw_virtio_ccw_revision(dev->transport);
+		info.port = dev->port ? dev->port->id : NULL;
+		fn(&info, arg);
+	}
+	pthread_mutex_unlock(&vm->dev_lock);
+}

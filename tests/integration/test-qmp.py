@@ -1,0 +1,794 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""vccw-vm's QMP monitor and hot plug, end to end.
+
+Runs vccw-vm with -qmp and the built-in guest program "hotplug" (the demo, then a loop
+that reports each device gained or lost on its console while it keeps its first disk
+busy with stamped writes it reads back), and drives it through the monitor socket:
+
+  * the protocol: greeting, capabilities negotiation, errors for malformed input,
+    unknown commands and bad arguments, input split or batched, several clients,
+    a client leaving mid-command; the machine keeps running through all of it;
+  * device_add / device_del of every device type, seen by the guest (its console
+    lines), in query-ccw-devices and as DEVICE_DELETED events; clear errors for a
+    duplicate device number, an unknown type and other bad arguments, with nothing
+    left half-plugged;
+  * many plug/unplug cycles of a disk while another disk does I/O from the guest, with
+    bounded waits, then the image checked against what the guest reported: no write
+    lost or torn;
+  * quit and SIGTERM: SHUTDOWN event, exit status 0, nothing on stderr (under the
+    sanitizer build that includes LeakSanitizer's report), the socket removed.
+
+Prints PASS/FAIL/SKIP lines and, last, "N passed, N failed, N skipped".
+Usage: test-qmp.py [path/to/vccw-vm]   (default: ../vccw-vm next to this script's copy)
+Environment: VCCW_HOTPLUG_CYCLES (default 1000), VCCW_QMP_TIMEOUT (seconds per wait,
+default 30).
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+VM = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
+    "VCCW_VM", os.path.join(HERE, "..", "vccw-vm"))
+CYCLES = int(os.environ.get("VCCW_HOTPLUG_CYCLES", "1000"))
+TIMEOUT = float(os.environ.get("VCCW_QMP_TIMEOUT", "30"))
+
+# The hotplug program's ring of stamped writes (guest/demo/hotplug.c).
+HP_FIRST, HP_SLOTS, HP_SLOT_SECTORS, SECTOR = 2048, 64, 8, 512
+
+counts = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def report(name, ok, why=""):
+    if ok:
+        print(f"PASS {name}")
+        counts["passed"] += 1
+    else:
+        print(f"FAIL {name}: {why}")
+        counts["failed"] += 1
+    sys.stdout.flush()
+    return ok
+
+
+def skip(name, why):
+    print(f"SKIP {name}: {why}")
+    counts["skipped"] += 1
+
+
+def finish():
+    print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    sys.exit(0 if counts["failed"] == 0 else 1)
+
+
+class Timeout(Exception):
+    pass
+
+
+class Client:
+    """One QMP connection: line-oriented JSON, events kept aside."""
+
+    def __init__(self, path, negotiate=True):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                self.sock.connect(path)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        self.buf = b""
+        self.events = []
+        self.next_id = 1
+        self.greeting = self.recv()
+        if negotiate:
+            r = self.cmd("qmp_capabilities")
+            if r != {"return": {}, "id": r.get("id")}:
+                raise RuntimeError(f"qmp_capabilities: {r}")
+
+    def close(self):
+        self.sock.close()
+
+    def send_raw(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def recv(self, timeout=None):
+        """The next message, whatever it is."""
+        deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Timeout("no message from the monitor")
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                raise Timeout("no message from the monitor")
+            if not chunk:
+                raise EOFError("monitor closed the connection")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def reply(self, timeout=None):
+        """The next reply (return or error); events met on the way are kept."""
+        while True:
+            msg = self.recv(timeout)
+            if "event" in msg:
+                self.events.append(msg)
+                continue
+            return msg
+
+    def cmd(self, execute, arguments=None, **extra):
+        req = {"execute": execute}
+        if arguments is not None:
+            req["arguments"] = arguments
+        req["id"] = extra.get("id", self.next_id)
+        self.next_id += 1
+        self.send_raw(json.dumps(req) + "\n")
+        return self.reply()
+
+    def event(self, name, pred=lambda ev: True, timeout=None):
+        """Wait for event @name matching @pred (already received ones count)."""
+        deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
+        while True:
+            for i, ev in enumerate(self.events):
+                if ev["event"] == name and pred(ev):
+                    del self.events[i]
+                    return ev
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Timeout(f"no {name} event")
+            msg = self.recv(left)
+            if "event" in msg:
+                self.events.append(msg)
+            else:
+                raise RuntimeError(f"unexpected reply while waiting for {name}: {msg}")
+
+
+class Machine:
+    """vccw-vm with a monitor socket; its stdout (the guest console) collected by line."""
+
+    def __init__(self, tmp, args, program="hotplug", qmp=True):
+        self.sock = os.path.join(tmp, "qmp.sock")
+        cmd = [VM]
+        if qmp:
+            cmd += ["-qmp", f"unix:{self.sock},server=on,wait=off"]
+        cmd += args + ["-kernel", f"native:{program}"]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.lines = []
+        self.err = b""
+        self.cond = threading.Condition()
+        self.t_out = threading.Thread(target=self._read_out, daemon=True)
+        self.t_err = threading.Thread(target=self._read_err, daemon=True)
+        self.t_out.start()
+        self.t_err.start()
+
+    def _read_out(self):
+        for raw in self.proc.stdout:
+            with self.cond:
+                self.lines.append(raw.decode(errors="replace").rstrip("\n"))
+                self.cond.notify_all()
+
+    def _read_err(self):
+        self.err = self.proc.stderr.read()
+
+    def mark(self):
+        with self.cond:
+            return len(self.lines)
+
+    def wait_line(self, pattern, start=0, timeout=None):
+        """Index of the first line from @start matching regex @pattern, or raise Timeout."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
+        with self.cond:
+            i = start
+            while True:
+                while i < len(self.lines):
+                    if rx.search(self.lines[i]):
+                        return i
+                    i += 1
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None and i >= len(self.lines):
+                    if self.proc.poll() is not None:
+                        # The reader may still hold the last lines: give it a moment.
+                        self.cond.wait(0.2)
+                        if i < len(self.lines):
+                            continue
+                    raise Timeout(f"no console line matching '{pattern}'")
+                self.cond.wait(min(left, 0.5))
+
+    def output(self):
+        with self.cond:
+            return list(self.lines)
+
+    def wait(self, timeout=None):
+        """Exit status; killed (and reported as None) past the timeout."""
+        try:
+            rc = self.proc.wait(TIMEOUT if timeout is None else timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            rc = None
+        self.t_out.join(5)
+        self.t_err.join(5)
+        return rc
+
+    def stderr(self):
+        return self.err.decode(errors="replace").strip()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.wait(5)
+
+
+def check(name, fn):
+    """Run one test body; an exception is that test's failure, not the run's."""
+    try:
+        res = fn()
+    except (Timeout, EOFError, OSError, RuntimeError, ValueError, KeyError) as e:
+        return report(name, False, f"{type(e).__name__}: {e}")
+    if res is True or res is None:
+        return report(name, True)
+    return report(name, False, str(res))
+
+
+def is_error(r, cls, text=None):
+    if "error" not in r:
+        return f"expected a {cls} error, got {r}"
+    if r["error"].get("class") != cls:
+        return f"expected class {cls}, got {r}"
+    if text and text not in r["error"].get("desc", ""):
+        return f"expected '{text}' in the description, got '{r['error'].get('desc')}'"
+    return True
+
+
+def devices(c):
+    r = c.cmd("query-ccw-devices")
+    if "return" not in r:
+        raise RuntimeError(f"query-ccw-devices: {r}")
+    return r["return"]
+
+
+def by_id(c, dev_id):
+    for d in devices(c):
+        if d.get("id") == dev_id:
+            return d
+    return None
+
+
+def guest_busid(devno):
+    """fe.0.1234 as the guest (without MCSS-E) shows it: 0.0.1234."""
+    css, ssid, num = devno.split(".")
+    return f"0.{ssid}.{num}"
+
+
+# ---- protocol ----
+
+def test_protocol(tmp):
+    m = Machine(tmp, ["-device", "virtio-rng-ccw,id=rng0"])
+    try:
+        m.wait_line(r"^hotplug: ready")
+        c = Client(m.sock, negotiate=False)
+
+        def greeting():
+            g = c.greeting.get("QMP")
+            if not isinstance(g, dict) or g.get("capabilities") != [] or \
+                    not isinstance(g.get("version"), dict) or "qemu" not in g["version"]:
+                return f"greeting {c.greeting}"
+        check("qmp_greeting", greeting)
+        check("qmp_command_before_capabilities", lambda: is_error(
+            c.cmd("query-status"), "CommandNotFound", "qmp_capabilities"))
+        check("qmp_capabilities_enable_unknown", lambda: is_error(
+            c.cmd("qmp_capabilities", {"enable": ["oob"]}), "GenericError", "oob"))
+        check("qmp_capabilities", lambda: c.cmd("qmp_capabilities", id="neg") ==
+              {"return": {}, "id": "neg"} or "no return")
+        check("qmp_capabilities_twice", lambda: is_error(
+            c.cmd("qmp_capabilities"), "CommandNotFound", "already complete"))
+
+        def ids():
+            for i in ["abc", 7, {"x": [1, None]}]:
+                r = c.cmd("query-status", id=i)
+                if r.get("id") != i:
+                    return f"id {i!r} came back as {r}"
+            c.send_raw('{"execute": "query-status"}\n')
+            r = c.reply()
+            if "id" in r or "return" not in r:
+                return f"without id: {r}"
+        check("qmp_id_echoed", ids)
+
+        def status():
+            r = c.cmd("query-status")
+            if r.get("return", {}).get("status") != "running" or \
+                    r["return"].get("running") is not True:
+                return f"query-status {r}"
+        check("qmp_query_status_running", status)
+
+        def commands():
+            names = {x["name"] for x in c.cmd("query-commands")["return"]}
+            want = {"qmp_capabilities", "query-commands", "query-status", "query-version",
+                    "query-ccw-devices", "device_add", "device_del", "quit"}
+            if not want <= names:
+                return f"missing {want - names}"
+        check("qmp_query_commands", commands)
+
+        def malformed():
+            for bad in ['{"execute": }\n', '{"execute" "query-status"}\n', '{]\n',
+                        '{"execute": "query-status",}\n']:
+                c.send_raw(bad)
+                r = c.reply()
+                res = is_error(r, "GenericError", "JSON parse error")
+                if res is not True:
+                    return f"{bad.strip()}: {res}"
+        check("qmp_malformed_json", malformed)
+
+        def not_object():
+            for bad, text in [("[1, 2]\n", "must be a JSON object"),
+                              ("42\n", "JSON parse error"), ("nonsense\n", "JSON parse error")]:
+                c.send_raw(bad)
+                res = is_error(c.reply(), "GenericError", text)
+                if res is not True:
+                    return f"{bad.strip()}: {res}"
+        check("qmp_input_not_an_object", not_object)
+
+        check("qmp_unknown_command", lambda: is_error(
+            c.cmd("frobnicate"), "CommandNotFound", "frobnicate"))
+
+        def shape():
+            cases = [('{"arguments": {}}', "lacks member 'execute'"),
+                     ('{"execute": 5}', "'execute' must be a string"),
+                     ('{"execute": "query-status", "argumens": {}}', "'argumens' is unexpected"),
+                     ('{"execute": "query-status", "arguments": [1]}', "must be an object")]
+            for text, want in cases:
+                c.send_raw(text + "\n")
+                res = is_error(c.reply(), "GenericError", want)
+                if res is not True:
+                    return f"{text}: {res}"
+        check("qmp_request_shape_errors", shape)
+
+        def bad_args():
+            for cmd, args, want in [
+                    ("query-status", {"verbose": True}, "Parameter 'verbose' is unexpected"),
+                    ("device_del", {}, "Parameter 'id' is missing"),
+                    ("device_del", {"id": 5}, "Invalid parameter type for 'id'"),
+                    ("device_add", {"id": "x"}, "Parameter 'driver' is missing"),
+                    ("device_add", {"driver": "virtio-rng-ccw", "devno": ["fe.0.0001"]},
+                     "Invalid parameter type for 'devno'")]:
+                res = is_error(c.cmd(cmd, args), "GenericError", want)
+                if res is not True:
+                    return f"{cmd} {args}: {res}"
+        check("qmp_bad_arguments", bad_args)
+
+        def split_and_batched():
+            c.send_raw('{"execute": "query-')
+            time.sleep(0.1)
+            c.send_raw('status", "id": "split"}')
+            r = c.reply()
+            if r.get("id") != "split" or "return" not in r:
+                return f"split: {r}"
+            c.send_raw('{"execute": "query-status", "id": 1}{"execute": "query-version", '
+                       '"id": 2}\r\n  {"execute": "query-status", "id": "a}b{\\"c"}\n')
+            got = [c.reply().get("id") for _ in range(3)]
+            if got != [1, 2, "a}b{\"c"]:
+                return f"batched: {got}"
+        check("qmp_input_split_and_batched", split_and_batched)
+
+        def disconnect_mid_command():
+            d = Client(m.sock)
+            d.send_raw('{"execute": "device_add", "arguments": {"driver": "virtio-rng-ccw", ')
+            d.close()
+            e = Client(m.sock, negotiate=False)
+            e.send_raw('{"execute": "qmp_capabilities"}\n')
+            e.close()  # without reading the reply
+            time.sleep(0.1)
+            r = c.cmd("query-status")
+            if "return" not in r:
+                return f"after the disconnects: {r}"
+            if any(d.get("driver") == "virtio-rng-ccw" and d.get("id") != "rng0"
+                   for d in devices(c)):
+                return "the half-sent device_add created a device"
+        check("qmp_client_disconnect_mid_command", disconnect_mid_command)
+
+        def events_to_every_client():
+            d = Client(m.sock)
+            quiet = Client(m.sock, negotiate=False)
+            r = c.cmd("device_add", {"driver": "virtio-rng-ccw", "id": "ev0"})
+            if r.get("return") != {}:
+                return f"device_add: {r}"
+            r = d.cmd("device_del", {"id": "ev0"})
+            if r.get("return") != {}:
+                return f"device_del: {r}"
+            for who in (c, d):
+                ev = who.event("DEVICE_DELETED", lambda ev: ev["data"]["device"] == "ev0")
+                ts = ev.get("timestamp", {})
+                if not isinstance(ts.get("seconds"), int) or \
+                        not 0 <= ts.get("microseconds", -1) < 1000000:
+                    return f"timestamp {ev}"
+            # Events only after negotiation (QEMU): the other client saw nothing.
+            quiet.sock.settimeout(0.2)
+            try:
+                data = quiet.sock.recv(4096)
+            except socket.timeout:
+                data = b""
+            d.close()
+            quiet.close()
+            if data:
+                return f"a client before negotiation got {data!r}"
+        check("qmp_events_to_negotiated_clients", events_to_every_client)
+
+        def still_running():
+            if m.proc.poll() is not None:
+                return f"vccw-vm exited with {m.proc.returncode}"
+            r = c.cmd("query-status")
+            if r.get("return", {}).get("running") is not True:
+                return f"query-status {r}"
+        check("qmp_machine_keeps_running_after_errors", still_running)
+
+        def quit_clean():
+            r = c.cmd("quit")
+            if r.get("return") != {}:
+                return f"quit: {r}"
+            ev = c.event("SHUTDOWN")
+            if ev.get("data", {}).get("reason") != "host-qmp-quit":
+                return f"SHUTDOWN {ev}"
+            rc = m.wait()
+            if rc != 0:
+                return f"exit status {rc}; stderr: {m.stderr()}"
+            if m.stderr():
+                return f"stderr: {m.stderr()}"
+            if os.path.exists(m.sock):
+                return "the socket file is still there"
+        check("qmp_quit_clean_exit", quit_clean)
+    finally:
+        m.kill()
+
+
+# ---- hot plug of every type, and errors ----
+
+TYPES = [
+    # driver, extra properties, CU model, guest driver name
+    ("virtio-blk-ccw", {"drive": "d1", "serial": "hot1"}, 2, "virtio-blk"),
+    ("virtio-net-ccw", {"netdev": "n1", "mac": "52:54:00:12:34:99"}, 1, "virtio-net"),
+    ("virtio-console-ccw", {"chardev": "c1"}, 3, "virtio-console"),
+    ("virtio-serial-ccw", {}, 3, "virtio-console"),
+    ("virtio-rng-ccw", {"max_revision": 1}, 4, "virtio-rng"),
+    ("virtio-balloon-ccw", {"packed": True}, 5, "virtio-balloon"),
+]
+
+
+def plug(m, c, driver, dev_id, devno, props, model, gname):
+    """device_add, then the guest's line and query-ccw-devices. Returns None or a reason."""
+    start = m.mark()
+    args = {"driver": driver, "id": dev_id}
+    if devno:
+        args["devno"] = devno
+    args.update(props)
+    r = c.cmd("device_add", args)
+    if r.get("return") != {}:
+        return f"device_add {args}: {r}"
+    d = by_id(c, dev_id)
+    if not d or d["driver"] != driver or (devno and d["devno"] != devno):
+        return f"query-ccw-devices shows {d}"
+    bus = guest_busid(d["devno"])
+    m.wait_line(rf"^demo: gained {re.escape(bus)} \(3832/{model:02x} {gname}\)$", start)
+    d = by_id(c, dev_id)
+    if d.get("state") != "enabled":
+        return f"after the guest bound it, query-ccw-devices shows {d}"
+    return None
+
+
+def unplug(m, c, dev_id, devno):
+    start = m.mark()
+    r = c.cmd("device_del", {"id": dev_id})
+    if r.get("return") != {}:
+        return f"device_del {dev_id}: {r}"
+    c.event("DEVICE_DELETED", lambda ev: ev["data"].get("device") == dev_id)
+    m.wait_line(rf"^demo: lost {re.escape(guest_busid(devno))}$", start)
+    if by_id(c, dev_id):
+        return f"{dev_id} still in query-ccw-devices"
+    return None
+
+
+def test_hotplug_types(tmp):
+    disk0 = os.path.join(tmp, "t-disk0.img")
+    disk1 = os.path.join(tmp, "t-disk1.img")
+    con1 = os.path.join(tmp, "con1.txt")
+    for p in (disk0, disk1):
+        with open(p, "wb") as f:
+            f.truncate(8 << 20)
+    m = Machine(tmp, [
+        "-drive", f"file={disk0},format=raw,if=none,id=d0",
+        "-device", "virtio-blk-ccw,drive=d0,id=disk0,devno=fe.0.0815",
+        "-drive", f"file={disk1},format=raw,if=none,id=d1",
+        "-chardev", f"file,id=c1,path={con1}", "-netdev", "none,id=n1",
+        "-device", "virtio-rng-ccw,id=rng0", "-chardev", "null,id=c2",
+        "-device", "virtio-serial-ccw,id=ser0,devno=fe.0.5555",
+        "-device", "virtconsole,chardev=c2,id=port0"])
+    try:
+        m.wait_line(r"^hotplug: ready; blk I/O on 0\.0\.0815$")
+        c = Client(m.sock)
+
+        for driver, props, model, gname in TYPES:
+            def one(driver=driver, props=props, model=model, gname=gname):
+                why = plug(m, c, driver, "hp", "fe.0.1234", props, model, gname)
+                if why:
+                    return why
+                if driver == "virtio-rng-ccw" and by_id(c, "hp").get("revision") != 1:
+                    return f"max_revision=1 not applied: {by_id(c, 'hp')}"
+                return unplug(m, c, "hp", "fe.0.1234")
+            check(f"hotplug_{driver.replace('-', '_')}_seen_and_gone", one)
+
+        def console_backend():
+            with open(con1) as f:
+                text = f.read()
+            if "demo: hello on hot-plugged console 0.0.1234" not in text:
+                return f"{con1} holds {text!r}"
+        check("hotplug_console_reaches_its_chardev", console_backend)
+
+        def automatic_and_set1():
+            why = plug(m, c, "virtio-rng-ccw", "auto", None, {}, 4, "virtio-rng")
+            if why:
+                return why
+            auto = by_id(c, "auto")["devno"]
+            why = plug(m, c, "virtio-rng-ccw", "set1", "fe.1.4321", {}, 4, "virtio-rng")
+            return why or unplug(m, c, "auto", auto) or unplug(m, c, "set1", "fe.1.4321")
+        check("hotplug_automatic_devno_and_set_1", automatic_and_set1)
+
+        def cold_device():
+            d = by_id(c, "rng0")
+            if not d:
+                return "rng0 not listed"
+            return unplug(m, c, "rng0", d["devno"])
+        check("hotplug_unplug_cold_plugged_device", cold_device)
+
+        def serial_with_port():
+            res = is_error(c.cmd("device_del", {"id": "port0"}), "GenericError",
+                           "a port goes with its device: delete -device virtio-serial-ccw,id=ser0")
+            if res is not True:
+                return res
+            d = by_id(c, "ser0")
+            if not d or d.get("port") != "port0":
+                return f"ser0 is {d}"
+            why = unplug(m, c, "ser0", "fe.0.5555")
+            if why:
+                return why
+            # Its port's chardev is free again for a console of its own.
+            return plug(m, c, "virtio-console-ccw", "con2", "fe.0.5556", {"chardev": "c2"}, 3,
+                        "virtio-console") or unplug(m, c, "con2", "fe.0.5556")
+        check("hotplug_unplug_serial_with_its_port", serial_with_port)
+
+        before = devices(c)
+        errors = [
+            ("dup_devno_cold", {"driver": "virtio-rng-ccw", "devno": "fe.0.0815"},
+             "device number fe.0.0815 is already used by -device virtio-blk-ccw,id=disk0"),
+            ("unknown_type", {"driver": "virtio-foo-ccw"},
+             "unknown device type 'virtio-foo-ccw'"),
+            ("duplicate_id", {"driver": "virtio-rng-ccw", "id": "disk0"},
+             "duplicate device id 'disk0'"),
+            ("bad_id", {"driver": "virtio-rng-ccw", "id": "0bad"}, "id '0bad'"),
+            ("drive_in_use", {"driver": "virtio-blk-ccw", "drive": "d0"},
+             "drive 'd0' is already used by -device virtio-blk-ccw,id=disk0"),
+            ("unknown_drive", {"driver": "virtio-blk-ccw", "drive": "nope"},
+             "unknown drive 'nope'"),
+            ("missing_drive", {"driver": "virtio-blk-ccw"}, "property 'drive' is required"),
+            ("unknown_chardev", {"driver": "virtio-console-ccw", "chardev": "nope"},
+             "unknown chardev 'nope'"),
+            ("unknown_netdev", {"driver": "virtio-net-ccw", "netdev": "nope"},
+             "unknown netdev 'nope'"),
+            ("unknown_property", {"driver": "virtio-rng-ccw", "speed": 3},
+             "unknown property 'speed'"),
+            ("bad_devno", {"driver": "virtio-rng-ccw", "devno": "fe.4.0001"},
+             "property 'devno'"),
+            ("bad_revision", {"driver": "virtio-rng-ccw", "max_revision": 3},
+             "property 'max_revision'"),
+            ("virtconsole", {"driver": "virtconsole", "chardev": "c1"},
+             "cannot be hot-plugged"),
+        ]
+        for name, args, want in errors:
+            check(f"device_add_error_{name}",
+                  lambda args=args, want=want: is_error(c.cmd("device_add", args),
+                                                        "GenericError", want))
+
+        def dup_devno_hot():
+            why = plug(m, c, "virtio-rng-ccw", "first", "fe.0.4444", {}, 4, "virtio-rng")
+            if why:
+                return why
+            res = is_error(c.cmd("device_add", {"driver": "virtio-blk-ccw", "drive": "d1",
+                                                "devno": "fe.0.4444", "id": "second"}),
+                           "GenericError",
+                           "fe.0.4444 is already used by device_add virtio-rng-ccw,id=first")
+            if res is not True:
+                return res
+            # The failed device_add left drive d1 free: a disk can take it now.
+            why = plug(m, c, "virtio-blk-ccw", "second", "fe.0.4445", {"drive": "d1"}, 2,
+                       "virtio-blk")
+            return why or unplug(m, c, "first", "fe.0.4444") or \
+                unplug(m, c, "second", "fe.0.4445")
+        check("device_add_error_dup_devno_hot_and_backend_released", dup_devno_hot)
+
+        check("device_del_error_unknown_id", lambda: is_error(
+            c.cmd("device_del", {"id": "nope"}), "DeviceNotFound", "Device 'nope' not found"))
+
+        def nothing_half_plugged():
+            after = devices(c)
+            if after != before:
+                return f"before {before}, after {after}"
+            lines = [x for x in m.output() if "FAIL" in x]
+            if lines:
+                return f"guest: {lines}"
+        check("device_add_errors_leave_nothing_behind", nothing_half_plugged)
+
+        def sigterm():
+            m.proc.send_signal(signal.SIGTERM)
+            ev = c.event("SHUTDOWN")
+            if ev.get("data", {}).get("reason") != "host-signal":
+                return f"SHUTDOWN {ev}"
+            rc = m.wait()
+            if rc != 0:
+                return f"exit status {rc}; stderr: {m.stderr()}"
+            err = m.stderr()
+            if err != "vccw-vm: terminating on signal 15":
+                return f"stderr: {err}"
+        check("qmp_sigterm_shutdown_event_and_clean_exit", sigterm)
+    finally:
+        m.kill()
+
+
+# ---- many cycles while a disk is busy ----
+
+def check_ring(path, last_reported):
+    """The ring as hotplug.c writes it: every slot whole, seqs contiguous, none lost."""
+    seqs = {}
+    with open(path, "rb") as f:
+        f.seek(HP_FIRST * SECTOR)
+        data = f.read(HP_SLOTS * HP_SLOT_SECTORS * SECTOR)
+    for slot in range(HP_SLOTS):
+        seq = None
+        for k in range(HP_SLOT_SECTORS):
+            off = (slot * HP_SLOT_SECTORS + k) * SECTOR
+            sec = data[off:off + SECTOR]
+            if sec == bytes(SECTOR):
+                if seq not in (None, -1):
+                    return f"slot {slot} sector {k} is empty but sector 0 has seq {seq}"
+                seq = -1
+                continue
+            if sec[:8] != b"VCCWHPIO":
+                return f"slot {slot} sector {k}: no stamp"
+            s, kk = struct.unpack_from("<II", sec, 8)
+            if kk != k or (seq is not None and s != seq):
+                return f"slot {slot} sector {k}: torn write (seq {s}, k {kk}, slot seq {seq})"
+            seq = s
+            want = bytes((s * 31 + k * 7 + i) & 0xff for i in range(16, SECTOR))
+            if sec[16:] != want:
+                return f"slot {slot} sector {k}: data corrupted (seq {s})"
+        if seq is not None and seq >= 0:
+            if seq % HP_SLOTS != slot:
+                return f"slot {slot} holds seq {seq}"
+            seqs[slot] = seq
+    if not seqs:
+        return "no write reached the image"
+    top = max(seqs.values())
+    if top < last_reported:
+        return f"the image ends at seq {top}, the guest reported {last_reported} verified"
+    want = set(range(max(0, top - HP_SLOTS + 1), top + 1))
+    if set(seqs.values()) != want:
+        return f"lost writes: missing seqs {sorted(want - set(seqs.values()))[:10]}"
+    return None
+
+
+def test_cycles(tmp):
+    disk0 = os.path.join(tmp, "c-disk0.img")
+    disk1 = os.path.join(tmp, "c-disk1.img")
+    for p in (disk0, disk1):
+        with open(p, "wb") as f:
+            f.truncate(8 << 20)
+    m = Machine(tmp, [
+        "-drive", f"file={disk0},format=raw,if=none,id=d0",
+        "-device", "virtio-blk-ccw,drive=d0,id=disk0,devno=fe.0.0815",
+        "-drive", f"file={disk1},format=raw,if=none,id=d1"])
+    try:
+        m.wait_line(r"^hotplug: ready; blk I/O on 0\.0\.0815$")
+        c = Client(m.sock)
+        done = 0
+        t0 = time.monotonic()
+
+        def cycles():
+            nonlocal done
+            for i in range(CYCLES):
+                why = plug(m, c, "virtio-blk-ccw", "hp", "fe.0.1234", {"drive": "d1"}, 2,
+                           "virtio-blk") or unplug(m, c, "hp", "fe.0.1234")
+                if why:
+                    return f"cycle {i}: {why}"
+                done += 1
+        ok = check(f"hotplug_{CYCLES}_cycles_while_disk_busy", cycles)
+        secs = time.monotonic() - t0
+
+        def verified():
+            return [int(x.split("=")[1].split()[0]) for x in m.output()
+                    if x.startswith("hotplug: blk seq=")]
+        print(f"INFO {done} plug/unplug cycles in {secs:.1f} s "
+              f"({1000 * secs / max(done, 1):.1f} ms each); meanwhile the guest wrote and "
+              f"verified {max(verified(), default=-1) + 1} blocks on the other disk")
+
+        out = m.output()
+        fails = [x for x in out if "FAIL" in x]
+        check("hotplug_cycles_guest_io_never_failed",
+              lambda: f"guest: {fails[:5]}" if fails else
+              (None if verified() else "the guest reported no verified write"))
+        if ok:
+            gained = sum(1 for x in out if x.startswith("demo: gained 0.0.1234 "))
+            lost = sum(1 for x in out if x == "demo: lost 0.0.1234")
+            check("hotplug_cycles_guest_saw_each",
+                  lambda: None if gained == lost == CYCLES else
+                  f"gained {gained}, lost {lost}, expected {CYCLES} each")
+
+        def unplug_busy_disk():
+            """The disk under I/O itself goes: its requests end, the guest carries on."""
+            t = time.monotonic()
+            why = unplug(m, c, "disk0", "fe.0.0815")
+            if why:
+                return why
+            m.wait_line(r"^hotplug: blk seq=\d+ verified; disk gone, I/O stopped$")
+            fails = [x for x in m.output() if "FAIL" in x]
+            if fails:
+                return f"guest: {fails[:5]}"
+            print(f"INFO the busy disk was unplugged in {time.monotonic() - t:.2f} s")
+            return plug(m, c, "virtio-rng-ccw", "after", None, {}, 4, "virtio-rng")
+        check("hotplug_unplug_disk_under_io", unplug_busy_disk)
+        last = max(verified(), default=0)
+
+        def quit_and_image():
+            r = c.cmd("quit")
+            if r.get("return") != {}:
+                return f"quit: {r}"
+            rc = m.wait()
+            if rc != 0:
+                return f"exit status {rc}; stderr: {m.stderr()}"
+            if m.stderr():
+                return f"stderr: {m.stderr()}"
+            return check_ring(disk0, last)
+        check("hotplug_cycles_no_write_lost_or_torn", quit_and_image)
+    finally:
+        m.kill()
+
+
+def main():
+    if not os.access(VM, os.X_OK):
+        report("setup", False, f"{VM} is not an executable")
+        finish()
+    help_text = subprocess.run([VM, "--help"], capture_output=True, text=True).stdout
+    programs = subprocess.run([VM, "-kernel", "help"], capture_output=True, text=True).stdout
+    tmp = tempfile.mkdtemp(prefix="vccw-qmp-test.")
+    try:
+        probe = subprocess.run([VM, "-qmp", f"unix:{tmp}/probe.sock,server=on,wait=off",
+                                "-kernel", "native:true"], capture_output=True, text=True)
+        if "-qmp" not in help_text:
+            skip("qmp", "this vccw-vm has no -qmp option")
+        elif "without QMP support" in probe.stderr:
+            skip("qmp", probe.stderr.strip())
+        elif not re.search(r"^  hotplug ", programs, re.M):
+            skip("qmp", "no built-in hotplug program in this build")
+        else:
+            test_protocol(tmp)
+            test_hotplug_types(tmp)
+            test_cycles(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    finish()
+
+
+if __name__ == "__main__":
+    main()
