@@ -18,6 +18,7 @@
 #include "guest/cio.h"
 #include "guest/drivers.h"
 #include "guest/lib.h"
+#include "guest/tools.h"
 #include "vccw/byteorder.h"
 
 #include "demo-int.h"
@@ -142,8 +143,11 @@ int guest_hotplug_main(void)
 		guest_demo_say("hotplug: ready; no blk I/O");
 	guest_demo_set_hotplug_hook(hook);
 	for (;;) {
-		if (guest_cio_poll())
+		if (guest_cio_poll()) {
 			report_io();
+			/* What the guest now sees, as an operator would check it. */
+			guest_lscss();
+		}
 		if (io.blk) {
 			io_step();
 			guest_arch_wait(HP_PACE_US);

@@ -484,6 +484,9 @@ def plug(m, c, driver, dev_id, devno, props, model, gname):
         return f"query-ccw-devices shows {d}"
     bus = guest_busid(d["devno"])
     m.wait_line(rf"^demo: gained {re.escape(bus)} \(3832/{model:02x} {gname}\)$", start)
+    # The guest's lscss lists it, bound ("yes"), on the subchannel the host chose.
+    sch = guest_busid(d["subchannel"])
+    m.wait_line(rf"^{re.escape(bus)} {re.escape(sch)}  0000/00 3832/{model:02x} yes ", start)
     d = by_id(c, dev_id)
     if d.get("state") != "enabled":
         return f"after the guest bound it, query-ccw-devices shows {d}"
