@@ -32,6 +32,9 @@ static const struct vm_prop transport_props[] = {
 	{ .name = "devno", .kind = VM_PROP_BUSID },
 	PROP_UINT("max_revision", max_revision, 0, 2, false),
 	{ .name = "packed", .kind = VM_PROP_BOOL, .off = offsetof(struct vm_device, packed) },
+	/* Experimental (QEMU's x- convention): refuse SET_IND_ADAPTER, for fallback tests. */
+	{ .name = "x-adapter-interrupts", .kind = VM_PROP_BOOL,
+	  .off = offsetof(struct vm_device, adapter_interrupts) },
 };
 
 /* ---- references between options ---- */
@@ -438,7 +441,7 @@ void vm_device_types_help(void)
 	unsigned int i;
 
 	printf("Device types (transport properties of each virtio device: devno=fe.S.DDDD, "
-	       "max_revision=0..2, packed=on|off, id=ID):\n");
+	       "max_revision=0..2, packed=on|off, x-adapter-interrupts=on|off, id=ID):\n");
 	for (i = 0; i < VCCW_ARRAY_SIZE(vm_device_types); i++)
 		printf("  %-20s %s\n", vm_device_types[i].name, vm_device_types[i].help);
 }
@@ -508,6 +511,7 @@ static int parse_props(struct vm_device *dev, struct vm_kvlist *l, const struct 
 int vm_device_parse_props(struct vm_device *dev, struct vm_kvlist *props)
 {
 	dev->max_revision = 2; /* QEMU's default: the newest revision */
+	dev->adapter_interrupts = true;
 	vm_kv_get(props, "id"); /* taken by the caller */
 	if (dev->type->device_id &&
 	    parse_props(dev, props, transport_props, VCCW_ARRAY_SIZE(transport_props)))

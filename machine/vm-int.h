@@ -144,6 +144,7 @@ struct vm_device {
 	bool has_busid;
 	struct vccw_busid busid;
 	uint64_t max_revision;
+	bool adapter_interrupts; /* off: SET_IND_ADAPTER is rejected (classic fallback) */
 	uint64_t num_queues;
 	uint64_t queue_size;
 	bool packed;

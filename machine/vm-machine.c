@@ -71,6 +71,7 @@ int vm_device_create(struct vm *vm, struct vm_device *dev, bool hotplug)
 	struct vccw_virtio_ccw_config tcfg = {
 		.busid = dev->has_busid ? &dev->busid : NULL,
 		.max_revision = (unsigned int)dev->max_revision,
+		.no_adapter = !dev->adapter_interrupts,
 		/* Reference 9.4: only a device added while the guest runs gets a CRW. */
 		.hotplug = hotplug,
 	};

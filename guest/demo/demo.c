@@ -135,7 +135,9 @@ static void demo_blk(void)
 	for (i = 0; i < 8 * GUEST_BLK_SECTOR_SIZE; i++)
 		out[i] = (uint8_t)(i * 7 + 13);
 	result(guest_blk_write(blk, 8, out, 8) == 0, "virtio-blk: wrote 8 sectors at sector 8 "
-	       "(capacity %llu sectors)", (unsigned long long)blk->capacity);
+	       "(capacity %llu sectors; virtio-ccw revision %d, %s indicators)",
+	       (unsigned long long)blk->capacity, blk->vdev.revision,
+	       blk->vdev.adapter ? "adapter" : "classic");
 	if (blk->has_flush)
 		result(guest_blk_flush(blk) == 0, "virtio-blk: flushed");
 	guest_memset(in, 0, 8 * GUEST_BLK_SECTOR_SIZE);

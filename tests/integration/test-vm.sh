@@ -367,6 +367,34 @@ if has_program demo; then
 	else
 		fail demo_lscss_lists_every_device "got: $(cat "$T/out")"
 	fi
+	# Revision fallback and classic indicators, end to end: the guest's drivers must
+	# fall back (revision 2 -> 1 -> 0; SET_IND_ADAPTER rejected -> SET_IND) and every
+	# step must still pass, with the blocks on the host's disk image.
+	for variant in "max_revision=0:revision 0, adapter" "max_revision=1:revision 1, adapter" \
+		"x-adapter-interrupts=off:revision 2, classic" \
+		"max_revision=0,x-adapter-interrupts=off:revision 0, classic"; do
+		prop=${variant%%:*} want=${variant#*:}
+		truncate -s 0 "$T/fb-disk.img"
+		truncate -s 8M "$T/fb-disk.img"
+		"$VM" -m 256M -nographic -netdev "$netdev",id=net0 \
+			-device virtio-net-ccw,netdev=net0,devno=fe.0.0000,$prop \
+			-drive file="$T/fb-disk.img",format=raw,if=none,id=disk0 \
+			-device virtio-blk-ccw,drive=disk0,devno=fe.0.0815,$prop \
+			-chardev null,id=con0 -device virtio-console-ccw,chardev=con0,devno=fe.0.9999,$prop \
+			-device virtio-balloon-ccw,devno=fe.1.abcd,$prop -device virtio-rng-ccw,$prop \
+			-kernel native:demo >"$T/out" 2>"$T/err"
+		rc=$?
+		name=demo_fallback_${prop//[=,-]/_}
+		# The demo wrote bytes (i * 7 + 13) to sectors 8-15.
+		python3 -c 'import sys; d=open(sys.argv[1],"rb").read()[4096:8192]; sys.exit(any(d[i] != (i*7+13) & 255 for i in range(4096)))' "$T/fb-disk.img"
+		disk_ok=$?
+		if [ "$rc" -eq 0 ] && grep -q "^demo: all steps passed" "$T/out" &&
+		   grep -q "virtio-blk: wrote 8 sectors.*$want indicators" "$T/out" && [ "$disk_ok" -eq 0 ]; then
+			pass "$name"
+		else
+			fail "$name" "exit $rc, disk_ok $disk_ok; $(grep -E 'FAIL|steps|wrote' "$T/out" | tr '\n' ';') $(cat "$T/err")"
+		fi
+	done
 	if grep -q "virtio-console: this line went through the console" "$T/console.out"; then
 		pass demo_virtconsole_reaches_chardev
 	else
