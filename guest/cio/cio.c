@@ -14,6 +14,7 @@
 #include "cio-int.h"
 
 #define MAX_DRIVERS 16
+#define MAX_RESET_HOOKS 8
 /* Linux cio_commit_config(): up to 5 attempts to make MSCH stick. */
 #define MSCH_RETRIES 5
 #define MSCH_BUSY_DELAY_US 1000
@@ -40,6 +41,8 @@ static struct {
 
 	const struct guest_cio_driver *drivers[MAX_DRIVERS];
 	unsigned int nr_drivers;
+	/* Layers above to reset at each guest_cio_init(); outlive programs (cio.h). */
+	void (*reset_hooks[MAX_RESET_HOOKS])(void);
 	void (*adapter[8])(void);
 	void (*notifier)(struct guest_device *dev, bool added);
 
@@ -373,6 +376,15 @@ static struct cio_dev *add_device(uint8_t ssid, uint16_t schnr, const struct sch
 		guest_free(cd, sizeof(*cd));
 		return NULL;
 	}
+	/*
+	 * Enabled already: an earlier guest program left it so (guest_cio_exit() disables).
+	 * Disable it first, so the device starts from what enabling gives it, as after IPL
+	 * (virtio-ccw: no revision selected until the driver sets one, 4.3.2.1).
+	 */
+	if ((s->flags & PMCW_ENA) && commit_config(cd, false) == GUEST_IO_GONE) {
+		free_dev(cd);
+		return NULL;
+	}
 	if (commit_config(cd, true) == GUEST_IO_GONE || sense_id(cd) == GUEST_IO_GONE) {
 		free_dev(cd);
 		return NULL;
@@ -514,11 +526,32 @@ static bool enable_mss(void)
 
 /* ---- Public entry points ---- */
 
+bool guest_cio_add_reset_hook(void (*fn)(void))
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_RESET_HOOKS; i++) {
+		if (cio.reset_hooks[i] == fn)
+			return true;
+		if (!cio.reset_hooks[i]) {
+			cio.reset_hooks[i] = fn;
+			return true;
+		}
+	}
+	return false;
+}
+
 int guest_cio_init(void)
 {
-	unsigned int ssid;
+	unsigned int ssid, i;
 
-	/* Whatever a previous program left is gone with its heap (guest_alloc_reset()). */
+	/*
+	 * Whatever a previous program left is gone with its heap (guest_alloc_reset()),
+	 * also when it ended without guest_cio_exit(): forget it here, and have the layers
+	 * above forget theirs before any driver probes again.
+	 */
+	for (i = 0; i < MAX_RESET_HOOKS && cio.reset_hooks[i]; i++)
+		cio.reset_hooks[i]();
 	cio.devs = NULL;
 	cio.nr_devs = cio.cap_devs = 0;
 	cio.slots = NULL;
@@ -549,9 +582,17 @@ void guest_cio_register_driver(const struct guest_cio_driver *drv)
 {
 	unsigned int i;
 
-	if (cio.nr_drivers >= MAX_DRIVERS)
-		return;
-	cio.drivers[cio.nr_drivers++] = drv;
+	/*
+	 * Registered already (by an earlier program that did not call guest_cio_exit()):
+	 * one slot is enough, just bind what is new.
+	 */
+	for (i = 0; i < cio.nr_drivers && cio.drivers[i] != drv; i++)
+		;
+	if (i == cio.nr_drivers) {
+		if (cio.nr_drivers >= MAX_DRIVERS)
+			return;
+		cio.drivers[cio.nr_drivers++] = drv;
+	}
 	for (i = 0; i < cio.nr_devs; i++)
 		bind(cio.devs[i]);
 }

@@ -47,6 +47,16 @@ static void unsolicited(struct cio_dev *cd, const struct guest_irb *irb)
 		drv->unsolicited(&cd->dev, irb);
 }
 
+/*
+ * Status of a program of ours: the layer above may find notifications in it that lost
+ * their own interruption (an unsolicited request finding status pending is dropped).
+ */
+static void solicited(struct cio_dev *cd, const struct guest_irb *irb)
+{
+	if (cd->dev.solicited)
+		cd->dev.solicited(&cd->dev, irb);
+}
+
 void cio_io_handler(const struct guest_io_irq *irq)
 {
 	struct irb_wire *w;
@@ -73,6 +83,7 @@ void cio_io_handler(const struct guest_io_irq *irq)
 		return;
 	cio_irb_decode(w, &irb);
 	if (cd->io_active) {
+		solicited(cd, &irb);
 		if (!is_final(&irb.scsw))
 			return; /* intermediate status: the program goes on */
 		cd->irb = irb;
@@ -82,11 +93,14 @@ void cio_io_handler(const struct guest_io_irq *irq)
 	/* No function of ours: alert status without a function is unsolicited status. */
 	if (!(irb.scsw.ctrl & SCSW_FC_MASK))
 		unsolicited(cd, &irb);
+	else
+		solicited(cd, &irb); /* stale status of a program we gave up on */
 }
 
 /*
  * TSCH from mainline after a condition code 1 (status pending): clear that status and
- * hand unsolicited status to the driver; anything else is stale and dropped.
+ * hand unsolicited status to the driver; solicited status is stale, shown only to the
+ * device's solicited hook, then dropped.
  */
 static void drain_status(struct cio_dev *cd)
 {
@@ -99,6 +113,8 @@ static void drain_status(struct cio_dev *cd)
 		cio_irb_decode(w, &irb);
 		if (!(irb.scsw.ctrl & SCSW_FC_MASK))
 			unsolicited(cd, &irb);
+		else
+			solicited(cd, &irb);
 	}
 	guest_free(w, sizeof(*w));
 }

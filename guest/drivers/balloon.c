@@ -180,7 +180,14 @@ static const struct guest_cio_driver balloon_driver = {
 	.unsolicited = guest_vccw_unsolicited,
 };
 
+/* cio reset hook: devices bound by an earlier program went with its heap. */
+static void forget_devices(void)
+{
+	balloons.n = 0;
+}
+
 void guest_balloon_register(void)
 {
+	guest_cio_add_reset_hook(forget_devices);
 	guest_cio_register_driver(&balloon_driver);
 }

@@ -163,7 +163,14 @@ static const struct guest_cio_driver net_driver = {
 	.unsolicited = guest_vccw_unsolicited,
 };
 
+/* cio reset hook: devices bound by an earlier program went with its heap. */
+static void forget_devices(void)
+{
+	nets.n = 0;
+}
+
 void guest_net_register(void)
 {
+	guest_cio_add_reset_hook(forget_devices);
 	guest_cio_register_driver(&net_driver);
 }

@@ -99,7 +99,14 @@ static const struct guest_cio_driver rng_driver = {
 	.unsolicited = guest_vccw_unsolicited,
 };
 
+/* cio reset hook: devices bound by an earlier program went with its heap. */
+static void forget_devices(void)
+{
+	rngs.n = 0;
+}
+
 void guest_rng_register(void)
 {
+	guest_cio_add_reset_hook(forget_devices);
 	guest_cio_register_driver(&rng_driver);
 }

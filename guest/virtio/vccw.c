@@ -4,8 +4,13 @@
  * channel commands (virtio v1.2 section 4.3.2): revision negotiation with step-down,
  * status, feature words, virtqueue set-up in guest RAM, classic or adapter indicators,
  * configuration space, reset. Indicator scanning (4.3.3.1) runs from the cio layer's
- * unsolicited hook and from the adapter-interruption handler for ISC 3. The sequence
- * follows the spec's driver requirements; facts in docs/reference/virtio-ccw.md.
+ * unsolicited and solicited hooks and from the adapter-interruption handler for ISC 3.
+ * The sequence follows the spec's driver requirements; facts in
+ * docs/reference/virtio-ccw.md.
+ *
+ * The state shared by all devices (the list below, the adapter indicator area, the
+ * remembered revisions) lives across calls; guest_cio_init() resets it through the
+ * hook registered here (forget_state()), so each guest program starts afresh.
  */
 #include "guest/cio.h"
 #include "guest/lib.h"
@@ -39,6 +44,21 @@ static struct {
 	const struct guest_device *dev;
 	int rev;
 } g_revs[MAX_VDEVS];
+
+/*
+ * cio reset hook: a new guest program starts. What the last one set up went with its
+ * heap, perhaps without guest_cio_exit() having torn it down: forget it, never free it.
+ */
+static void forget_state(void)
+{
+	guest_memset(g_vdevs, 0, sizeof(g_vdevs));
+	guest_memset(g_revs, 0, sizeof(g_revs));
+	if (g_adapter_handler)
+		guest_cio_set_adapter_handler(GUEST_CIO_ISC, NULL);
+	g_adapter_handler = false;
+	g_summary = g_area = NULL;
+	guest_memset(g_bits_used, 0, sizeof(g_bits_used));
+}
 
 void guest_vccw_set_opts(const struct guest_vccw_opts *opts)
 {
@@ -268,6 +288,8 @@ int guest_vccw_init(struct guest_vdev *vdev, struct guest_device *dev, uint64_t 
 {
 	int rc;
 
+	/* From here on there is state for the next guest_cio_init() to reset. */
+	guest_cio_add_reset_hook(forget_state);
 	guest_memset(vdev, 0, sizeof(*vdev));
 	vdev->dev = dev;
 	vdev->device_id = dev->cu_model;
@@ -515,13 +537,13 @@ static uint64_t take_ind(uint64_t *ind)
 	return guest_ld_be64(&raw);
 }
 
-void guest_vccw_scan(struct guest_vdev *vdev)
+/* The doublewords of classic indicators (4.3.3.1.1): queues, unless adapter mode, and
+ * the configuration indicator, which is classic in both modes (4.3.2.6.2). */
+static void scan_classic(struct guest_vdev *vdev)
 {
 	unsigned int q;
 
-	if (vdev->adapter && g_area) {
-		scan_adapter_bits(vdev);
-	} else if (vdev->ind) {
+	if (!vdev->adapter && vdev->ind) {
 		/* 4.3.3.1.1: queue n is bit 1 << n of the big-endian doubleword. */
 		uint64_t bits = take_ind(vdev->ind);
 
@@ -535,6 +557,13 @@ void guest_vccw_scan(struct guest_vdev *vdev)
 		if (vdev->config_changed)
 			vdev->config_changed(vdev);
 	}
+}
+
+void guest_vccw_scan(struct guest_vdev *vdev)
+{
+	if (vdev->adapter && g_area)
+		scan_adapter_bits(vdev);
+	scan_classic(vdev);
 }
 
 static void adapter_handler(void)
@@ -554,6 +583,23 @@ static void adapter_handler(void)
 			scan_adapter_bits(g_vdevs[i]);
 }
 
+/*
+ * Interruptions of our own channel commands (the cio layer's solicited hook): scan the
+ * classic indicators there too, as Linux's virtio_ccw_int_handler() does on every
+ * interruption. A notification made while a command's status is pending gets no
+ * interruption of its own: the css drops the unsolicited request then (4.3.3.1.1: one
+ * is requested unless one is pending), so the command's interruption carries it.
+ * Adapter queue bits come with an adapter interruption of their own.
+ */
+static void solicited(struct guest_device *dev, const struct guest_irb *irb)
+{
+	struct guest_vdev *vdev = guest_vccw_find(dev);
+
+	(void)irb;
+	if (vdev)
+		scan_classic(vdev);
+}
+
 static bool register_vdev(struct guest_vdev *vdev)
 {
 	unsigned int i;
@@ -562,6 +608,7 @@ static bool register_vdev(struct guest_vdev *vdev)
 		if (!g_vdevs[i]) {
 			g_vdevs[i] = vdev;
 			vdev->registered = true;
+			vdev->dev->solicited = solicited;
 			return true;
 		}
 	}
@@ -579,6 +626,8 @@ static void unregister_vdev(struct guest_vdev *vdev)
 		any |= g_vdevs[i] != NULL;
 	}
 	vdev->registered = false;
+	if (vdev->dev->solicited == solicited)
+		vdev->dev->solicited = NULL;
 	if (any)
 		return;
 	/*

@@ -98,6 +98,15 @@ struct guest_device {
 
 	const struct guest_cio_driver *drv;
 	void *drvdata;
+	/*
+	 * Set by a layer above cio that keeps notifications in memory (the virtio-ccw
+	 * driver's indicators; NULL: none). Called in interruption context with every
+	 * status of a channel program the layer started here, before guest_cio_do_io()
+	 * sees it, and with stale solicited status the layer clears: the css drops an
+	 * unsolicited interruption while status is pending, so a notification can come
+	 * merged into a command's interruption (as Linux's virtio_ccw_int_handler() knows).
+	 */
+	void (*solicited)(struct guest_device *dev, const struct guest_irb *irb);
 
 	/* Interruption bookkeeping (set by the I/O handler). */
 	volatile bool status_pending; /* an interruption for this subchannel was taken */
@@ -135,9 +144,19 @@ struct guest_cio_driver {
  */
 int guest_cio_init(void);
 /*
+ * Register @fn to run at the start of every later guest_cio_init(), so a layer above
+ * cio that keeps state from one call to the next (the virtio-ccw driver's shared
+ * adapter indicators and device list) starts afresh with each guest program, also after
+ * a program that ended without guest_cio_exit(). That state's memory went with the old
+ * program's heap: @fn forgets pointers, it never frees them. Hooks stay registered
+ * across programs; registering one again is a no-op.
+ * Returns true, or false when all 8 slots are taken.
+ */
+bool guest_cio_add_reset_hook(void (*fn)(void));
+/*
  * Register a driver; binds it to matching devices already found (probe is called with
- * dev->drv already pointing at @drv). At most 16 drivers; @drv is borrowed until
- * guest_cio_exit().
+ * dev->drv already pointing at @drv). At most 16 drivers; registering @drv again only
+ * binds; @drv is borrowed until guest_cio_exit().
  */
 void guest_cio_register_driver(const struct guest_cio_driver *drv);
 /*

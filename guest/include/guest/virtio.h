@@ -23,8 +23,10 @@
  * after every wake-up, so a suppressed or merged interruption costs time, not progress.
  *
  * Context: one vCPU. Indicator scanning runs in interruption context (the cio layer's
- * unsolicited hook and the adapter handler) and only records state: counters and flags
- * that drivers consume; vq callbacks run there too and must not start I/O.
+ * unsolicited and solicited hooks and the adapter handler) and only records state:
+ * counters and flags that drivers consume; vq callbacks run there too and must not start
+ * I/O. State shared by all devices is reset by guest_cio_init() (a cio reset hook), so
+ * a guest program that ended without guest_cio_exit() leaves nothing to the next.
  */
 #ifndef GUEST_VIRTIO_H
 #define GUEST_VIRTIO_H
@@ -400,7 +402,8 @@ static inline bool guest_vccw_has_feature(const struct guest_vdev *vdev, unsigne
 /*
  * Scan and clear @vdev's indicators now (classic: the queue and configuration
  * doublewords) and run callbacks. Drivers need not call it; the cio layer's unsolicited
- * hook and the adapter handler do.
+ * and solicited hooks (classic indicators on every interruption of the device) and the
+ * adapter handler do.
  */
 void guest_vccw_scan(struct guest_vdev *vdev);
 /* The unsolicited-interruption hook for a struct guest_cio_driver. */

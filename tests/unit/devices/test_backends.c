@@ -2,7 +2,9 @@
 /*
  * Backends on their own: the raw file block backend (vectored I/O, bounds, read-only,
  * flush, discard, write zeroes) and the character backend specs (every kind, and a
- * clear error for every malformed spec), unix socket server and client, input pausing.
+ * clear error for every malformed spec), unix socket server and client, input pausing,
+ * output that never waits for a peer that does not read, and a socket server that runs
+ * out of file descriptors.
  */
 #define _GNU_SOURCE /* fallocate() */
 #include <errno.h>
@@ -11,8 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -182,7 +187,7 @@ TEST(test_be_char_null_and_stdio_open)
 
 	be = vccw_be_char_open("null", NULL);
 	REQUIRE(be);
-	CHECK_EQ(vccw_be_char_write(be, "x", 1), 0);
+	CHECK_EQ(vccw_be_char_write(be, "x", 1), 1);
 	CHECK_EQ(vccw_be_char_input_fd(be), -1);
 	vccw_be_char_close(be);
 	be = vccw_be_char_open("stdio", NULL);
@@ -207,12 +212,12 @@ TEST(test_be_char_file_truncates_or_appends)
 	REQUIRE(be);
 	CHECK_EQ(vccw_be_char_input_fd(be), -1);
 	CHECK_EQ(vccw_be_char_read(be, buf, sizeof(buf)), 0);
-	CHECK_EQ(vccw_be_char_write(be, "one", 3), 0);
+	CHECK_EQ(vccw_be_char_write(be, "one", 3), 3);
 	vccw_be_char_close(be);
 	snprintf(spec, sizeof(spec), "file:%s,append", path);
 	be = vccw_be_char_open(spec, NULL);
 	REQUIRE(be);
-	CHECK_EQ(vccw_be_char_write(be, "two", 3), 0);
+	CHECK_EQ(vccw_be_char_write(be, "two", 3), 3);
 	vccw_be_char_close(be);
 	CHECK_EQ(pread(fd, buf, sizeof(buf) - 1, 0), 6);
 	CHECK(!strcmp(buf, "onetwo"));
@@ -257,7 +262,7 @@ TEST(test_be_char_socket_server_and_client_talk)
 	CHECK_MSG(srv, "%s", err.msg);
 	REQUIRE(srv);
 	/* No client yet: output is dropped, nothing to read. */
-	CHECK_EQ(vccw_be_char_write(srv, "lost", 4), 0);
+	CHECK_EQ(vccw_be_char_write(srv, "lost", 4), 4);
 	CHECK_EQ(vccw_be_char_read(srv, buf, sizeof(buf)), 0);
 	/* A second server on the same path fails and names it. */
 	CHECK(!vccw_be_char_open(spec, &err));
@@ -269,10 +274,10 @@ TEST(test_be_char_socket_server_and_client_talk)
 	if (!cli)
 		goto out;
 	/* The connection shows up as input readiness on the server's stable fd. */
-	CHECK_EQ(vccw_be_char_write(cli, "ping", 4), 0);
+	CHECK_EQ(vccw_be_char_write(cli, "ping", 4), 4);
 	CHECK(be_read_exact(srv, buf, 4));
 	CHECK(!memcmp(buf, "ping", 4));
-	CHECK_EQ(vccw_be_char_write(srv, "pong", 4), 0);
+	CHECK_EQ(vccw_be_char_write(srv, "pong", 4), 4);
 	CHECK(be_read_exact(cli, buf, 4));
 	CHECK(!memcmp(buf, "pong", 4));
 
@@ -282,7 +287,7 @@ TEST(test_be_char_socket_server_and_client_talk)
 	CHECK_EQ(vccw_be_char_read(srv, buf, sizeof(buf)), 0);
 	cli = vccw_be_char_open(spec, &err);
 	REQUIRE(cli);
-	CHECK_EQ(vccw_be_char_write(cli, "again", 5), 0);
+	CHECK_EQ(vccw_be_char_write(cli, "again", 5), 5);
 	CHECK(be_read_exact(srv, buf, 5));
 	CHECK(!memcmp(buf, "again", 5));
 	vccw_be_char_close(cli);
@@ -318,4 +323,164 @@ TEST(test_be_char_set_input_pauses_the_watched_fd)
 	CHECK_EQ(vccw_be_char_read(be, buf, sizeof(buf)), 0);
 	CHECK(!readable(vccw_be_char_input_fd(be), 0));
 	vccw_be_char_close(be);
+}
+
+/* ---- character: output never waits for the peer ---- */
+
+static uint8_t out_pattern(size_t i)
+{
+	return (uint8_t)(i * 7 + (i >> 11));
+}
+
+TEST(test_be_char_output_to_pipe_nobody_reads_never_blocks_then_drains_in_order)
+{
+	enum { TOTAL = 512 * 1024, CHUNK = 16 * 1024 };
+	uint8_t *data = malloc(TOTAL), *got = malloc(TOTAL);
+	struct vccw_be_char *be;
+	size_t sent = 0, nread = 0, i;
+	unsigned int rounds;
+	int p[2], ofd;
+	ssize_t n;
+
+	REQUIRE(data && got && pipe(p) == 0);
+	for (i = 0; i < TOTAL; i++)
+		data[i] = out_pattern(i);
+	/* A blocking pipe, as stdout often is: the backend must not wait on it. */
+	be = vccw_be_char_fd_new(-1, p[1], false, NULL);
+	REQUIRE(be);
+	ofd = vccw_be_char_output_fd(be);
+	CHECK(ofd >= 0);
+	/* Nobody reads: the pipe fills, then the backend's buffer, then writes take less. */
+	for (rounds = 0; sent < TOTAL && rounds < TOTAL / CHUNK; rounds++) {
+		n = vccw_be_char_write(be, data + sent, CHUNK);
+		REQUIRE(n >= 0 && n <= CHUNK);
+		sent += (size_t)n;
+		if (n < CHUNK)
+			break;
+	}
+	CHECK(sent < TOTAL);
+	CHECK(sent >= VCCW_BE_CHAR_OUTBUF);
+	CHECK_EQ(vccw_be_char_write(be, data + sent, CHUNK), 0); /* full: nothing taken */
+	CHECK(!readable(ofd, 0));                                 /* no room: no event */
+	/* The caller's file description keeps its flags. */
+	CHECK(!(fcntl(p[1], F_GETFL) & O_NONBLOCK));
+
+	/* The reader wakes up: room is reported, flushed, and the rest goes out in order. */
+	while (nread < TOTAL) {
+		if (!readable(p[0], 5000))
+			break;
+		n = read(p[0], got + nread, TOTAL - nread);
+		if (n <= 0)
+			break;
+		nread += (size_t)n;
+		if (readable(ofd, 0))
+			CHECK(vccw_be_char_flush(be) >= 0);
+		if (sent < TOTAL) {
+			n = vccw_be_char_write(be, data + sent, TOTAL - sent);
+			CHECK(n >= 0);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+	}
+	CHECK_EQ(nread, TOTAL);
+	CHECK(!memcmp(data, got, nread));
+	/* Drained: the output fd falls silent, so a level-triggered loop does not spin. */
+	CHECK_EQ(vccw_be_char_flush(be), 0);
+	CHECK(!readable(ofd, 0));
+	vccw_be_char_close(be);
+	close(p[0]);
+	close(p[1]);
+	free(data);
+	free(got);
+}
+
+TEST(test_be_char_output_to_gone_peer_fails_without_blocking)
+{
+	struct vccw_be_char *be;
+	int sv[2];
+
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	be = vccw_be_char_fd_new(sv[0], sv[0], true, NULL);
+	REQUIRE(be);
+	close(sv[1]);
+	CHECK_EQ(vccw_be_char_write(be, "x", 1), -EPIPE);
+	CHECK_EQ(vccw_be_char_flush(be), 0);
+	vccw_be_char_close(be);
+}
+
+/* ---- character: a socket server out of file descriptors ---- */
+
+/* The child's checks: exit code 0 when all held, else the number of the failed step. */
+static int accept_backoff_child(const char *path)
+{
+	char spec[96], buf[4];
+	struct rlimit rl, low;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vccw_be_char *srv;
+	int cfd, in, spare;
+	size_t got = 0;
+	ssize_t n;
+
+	snprintf(spec, sizeof(spec), "socket:%s,server", path);
+	srv = vccw_be_char_open(spec, NULL);
+	if (!srv)
+		return 1;
+	in = vccw_be_char_input_fd(srv);
+	cfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	strcpy(sa.sun_path, path);
+	if (cfd < 0 || connect(cfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return 2;
+	if (write(cfd, "hi", 2) != 2)
+		return 3;
+	/* No fd free below the limit: accept4() fails with EMFILE. */
+	spare = dup(0);
+	if (spare < 0 || getrlimit(RLIMIT_NOFILE, &rl))
+		return 4;
+	close(spare);
+	low = rl;
+	low.rlim_cur = (rlim_t)spare;
+	if (setrlimit(RLIMIT_NOFILE, &low))
+		return 5;
+	if (!readable(in, 5000))
+		return 6;
+	if (vccw_be_char_read(srv, buf, sizeof(buf)) != 0)
+		return 7;
+	/* Paused: the still-queued connection no longer makes the input fd readable. */
+	if (readable(in, 0))
+		return 8;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return 9;
+	/* The back-off timer brings the retry, which now accepts and reads the client. */
+	while (got < 2) {
+		if (!readable(in, 5000))
+			return 10;
+		n = vccw_be_char_read(srv, buf + got, 2 - got);
+		if (n < 0)
+			return 11;
+		got += (size_t)n;
+	}
+	if (memcmp(buf, "hi", 2))
+		return 12;
+	close(cfd);
+	vccw_be_char_close(srv);
+	return 0;
+}
+
+TEST(test_be_char_socket_server_pauses_accept_when_out_of_fds)
+{
+	char path[64];
+	int status = -1;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "/tmp/vccw-emfile-%d", (int)getpid());
+	unlink(path);
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0)
+		_exit(accept_backoff_child(path));
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child failed at step %d (status 0x%x)",
+		  WIFEXITED(status) ? WEXITSTATUS(status) : -1, status);
+	unlink(path);
 }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * Character backend front: the spec parser behind vccw_be_char_open(), the wrappers,
- * the shared input set and I/O loops, and the fd kind (null, stdio, file, caller fds).
+ * the shared input set, the bounded non-blocking output buffer, and the fd kind (null,
+ * stdio, file, caller fds).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -71,27 +74,183 @@ void char_input_pause(struct char_input *in, bool enable)
 	input_sync(in);
 }
 
-int char_write_all(int fd, bool sock, const void *buf, size_t len)
+/* ---- output ---- */
+
+int char_output_init(struct char_output *out)
 {
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = sock ? send(fd, p, len, MSG_NOSIGNAL) : write(fd, p, len);
-		if (n < 0) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				return -errno;
-			poll(&pfd, 1, -1);
-			continue;
-		}
-		p += n;
-		len -= (size_t)n;
+	out->dst = -1;
+	out->own_fd = -1;
+	out->armed = false;
+	out->off = out->len = 0;
+	out->buf = malloc(VCCW_BE_CHAR_OUTBUF);
+	if (!out->buf)
+		return -ENOMEM;
+	out->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (out->epfd < 0) {
+		free(out->buf);
+		out->buf = NULL;
+		return -errno;
 	}
 	return 0;
+}
+
+void char_output_fini(struct char_output *out)
+{
+	if (out->epfd >= 0)
+		close(out->epfd);
+	if (out->own_fd >= 0)
+		close(out->own_fd);
+	free(out->buf);
+	out->buf = NULL;
+	out->epfd = out->own_fd = out->dst = -1;
+	out->off = out->len = 0;
+}
+
+/*
+ * Make the epoll set hold dst exactly while bytes wait for it, so the owner's
+ * level-triggered loop hears about room only when there is something to move. A
+ * destination epoll refuses (a regular file) never fills up: nothing to wait for.
+ */
+static void output_sync(struct char_output *out)
+{
+	bool want = out->dst >= 0 && out->len > 0;
+	struct epoll_event ev = { .events = EPOLLOUT };
+
+	if (out->epfd < 0 || want == out->armed)
+		return;
+	ev.data.fd = out->dst;
+	if (epoll_ctl(out->epfd, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, out->dst, &ev) == 0)
+		out->armed = want;
+	else if (!want)
+		out->armed = false;
+}
+
+static void output_drop(struct char_output *out)
+{
+	out->off = out->len = 0;
+	output_sync(out);
+}
+
+void char_output_set_dest(struct char_output *out, int fd, bool sock)
+{
+	char path[32];
+	struct stat st;
+	int fl, nfd;
+
+	output_drop(out);
+	if (out->own_fd >= 0)
+		close(out->own_fd);
+	out->own_fd = -1;
+	out->dst = fd;
+	out->sock = sock;
+	out->nonblock = sock;
+	if (fd < 0 || sock)
+		return;
+	fl = fcntl(fd, F_GETFL);
+	if ((fl >= 0 && (fl & O_NONBLOCK)) ||
+	    (fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))) {
+		out->nonblock = true;
+		return;
+	}
+	/*
+	 * A blocking pipe or terminal (stdout): O_NONBLOCK belongs to the file description,
+	 * which others share, so open the same file again for ourselves, non-blocking.
+	 */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	nfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (nfd < 0)
+		return;
+	out->own_fd = out->dst = nfd;
+	out->nonblock = true;
+}
+
+/* One write to dst. Returns the bytes written, 0 when it takes none now, or -errno. */
+static ssize_t output_raw(struct char_output *out, const uint8_t *p, size_t len)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (out->sock) {
+			n = send(out->dst, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		} else {
+			if (!out->nonblock) {
+				struct pollfd pfd = { .fd = out->dst, .events = POLLOUT };
+
+				/*
+				 * A blocking fd we could not reopen: write only after poll()
+				 * reported room, and at most PIPE_BUF bytes, which a pipe with
+				 * room takes at once (POSIX write(): atomic up to PIPE_BUF).
+				 */
+				if (poll(&pfd, 1, 0) <= 0)
+					return 0;
+				if (len > PIPE_BUF)
+					len = PIPE_BUF;
+			}
+			n = write(out->dst, p, len);
+		}
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		return -errno;
+	}
+}
+
+ssize_t char_output_flush(struct char_output *out)
+{
+	ssize_t n;
+
+	while (out->len && out->dst >= 0) {
+		n = output_raw(out, out->buf + out->off, out->len);
+		if (n < 0) {
+			output_drop(out);
+			return n;
+		}
+		if (!n)
+			break;
+		out->off += (size_t)n;
+		out->len -= (size_t)n;
+	}
+	if (!out->len)
+		out->off = 0;
+	output_sync(out);
+	return (ssize_t)out->len;
+}
+
+ssize_t char_output_write(struct char_output *out, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	size_t done = 0, take;
+	ssize_t n;
+
+	if (out->dst < 0 || !len)
+		return (ssize_t)len; /* no destination: dropped */
+	n = char_output_flush(out);
+	if (n < 0)
+		return n;
+	/* Straight to the fd only when nothing older waits: bytes keep their order. */
+	if (!out->len) {
+		n = output_raw(out, p, len);
+		if (n < 0)
+			return n;
+		done = (size_t)n;
+	}
+	take = len - done;
+	if (take > VCCW_BE_CHAR_OUTBUF - out->len)
+		take = VCCW_BE_CHAR_OUTBUF - out->len;
+	if (take) {
+		if (out->off + out->len + take > VCCW_BE_CHAR_OUTBUF) {
+			memmove(out->buf, out->buf + out->off, out->len);
+			out->off = 0;
+		}
+		memcpy(out->buf + out->off + out->len, p + done, take);
+		out->len += take;
+		done += take;
+	}
+	output_sync(out);
+	return (ssize_t)done;
 }
 
 ssize_t char_read_now(int fd, bool sock, void *buf, size_t len, bool *eof)
@@ -142,8 +301,9 @@ static bool is_socket(int fd)
 struct char_fd {
 	struct vccw_be_char be;
 	struct char_input in;
+	struct char_output out;
 	int in_fd, out_fd;
-	bool in_sock, out_sock;
+	bool in_sock;
 	bool own;
 };
 
@@ -152,13 +312,21 @@ static struct char_fd *to_fd(struct vccw_be_char *be)
 	return container_of(be, struct char_fd, be);
 }
 
-static int fd_write(struct vccw_be_char *be, const void *buf, size_t len)
+static ssize_t fd_write(struct vccw_be_char *be, const void *buf, size_t len)
+{
+	return char_output_write(&to_fd(be)->out, buf, len);
+}
+
+static ssize_t fd_flush(struct vccw_be_char *be)
+{
+	return char_output_flush(&to_fd(be)->out);
+}
+
+static int fd_output_fd(struct vccw_be_char *be)
 {
 	struct char_fd *c = to_fd(be);
 
-	if (c->out_fd < 0)
-		return 0;
-	return char_write_all(c->out_fd, c->out_sock, buf, len);
+	return c->out_fd >= 0 ? c->out.epfd : -1;
 }
 
 static ssize_t fd_read(struct vccw_be_char *be, void *buf, size_t len)
@@ -189,6 +357,9 @@ static void fd_close(struct vccw_be_char *be)
 {
 	struct char_fd *c = to_fd(be);
 
+	/* Last chance for buffered output, still without waiting for the peer. */
+	char_output_flush(&c->out);
+	char_output_fini(&c->out);
 	char_input_fini(&c->in);
 	if (c->own) {
 		if (c->in_fd >= 0)
@@ -202,6 +373,8 @@ static void fd_close(struct vccw_be_char *be)
 static const struct vccw_be_char_ops fd_ops = {
 	.kind = "fd",
 	.write = fd_write,
+	.flush = fd_flush,
+	.output_fd = fd_output_fd,
 	.read = fd_read,
 	.input_fd = fd_input_fd,
 	.set_input = fd_set_input,
@@ -223,13 +396,20 @@ struct vccw_be_char *vccw_be_char_fd_new(int in_fd, int out_fd, bool own, struct
 	c->out_fd = out_fd;
 	c->own = own;
 	c->in_sock = is_socket(in_fd);
-	c->out_sock = is_socket(out_fd);
 	c->in.epfd = -1;
 	c->in.src = -1;
+	rc = char_output_init(&c->out);
+	if (rc) {
+		vccw_err_set(err, -rc, "chardev: output buffer: %s", strerror(-rc));
+		free(c);
+		return NULL;
+	}
+	char_output_set_dest(&c->out, out_fd, is_socket(out_fd));
 	if (in_fd >= 0) {
 		rc = char_input_init(&c->in);
 		if (rc) {
 			vccw_err_set(err, -rc, "chardev: epoll_create1: %s", strerror(-rc));
+			char_output_fini(&c->out);
 			free(c);
 			return NULL;
 		}
@@ -347,9 +527,19 @@ struct vccw_be_char *vccw_be_char_open(const char *spec, struct vccw_err *err)
 
 /* ---- wrappers ---- */
 
-int vccw_be_char_write(struct vccw_be_char *be, const void *buf, size_t len)
+ssize_t vccw_be_char_write(struct vccw_be_char *be, const void *buf, size_t len)
 {
 	return len ? be->ops->write(be, buf, len) : 0;
+}
+
+ssize_t vccw_be_char_flush(struct vccw_be_char *be)
+{
+	return be->ops->flush ? be->ops->flush(be) : 0;
+}
+
+int vccw_be_char_output_fd(struct vccw_be_char *be)
+{
+	return be->ops->output_fd ? be->ops->output_fd(be) : -1;
 }
 
 ssize_t vccw_be_char_read(struct vccw_be_char *be, void *buf, size_t len)

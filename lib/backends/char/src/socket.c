@@ -4,23 +4,33 @@
  * Server: listen at a path and serve one client at a time; while none is connected the
  * watched fd reports the listening socket (a connection shows up as input readiness and
  * is accepted by the next read or write), output is dropped, and when the client leaves
- * the server listens again.
+ * the server listens again. When accepting fails for lack of resources the listener is
+ * paused and a back-off timer takes its place in the input set.
  */
-#define _GNU_SOURCE /* fallocate(), accept4() */
+#define _GNU_SOURCE /* accept4() */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "char-int.h"
 
+/* Retry accept4() after a resource shortage: first after 100 ms, doubling up to 2 s. */
+#define ACCEPT_BACKOFF_MIN_MS 100u
+#define ACCEPT_BACKOFF_MAX_MS 2000u
+
 struct char_server {
 	struct vccw_be_char be;
 	struct char_input in;
+	struct char_output out;
 	int lfd;   /* listening socket */
 	int cfd;   /* the client, or -1 */
+	int tfd;   /* back-off timer while accepting is paused */
+	unsigned int backoff_ms; /* 0: accepting; else the current back-off period */
 	char *path;
 };
 
@@ -45,40 +55,100 @@ static void drop_client(struct char_server *s)
 {
 	if (s->cfd < 0)
 		return;
+	char_output_set_dest(&s->out, -1, true); /* what it did not read is lost with it */
 	close(s->cfd);
 	s->cfd = -1;
+	char_input_set_source(&s->in, s->lfd);
+}
+
+/*
+ * accept4() failed for lack of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM): the
+ * connection stays queued, so the level-triggered listener stays readable and an event
+ * loop watching it would spin. Watch the back-off timer instead; its expiry is input
+ * readiness, and the read that follows retries the accept.
+ */
+static void pause_accept(struct char_server *s)
+{
+	struct itimerspec its = { 0 };
+
+	if (!s->backoff_ms)
+		s->backoff_ms = ACCEPT_BACKOFF_MIN_MS;
+	else if (s->backoff_ms < ACCEPT_BACKOFF_MAX_MS / 2)
+		s->backoff_ms *= 2;
+	else
+		s->backoff_ms = ACCEPT_BACKOFF_MAX_MS;
+	its.it_value.tv_sec = s->backoff_ms / 1000;
+	its.it_value.tv_nsec = (long)(s->backoff_ms % 1000) * 1000000L;
+	timerfd_settime(s->tfd, 0, &its, NULL);
+	char_input_set_source(&s->in, s->tfd);
+}
+
+static void resume_accept(struct char_server *s)
+{
+	struct itimerspec off = { 0 };
+
+	if (!s->backoff_ms)
+		return;
+	s->backoff_ms = 0;
+	timerfd_settime(s->tfd, 0, &off, NULL);
 	char_input_set_source(&s->in, s->lfd);
 }
 
 /* Accept a waiting client, if any (never blocks: the listener is non-blocking). */
 static void try_accept(struct char_server *s)
 {
+	uint64_t ticks;
 	int fd;
 
 	if (s->cfd >= 0)
 		return;
-	fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
+	/* Paused: retry only once the timer expired (the read also clears its readiness). */
+	if (s->backoff_ms && read(s->tfd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks))
 		return;
+	fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			pause_accept(s);
+		else
+			resume_accept(s); /* nobody waiting any more, or a transient error */
+		return;
+	}
+	resume_accept(s);
 	s->cfd = fd;
 	/* While a client is connected, further clients wait in the backlog. */
 	char_input_set_source(&s->in, fd);
+	char_output_set_dest(&s->out, fd, true);
 }
 
-static int server_write(struct vccw_be_char *be, const void *buf, size_t len)
+static ssize_t server_write(struct vccw_be_char *be, const void *buf, size_t len)
 {
 	struct char_server *s = to_server(be);
-	int rc;
+	ssize_t n;
 
 	try_accept(s);
-	if (s->cfd < 0)
-		return 0;
-	rc = char_write_all(s->cfd, true, buf, len);
-	if (rc == -EPIPE || rc == -ECONNRESET) {
+	n = char_output_write(&s->out, buf, len);
+	if (n == -EPIPE || n == -ECONNRESET) {
+		drop_client(s);
+		return (ssize_t)len;
+	}
+	return n;
+}
+
+static ssize_t server_flush(struct vccw_be_char *be)
+{
+	struct char_server *s = to_server(be);
+	ssize_t n = char_output_flush(&s->out);
+
+	if (n == -EPIPE || n == -ECONNRESET) {
 		drop_client(s);
 		return 0;
 	}
-	return rc;
+	return n;
+}
+
+static int server_output_fd(struct vccw_be_char *be)
+{
+	return to_server(be)->out.epfd;
 }
 
 static ssize_t server_read(struct vccw_be_char *be, void *buf, size_t len)
@@ -110,9 +180,13 @@ static void server_close(struct vccw_be_char *be)
 {
 	struct char_server *s = to_server(be);
 
+	/* Last chance for buffered output, still without waiting for the client. */
+	char_output_flush(&s->out);
+	char_output_fini(&s->out);
 	char_input_fini(&s->in);
 	if (s->cfd >= 0)
 		close(s->cfd);
+	close(s->tfd);
 	close(s->lfd);
 	unlink(s->path);
 	free(s->path);
@@ -122,6 +196,8 @@ static void server_close(struct vccw_be_char *be)
 static const struct vccw_be_char_ops server_ops = {
 	.kind = "socket-server",
 	.write = server_write,
+	.flush = server_flush,
+	.output_fd = server_output_fd,
 	.read = server_read,
 	.input_fd = server_input_fd,
 	.set_input = server_set_input,
@@ -142,15 +218,27 @@ struct vccw_be_char *char_socket_server_open(const char *path, struct vccw_err *
 		return NULL;
 	}
 	s->cfd = -1;
+	s->in.epfd = -1;
 	s->path = strdup(path);
 	if (!s->path) {
 		vccw_err_set(err, ENOMEM, "chardev socket %s: out of memory", path);
 		goto err_free;
 	}
+	rc = char_output_init(&s->out);
+	if (rc) {
+		vccw_err_set(err, -rc, "chardev socket %s: output buffer: %s", path,
+			     strerror(-rc));
+		goto err_free_path;
+	}
+	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->tfd < 0) {
+		vccw_err_set(err, errno, "chardev socket %s: timerfd: %s", path, strerror(errno));
+		goto err_fini_out;
+	}
 	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->lfd < 0) {
 		vccw_err_set(err, errno, "chardev socket %s: socket: %s", path, strerror(errno));
-		goto err_free_path;
+		goto err_close_timer;
 	}
 	/* An existing file at @path is an error: we do not remove what we did not create. */
 	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -177,6 +265,10 @@ err_unlink:
 	unlink(path);
 err_close:
 	close(s->lfd);
+err_close_timer:
+	close(s->tfd);
+err_fini_out:
+	char_output_fini(&s->out);
 err_free_path:
 	free(s->path);
 err_free:

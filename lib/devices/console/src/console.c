@@ -4,6 +4,8 @@
  * buffers are written to the character backend, backend input is copied into receiveq
  * buffers (5.3.6), and emerg_wr (5.3.5.1) writes one byte to the backend. Input that
  * finds no buffer waits in a bounded buffer, with the backend paused while it is full.
+ * Output never waits for the backend's peer: a transmitq buffer the backend takes only
+ * in part is kept until the backend drains, and the buffers behind it stay available.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,6 +21,14 @@ struct vccw_console {
 	uint16_t queue_size;
 	bool input_paused;
 	struct vccw_vq_elem *elem;
+	/*
+	 * The transmitq buffer being written out: popped, not yet used, its out segments
+	 * taken by the backend up to out[tx_seg] + tx_off.
+	 */
+	struct vccw_vq_elem *tx_elem;
+	bool tx_busy;
+	unsigned int tx_seg;
+	size_t tx_off;
 	/* Input not yet delivered: pend[pend_off, pend_off + pend_len). */
 	size_t pend_off, pend_len;
 	uint8_t pend[VCCW_CONSOLE_INBUF];
@@ -66,11 +76,17 @@ static void console_write_config(struct vccw_virtio_dev *vdev, uint32_t off, con
 	/*
 	 * Only a write that covers all of emerg_wr counts (virtio-ccw drivers rewrite the
 	 * whole prefix of the space up to the field); 5.3.5.1: the device must accept it
-	 * at any time and sends the low byte of the value out.
+	 * at any time and should send the low byte of the value out.
 	 */
 	if (off > at || off + len < at + 4)
 		return;
 	c = (uint8_t)vccw_virtio_cfg_ld32(vdev, buf + (at - off));
+	/*
+	 * This runs inside a channel command on the css's only channel thread: never wait
+	 * for the backend's peer here. The byte joins the backend's output buffer behind
+	 * earlier output and is dropped when that is full; 5.3.5.1 makes sending it a
+	 * SHOULD, so an emergency write is best effort.
+	 */
 	vccw_be_char_write(to_console(vdev)->be, &c, 1);
 }
 
@@ -79,16 +95,43 @@ static uint16_t console_queue_max(struct vccw_virtio_dev *vdev, unsigned int idx
 	return idx <= VCCW_CONSOLE_TX_QUEUE ? to_console(vdev)->queue_size : 0;
 }
 
+/*
+ * Hand transmitq buffers to the backend for as long as it takes bytes. When its output
+ * buffer is full the current buffer stays with the device and nothing more is popped:
+ * the driver sees its buffers unused and waits, nothing is lost, and this thread goes
+ * on. The backend's output fd brings us back here once it drained (console_output()).
+ */
 static void transmit(struct vccw_console *con)
 {
 	struct vccw_virtio_dev *vdev = &con->vdev;
-	struct vccw_vq_elem *elem = con->elem;
-	unsigned int i;
+	struct vccw_vq_elem *elem = con->tx_elem;
+	const struct iovec *iov;
+	const uint8_t *p;
+	ssize_t n;
 
-	while (vccw_virtio_pop(vdev, VCCW_CONSOLE_TX_QUEUE, elem) == 1) {
+	while (running(vdev)) {
+		if (!con->tx_busy) {
+			if (vccw_virtio_pop(vdev, VCCW_CONSOLE_TX_QUEUE, elem) != 1)
+				return;
+			con->tx_busy = true;
+			con->tx_seg = 0;
+			con->tx_off = 0;
+		}
 		/* 5.3.6.1: transmitq buffers are device-readable; writable parts are ignored. */
-		for (i = 0; i < elem->out_num; i++)
-			vccw_be_char_write(con->be, elem->out[i].iov_base, elem->out[i].iov_len);
+		while (con->tx_seg < elem->out_num) {
+			iov = &elem->out[con->tx_seg];
+			p = (const uint8_t *)iov->iov_base + con->tx_off;
+			n = vccw_be_char_write(con->be, p, iov->iov_len - con->tx_off);
+			/* A failed backend drops output; the driver still gets its buffer back. */
+			if (n < 0)
+				n = (ssize_t)(iov->iov_len - con->tx_off);
+			con->tx_off += (size_t)n;
+			if (con->tx_off < iov->iov_len)
+				return; /* backend full */
+			con->tx_seg++;
+			con->tx_off = 0;
+		}
+		con->tx_busy = false;
 		vccw_virtio_push(vdev, VCCW_CONSOLE_TX_QUEUE, elem, 0);
 	}
 }
@@ -159,6 +202,17 @@ static void console_input(struct vccw_virtio_dev *vdev, int fd, void *arg)
 	pump_input(arg);
 }
 
+/* The backend can take output again: move its buffer on, then the transmitq. */
+static void console_output(struct vccw_virtio_dev *vdev, int fd, void *arg)
+{
+	struct vccw_console *con = arg;
+
+	(void)vdev;
+	(void)fd;
+	vccw_be_char_flush(con->be);
+	transmit(con);
+}
+
 static void console_queue_notify(struct vccw_virtio_dev *vdev, unsigned int idx)
 {
 	struct vccw_console *con = to_console(vdev);
@@ -175,6 +229,12 @@ static void console_start(struct vccw_virtio_dev *vdev)
 	pump_input(to_console(vdev));
 }
 
+static void console_reset(struct vccw_virtio_dev *vdev)
+{
+	/* 2.4: the rings are gone; a buffer half written is forgotten, not used. */
+	to_console(vdev)->tx_busy = false;
+}
+
 static const struct vccw_virtio_dev_ops console_ops = {
 	.name = "virtio-console",
 	.device_id = VCCW_VIRTIO_ID_CONSOLE,
@@ -185,6 +245,7 @@ static const struct vccw_virtio_dev_ops console_ops = {
 	.queue_max = console_queue_max,
 	.queue_notify = console_queue_notify,
 	.start = console_start,
+	.reset = console_reset,
 };
 
 struct vccw_console *vccw_console_new(struct vccw_mem *mem, const struct vccw_console_config *cfg,
@@ -213,9 +274,10 @@ struct vccw_console *vccw_console_new(struct vccw_mem *mem, const struct vccw_co
 	con->be = cfg->backend;
 	con->queue_size = qsize;
 	con->elem = malloc(sizeof(*con->elem));
-	if (!con->elem) {
+	con->tx_elem = malloc(sizeof(*con->tx_elem));
+	if (!con->elem || !con->tx_elem) {
 		vccw_err_set(err, ENOMEM, "virtio-console: out of memory");
-		goto err_free;
+		goto err_free_elem;
 	}
 	if (vccw_virtio_dev_init(&con->vdev, &console_ops, mem, extra_features, err))
 		goto err_free_elem;
@@ -228,13 +290,22 @@ struct vccw_console *vccw_console_new(struct vccw_mem *mem, const struct vccw_co
 			goto err_fini;
 		}
 	}
+	fd = vccw_be_char_output_fd(con->be);
+	if (fd >= 0) {
+		rc = vccw_virtio_dev_watch_fd(&con->vdev, fd, console_output, con);
+		if (rc) {
+			vccw_err_set(err, -rc, "virtio-console: cannot watch the backend: %s",
+				     strerror(-rc));
+			goto err_fini;
+		}
+	}
 	return con;
 
 err_fini:
 	vccw_virtio_dev_fini(&con->vdev);
 err_free_elem:
+	free(con->tx_elem);
 	free(con->elem);
-err_free:
 	free(con);
 	return NULL;
 }
@@ -252,6 +323,7 @@ void vccw_console_free(struct vccw_console *con)
 	/* Leave the backend as we found it: reporting input. */
 	if (con->input_paused)
 		vccw_be_char_set_input(con->be, true);
+	free(con->tx_elem);
 	free(con->elem);
 	free(con);
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Character backends: byte streams behind consoles and serial ports. A backend writes
- * bytes out (all of them), hands over the input bytes available right now without
- * blocking, and names one host file descriptor that becomes readable when input may be
- * waiting, for the owner's event loop to watch (vccw_virtio_dev_watch_fd()). That fd
- * stays the same for the life of the backend, even when a socket client comes and goes.
+ * Character backends: byte streams behind consoles and serial ports. A backend takes
+ * output bytes without ever blocking, hands over the input bytes available right now
+ * without blocking, and names two host file descriptors for the owner's event loop to
+ * watch for readability (vccw_virtio_dev_watch_fd()): one when input may be waiting,
+ * one when buffered output can move on. Both stay the same for the life of the backend,
+ * even when a socket client comes and goes.
  *
  * Kinds, by spec string (vccw_be_char_open(), mapped from vccw-vm's -chardev):
  *   "null"                   output dropped, no input
@@ -15,12 +16,20 @@
  *                            output is dropped while no client is connected
  *   "socket:PATH"            connect to a unix socket at PATH
  *
- * Flow control: a consumer that cannot take more input calls vccw_be_char_set_input(be,
- * false); the watched fd then stops reporting input until input is enabled again, so a
- * level-triggered event loop does not spin.
+ * Flow control, input: a consumer that cannot take more input calls
+ * vccw_be_char_set_input(be, false); the watched fd then stops reporting input until
+ * input is enabled again, so a level-triggered event loop does not spin.
  *
- * Context: one thread at a time per backend (the owning device's I/O thread, under its
- * lock); nothing here locks.
+ * Flow control, output: a peer that stops reading (a stalled terminal, a socket client
+ * that does not read) must not stall the caller, which may hold a device lock that the
+ * channel thread needs. Bytes the host fd does not take at once wait in a per-backend
+ * buffer of VCCW_BE_CHAR_OUTBUF bytes; when that is full vccw_be_char_write() takes
+ * fewer bytes than offered and the caller keeps the rest. The output fd is readable
+ * while buffered bytes wait and the host fd has room: the owner then calls
+ * vccw_be_char_flush() and offers more.
+ *
+ * Context: one thread at a time per backend, under the owning device's lock (its I/O
+ * thread; the channel thread for an emergency write); nothing here locks or waits.
  */
 #ifndef VCCW_BE_CHAR_H
 #define VCCW_BE_CHAR_H
@@ -33,11 +42,25 @@
 
 struct vccw_be_char;
 
-/* Hooks of a backend kind. */
+/* Output a backend keeps for a peer that does not read fast enough. */
+#define VCCW_BE_CHAR_OUTBUF (64u * 1024)
+
+/* Hooks of a backend kind. None may block. */
 struct vccw_be_char_ops {
 	const char *kind; /* "stdio", "file", "socket" ... */
-	/* Write all @len bytes of @buf. May block while the peer is slow. 0 or -errno. */
-	int (*write)(struct vccw_be_char *be, const void *buf, size_t len);
+	/*
+	 * Take up to @len (> 0) bytes of @buf for output: write what the host fd takes now,
+	 * buffer what it does not, up to VCCW_BE_CHAR_OUTBUF bytes in all. Returns the count
+	 * taken (fewer than @len only when the buffer is full; output nobody receives is
+	 * dropped and counts as taken), or -errno when the output failed (the bytes and
+	 * whatever was buffered are dropped). Required.
+	 */
+	ssize_t (*write)(struct vccw_be_char *be, const void *buf, size_t len);
+	/* Write buffered bytes the host fd takes now. Returns the bytes still buffered, or
+	 * -errno (buffer dropped). NULL: nothing is ever buffered, 0. */
+	ssize_t (*flush)(struct vccw_be_char *be);
+	/* The fd readable while buffered output can move on, or -1. NULL: -1. */
+	int (*output_fd)(struct vccw_be_char *be);
 	/*
 	 * Read up to @len bytes that are available now, never blocking. Returns the count,
 	 * 0 when nothing is available (also after end of input), or -errno. NULL: no input.
@@ -76,8 +99,24 @@ struct vccw_be_char *vccw_be_char_open(const char *spec, struct vccw_err *err);
  */
 struct vccw_be_char *vccw_be_char_fd_new(int in_fd, int out_fd, bool own, struct vccw_err *err);
 
-/* Write all of @buf. Returns: 0, or -errno (-EPIPE: the peer went away; data dropped). */
-int vccw_be_char_write(struct vccw_be_char *be, const void *buf, size_t len);
+/*
+ * Output @len bytes of @buf without blocking (see "Flow control, output").
+ * Returns: the bytes taken, from 0 (buffer full: offer them again once the output fd is
+ * readable) to @len (also when nobody receives output: no client, "null"); or -errno
+ * when the output failed (-EPIPE: the peer went away), the bytes then being dropped.
+ */
+ssize_t vccw_be_char_write(struct vccw_be_char *be, const void *buf, size_t len);
+/*
+ * Move buffered output on, without blocking. Returns: the bytes still buffered (0: all
+ * written), or -errno when the output failed (the buffered bytes are dropped).
+ */
+ssize_t vccw_be_char_flush(struct vccw_be_char *be);
+/*
+ * The fd to watch (for readability) for buffered output that can move on: call
+ * vccw_be_char_flush() when it fires. Stable for the backend's life; -1 when the
+ * backend never buffers output.
+ */
+int vccw_be_char_output_fd(struct vccw_be_char *be);
 /* Read available input. Returns: bytes read, 0 when none is available, or -errno. */
 ssize_t vccw_be_char_read(struct vccw_be_char *be, void *buf, size_t len);
 /* The fd to watch for input (stable for the backend's life), or -1 when there is none. */

@@ -13,6 +13,13 @@
  * readable, and when the driver adds receive buffers. Input that finds no receive
  * buffer waits in a VCCW_CONSOLE_INBUF-byte buffer; when that is full the device stops
  * reading the backend (vccw_be_char_set_input()) until buffers come.
+ *
+ * Output never blocks a thread: the backend buffers what its peer does not take at once
+ * (VCCW_BE_CHAR_OUTBUF bytes). When that is full the device keeps the transmitq buffer
+ * it is writing, takes no further ones (they stay available: the driver waits, nothing
+ * is lost) and goes on when the backend's output fd reports room. An emergency write
+ * that finds the buffer full is dropped (best effort, 5.3.5.1), since it runs inside a
+ * channel command on the css's channel thread.
  */
 #ifndef VCCW_CONSOLE_H
 #define VCCW_CONSOLE_H
@@ -52,7 +59,8 @@ struct vccw_console;
 
 /*
  * Create a console over @mem talking to @cfg->backend, and watch the backend's input
- * fd on the device's I/O thread. @extra_features: as for vccw_virtio_dev_init().
+ * and output fds on the device's I/O thread (two of its watch slots). @extra_features:
+ * as for vccw_virtio_dev_init().
  * Returns: a new device owned by the caller, or NULL with @err filled.
  */
 struct vccw_console *vccw_console_new(struct vccw_mem *mem, const struct vccw_console_config *cfg,
