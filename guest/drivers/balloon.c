@@ -32,14 +32,14 @@ int64_t guest_balloon_target(struct guest_balloon *b)
 	uint8_t v[4];
 	int rc = guest_vccw_read_config(&b->vdev, CFG_NUM_PAGES, v, 4);
 
-	return rc ? rc : (int64_t)guest_ld_le32(v);
+	return rc ? rc : (int64_t)vccw_ld_le32(v);
 }
 
 static int update_actual(struct guest_balloon *b)
 {
 	uint8_t v[4];
 
-	guest_st_le32(v, b->nr_pages);
+	vccw_st_le32(v, b->nr_pages);
 	return guest_vccw_write_config(&b->vdev, CFG_ACTUAL, v, 4);
 }
 

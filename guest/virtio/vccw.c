@@ -79,41 +79,41 @@ void guest_vccw_get_opts(struct guest_vccw_opts *opts)
 
 uint16_t guest_vccw_ld16(const struct guest_vdev *vdev, const void *p)
 {
-	return vdev->big_endian ? guest_ld_be16(p) : guest_ld_le16(p);
+	return vdev->big_endian ? vccw_ld_be16(p) : vccw_ld_le16(p);
 }
 
 uint32_t guest_vccw_ld32(const struct guest_vdev *vdev, const void *p)
 {
-	return vdev->big_endian ? guest_ld_be32(p) : guest_ld_le32(p);
+	return vdev->big_endian ? vccw_ld_be32(p) : vccw_ld_le32(p);
 }
 
 uint64_t guest_vccw_ld64(const struct guest_vdev *vdev, const void *p)
 {
-	return vdev->big_endian ? guest_ld_be64(p) : guest_ld_le64(p);
+	return vdev->big_endian ? vccw_ld_be64(p) : vccw_ld_le64(p);
 }
 
 void guest_vccw_st16(const struct guest_vdev *vdev, void *p, uint16_t v)
 {
 	if (vdev->big_endian)
-		guest_st_be16(p, v);
+		vccw_st_be16(p, v);
 	else
-		guest_st_le16(p, v);
+		vccw_st_le16(p, v);
 }
 
 void guest_vccw_st32(const struct guest_vdev *vdev, void *p, uint32_t v)
 {
 	if (vdev->big_endian)
-		guest_st_be32(p, v);
+		vccw_st_be32(p, v);
 	else
-		guest_st_le32(p, v);
+		vccw_st_le32(p, v);
 }
 
 void guest_vccw_st64(const struct guest_vdev *vdev, void *p, uint64_t v)
 {
 	if (vdev->big_endian)
-		guest_st_be64(p, v);
+		vccw_st_be64(p, v);
 	else
-		guest_st_le64(p, v);
+		vccw_st_le64(p, v);
 }
 
 /* ---- Channel commands ---- */
@@ -163,8 +163,8 @@ int guest_vccw_read_status(struct guest_vdev *vdev)
 /* 4.3.2.1: struct virtio_rev_info, revision @rev, no data. */
 static int set_rev(struct guest_vdev *vdev, int rev)
 {
-	guest_st_be16(vdev->cmd, (uint16_t)rev);
-	guest_st_be16(vdev->cmd + 2, 0);
+	vccw_st_be16(vdev->cmd, (uint16_t)rev);
+	vccw_st_be16(vdev->cmd + 2, 0);
 	return ccw(vdev, GUEST_VCCW_CMD_SET_VIRTIO_REV, 0, 4);
 }
 
@@ -221,17 +221,17 @@ static int read_feat(struct guest_vdev *vdev, uint8_t index, uint32_t *bits)
 {
 	int rc;
 
-	guest_st_le32(vdev->cmd, 0);
+	vccw_st_le32(vdev->cmd, 0);
 	vdev->cmd[4] = index;
 	rc = ccw(vdev, GUEST_VCCW_CMD_READ_FEAT, 0, 5);
 	if (!rc)
-		*bits = guest_ld_le32(vdev->cmd);
+		*bits = vccw_ld_le32(vdev->cmd);
 	return rc;
 }
 
 static int write_feat(struct guest_vdev *vdev, uint8_t index, uint32_t bits)
 {
-	guest_st_le32(vdev->cmd, bits);
+	vccw_st_le32(vdev->cmd, bits);
 	vdev->cmd[4] = index;
 	return ccw(vdev, GUEST_VCCW_CMD_WRITE_FEAT, 0, 5);
 }
@@ -390,12 +390,12 @@ static int setup_vq(struct guest_vdev *vdev, unsigned int index, guest_vq_callba
 	int rc;
 
 	/* 4.3.2.2: struct vq_config_block, index in, max_num out. */
-	guest_st_be16(vdev->cmd, (uint16_t)index);
-	guest_st_be16(vdev->cmd + 2, 0);
+	vccw_st_be16(vdev->cmd, (uint16_t)index);
+	vccw_st_be16(vdev->cmd + 2, 0);
 	rc = ccw(vdev, GUEST_VCCW_CMD_READ_VQ_CONF, 0, 4);
 	if (rc)
 		return rc;
-	max = guest_ld_be16(vdev->cmd + 2);
+	max = vccw_ld_be16(vdev->cmd + 2);
 	if (!max)
 		return -GUEST_ENODEV;
 	num = choose_size(vdev, max, packed);
@@ -448,18 +448,18 @@ static int setup_vq(struct guest_vdev *vdev, unsigned int index, guest_vq_callba
 	guest_memset(vdev->cmd, 0, VQ_INFO_LEN);
 	if (vdev->revision == 0) {
 		/* 4.3.2.2.2: struct vq_info_block_legacy. */
-		guest_st_be64(vdev->cmd, base);
-		guest_st_be32(vdev->cmd + 8, GUEST_VCCW_LEGACY_ALIGN);
-		guest_st_be16(vdev->cmd + 12, (uint16_t)index);
-		guest_st_be16(vdev->cmd + 14, num);
+		vccw_st_be64(vdev->cmd, base);
+		vccw_st_be32(vdev->cmd + 8, GUEST_VCCW_LEGACY_ALIGN);
+		vccw_st_be16(vdev->cmd + 12, (uint16_t)index);
+		vccw_st_be16(vdev->cmd + 14, num);
 		rc = ccw(vdev, GUEST_VCCW_CMD_SET_VQ, 0, VQ_INFO_LEGACY_LEN);
 	} else {
 		/* 4.3.2.2: struct vq_info_block. */
-		guest_st_be64(vdev->cmd, base);
-		guest_st_be16(vdev->cmd + 12, (uint16_t)index);
-		guest_st_be16(vdev->cmd + 14, num);
-		guest_st_be64(vdev->cmd + 16, base + avail_off);
-		guest_st_be64(vdev->cmd + 24, base + used_off);
+		vccw_st_be64(vdev->cmd, base);
+		vccw_st_be16(vdev->cmd + 12, (uint16_t)index);
+		vccw_st_be16(vdev->cmd + 14, num);
+		vccw_st_be64(vdev->cmd + 16, base + avail_off);
+		vccw_st_be64(vdev->cmd + 24, base + used_off);
 		rc = ccw(vdev, GUEST_VCCW_CMD_SET_VQ, 0, VQ_INFO_LEN);
 	}
 	if (rc) {
@@ -534,7 +534,7 @@ static uint64_t take_ind(uint64_t *ind)
 {
 	uint64_t raw = __atomic_exchange_n(ind, 0, __ATOMIC_SEQ_CST);
 
-	return guest_ld_be64(&raw);
+	return vccw_ld_be64(&raw);
 }
 
 /* The doublewords of classic indicators (4.3.3.1.1): queues, unless adapter mode, and
@@ -681,9 +681,9 @@ static int try_adapter(struct guest_vdev *vdev)
 	first = bits_alloc(vdev->nr_vqs);
 	if (first < 0)
 		return -GUEST_EOPNOTSUPP; /* area full: classic indicators will do */
-	guest_st_be64(vdev->cmd, guest_arch_addr(g_summary));
-	guest_st_be64(vdev->cmd + 8, guest_arch_addr(g_area));
-	guest_st_be64(vdev->cmd + 16, (uint64_t)first);
+	vccw_st_be64(vdev->cmd, guest_arch_addr(g_summary));
+	vccw_st_be64(vdev->cmd + 8, guest_arch_addr(g_area));
+	vccw_st_be64(vdev->cmd + 16, (uint64_t)first);
 	vdev->cmd[24] = vdev->opts.bad_adapter_isc ? 8 : GUEST_CIO_ISC;
 	/* Linux sends this one with SLI (docs/reference/virtio-ccw.md section 1). */
 	rc = ccw(vdev, GUEST_VCCW_CMD_SET_IND_ADAPTER, GUEST_CCW_FLAG_SLI, THININT_LEN);
@@ -705,7 +705,7 @@ static int set_ind(struct guest_vdev *vdev, uint8_t cmd, uint64_t **ind)
 	*ind = guest_alloc(8, 8);
 	if (!*ind)
 		return -GUEST_ENOMEM;
-	guest_st_be64(vdev->cmd, guest_arch_addr(*ind));
+	vccw_st_be64(vdev->cmd, guest_arch_addr(*ind));
 	return ccw(vdev, cmd, 0, 8);
 }
 

@@ -37,6 +37,7 @@
 
 #include "guest/arch.h"
 #include "guest/cio.h"
+#include "vccw/byteorder.h"
 
 #define GUEST_VCCW_CU_TYPE 0x3832
 
@@ -99,101 +100,7 @@
 #define GUEST_ETIMEDOUT 110
 #endif
 
-/* ---- Byte order helpers (memcpy-free, no alignment assumptions) ---- */
-
-static inline uint16_t guest_ld_be16(const void *p)
-{
-	const uint8_t *b = p;
-
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static inline uint32_t guest_ld_be32(const void *p)
-{
-	const uint8_t *b = p;
-
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static inline uint64_t guest_ld_be64(const void *p)
-{
-	const uint8_t *b = p;
-
-	return (uint64_t)guest_ld_be32(b) << 32 | guest_ld_be32(b + 4);
-}
-
-static inline uint16_t guest_ld_le16(const void *p)
-{
-	const uint8_t *b = p;
-
-	return (uint16_t)(b[1] << 8 | b[0]);
-}
-
-static inline uint32_t guest_ld_le32(const void *p)
-{
-	const uint8_t *b = p;
-
-	return (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
-}
-
-static inline uint64_t guest_ld_le64(const void *p)
-{
-	const uint8_t *b = p;
-
-	return (uint64_t)guest_ld_le32(b + 4) << 32 | guest_ld_le32(b);
-}
-
-static inline void guest_st_be16(void *p, uint16_t v)
-{
-	uint8_t *b = p;
-
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static inline void guest_st_be32(void *p, uint32_t v)
-{
-	uint8_t *b = p;
-
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
-static inline void guest_st_be64(void *p, uint64_t v)
-{
-	uint8_t *b = p;
-
-	guest_st_be32(b, (uint32_t)(v >> 32));
-	guest_st_be32(b + 4, (uint32_t)v);
-}
-
-static inline void guest_st_le16(void *p, uint16_t v)
-{
-	uint8_t *b = p;
-
-	b[0] = (uint8_t)v;
-	b[1] = (uint8_t)(v >> 8);
-}
-
-static inline void guest_st_le32(void *p, uint32_t v)
-{
-	uint8_t *b = p;
-
-	b[0] = (uint8_t)v;
-	b[1] = (uint8_t)(v >> 8);
-	b[2] = (uint8_t)(v >> 16);
-	b[3] = (uint8_t)(v >> 24);
-}
-
-static inline void guest_st_le64(void *p, uint64_t v)
-{
-	uint8_t *b = p;
-
-	guest_st_le32(b, (uint32_t)v);
-	guest_st_le32(b + 4, (uint32_t)(v >> 32));
-}
+/* Byte order: the helpers of include/vccw/byteorder.h, shared with the host. */
 
 /* ---- Options (tests force the less common paths) ---- */
 
