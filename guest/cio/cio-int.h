@@ -14,102 +14,62 @@
 
 #include "guest/cio.h"
 #include "guest/lib.h"
+#include "vccw/byteorder.h"
 
-/* ---- Byte order: big-endian wrapper types, so host and wire order never mix ---- */
-
-struct be16 {
-	uint16_t raw;
-};
-struct be32 {
-	uint32_t raw;
-};
-struct be64 {
-	uint64_t raw;
-};
-
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define BE(bits, v) (v)
-#else
-#define BE(bits, v) __builtin_bswap##bits(v)
-#endif
-
-static inline uint16_t be16_get(struct be16 v)
-{
-	return BE(16, v.raw);
-}
-static inline uint32_t be32_get(struct be32 v)
-{
-	return BE(32, v.raw);
-}
-static inline uint64_t be64_get(struct be64 v)
-{
-	return BE(64, v.raw);
-}
-static inline struct be16 be16_of(uint16_t v)
-{
-	return (struct be16){ BE(16, v) };
-}
-static inline struct be32 be32_of(uint32_t v)
-{
-	return (struct be32){ BE(32, v) };
-}
-static inline struct be64 be64_of(uint64_t v)
-{
-	return (struct be64){ BE(64, v) };
-}
+/* Byte order: the wrapper types of include/vccw/byteorder.h, so orders never mix. */
 
 /* ---- Wire layouts ---- */
 
 /* SCSW, command mode (12 bytes; reference 3.1). */
 struct scsw_wire {
-	struct be32 ctrl; /* 0x00: key S L CC F P I A U Z E N, FC, AC, SC */
-	struct be32 cpa;  /* 0x04: CCW address (last used + 8) */
+	struct vccw_be32 ctrl; /* 0x00: key S L CC F P I A U Z E N, FC, AC, SC */
+	struct vccw_be32 cpa;  /* 0x04: CCW address (last used + 8) */
 	uint8_t dstat;    /* 0x08: device status */
 	uint8_t cstat;    /* 0x09: subchannel status */
-	struct be16 count; /* 0x0a: residual count */
+	struct vccw_be16 count; /* 0x0a: residual count */
 } __attribute__((packed));
 _Static_assert(sizeof(struct scsw_wire) == 12, "SCSW is 12 bytes");
 
 /* SCHIB (52 bytes, word aligned; reference 2.1 and 2.2). */
 struct schib_wire {
-	struct be32 intparm;  /* 0x00: interruption parameter */
-	struct be16 flags;    /* 0x04: Q W ISC(3) res(3) E LM(2) MM(2) D T V */
-	struct be16 devno;    /* 0x06: device number */
+	struct vccw_be32 intparm;  /* 0x00: interruption parameter */
+	struct vccw_be16 flags;    /* 0x04: Q W ISC(3) res(3) E LM(2) MM(2) D T V */
+	struct vccw_be16 devno;    /* 0x06: device number */
 	uint8_t lpm;          /* 0x08: logical path mask */
 	uint8_t pnom;         /* 0x09: path-not-operational mask */
 	uint8_t lpum;         /* 0x0a: last path used mask */
 	uint8_t pim;          /* 0x0b: path installed mask */
-	struct be16 mbi;      /* 0x0c: measurement-block index */
+	struct vccw_be16 mbi;      /* 0x0c: measurement-block index */
 	uint8_t pom;          /* 0x0e: path operational mask */
 	uint8_t pam;          /* 0x0f: path available mask */
 	uint8_t chpid[8];     /* 0x10: CHPIDs of the eight paths */
-	struct be32 chars;    /* 0x18: ST(bits 8-10) MBFC XMWME CSENSE */
+	struct vccw_be32 chars;    /* 0x18: ST(bits 8-10) MBFC XMWME CSENSE */
 	struct scsw_wire scsw; /* 0x1c: subchannel-status word */
-	struct be64 mba;      /* 0x28: measurement-block address */
-	struct be32 mda;      /* 0x30: model-dependent area */
+	struct vccw_be64 mba;      /* 0x28: measurement-block address */
+	struct vccw_be32 mda;      /* 0x30: model-dependent area */
 } __attribute__((packed, aligned(4)));
 _Static_assert(sizeof(struct schib_wire) == 52, "SCHIB is 52 bytes");
 
 /* ORB, command mode without extension (12 bytes, word aligned; reference 4). */
 struct orb_wire {
-	struct be32 intparm; /* 0x00: interruption parameter */
-	struct be32 ctrl;    /* 0x04: key S C M Y F P I A U B H T LPM L D X */
-	struct be32 cpa;     /* 0x08: channel-program address (31 bits) */
+	struct vccw_be32 intparm; /* 0x00: interruption parameter */
+	struct vccw_be32 ctrl;    /* 0x04: key S C M Y F P I A U B H T LPM L D X */
+	struct vccw_be32 cpa;     /* 0x08: channel-program address (31 bits) */
 } __attribute__((packed, aligned(4)));
 _Static_assert(sizeof(struct orb_wire) == 12, "ORB is 12 bytes");
 
 /* IRB without EMW (64 bytes, word aligned; reference 6.1). */
 struct irb_wire {
 	struct scsw_wire scsw; /* 0x00 */
-	struct be32 esw[5];    /* 0x0c: word 1 is the ERW */
+	struct vccw_be32 esw[5];    /* 0x0c: word 1 is the ERW */
 	uint8_t ecw[32];       /* 0x20: concurrent sense when ERW S */
 } __attribute__((packed, aligned(4)));
 _Static_assert(sizeof(struct irb_wire) == 64, "IRB is 64 bytes");
 
 /* CHSC request/response header (reference 11.1). */
 struct chsc_hdr {
-	struct be16 len;  /* 0x00: length of the request or response */
-	struct be16 code; /* 0x02: command code / response code */
+	struct vccw_be16 len;  /* 0x00: length of the request or response */
+	struct vccw_be16 code; /* 0x02: command code / response code */
 } __attribute__((packed));
 _Static_assert(sizeof(struct chsc_hdr) == 4, "CHSC header is 4 bytes");
 

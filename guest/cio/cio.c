@@ -501,8 +501,8 @@ int guest_cio_chsc(void *block)
 		return cc;
 	if (cc != 0)
 		return -0x100 - cc;
-	resp = (const struct chsc_hdr *)((const uint8_t *)block + be16_get(req->len));
-	return be16_get(resp->code);
+	resp = (const struct chsc_hdr *)((const uint8_t *)block + vccw_be16_to_cpu(req->len));
+	return vccw_be16_to_cpu(resp->code);
 }
 
 /* CHSC SDA operation code 2: enable the multiple-subchannel-set facility (ref. 11.5). */
@@ -510,15 +510,15 @@ static bool enable_mss(void)
 {
 	uint8_t *block = guest_alloc(CHSC_BLOCK_SIZE, CHSC_BLOCK_SIZE);
 	struct chsc_hdr *hdr = (struct chsc_hdr *)block;
-	struct be16 *oc;
+	struct vccw_be16 *oc;
 	int rc;
 
 	if (!block)
 		return false;
-	hdr->len = be16_of(CHSC_SDA_LEN);
-	hdr->code = be16_of(CHSC_SDA);
-	oc = (struct be16 *)(block + 6);
-	*oc = be16_of(CHSC_SDA_OC_MSS);
+	hdr->len = vccw_cpu_to_be16(CHSC_SDA_LEN);
+	hdr->code = vccw_cpu_to_be16(CHSC_SDA);
+	oc = (struct vccw_be16 *)(block + 6);
+	*oc = vccw_cpu_to_be16(CHSC_SDA_OC_MSS);
 	rc = guest_cio_chsc(block);
 	guest_free(block, CHSC_BLOCK_SIZE);
 	return rc == CHSC_RESP_OK;

@@ -238,9 +238,9 @@ enum guest_io_rc guest_cio_do_io(struct guest_device *dev, struct guest_ccw1 *pr
 	if (!orb)
 		return GUEST_IO_ERROR;
 	/* Format-1 CCWs, prefetch allowed, format-2 IDAWs (Linux cio_start_key). */
-	orb->intparm = be32_of(dev->index);
-	orb->ctrl = be32_of(ORB_F | ORB_P | ORB_H | (uint32_t)lpm << ORB_LPM_SHIFT);
-	orb->cpa = be32_of((uint32_t)guest_arch_addr(prog));
+	orb->intparm = vccw_cpu_to_be32(dev->index);
+	orb->ctrl = vccw_cpu_to_be32(ORB_F | ORB_P | ORB_H | (uint32_t)lpm << ORB_LPM_SHIFT);
+	orb->cpa = vccw_cpu_to_be32((uint32_t)guest_arch_addr(prog));
 
 	for (tries = 0; tries < MAX_START_TRIES; tries++) {
 		/*
