@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "vccw/trace.h"
 #include "vm-int.h"
 
 /* ---- messages ---- */
@@ -752,6 +755,73 @@ static int opt_version(struct vm_config *cfg, const char *arg)
 	return 1;
 }
 
+/* Traced lines on stderr, as QEMU's log backend writes them: PID@SECONDS.MICROS:line. */
+static void trace_to_stderr(void *opaque, enum vccw_trace_id id, const char *line)
+{
+	struct timespec ts;
+
+	(void)opaque;
+	(void)id;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(stderr, "%d@%lld.%06ld:%s\n", (int)getpid(), (long long)ts.tv_sec,
+		ts.tv_nsec / 1000, line);
+}
+
+static void trace_help(void)
+{
+	unsigned int i;
+
+	printf("Trace events (-trace [enable=]PATTERN: a glob on the name, or a category;\n"
+	       "categories css, ccw, irq, crw, virtio, vccw):\n");
+	for (i = 0; i < vccw_trace_nr_events(); i++) {
+		const struct vccw_trace_event *ev = vccw_trace_event_get(i);
+
+		printf("  %-24s %s\n", ev->name, ev->category);
+	}
+}
+
+/*
+ * -trace [enable=]PATTERN, QEMU's syntax, repeatable; "-trace help" lists the events. A
+ * leading '-' disables what the pattern matches (as in QEMU's events files). Lines go
+ * to stderr (trace_to_stderr()). Returns 1 after help.
+ */
+static int opt_trace(struct vm_config *cfg, const char *arg)
+{
+	struct vm_kvlist l;
+	const char *pattern;
+	bool on = true;
+	int rc = -1;
+
+	(void)cfg;
+	if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+		trace_help();
+		return 1;
+	}
+	if (vm_kv_parse("-trace", arg, "enable", &l))
+		return -1;
+	pattern = vm_kv_get(&l, "enable");
+	if (vm_kv_check_unused("-trace", &l))
+		goto out;
+	if (!pattern || !*pattern || !strcmp(pattern, "-")) {
+		vm_error("-trace", "no event pattern (-trace [enable=]PATTERN; -trace help lists "
+			 "the events)");
+		goto out;
+	}
+	if (pattern[0] == '-') {
+		on = false;
+		pattern++;
+	}
+	if (!vccw_trace_set_state(pattern, on)) {
+		vm_error("-trace", "'%s' matches no trace event (-trace help lists them)",
+			 pattern);
+		goto out;
+	}
+	rc = 0;
+out:
+	vm_kv_free(&l);
+	return rc;
+}
+
 struct vm_option {
 	const char *name; /* without the leading dash */
 	const char *arg;  /* NULL: takes no argument */
@@ -778,6 +848,9 @@ static const struct vm_option vm_options[] = {
 	{ "display", "none", opt_display, "accepted: there is no display" },
 	{ "qmp", "unix:PATH,server=on,wait=off", opt_qmp,
 	  "a QMP monitor on a unix socket (device_add, device_del, query-ccw-devices, quit ...)" },
+	{ "trace", "[enable=]PATTERN", opt_trace,
+	  "trace events matching PATTERN (css_*, irq_queue, a category) to stderr; "
+	  "repeatable (-trace help lists them)" },
 	{ "no-shutdown", NULL, opt_no_shutdown,
 	  "keep running after the program ends, until SIGINT or SIGTERM" },
 	{ "help", NULL, opt_help, "this text" },
@@ -811,6 +884,11 @@ int vm_parse_args(struct vm_config *cfg, int argc, char **argv)
 
 	cfg->mem_size = VM_MEM_DEFAULT;
 	cfg->smp = 1;
+	/*
+	 * Traced lines always go to stderr; which events are traced is up to -trace and the
+	 * monitor's trace-event-set-state (none by default, and then nothing is formatted).
+	 */
+	vccw_trace_set_sink(trace_to_stderr, NULL);
 	for (i = 1; i < argc; i++) {
 		const struct vm_option *opt = NULL;
 		const char *name = argv[i];

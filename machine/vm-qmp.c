@@ -7,7 +7,8 @@
  * gets {"return": ..., "id": ...} or {"error": {"class": ..., "desc": ...}, "id": ...};
  * events ({"event": ..., "data": ..., "timestamp": ...}) go to every negotiated client.
  * Commands: device_add, device_del (DEVICE_DELETED), query-ccw-devices, query-status,
- * query-version, query-commands, quit (SHUTDOWN).
+ * query-version, query-commands, trace-event-get-state, trace-event-set-state, quit
+ * (SHUTDOWN).
  *
  * Input is split into JSON values by bracket depth outside strings, as QEMU's JSON
  * streamer does, so a command may arrive in pieces or several at once; anything that
@@ -34,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vccw/trace.h"
 #include "vm-int.h"
 
 /* ---- -qmp option ---- */
@@ -514,7 +516,78 @@ static json_t *cmd_quit(struct vm_qmp *q, struct qmp_client *c, json_t *args, st
 	return json_object();
 }
 
+/*
+ * QEMU: a name with glob characters is a pattern and may match nothing; a plain name
+ * that matches no event is an error.
+ */
+static bool trace_name_ok(const char *name, unsigned int matched, struct qmp_err *err)
+{
+	if (matched || strpbrk(name, "*?["))
+		return true;
+	set_err(err, "GenericError", "unknown event \"%s\"", name);
+	return false;
+}
+
+static json_t *cmd_trace_event_get_state(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+					 struct qmp_err *err)
+{
+	const char *name = arg_str(args, "name", true, err);
+	json_t *list;
+	unsigned int i;
+
+	(void)q;
+	(void)c;
+	if (!name)
+		return NULL;
+	list = json_array();
+	for (i = 0; i < vccw_trace_nr_events(); i++) {
+		const struct vccw_trace_event *ev = vccw_trace_event_get(i);
+
+		if (!vccw_trace_match(name, ev))
+			continue;
+		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "name", ev->name, "state",
+						      vccw_trace_get_state(i) ? "enabled" :
+										"disabled",
+						      "vcpu", 0));
+	}
+	if (!trace_name_ok(name, (unsigned int)json_array_size(list), err)) {
+		json_decref(list);
+		return NULL;
+	}
+	return list;
+}
+
+static json_t *cmd_trace_event_set_state(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+					 struct qmp_err *err)
+{
+	const char *name = arg_str(args, "name", true, err);
+	json_t *enable = args ? json_object_get(args, "enable") : NULL;
+	json_t *ignore = args ? json_object_get(args, "ignore-unavailable") : NULL;
+
+	(void)q;
+	(void)c;
+	if (!name)
+		return NULL;
+	if (!enable) {
+		set_err(err, "GenericError", "Parameter 'enable' is missing");
+		return NULL;
+	}
+	if (!json_is_boolean(enable) || (ignore && !json_is_boolean(ignore))) {
+		set_err(err, "GenericError", "Invalid parameter type for '%s', expected: boolean",
+			json_is_boolean(enable) ? "ignore-unavailable" : "enable");
+		return NULL;
+	}
+	/* Events are never unavailable here: ignore-unavailable changes nothing. */
+	if (!trace_name_ok(name, vccw_trace_set_state(name, json_is_true(enable)), err))
+		return NULL;
+	/* The lines go to stderr: vm_parse_args() installed the sink. */
+	return json_object();
+}
+
 static const char *const no_args[] = { NULL };
+static const char *const trace_get_args[] = { "name", "vcpu", NULL };
+static const char *const trace_set_args[] = { "name", "enable", "ignore-unavailable", "vcpu",
+					      NULL };
 static const char *const caps_args[] = { "enable", NULL };
 static const char *const del_args[] = { "id", NULL };
 
@@ -526,6 +599,8 @@ static const struct qmp_cmd qmp_cmds[] = {
 	{ "query-ccw-devices", cmd_query_ccw_devices, no_args, false },
 	{ "device_add", cmd_device_add, no_args, true },
 	{ "device_del", cmd_device_del, del_args, false },
+	{ "trace-event-get-state", cmd_trace_event_get_state, trace_get_args, false },
+	{ "trace-event-set-state", cmd_trace_event_set_state, trace_set_args, false },
 	{ "quit", cmd_quit, no_args, false },
 	{ NULL, NULL, NULL, false },
 };

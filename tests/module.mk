@@ -11,6 +11,9 @@ $(eval $(call program,tests/unit-virtio-ccw,$(wildcard tests/unit/virtio-ccw/*.c
 $(eval $(call program,tests/unit-devices,$(wildcard tests/unit/devices/*.c) $(HARNESS),mem virtio $(DEVICE_LAYERS)))
 TEST_PROGRAMS += $(O)/tests/unit-mem $(O)/tests/unit-css $(O)/tests/unit-ccw $(O)/tests/unit-virtio \
 		 $(O)/tests/unit-virtio-ccw $(O)/tests/unit-devices
+# Trace points of every layer (include/vccw/trace.h), through the css and transport fixtures.
+$(eval $(call program,tests/unit-trace,$(wildcard tests/unit/trace/*.c) $(HARNESS) $(FIXTURE),mem css ccw virtio virtio-ccw $(DEVICE_LAYERS)))
+TEST_PROGRAMS += $(O)/tests/unit-trace
 
 # Fuzz targets: replayed over their seed corpus and a fixed-seed random stream in
 # make check; `make fuzz` builds libFuzzer binaries with clang.
@@ -20,7 +23,7 @@ FUZZ_CORPUS_css := tests/fuzz/corpus/css
 
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined $(call lib_includes,mem css ccw)
-FUZZ_LIB_SRCS := $(wildcard lib/mem/src/*.c lib/css/src/*.c lib/ccw/src/*.c)
+FUZZ_LIB_SRCS := $(wildcard lib/mem/src/*.c lib/trace/src/*.c lib/css/src/*.c lib/ccw/src/*.c)
 
 $(O)/fuzz/fuzz-css: tests/fuzz/fuzz_css.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(dir $@)
@@ -74,7 +77,7 @@ export O
 
 $(eval $(call program,tests/fuzz-vq-replay,tests/fuzz/fuzz_vq.c tests/fuzz/replay.c,mem virtio))
 TEST_PROGRAMS += $(O)/tests/fuzz-vq-replay
-$(O)/fuzz/fuzz-vq: tests/fuzz/fuzz_vq.c $(wildcard lib/mem/src/*.c lib/virtio/src/*.c)
+$(O)/fuzz/fuzz-vq: tests/fuzz/fuzz_vq.c $(wildcard lib/mem/src/*.c lib/trace/src/*.c lib/virtio/src/*.c)
 	@mkdir -p $(dir $@)
 	$(call quiet,FUZZ,$@)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
 		$(call lib_includes,mem virtio) -Ilib/virtio/src -o $@ $^ -pthread

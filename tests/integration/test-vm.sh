@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # vccw-vm end to end: the command line (every bad option exits 2 with a message naming
 # the option, before anything starts; -qmp included), exit statuses, shutdown on signals
-# with the disk flushed, and the guest's lscss text. The QMP monitor and hot plug are
+# with the disk flushed, the guest's lscss text, and -trace. The QMP monitor and hot plug are
 # test-qmp.py's. Prints PASS/FAIL/SKIP lines and, last, the
 # summary "N passed, N failed, N skipped" for tests/run-tests.
 #
@@ -148,6 +148,10 @@ bad qmp_no_path "-qmp: no socket path given" -qmp unix:,server=on,wait=off
 bad qmp_not_server "-qmp: only server=on is supported" -qmp unix:"$T/q.sock"
 bad qmp_wait_on "-qmp: wait=on is not supported" -qmp unix:"$T/q.sock",server=on,wait=on
 bad qmp_unknown_property "-qmp: unknown property 'telnet'" -qmp unix:"$T/q.sock",server,telnet
+bad trace_no_match "-trace: 'nosuch_*' matches no trace event" -trace 'nosuch_*'
+bad trace_enable_no_match "-trace: 'css_sshc' matches no trace event" -trace enable=css_sshc
+bad trace_no_pattern "-trace: no event pattern" -trace enable=
+bad trace_unknown_property "-trace: unknown property 'file'" -trace enable=css_ssch,file=x
 bad qmp_bad_bool "-qmp: property 'server': 'maybe' is not on or off" \
 	-qmp unix:"$T/q.sock",server=maybe
 bad qmp_path_too_long "-qmp: socket path '$T/$(printf 'x%.0s' $(seq 1 120))' is longer than" \
@@ -409,6 +413,125 @@ if has_program demo; then
 	fi
 else
 	skip demo "no built-in demo program in this build"
+fi
+
+# ---- tracing ----
+
+# -trace help lists every event with its category, on stdout, and exits 0.
+out=$("$VM" -trace help 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qE '^  css_ssch +css$' &&
+   printf '%s\n' "$out" | grep -qE '^  vccw_set_vq +vccw$' &&
+   printf '%s\n' "$out" | grep -qE '^  crw_queue +crw$'; then
+	pass trace_help_lists_events
+else
+	fail trace_help_lists_events "exit $rc: $out"
+fi
+
+# Traced lines go to stderr, QEMU's log format PID@SEC.USEC:event fields; the program's
+# output and exit status are untouched. -trace repeats; a leading '-' disables.
+if has_program lscss; then
+	"$VM" -device virtio-rng-ccw,devno=fe.0.0815 -kernel native:lscss -trace 'css_*' \
+		-trace enable=irq_queue -trace vccw -trace -css_stsch >"$T/trace.out" 2>"$T/trace.err"
+	rc=$?
+	line='^[0-9]+@[0-9]+\.[0-9]{6}:'
+	if [ "$rc" -ne 0 ]; then
+		fail trace_lines_on_stderr "exit $rc: $(head -3 "$T/trace.err")"
+	elif ! grep -qE "${line}css_ssch sid=0x10000 orb=0x[0-9a-f]+ cc=0$" "$T/trace.err"; then
+		fail trace_lines_on_stderr "no css_ssch line: $(head -3 "$T/trace.err")"
+	elif ! grep -qE "${line}irq_queue sid=0x10000 isc=[0-7] intparm=0x[0-9a-f]+$" "$T/trace.err"; then
+		fail trace_lines_on_stderr "no irq_queue line"
+	elif ! grep -qE "${line}vccw_set_rev dev=fe.0.0815 rev=[0-2] req=[0-2] len=0 rc=(ok|reject)$" \
+		"$T/trace.err"; then
+		fail trace_lines_on_stderr "no vccw_set_rev line"
+	elif grep -qE ':(css_stsch|ccw_cmd|irq_take) ' "$T/trace.err"; then
+		fail trace_lines_on_stderr "events not enabled were traced"
+	elif grep -vqE "$line" "$T/trace.err"; then
+		fail trace_lines_on_stderr "a line not in trace format: $(grep -vE "$line" "$T/trace.err" | head -1)"
+	elif grep -q ':css_' "$T/trace.out"; then
+		fail trace_lines_on_stderr "trace lines on stdout"
+	else
+		pass trace_lines_on_stderr
+	fi
+	# Without -trace, nothing is traced.
+	"$VM" -device virtio-rng-ccw -kernel native:lscss >/dev/null 2>"$T/notrace.err"
+	if grep -qE '^[0-9]+@' "$T/notrace.err"; then
+		fail trace_off_by_default "$(head -1 "$T/notrace.err")"
+	else
+		pass trace_off_by_default
+	fi
+else
+	skip trace_lines_on_stderr "no built-in lscss program in this build"
+fi
+
+# The monitor's trace-event-get-state / trace-event-set-state, as QEMU's: by pattern, and
+# what it enables is traced to stderr (a hot plug: subchannel added, CRW queued).
+qmp_trace() {
+	python3 - "$VM" "$T" <<'PY'
+import json, os, socket, subprocess, sys, time
+vm, tmp = sys.argv[1], sys.argv[2]
+sock = os.path.join(tmp, "trace-qmp.sock")
+err = open(os.path.join(tmp, "trace-qmp.err"), "w+")
+p = subprocess.Popen([vm, "-qmp", "unix:%s,server=on,wait=off" % sock, "-no-shutdown",
+                      "-kernel", "native:idle"], stdout=subprocess.DEVNULL, stderr=err)
+try:
+    for _ in range(500):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.01)
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock)
+    f = s.makefile("rw")
+    f.readline()
+    def cmd(name, args=None):
+        m = {"execute": name}
+        if args is not None:
+            m["arguments"] = args
+        f.write(json.dumps(m) + "\n")
+        f.flush()
+        return json.loads(f.readline())
+    def check(cond, what):
+        if not cond:
+            print("FAIL:", what)
+            sys.exit(1)
+    cmd("qmp_capabilities")
+    r = cmd("trace-event-get-state", {"name": "crw_*"})
+    check(r.get("return") == [{"name": n, "state": "disabled", "vcpu": False}
+                              for n in ("crw_queue", "crw_lost", "crw_store")], r)
+    check(cmd("trace-event-set-state", {"name": "crw_*", "enable": True}) == {"return": {}}, "set")
+    check(cmd("trace-event-set-state", {"name": "css_sch_add", "enable": True}) == {"return": {}},
+          "set one")
+    r = cmd("trace-event-get-state", {"name": "crw_queue"})
+    check(r.get("return") == [{"name": "crw_queue", "state": "enabled", "vcpu": False}], r)
+    r = cmd("trace-event-get-state", {"name": "nosuch"})
+    check(r.get("error", {}).get("desc") == 'unknown event "nosuch"', r)
+    r = cmd("trace-event-set-state", {"name": "nosuch", "enable": True})
+    check("error" in r, r)
+    r = cmd("trace-event-set-state", {"name": "crw_queue"})
+    check("error" in r, r)
+    r = cmd("device_add", {"driver": "virtio-rng-ccw", "id": "r1", "devno": "fe.0.0042"})
+    check(r == {"return": {}}, r)
+    cmd("quit")
+    p.wait(timeout=10)
+    err.seek(0)
+    text = err.read()
+    check(":css_sch_add sch=fe.0.0000 dev=fe.0.0042 hotplug=1\n" in text, "stderr: " + text)
+    check(":crw_queue crw=0x" in text, "stderr: " + text)
+finally:
+    if p.poll() is None:
+        p.kill()
+        p.wait()
+PY
+}
+if ! "$VM" -qmp unix:"$T/probe.sock",server=on,wait=off -kernel native:true 2>&1 |
+	grep -q "libjansson"; then
+	if out=$(qmp_trace 2>&1); then
+		pass trace_qmp_get_set_state
+	else
+		fail trace_qmp_get_set_state "$out"
+	fi
+else
+	skip trace_qmp_get_set_state "vccw-vm built without the QMP monitor"
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

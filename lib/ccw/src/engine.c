@@ -17,6 +17,10 @@
 
 #include "vccw/byteorder.h"
 #include "vccw/ccw.h"
+#include "vccw/trace.h"
+
+/* Trace arguments for the bus ID of @cu's device (evaluated only when tracing). */
+#define CU_ID(cu) VCCW_TRACE_BUSID(vccw_sch_busid((cu)->sch))
 
 /* A decoded CCW (format-independent). */
 struct ccw {
@@ -107,6 +111,7 @@ static enum xfer_rc fetch_ccw(struct vccw_cu *cu, uint32_t addr, struct ccw *ccw
 		ccw->flags = b[4];
 		ccw->count = vccw_ld_be16(b + 6);
 	}
+	VCCW_TRACE(ccw_fetch, CU_ID(cu), addr, ccw->cmd, ccw->flags, ccw->count, ccw->cda);
 	return XFER_OK;
 }
 
@@ -349,6 +354,21 @@ static const struct vccw_cu_cmd *find_cmd(const struct vccw_cu *cu, uint8_t code
 	return NULL;
 }
 
+static const char *cu_rc_name(enum vccw_cu_rc rc)
+{
+	switch (rc) {
+	case VCCW_CU_OK:
+		return "ok";
+	case VCCW_CU_REJECT:
+		return "reject";
+	case VCCW_CU_UNIT_CHECK:
+		return "unit-check";
+	case VCCW_CU_UNIT_EXCEPTION:
+		return "unit-exception";
+	}
+	return "?";
+}
+
 /* Outcome of one command, before chaining decisions. */
 struct cmd_result {
 	uint8_t dstat;
@@ -404,6 +424,8 @@ static enum xfer_rc execute(struct vccw_cu *cu, uint32_t addr, const struct ccw 
 		/* Command reject: unit check with sense byte 0 = command reject. */
 		set_reject_sense(cu);
 		res->dstat = VCCW_DSTAT_CE | VCCW_DSTAT_DE | VCCW_DSTAT_UC;
+		VCCW_TRACE(ccw_cmd, CU_ID(cu), addr, ccw->cmd, "unknown", ccw->count, "reject",
+			   res->dstat, res->cstat, res->residual);
 		return XFER_OK;
 	}
 	memset(&req, 0, sizeof(req));
@@ -493,6 +515,8 @@ static enum xfer_rc execute(struct vccw_cu *cu, uint32_t addr, const struct ccw 
 		res->dstat |= VCCW_DSTAT_UE;
 		break;
 	}
+	VCCW_TRACE(ccw_cmd, CU_ID(cu), addr, ccw->cmd, cmd->name ? cmd->name : "?", ccw->count,
+		   cu_rc_name(rc), res->dstat, res->cstat, res->residual);
 	return XFER_OK;
 
 prog_check:
@@ -502,10 +526,10 @@ prog_check:
 
 /* ---- Program execution ---- */
 
-static enum vccw_exec_rc prog_check(struct vccw_cu *cu, uint32_t ccw_addr,
+static enum vccw_exec_rc prog_check(struct vccw_cu *cu, uint32_t ccw_addr, const char *why,
 				    struct vccw_exec_status *st)
 {
-	(void)cu;
+	VCCW_TRACE(ccw_prog_check, CU_ID(cu), ccw_addr, why);
 	st->cpa = ccw_addr + 8;
 	st->count = 0;
 	st->dstat = 0;
@@ -534,28 +558,32 @@ static enum vccw_exec_rc run(struct vccw_cu *cu, unsigned int budget,
 		bool chain;
 
 		if (fetch_ccw(cu, addr, &ccw) != XFER_OK)
-			return prog_check(cu, addr, st);
+			return prog_check(cu, addr, "fetch", st);
 		if (is_tic(ccw.cmd)) {
 			if (check_tic(cu, &ccw) != XFER_OK)
-				return prog_check(cu, addr, st);
+				return prog_check(cu, addr, "tic", st);
 			/* A format-1 TIC target is a 31-bit address. */
 			if (p->fmt1 && (ccw.cda & 0x80000000u))
-				return prog_check(cu, addr, st);
+				return prog_check(cu, addr, "tic-address", st);
 			p->prev_tic = true;
 			p->next = p->fmt1 ? ccw.cda : (ccw.cda & 0xffffff);
+			VCCW_TRACE(ccw_tic, CU_ID(cu), addr, p->next);
 			continue;
 		}
 		p->prev_tic = false;
 		/* An invalid command code (low nibble 0) or a format-0 count of 0. */
-		if ((ccw.cmd & 0x0f) == 0 || (!p->fmt1 && ccw.count == 0))
-			return prog_check(cu, addr, st);
+		if ((ccw.cmd & 0x0f) == 0)
+			return prog_check(cu, addr, "command-code", st);
+		if (!p->fmt1 && ccw.count == 0)
+			return prog_check(cu, addr, "count", st);
 		/* No MIDAW facility: ORB D is rejected, so a MIDA flag is a program check. */
 		if (ccw.flags & VCCW_CCW_FLAG_MIDA)
-			return prog_check(cu, addr, st);
+			return prog_check(cu, addr, "mida", st);
 		if (ccw.flags & VCCW_CCW_FLAG_S) {
 			if (!p->suspend_ok || (ccw.flags & VCCW_CCW_FLAG_CD))
-				return prog_check(cu, addr, st);
+				return prog_check(cu, addr, "suspend", st);
 			/* Suspend before this CCW; RSCH fetches it again. */
+			VCCW_TRACE(ccw_suspend, CU_ID(cu), addr);
 			p->suspended = true;
 			st->cpa = addr + 8;
 			st->count = ccw.count;
@@ -564,7 +592,7 @@ static enum vccw_exec_rc run(struct vccw_cu *cu, unsigned int budget,
 			return VCCW_EXEC_SUSPENDED;
 		}
 		if (execute(cu, addr, &ccw, &res) != XFER_OK)
-			return prog_check(cu, res.last_addr, st);
+			return prog_check(cu, res.last_addr, "data", st);
 		st->cpa = res.last_addr + 8;
 		st->count = res.residual;
 		p->last_cpa = st->cpa;
@@ -583,11 +611,15 @@ static enum vccw_exec_rc run(struct vccw_cu *cu, unsigned int budget,
 				fill_sense(cu, st);
 			if (res.pci)
 				st->cstat |= VCCW_CSTAT_PCI;
+			VCCW_TRACE(ccw_status, CU_ID(cu), "done", st->cpa, st->count, st->dstat,
+				   st->cstat);
 			return VCCW_EXEC_DONE;
 		}
 		p->next = res.last_addr + 8;
 		if (res.pci) {
 			st->dstat = 0;
+			VCCW_TRACE(ccw_status, CU_ID(cu), "pci", st->cpa, st->count, st->dstat,
+				   st->cstat);
 			return VCCW_EXEC_PCI;
 		}
 	}
@@ -609,6 +641,7 @@ static enum vccw_exec_rc exec_start(struct vccw_sch *sch, void *opaque, const st
 	p->suspend_ok = orb->ctrl & VCCW_ORB_S;
 	p->ill_suppress = orb->ctrl & VCCW_ORB_L;
 	p->next = orb->cpa;
+	VCCW_TRACE(ccw_start, CU_ID(cu), orb->cpa, orb->ctrl, p->fmt1);
 	return run(cu, budget, st);
 }
 
@@ -619,6 +652,7 @@ static enum vccw_exec_rc exec_resume(struct vccw_sch *sch, void *opaque, unsigne
 
 	(void)sch;
 	cu->p.suspended = false;
+	VCCW_TRACE(ccw_resume, CU_ID(cu), cu->p.next);
 	return run(cu, budget, st);
 }
 
@@ -641,6 +675,7 @@ static void exec_cancel(struct vccw_sch *sch, void *opaque, bool *active,
 		st->cpa = cu->p.last_cpa;
 		st->count = cu->p.last_count;
 	}
+	VCCW_TRACE(ccw_cancel, CU_ID(cu), !cu->p.suspended, cu->p.last_cpa);
 	cu->p.suspended = false;
 	if (cu->ops->cancel)
 		cu->ops->cancel(cu);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "vccw/byteorder.h"
+#include "vccw/trace.h"
 
 #include "css-int.h"
 
@@ -390,6 +391,7 @@ enum vccw_insn_rc css_chsc(struct vccw_css *css, const struct vccw_cpu *cpu, uin
 		rsp_code = cmd->handler(css, blk, &rsp);
 		pthread_rwlock_unlock(&css->topo);
 	}
+	VCCW_TRACE(css_chsc_cmd, code, cmd ? cmd->name : "not-provided", len, rsp_code);
 	if (rsp_code != RSP_OK) {
 		/* Only the 8-byte header: no data, response word 0. */
 		rsp.len = 0;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vccw/trace.h"
 #include "css-int.h"
 
 #define DEFAULT_SLICE_CCWS 64
@@ -258,6 +259,8 @@ struct vccw_sch *vccw_css_sch_new(struct vccw_css *css, const struct vccw_sch_co
 				   second);
 	}
 	pthread_rwlock_unlock(&css->topo);
+	VCCW_TRACE(css_sch_add, VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->schnr,
+		   VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->devno, cfg->hotplug);
 	css_log(css, VCCW_LOG_DEBUG, "%x.%x.%04x: subchannel %x.%x.%04x created",
 		VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->devno, VCCW_CSS_VIRTUAL_CSSID, sch->ssid,
 		sch->schnr);
@@ -308,6 +311,8 @@ void vccw_css_sch_free(struct vccw_sch *sch, bool hotplug)
 	if (!sch)
 		return;
 	css = sch->css;
+	VCCW_TRACE(css_sch_del, VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->schnr,
+		   VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->devno, hotplug);
 	/* The write lock waits for every instruction and slice that uses the subchannel. */
 	pthread_rwlock_wrlock(&css->topo);
 	set = &css->sets[sch->ssid];
@@ -421,6 +426,7 @@ void css_queue_irq_locked(struct vccw_sch *sch)
 		sch->irq_code.intparm = p->intparm;
 		sch->irq_code.iiw = (uint32_t)isc << VCCW_IIW_ISC_SHIFT;
 		vccw_list_add_tail(&css->irq_queue[isc], &sch->irq_link);
+		VCCW_TRACE(irq_queue, sch->irq_code.sid, isc, sch->irq_code.intparm);
 		notify_io_irq(css, isc);
 	}
 	pthread_mutex_unlock(&css->irq_lock);
@@ -434,6 +440,7 @@ void css_withdraw_irq_locked(struct vccw_sch *sch)
 	if (sch->irq_queued) {
 		vccw_list_del(&sch->irq_link);
 		sch->irq_queued = false;
+		VCCW_TRACE(irq_withdraw, sch->irq_code.sid, sch->irq_isc);
 	}
 	pthread_mutex_unlock(&css->irq_lock);
 }
@@ -447,7 +454,10 @@ void vccw_css_inject_adapter(struct vccw_css *css, uint8_t isc)
 	if (!css->adapter_queued[isc] && !(css->ais_suppressed & (0x80u >> isc))) {
 		css->adapter_queued[isc] = true;
 		vccw_list_add_tail(&css->irq_queue[isc], &css->adapter_link[isc]);
+		VCCW_TRACE(irq_adapter, isc, 1);
 		notify_io_irq(css, isc);
+	} else {
+		VCCW_TRACE(irq_adapter, isc, 0);
 	}
 	pthread_mutex_unlock(&css->irq_lock);
 }
@@ -479,6 +489,7 @@ static bool take_irq_locked(struct vccw_css *css, uint8_t isc_mask, struct vccw_
 			sch->irq_queued = false;
 			*out = sch->irq_code;
 		}
+		VCCW_TRACE(irq_take, out->sid, out->intparm, out->iiw);
 		return true;
 	}
 	return false;
@@ -529,6 +540,7 @@ void css_requeue_irq(struct vccw_css *css, const struct vccw_io_irq *irq)
 	uint8_t ssid = (uint8_t)((irq->sid >> 17) & 3);
 	struct vccw_sch *sch;
 
+	VCCW_TRACE(irq_requeue, irq->sid, irq->iiw);
 	if (irq->iiw & VCCW_IIW_ADAPTER) {
 		pthread_mutex_lock(&css->irq_lock);
 		if (!css->adapter_queued[isc]) {
@@ -564,6 +576,7 @@ static bool crw_push_locked(struct vccw_css *css, uint32_t crw)
 {
 	if (css->crw_nr == VCCW_CRW_QUEUE_LEN)
 		return false;
+	VCCW_TRACE(crw_queue, crw, css->crw_mchk_armed);
 	css->crw[(css->crw_head + css->crw_nr) % VCCW_CRW_QUEUE_LEN] = crw;
 	css->crw_nr++;
 	return true;
@@ -583,6 +596,7 @@ void vccw_css_queue_crw(struct vccw_css *css, uint8_t rsc, uint8_t erc, bool sol
 	if (css->crw_nr + need > VCCW_CRW_QUEUE_LEN) {
 		/* A chained report is stored whole or lost whole. */
 		css->crw_lost = true;
+		VCCW_TRACE(crw_lost, rsc, erc, rsid);
 	} else {
 		if (css->crw_lost) {
 			crw |= VCCW_CRW_R;
@@ -628,6 +642,7 @@ bool css_crw_pop(struct vccw_css *css, uint32_t *crw)
 		css->crw_head = (css->crw_head + 1) % VCCW_CRW_QUEUE_LEN;
 		css->crw_nr--;
 		found = true;
+		VCCW_TRACE(crw_store, *crw);
 	} else {
 		css->crw_mchk_armed = true;
 	}
@@ -683,7 +698,11 @@ void css_queue_work_locked(struct vccw_sch *sch)
 /* Make the subchannel status pending and request an interruption. */
 static void make_status_pending(struct vccw_sch *sch, uint32_t sc)
 {
+	const struct vccw_scsw *s = &sch->schib.scsw;
+
 	sch->schib.scsw.ctrl |= sc | VCCW_SCSW_SC_PENDING;
+	VCCW_TRACE(css_status, VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->devno, s->ctrl, s->cpa,
+		   s->dstat, s->cstat, s->count);
 	css_queue_irq_locked(sch);
 }
 
@@ -826,7 +845,7 @@ static void present_unsolicited(struct vccw_sch *sch)
 {
 	struct vccw_css *css = sch->css;
 	struct vccw_scsw *s = &sch->schib.scsw;
-	bool requested;
+	bool requested, presented;
 	uint8_t dstat;
 
 	pthread_mutex_lock(&css->work_lock);
@@ -846,8 +865,12 @@ static void present_unsolicited(struct vccw_sch *sch)
 	pthread_mutex_unlock(&css->work_lock);
 	if (!requested)
 		return;
-	if ((sch->schib.pmcw.flags & VCCW_PMCW_ENA) && (sch->schib.pmcw.flags & VCCW_PMCW_DNV) &&
-	    !(s->ctrl & (VCCW_SCSW_SC_PENDING | VCCW_SCSW_FC_MASK))) {
+	presented = (sch->schib.pmcw.flags & VCCW_PMCW_ENA) &&
+		    (sch->schib.pmcw.flags & VCCW_PMCW_DNV) &&
+		    !(s->ctrl & (VCCW_SCSW_SC_PENDING | VCCW_SCSW_FC_MASK));
+	VCCW_TRACE(irq_unsolicited, VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->devno, dstat,
+		   presented);
+	if (presented) {
 		s->ctrl &= ~VCCW_SCSW_SC_MASK;
 		s->dstat = dstat;
 		s->cstat = 0;
@@ -869,10 +892,12 @@ static bool run_slice_locked(struct vccw_sch *sch)
 	memset(&st, 0, sizeof(st));
 	present_unsolicited(sch);
 	if (s->ctrl & VCCW_SCSW_AC_CLEAR_PEND) {
+		VCCW_TRACE(css_func, VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->devno, "clear");
 		do_clear(sch);
 		return false;
 	}
 	if (s->ctrl & VCCW_SCSW_AC_HALT_PEND) {
+		VCCW_TRACE(css_func, VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->devno, "halt");
 		do_halt(sch);
 		return false;
 	}
@@ -881,6 +906,7 @@ static bool run_slice_locked(struct vccw_sch *sch)
 		const struct vccw_pmcw *p = &sch->schib.pmcw;
 
 		s->ctrl &= ~VCCW_SCSW_AC_START_PEND;
+		VCCW_TRACE(css_func, VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->devno, "start");
 		if (!(lpm & p->pam & p->pom)) {
 			/* PoP: no path of the ORB's LPM is usable: deferred condition code 3. */
 			s->ctrl |= 3u << VCCW_SCSW_CC_SHIFT;
@@ -900,6 +926,7 @@ static bool run_slice_locked(struct vccw_sch *sch)
 		return apply_exec(sch, rc, &st);
 	}
 	if (s->ctrl & VCCW_SCSW_AC_RESUME_PEND) {
+		VCCW_TRACE(css_func, VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->devno, "resume");
 		s->ctrl &= ~(VCCW_SCSW_AC_RESUME_PEND | VCCW_SCSW_AC_SUSPENDED);
 		s->ctrl |= VCCW_SCSW_AC_SCH_ACTIVE | VCCW_SCSW_AC_DEV_ACTIVE;
 		rc = sch->ops->resume(sch, sch->opaque, budget, &st);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vccw/byteorder.h"
+#include "vccw/trace.h"
 #include "css-int.h"
 
 #define SCHIB_LEN 52
@@ -200,8 +201,8 @@ static bool sch_not_operational(const struct vccw_sch *sch)
 
 /* ---- STSCH ---- */
 
-enum vccw_insn_rc vccw_css_stsch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid,
-				 uint64_t addr)
+static enum vccw_insn_rc stsch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid,
+			       uint64_t addr)
 {
 	uint8_t buf[SCHIB_LEN];
 	struct vccw_sch *sch;
@@ -258,8 +259,8 @@ static bool schib_invalid(const struct vccw_pmcw *p, uint64_t mba)
 	return false;
 }
 
-enum vccw_insn_rc vccw_css_msch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid,
-				uint64_t addr)
+static enum vccw_insn_rc msch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid,
+			      uint64_t addr)
 {
 	uint8_t buf[SCHIB_LEN];
 	struct vccw_pmcw in;
@@ -319,8 +320,8 @@ out:
 
 /* ---- SSCH ---- */
 
-enum vccw_insn_rc vccw_css_ssch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid,
-				uint64_t addr)
+static enum vccw_insn_rc ssch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid,
+			      uint64_t addr)
 {
 	uint8_t buf[ORB_EXT_LEN];
 	struct vccw_orb orb;
@@ -423,8 +424,8 @@ static void tsch_clear(struct vccw_sch *sch)
 	sch->erw = 0;
 }
 
-enum vccw_insn_rc vccw_css_tsch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid,
-				uint64_t addr)
+static enum vccw_insn_rc tsch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid,
+			      uint64_t addr)
 {
 	uint8_t irb[IRB_LEN];
 	struct vccw_sch *sch;
@@ -608,27 +609,39 @@ static enum vccw_insn_rc xsch_fn(struct vccw_sch *sch)
 
 enum vccw_insn_rc vccw_css_hsch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid)
 {
-	return sid_insn(css, cpu, sid, hsch_fn);
+	enum vccw_insn_rc rc = sid_insn(css, cpu, sid, hsch_fn);
+
+	VCCW_TRACE(css_hsch, sid, VCCW_TRACE_RC(rc));
+	return rc;
 }
 
 enum vccw_insn_rc vccw_css_csch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid)
 {
-	return sid_insn(css, cpu, sid, csch_fn);
+	enum vccw_insn_rc rc = sid_insn(css, cpu, sid, csch_fn);
+
+	VCCW_TRACE(css_csch, sid, VCCW_TRACE_RC(rc));
+	return rc;
 }
 
 enum vccw_insn_rc vccw_css_rsch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid)
 {
-	return sid_insn(css, cpu, sid, rsch_fn);
+	enum vccw_insn_rc rc = sid_insn(css, cpu, sid, rsch_fn);
+
+	VCCW_TRACE(css_rsch, sid, VCCW_TRACE_RC(rc));
+	return rc;
 }
 
 enum vccw_insn_rc vccw_css_xsch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid)
 {
-	return sid_insn(css, cpu, sid, xsch_fn);
+	enum vccw_insn_rc rc = sid_insn(css, cpu, sid, xsch_fn);
+
+	VCCW_TRACE(css_xsch, sid, VCCW_TRACE_RC(rc));
+	return rc;
 }
 
 /* ---- TPI, STCRW ---- */
 
-enum vccw_insn_rc vccw_css_tpi(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t addr)
+static enum vccw_insn_rc tpi(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t addr)
 {
 	struct vccw_io_irq irq;
 	uint8_t buf[12];
@@ -669,7 +682,7 @@ enum vccw_insn_rc vccw_css_tpi(struct vccw_css *css, const struct vccw_cpu *cpu,
 	return VCCW_CC1;
 }
 
-enum vccw_insn_rc vccw_css_stcrw(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t addr)
+static enum vccw_insn_rc stcrw(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t addr)
 {
 	uint8_t buf[4];
 	uint32_t crw = 0;
@@ -691,7 +704,7 @@ enum vccw_insn_rc vccw_css_stcrw(struct vccw_css *css, const struct vccw_cpu *cp
 
 /* ---- RCHP, SAL, SCHM, SIC, CHSC ---- */
 
-enum vccw_insn_rc vccw_css_rchp(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t gpr1)
+static enum vccw_insn_rc rchp(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t gpr1)
 {
 	uint8_t cssid = (uint8_t)(gpr1 >> 16);
 	uint8_t chpid = (uint8_t)gpr1;
@@ -714,7 +727,7 @@ enum vccw_insn_rc vccw_css_rchp(struct vccw_css *css, const struct vccw_cpu *cpu
 	return VCCW_CC0;
 }
 
-enum vccw_insn_rc vccw_css_sal(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t gpr1)
+static enum vccw_insn_rc sal(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t gpr1)
 {
 	PRIV_CHECK(cpu);
 	/* The limit is a 31-bit address on a 64 KiB boundary. */
@@ -726,8 +739,8 @@ enum vccw_insn_rc vccw_css_sal(struct vccw_css *css, const struct vccw_cpu *cpu,
 	return VCCW_CC_UNCHANGED;
 }
 
-enum vccw_insn_rc vccw_css_schm(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t gpr1,
-				uint64_t gpr2)
+static enum vccw_insn_rc schm(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t gpr1,
+			      uint64_t gpr2)
 {
 	bool update = gpr1 & 2, dct = gpr1 & 1;
 
@@ -747,8 +760,8 @@ enum vccw_insn_rc vccw_css_schm(struct vccw_css *css, const struct vccw_cpu *cpu
 	return VCCW_CC_UNCHANGED;
 }
 
-enum vccw_insn_rc vccw_css_sic(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t mode,
-			       uint8_t isc)
+static enum vccw_insn_rc sic(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t mode,
+			     uint8_t isc)
 {
 	uint8_t bit;
 
@@ -769,8 +782,100 @@ enum vccw_insn_rc vccw_css_sic(struct vccw_css *css, const struct vccw_cpu *cpu,
 
 enum vccw_insn_rc vccw_css_chsc(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t addr)
 {
-	PRIV_CHECK(cpu);
-	return css_chsc(css, cpu, addr);
+	enum vccw_insn_rc rc = VCCW_PGM_PRIVILEGED_OP;
+
+	if (!cpu->problem_state)
+		rc = css_chsc(css, cpu, addr);
+	VCCW_TRACE(css_chsc, addr, VCCW_TRACE_RC(rc));
+	return rc;
+}
+
+/* ---- Entry points: each instruction traced with its operands and outcome ---- */
+
+enum vccw_insn_rc vccw_css_stsch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid,
+				 uint64_t addr)
+{
+	enum vccw_insn_rc rc = stsch(css, cpu, sid, addr);
+
+	VCCW_TRACE(css_stsch, sid, addr, VCCW_TRACE_RC(rc));
+	return rc;
+}
+
+enum vccw_insn_rc vccw_css_msch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid,
+				uint64_t addr)
+{
+	enum vccw_insn_rc rc = msch(css, cpu, sid, addr);
+
+	VCCW_TRACE(css_msch, sid, addr, VCCW_TRACE_RC(rc));
+	return rc;
+}
+
+enum vccw_insn_rc vccw_css_ssch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid,
+				uint64_t addr)
+{
+	enum vccw_insn_rc rc = ssch(css, cpu, sid, addr);
+
+	VCCW_TRACE(css_ssch, sid, addr, VCCW_TRACE_RC(rc));
+	return rc;
+}
+
+enum vccw_insn_rc vccw_css_tsch(struct vccw_css *css, const struct vccw_cpu *cpu, uint32_t sid,
+				uint64_t addr)
+{
+	enum vccw_insn_rc rc = tsch(css, cpu, sid, addr);
+
+	VCCW_TRACE(css_tsch, sid, addr, VCCW_TRACE_RC(rc));
+	return rc;
+}
+
+enum vccw_insn_rc vccw_css_tpi(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t addr)
+{
+	enum vccw_insn_rc rc = tpi(css, cpu, addr);
+
+	VCCW_TRACE(css_tpi, addr, VCCW_TRACE_RC(rc));
+	return rc;
+}
+
+enum vccw_insn_rc vccw_css_stcrw(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t addr)
+{
+	enum vccw_insn_rc rc = stcrw(css, cpu, addr);
+
+	VCCW_TRACE(css_stcrw, addr, VCCW_TRACE_RC(rc));
+	return rc;
+}
+
+enum vccw_insn_rc vccw_css_rchp(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t gpr1)
+{
+	enum vccw_insn_rc rc = rchp(css, cpu, gpr1);
+
+	VCCW_TRACE(css_rchp, gpr1, VCCW_TRACE_RC(rc));
+	return rc;
+}
+
+enum vccw_insn_rc vccw_css_sal(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t gpr1)
+{
+	enum vccw_insn_rc rc = sal(css, cpu, gpr1);
+
+	VCCW_TRACE(css_sal, gpr1, VCCW_TRACE_RC(rc));
+	return rc;
+}
+
+enum vccw_insn_rc vccw_css_schm(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t gpr1,
+				uint64_t gpr2)
+{
+	enum vccw_insn_rc rc = schm(css, cpu, gpr1, gpr2);
+
+	VCCW_TRACE(css_schm, gpr1, gpr2, VCCW_TRACE_RC(rc));
+	return rc;
+}
+
+enum vccw_insn_rc vccw_css_sic(struct vccw_css *css, const struct vccw_cpu *cpu, uint64_t mode,
+			       uint8_t isc)
+{
+	enum vccw_insn_rc rc = sic(css, cpu, mode, isc);
+
+	VCCW_TRACE(css_sic, mode, isc, VCCW_TRACE_RC(rc));
+	return rc;
 }
 
 int vccw_css_with_sch(struct vccw_css *css, uint32_t sid,

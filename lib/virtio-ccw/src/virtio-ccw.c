@@ -20,7 +20,11 @@
 #include <string.h>
 
 #include "vccw/byteorder.h"
+#include "vccw/trace.h"
 #include "vccw/virtio-ccw.h"
+
+/* Trace arguments for the bus ID of @dev's device (evaluated only when tracing). */
+#define DEV_ID(dev) VCCW_TRACE_BUSID(vccw_sch_busid(vccw_cu_sch((dev)->cu)))
 
 /* Payload sizes (spec 4.3.2). */
 #define VQ_INFO_LEGACY_LEN 16 /* struct vq_info_block_legacy */
@@ -156,7 +160,7 @@ static int use_revision(struct vccw_virtio_ccw *dev)
 
 /* ---- Channel commands (spec 4.3.2, 4.3.3.3) ---- */
 
-static enum vccw_cu_rc cmd_set_vq(struct vccw_cu *cu, struct vccw_cu_req *req)
+static enum vccw_cu_rc do_set_vq(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
 	const uint8_t *b = req->buf;
@@ -225,7 +229,7 @@ teardown:
 	return VCCW_CU_OK;
 }
 
-static enum vccw_cu_rc cmd_vdev_reset(struct vccw_cu *cu, struct vccw_cu_req *req)
+static enum vccw_cu_rc do_vdev_reset(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
 
@@ -236,7 +240,7 @@ static enum vccw_cu_rc cmd_vdev_reset(struct vccw_cu *cu, struct vccw_cu_req *re
 	return VCCW_CU_OK;
 }
 
-static enum vccw_cu_rc cmd_read_feat(struct vccw_cu *cu, struct vccw_cu_req *req)
+static enum vccw_cu_rc do_read_feat(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
 	uint8_t *b = req->buf;
@@ -257,7 +261,7 @@ static enum vccw_cu_rc cmd_read_feat(struct vccw_cu *cu, struct vccw_cu_req *req
 	return VCCW_CU_OK;
 }
 
-static enum vccw_cu_rc cmd_write_feat(struct vccw_cu *cu, struct vccw_cu_req *req)
+static enum vccw_cu_rc do_write_feat(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
 	const uint8_t *b = req->buf;
@@ -279,7 +283,7 @@ static enum vccw_cu_rc cmd_write_feat(struct vccw_cu *cu, struct vccw_cu_req *re
 	return VCCW_CU_OK;
 }
 
-static enum vccw_cu_rc cmd_read_conf(struct vccw_cu *cu, struct vccw_cu_req *req)
+static enum vccw_cu_rc do_read_conf(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
 	uint32_t size = vccw_virtio_config_size(dev->vdev);
@@ -305,7 +309,7 @@ static enum vccw_cu_rc cmd_read_conf(struct vccw_cu *cu, struct vccw_cu_req *req
 	return VCCW_CU_OK;
 }
 
-static enum vccw_cu_rc cmd_write_conf(struct vccw_cu *cu, struct vccw_cu_req *req)
+static enum vccw_cu_rc do_write_conf(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
 	uint32_t size = vccw_virtio_config_size(dev->vdev);
@@ -320,7 +324,7 @@ static enum vccw_cu_rc cmd_write_conf(struct vccw_cu *cu, struct vccw_cu_req *re
 	return VCCW_CU_OK;
 }
 
-static enum vccw_cu_rc cmd_write_status(struct vccw_cu *cu, struct vccw_cu_req *req)
+static enum vccw_cu_rc do_write_status(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
 	uint8_t status = *(const uint8_t *)req->buf;
@@ -339,7 +343,7 @@ static enum vccw_cu_rc cmd_write_status(struct vccw_cu *cu, struct vccw_cu_req *
 	return VCCW_CU_OK;
 }
 
-static enum vccw_cu_rc cmd_read_status(struct vccw_cu *cu, struct vccw_cu_req *req)
+static enum vccw_cu_rc do_read_status(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
 
@@ -359,7 +363,7 @@ static bool ind_addr_ok(struct vccw_virtio_ccw *dev, uint64_t addr)
 	return !(addr & 7) && vccw_mem_valid(dev->mem, addr, IND_ADDR_LEN);
 }
 
-static enum vccw_cu_rc cmd_set_ind(struct vccw_cu *cu, struct vccw_cu_req *req)
+static enum vccw_cu_rc do_set_ind(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
 	uint64_t addr = vccw_ld_be64(req->buf);
@@ -378,7 +382,7 @@ static enum vccw_cu_rc cmd_set_ind(struct vccw_cu *cu, struct vccw_cu_req *req)
 	return rc;
 }
 
-static enum vccw_cu_rc cmd_set_conf_ind(struct vccw_cu *cu, struct vccw_cu_req *req)
+static enum vccw_cu_rc do_set_conf_ind(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
 	uint64_t addr = vccw_ld_be64(req->buf);
@@ -392,7 +396,7 @@ static enum vccw_cu_rc cmd_set_conf_ind(struct vccw_cu *cu, struct vccw_cu_req *
 	return VCCW_CU_OK;
 }
 
-static enum vccw_cu_rc cmd_set_ind_adapter(struct vccw_cu *cu, struct vccw_cu_req *req)
+static enum vccw_cu_rc do_set_ind_adapter(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
 	const uint8_t *b = req->buf;
@@ -448,7 +452,7 @@ static enum vccw_cu_rc cmd_set_ind_adapter(struct vccw_cu *cu, struct vccw_cu_re
 	return rc;
 }
 
-static enum vccw_cu_rc cmd_read_vq_conf(struct vccw_cu *cu, struct vccw_cu_req *req)
+static enum vccw_cu_rc do_read_vq_conf(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
 	uint8_t *b = req->buf;
@@ -467,7 +471,7 @@ static enum vccw_cu_rc cmd_read_vq_conf(struct vccw_cu *cu, struct vccw_cu_req *
 	return VCCW_CU_OK;
 }
 
-static enum vccw_cu_rc cmd_set_virtio_rev(struct vccw_cu *cu, struct vccw_cu_req *req)
+static enum vccw_cu_rc do_set_virtio_rev(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
 	const uint8_t *b = req->buf;
@@ -483,6 +487,152 @@ static enum vccw_cu_rc cmd_set_virtio_rev(struct vccw_cu *cu, struct vccw_cu_req
 		return VCCW_CU_REJECT;
 	set_revision(dev, rev);
 	return VCCW_CU_OK;
+}
+
+/*
+ * ---- Traced commands ----
+ *
+ * Each command's trace event, with the revision in force after it and its outcome;
+ * the fields come from the host copy of the command's data (req->buf), so a handler's
+ * early returns need no trace of their own.
+ */
+
+static const char *rc_name(enum vccw_cu_rc rc)
+{
+	switch (rc) {
+	case VCCW_CU_OK:
+		return "ok";
+	case VCCW_CU_REJECT:
+		return "reject";
+	case VCCW_CU_UNIT_CHECK:
+		return "unit-check";
+	case VCCW_CU_UNIT_EXCEPTION:
+		return "unit-exception";
+	}
+	return "?";
+}
+
+static enum vccw_cu_rc cmd_set_vq(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	enum vccw_cu_rc rc = do_set_vq(cu, req);
+	const uint8_t *b = req->buf;
+
+	/* Queue index, size and descriptor address sit at the same offsets in both layouts. */
+	VCCW_TRACE(vccw_set_vq, DEV_ID(dev_of(cu)), get_revision(dev_of(cu)), vccw_ld_be16(b + 12),
+		   vccw_ld_be16(b + 14), vccw_ld_be64(b), rc_name(rc));
+	return rc;
+}
+
+static enum vccw_cu_rc cmd_vdev_reset(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	enum vccw_cu_rc rc = do_vdev_reset(cu, req);
+
+	VCCW_TRACE(vccw_vdev_reset, DEV_ID(dev_of(cu)), get_revision(dev_of(cu)), rc_name(rc));
+	return rc;
+}
+
+static enum vccw_cu_rc cmd_read_feat(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	enum vccw_cu_rc rc = do_read_feat(cu, req);
+	const uint8_t *b = req->buf;
+
+	VCCW_TRACE(vccw_read_feat, DEV_ID(dev_of(cu)), get_revision(dev_of(cu)), b[4],
+		   vccw_ld_le32(b), rc_name(rc));
+	return rc;
+}
+
+static enum vccw_cu_rc cmd_write_feat(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	enum vccw_cu_rc rc = do_write_feat(cu, req);
+	const uint8_t *b = req->buf;
+
+	VCCW_TRACE(vccw_write_feat, DEV_ID(dev_of(cu)), get_revision(dev_of(cu)), b[4],
+		   vccw_ld_le32(b), rc_name(rc));
+	return rc;
+}
+
+static enum vccw_cu_rc cmd_read_conf(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	enum vccw_cu_rc rc = do_read_conf(cu, req);
+
+	VCCW_TRACE(vccw_read_conf, DEV_ID(dev_of(cu)), get_revision(dev_of(cu)), req->count,
+		   req->done, rc_name(rc));
+	return rc;
+}
+
+static enum vccw_cu_rc cmd_write_conf(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	enum vccw_cu_rc rc = do_write_conf(cu, req);
+
+	VCCW_TRACE(vccw_write_conf, DEV_ID(dev_of(cu)), get_revision(dev_of(cu)), req->len,
+		   rc_name(rc));
+	return rc;
+}
+
+static enum vccw_cu_rc cmd_write_status(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	enum vccw_cu_rc rc = do_write_status(cu, req);
+
+	VCCW_TRACE(vccw_write_status, DEV_ID(dev_of(cu)), get_revision(dev_of(cu)),
+		   *(const uint8_t *)req->buf, rc_name(rc));
+	return rc;
+}
+
+static enum vccw_cu_rc cmd_read_status(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	enum vccw_cu_rc rc = do_read_status(cu, req);
+
+	VCCW_TRACE(vccw_read_status, DEV_ID(dev_of(cu)), get_revision(dev_of(cu)),
+		   req->done ? *(const uint8_t *)req->buf : 0, rc_name(rc));
+	return rc;
+}
+
+static enum vccw_cu_rc cmd_set_ind(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	enum vccw_cu_rc rc = do_set_ind(cu, req);
+
+	VCCW_TRACE(vccw_set_ind, DEV_ID(dev_of(cu)), get_revision(dev_of(cu)),
+		   vccw_ld_be64(req->buf), rc_name(rc));
+	return rc;
+}
+
+static enum vccw_cu_rc cmd_set_conf_ind(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	enum vccw_cu_rc rc = do_set_conf_ind(cu, req);
+
+	VCCW_TRACE(vccw_set_conf_ind, DEV_ID(dev_of(cu)), get_revision(dev_of(cu)),
+		   vccw_ld_be64(req->buf), rc_name(rc));
+	return rc;
+}
+
+static enum vccw_cu_rc cmd_set_ind_adapter(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	enum vccw_cu_rc rc = do_set_ind_adapter(cu, req);
+	const uint8_t *b = req->buf;
+
+	VCCW_TRACE(vccw_set_ind_adapter, DEV_ID(dev_of(cu)), get_revision(dev_of(cu)),
+		   vccw_ld_be64(b), vccw_ld_be64(b + 8), vccw_ld_be64(b + 16), b[24], rc_name(rc));
+	return rc;
+}
+
+static enum vccw_cu_rc cmd_read_vq_conf(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	enum vccw_cu_rc rc = do_read_vq_conf(cu, req);
+	const uint8_t *b = req->buf;
+
+	VCCW_TRACE(vccw_read_vq_conf, DEV_ID(dev_of(cu)), get_revision(dev_of(cu)),
+		   vccw_ld_be16(b), req->done ? vccw_ld_be16(b + 2) : 0, rc_name(rc));
+	return rc;
+}
+
+static enum vccw_cu_rc cmd_set_virtio_rev(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	enum vccw_cu_rc rc = do_set_virtio_rev(cu, req);
+	const uint8_t *b = req->buf;
+
+	VCCW_TRACE(vccw_set_rev, DEV_ID(dev_of(cu)), get_revision(dev_of(cu)), vccw_ld_be16(b),
+		   vccw_ld_be16(b + 2), rc_name(rc));
+	return rc;
 }
 
 static const struct vccw_cu_cmd virtio_ccw_cmds[] = {
@@ -567,24 +717,34 @@ static void notify_queue(struct vccw_virtio_dev *vdev, unsigned int idx)
 		 * then the summary byte 0x01; an adapter interruption only if the summary
 		 * was clear, since the driver processes everything once it clears it.
 		 */
+		bool irq;
+
 		vccw_mem_atomic_or_u8(dev->mem, area + bit / 8, (uint8_t)(0x80u >> (bit % 8)),
 				      NULL);
-		if (vccw_mem_atomic_or_u8(dev->mem, summary, 0x01, &old) == VCCW_MEM_OK &&
-		    !old)
+		irq = vccw_mem_atomic_or_u8(dev->mem, summary, 0x01, &old) == VCCW_MEM_OK && !old;
+		VCCW_TRACE(vccw_notify_queue, DEV_ID(dev), idx, "adapter", irq);
+		if (irq)
 			vccw_css_inject_adapter(dev->css, isc);
 		return;
 	}
-	if (!ind)
+	if (!ind) {
+		VCCW_TRACE(vccw_notify_queue, DEV_ID(dev), idx, "none", 0);
 		return;
+	}
 	/* Spec 4.3.3.1.1: bit 1 << queue of the big-endian doubleword. */
-	if (vccw_mem_atomic_or_be64(dev->mem, ind, VCCW_BIT(idx), NULL) == VCCW_MEM_OK)
+	if (vccw_mem_atomic_or_be64(dev->mem, ind, VCCW_BIT(idx), NULL) == VCCW_MEM_OK) {
+		VCCW_TRACE(vccw_notify_queue, DEV_ID(dev), idx, "classic", 1);
 		request_irq(dev);
+	} else {
+		VCCW_TRACE(vccw_notify_queue, DEV_ID(dev), idx, "classic", 0);
+	}
 }
 
 static void notify_config(struct vccw_virtio_dev *vdev)
 {
 	struct vccw_virtio_ccw *dev = vdev->transport_ctx;
 	uint64_t conf_ind;
+	bool irq;
 
 	if (!dev)
 		return;
@@ -592,7 +752,9 @@ static void notify_config(struct vccw_virtio_dev *vdev)
 	conf_ind = dev->conf_ind;
 	pthread_mutex_unlock(&dev->ind_lock);
 	/* Spec 4.3.3.1.1: bit 0 of the configuration indicators, even with adapter mode. */
-	if (conf_ind && vccw_mem_atomic_or_be64(dev->mem, conf_ind, 1, NULL) == VCCW_MEM_OK)
+	irq = conf_ind && vccw_mem_atomic_or_be64(dev->mem, conf_ind, 1, NULL) == VCCW_MEM_OK;
+	VCCW_TRACE(vccw_notify_config, DEV_ID(dev), conf_ind, irq);
+	if (irq)
 		request_irq(dev);
 }
 
@@ -738,11 +900,14 @@ enum vccw_insn_rc vccw_virtio_ccw_diag500(struct vccw_css *css, uint64_t subcode
 
 	/* The host cookie is an optimisation we do not need; 0 is always valid. */
 	(void)gpr4;
-	if (subcode != VCCW_VIRTIO_CCW_DIAG_NOTIFY)
+	if (subcode != VCCW_VIRTIO_CCW_DIAG_NOTIFY) {
+		VCCW_TRACE(vccw_diag500, (uint32_t)gpr2, subcode, gpr3, -EINVAL);
 		return VCCW_PGM_SPECIFICATION;
+	}
 	/* Spec: bits 0-31 of GPR2 are ignored; bits 32-63 are the subchannel ID. */
 	if (vccw_css_with_sch(css, (uint32_t)gpr2, diag_notify_sch, &n))
 		n.rc = -EINVAL;
+	VCCW_TRACE(vccw_diag500, (uint32_t)gpr2, subcode, gpr3, n.rc);
 	*ret = n.rc;
 	return VCCW_CC_UNCHANGED;
 }

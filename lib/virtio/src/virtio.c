@@ -17,7 +17,12 @@
 #include <unistd.h>
 
 #include "vccw/byteorder.h"
+#include "vccw/trace.h"
 #include "vccw/virtio.h"
+
+/* Trace arguments naming @vdev: its type and address. */
+#define VDEV_ID(vdev)                                                                              \
+	((vdev)->ops && (vdev)->ops->name ? (vdev)->ops->name : "virtio"), (void *)(vdev)
 
 /* epoll tags: kind in the upper half, index in the lower. */
 #define TAG_STOP 0u
@@ -35,11 +40,15 @@ static void handle_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
 	/* Several kicks collapse into one pass: the device drains the queue anyway. */
 	n = read(vdev->kick_fd[idx], &count, sizeof(count));
 	(void)n;
+	bool live;
+
 	pthread_mutex_lock(&vdev->lock);
 	/* 2.1.2 / 3.1: queues are serviced only while the driver says the device is live. */
-	if ((vdev->status & VCCW_VIRTIO_S_DRIVER_OK) &&
-	    !(vdev->status & VCCW_VIRTIO_S_NEEDS_RESET) && vccw_vq_ready(vdev->vqs[idx]) &&
-	    vdev->ops->queue_notify)
+	live = (vdev->status & VCCW_VIRTIO_S_DRIVER_OK) &&
+	       !(vdev->status & VCCW_VIRTIO_S_NEEDS_RESET) && vccw_vq_ready(vdev->vqs[idx]) &&
+	       vdev->ops->queue_notify;
+	VCCW_TRACE(virtio_queue_notify, VDEV_ID(vdev), idx, live);
+	if (live)
 		vdev->ops->queue_notify(vdev, idx);
 	pthread_mutex_unlock(&vdev->lock);
 }
@@ -264,6 +273,7 @@ uint32_t vccw_virtio_read_features(struct vccw_virtio_dev *vdev, unsigned int in
 	pthread_mutex_lock(&vdev->lock);
 	bits = (uint32_t)(vdev->host_features >> (32 * index));
 	pthread_mutex_unlock(&vdev->lock);
+	VCCW_TRACE(virtio_read_features, VDEV_ID(vdev), index, bits);
 	return bits;
 }
 
@@ -274,6 +284,8 @@ bool vccw_virtio_write_features(struct vccw_virtio_dev *vdev, unsigned int index
 	pthread_mutex_lock(&vdev->lock);
 	/* 3.1.1: features are fixed once FEATURES_OK (or, legacy, DRIVER_OK) is set. */
 	if (vdev->status & (VCCW_VIRTIO_S_FEATURES_OK | VCCW_VIRTIO_S_DRIVER_OK)) {
+		VCCW_TRACE(virtio_write_features, VDEV_ID(vdev), index, bits, vdev->guest_features,
+			   0);
 		pthread_mutex_unlock(&vdev->lock);
 		return false;
 	}
@@ -286,6 +298,7 @@ bool vccw_virtio_write_features(struct vccw_virtio_dev *vdev, unsigned int index
 		vdev->legacy = !(vdev->guest_features & VCCW_BIT(VCCW_VIRTIO_F_VERSION_1));
 	}
 	/* Words beyond 63 hold nothing we offer: every bit is dropped. */
+	VCCW_TRACE(virtio_write_features, VDEV_ID(vdev), index, bits, vdev->guest_features, 1);
 	pthread_mutex_unlock(&vdev->lock);
 	return true;
 }
@@ -294,6 +307,7 @@ static void reset_locked(struct vccw_virtio_dev *vdev)
 {
 	unsigned int i;
 
+	VCCW_TRACE(virtio_reset, VDEV_ID(vdev));
 	vdev->status = 0;
 	vdev->guest_features = 0;
 	vdev->legacy = true;
@@ -325,12 +339,12 @@ bool vccw_virtio_set_status(struct vccw_virtio_dev *vdev, uint8_t status)
 	bool ok = true;
 
 	pthread_mutex_lock(&vdev->lock);
+	old = vdev->status;
 	if (status == 0) {
 		/* 2.4: writing 0 resets the device. */
 		reset_locked(vdev);
 		goto out;
 	}
-	old = vdev->status;
 	/* NEEDS_RESET belongs to the device: the driver can neither set nor clear it. */
 	new_status = (uint8_t)((status & ~VCCW_VIRTIO_S_NEEDS_RESET) |
 			       (old & VCCW_VIRTIO_S_NEEDS_RESET));
@@ -362,6 +376,7 @@ bool vccw_virtio_set_status(struct vccw_virtio_dev *vdev, uint8_t status)
 	if ((added & VCCW_VIRTIO_S_DRIVER_OK) && vdev->ops->start)
 		vdev->ops->start(vdev);
 out:
+	VCCW_TRACE(virtio_set_status, VDEV_ID(vdev), old, status, ok);
 	pthread_mutex_unlock(&vdev->lock);
 	return ok;
 }
@@ -468,6 +483,8 @@ int vccw_virtio_queue_setup(struct vccw_virtio_dev *vdev, unsigned int idx,
 		c.big_endian = vdev->legacy;
 		rc = vccw_vq_setup(vdev->vqs[idx], &c);
 	}
+	VCCW_TRACE(virtio_queue_setup, VDEV_ID(vdev), idx, cfg ? cfg->size : 0, cfg ? cfg->desc : 0,
+		   vccw_virtio_has_feature(vdev, VCCW_VIRTIO_F_RING_PACKED), rc);
 	pthread_mutex_unlock(&vdev->lock);
 	return rc;
 }
@@ -478,8 +495,11 @@ int vccw_virtio_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
 	ssize_t n;
 
 	/* kick_fd[] is fixed between init and fini: no lock, so a vCPU never waits. */
-	if (idx >= VCCW_VIRTIO_MAX_QUEUES || vdev->kick_fd[idx] < 0)
+	if (idx >= VCCW_VIRTIO_MAX_QUEUES || vdev->kick_fd[idx] < 0) {
+		VCCW_TRACE(virtio_kick, VDEV_ID(vdev), idx, -EINVAL);
 		return -EINVAL;
+	}
+	VCCW_TRACE(virtio_kick, VDEV_ID(vdev), idx, 0);
 	/* Non-blocking: a counter at its maximum already means "work pending". */
 	n = write(vdev->kick_fd[idx], &one, sizeof(one));
 	(void)n;
@@ -511,8 +531,10 @@ void vccw_virtio_push(struct vccw_virtio_dev *vdev, unsigned int idx,
 	if (!vccw_vq_ready(vq))
 		return;
 	vccw_vq_push(vq, elem, len);
-	if (vccw_vq_should_notify(vq) && vdev->transport && vdev->transport->notify_queue)
+	if (vccw_vq_should_notify(vq) && vdev->transport && vdev->transport->notify_queue) {
+		VCCW_TRACE(virtio_notify, VDEV_ID(vdev), idx);
 		vdev->transport->notify_queue(vdev, idx);
+	}
 }
 
 void vccw_virtio_needs_reset(struct vccw_virtio_dev *vdev)
@@ -522,12 +544,14 @@ void vccw_virtio_needs_reset(struct vccw_virtio_dev *vdev)
 		return;
 	/* 2.1.2: set NEEDS_RESET, then a configuration change notification. */
 	vdev->status |= VCCW_VIRTIO_S_NEEDS_RESET;
+	VCCW_TRACE(virtio_needs_reset, VDEV_ID(vdev), vdev->status);
 	if (vdev->transport && vdev->transport->notify_config)
 		vdev->transport->notify_config(vdev);
 }
 
 void vccw_virtio_config_changed(struct vccw_virtio_dev *vdev)
 {
+	VCCW_TRACE(virtio_config_changed, VDEV_ID(vdev));
 	if (vdev->transport && vdev->transport->notify_config)
 		vdev->transport->notify_config(vdev);
 }
