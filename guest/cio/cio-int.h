@@ -151,6 +151,12 @@ static inline struct cio_dev *to_cio_dev(struct guest_device *dev)
 /* Timeouts (microseconds). Linux allows SENSE ID 10 s; the virtual css is faster. */
 #define CIO_IO_TIMEOUT_US 5000000ull
 #define CIO_HALT_WAIT_US 1000000ull
+/*
+ * Longest enabled wait while a channel report is pending: the css raises no new machine
+ * check until the reports are drained (STCRW cc1), so a wait looks at its subchannel
+ * again this often instead.
+ */
+#define CIO_GONE_CHECK_US 2000ull
 
 /* Buffers of io.c; 0 or -1 when guest RAM is exhausted. */
 int cio_io_init(void);
@@ -160,5 +166,12 @@ void cio_io_handler(const struct guest_io_irq *irq);
 struct cio_dev *cio_find_dev(uint32_t intparm, uint32_t sid);
 /* Adapter handler for @isc, or NULL. */
 void (*cio_adapter_handler(uint8_t isc))(void);
+/* A channel report is pending (machine check taken, reports not yet drained). */
+bool cio_crw_pending(void);
+/*
+ * @cd's subchannel no longer holds it (cc3, or STSCH): set dev.gone; the next
+ * guest_cio_poll() removes the device. Also from the interruption handler.
+ */
+void cio_mark_gone(struct cio_dev *cd);
 
 #endif /* GUEST_CIO_INT_H */

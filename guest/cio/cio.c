@@ -23,6 +23,8 @@
 #define SENSE_ID_TRIES 4
 /* STCRW calls per poll, so a flood of reports cannot hold the guest forever. */
 #define MAX_CRWS_PER_POLL 1024
+/* Devices found gone that one poll removes at most (each may be added again). */
+#define MAX_GONE_PER_POLL 256
 
 /* CHSC command codes and response codes (reference 11.1, 11.5). */
 #define CHSC_SDA 0x0031
@@ -47,8 +49,10 @@ static struct {
 	void (*notifier)(struct guest_device *dev, bool added);
 
 	uint8_t max_ssid;
-	volatile bool crw_pending; /* set by the machine-check handler */
-	bool ready;                /* guest_cio_init() done */
+	volatile bool crw_pending;  /* set by the machine-check handler */
+	volatile bool gone_pending; /* a device was marked gone: guest_cio_poll() removes it */
+	bool in_poll;               /* guest_cio_poll() runs (drivers' callbacks included) */
+	bool ready;                 /* guest_cio_init() done */
 
 	/* Guest-RAM buffers for mainline instructions. */
 	struct schib_wire *schib;
@@ -394,21 +398,71 @@ static struct cio_dev *add_device(uint8_t ssid, uint16_t schnr, const struct sch
 	return cd;
 }
 
-/* The device is gone or replaced: driver first, then the notifier, then forget it. */
+/*
+ * The device is gone or replaced: driver first, then the notifier, then forget it.
+ * @operational: the subchannel still holds this device (disable it when done).
+ * Only from guest_cio_poll() and guest_cio_exit(), never under a waiting driver: a
+ * device found gone while its driver waits is only marked (cio_mark_gone()).
+ */
 static void remove_device(struct cio_dev *cd, bool operational)
 {
+	/* The driver's last commands end at once instead of reaching another device. */
+	if (!operational)
+		cd->dev.gone = true;
 	unbind(cd);
 	if (cio.notifier)
 		cio.notifier(&cd->dev, false);
-	if (operational && cd->dev.enabled)
+	if (operational && cd->dev.enabled && !cd->dev.gone)
 		commit_config(cd, false);
 	free_dev(cd);
+}
+
+void cio_mark_gone(struct cio_dev *cd)
+{
+	cd->dev.gone = true;
+	cio.gone_pending = true;
+}
+
+bool cio_crw_pending(void)
+{
+	return cio.crw_pending;
+}
+
+/* Does the subchannel still hold @cd's device, by STSCH's answer @cc/@s? */
+static bool still_there(const struct cio_dev *cd, int cc, const struct schib *s)
+{
+	/* A program exception says nothing about the device. */
+	if (cc < 0)
+		return true;
+	return cc == 0 && schib_valid(s) && s->devno == cd->dev.devno;
+}
+
+bool guest_cio_device_gone(struct guest_device *dev, bool verify)
+{
+	struct cio_dev *cd = to_cio_dev(dev);
+	struct schib s;
+	int cc;
+
+	if (dev->gone)
+		return true;
+	if (!verify && !cio.crw_pending)
+		return false;
+	/*
+	 * A report is made pending after the change it reports, so STSCH shows the change;
+	 * should it not yet, the next call looks again while the report stays pending.
+	 */
+	cc = stsch(dev->sid, &s);
+	if (!still_there(cd, cc, &s))
+		cio_mark_gone(cd);
+	return dev->gone;
 }
 
 /*
  * Bring the layer's view of subchannel (@ssid, @schnr) in line with STSCH's answer
  * @cc/@s (reference 9.5, 14 item 14): cc3 or V=0 → gone; another device number → the
- * device was replaced; new → add. Returns true if the device set changed.
+ * device was replaced; new → add. A device marked gone whose subchannel still shows it
+ * (an instruction's cc3 that STSCH does not confirm) starts afresh: removed and added
+ * again. Returns true if the device set changed.
  */
 static bool evaluate_sch(uint8_t ssid, uint16_t schnr, int cc, const struct schib *s)
 {
@@ -416,8 +470,8 @@ static bool evaluate_sch(uint8_t ssid, uint16_t schnr, int cc, const struct schi
 	bool valid = cc == 0 && schib_valid(s);
 	bool changed = false;
 
-	if (cd && (!valid || cd->dev.devno != s->devno)) {
-		remove_device(cd, valid);
+	if (cd && (!valid || cd->dev.devno != s->devno || cd->dev.gone)) {
+		remove_device(cd, valid && cd->dev.devno == s->devno);
 		cd = NULL;
 		changed = true;
 	}
@@ -557,6 +611,8 @@ int guest_cio_init(void)
 	cio.slots = NULL;
 	cio.nr_slots = 0;
 	cio.crw_pending = false;
+	cio.gone_pending = false;
+	cio.in_poll = false;
 	cio.schib = guest_alloc(sizeof(*cio.schib), 8);
 	cio.crw = guest_alloc(sizeof(*cio.crw), 4);
 	if (!cio.schib || !cio.crw || cio_io_init())
@@ -607,14 +663,42 @@ static bool rescan_all(void)
 	return changed;
 }
 
-bool guest_cio_poll(void)
+/*
+ * Devices marked gone (by an instruction's cc3 or guest_cio_device_gone()) whose
+ * removal waited for us: their report may still be queued, or there may be none (a
+ * device removed quietly). Evaluated like a report, so each is removed once.
+ */
+static bool remove_gone(void)
+{
+	bool changed = false;
+	unsigned int n, i;
+
+	cio.gone_pending = false;
+	for (n = 0; n < MAX_GONE_PER_POLL; n++) {
+		struct cio_dev *cd = NULL;
+		struct schib s;
+		int cc;
+
+		for (i = 0; i < cio.nr_devs && !cd; i++)
+			if (cio.devs[i]->dev.gone)
+				cd = cio.devs[i];
+		if (!cd)
+			return changed;
+		/* Removed (and added again if STSCH still shows it): the list changes. */
+		cc = stsch(cd->dev.sid, &s);
+		changed |= evaluate_sch(cd->dev.ssid, cd->dev.schnr, cc, &s);
+	}
+	/* Devices that keep failing as they are added again: the next poll goes on. */
+	cio.gone_pending = true;
+	return changed;
+}
+
+static bool poll_crws(void)
 {
 	bool changed = false, overflow = false;
 	unsigned int n;
 	struct schib s;
 
-	if (!cio.ready || !cio.crw_pending)
-		return false;
 	/* Cleared first: a report arriving while we drain raises a new machine check. */
 	cio.crw_pending = false;
 	for (n = 0; n < MAX_CRWS_PER_POLL; n++) {
@@ -646,6 +730,25 @@ bool guest_cio_poll(void)
 	return changed;
 }
 
+bool guest_cio_poll(void)
+{
+	bool changed = false;
+
+	/*
+	 * Not nested: a driver callback or notifier run from here must not have devices
+	 * removed under the poll that called it.
+	 */
+	if (!cio.ready || cio.in_poll || (!cio.crw_pending && !cio.gone_pending))
+		return false;
+	cio.in_poll = true;
+	if (cio.crw_pending)
+		changed |= poll_crws();
+	if (cio.gone_pending)
+		changed |= remove_gone();
+	cio.in_poll = false;
+	return changed;
+}
+
 void guest_cio_exit(void)
 {
 	unsigned int i;
@@ -665,4 +768,5 @@ void guest_cio_exit(void)
 	cio.notifier = NULL;
 	cio.ready = false;
 	cio.crw_pending = false;
+	cio.gone_pending = false;
 }

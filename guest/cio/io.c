@@ -62,6 +62,7 @@ void cio_io_handler(const struct guest_io_irq *irq)
 	struct irb_wire *w;
 	struct guest_irb irb;
 	struct cio_dev *cd;
+	int cc;
 
 	/* Adapter interruption: no subchannel, the ISC names the adapter (reference 8.4). */
 	if (irq->iiw & IIW_ADAPTER) {
@@ -77,9 +78,13 @@ void cio_io_handler(const struct guest_io_irq *irq)
 	cd = cio_find_dev(irq->intparm, irq->sid);
 	/*
 	 * TSCH clears the status and withdraws the interruption (PoP); without a device
-	 * it only clears, as Linux does for intparm 0.
+	 * it only clears, as Linux does for intparm 0. cc3: the subchannel went away
+	 * between the interruption and TSCH; a program of ours ends with it.
 	 */
-	if (guest_arch_tsch(irq->sid, w) != 0 || !cd)
+	cc = guest_arch_tsch(irq->sid, w);
+	if (cc == 3 && cd)
+		cio_mark_gone(cd);
+	if (cc != 0 || !cd)
 		return;
 	cio_irb_decode(w, &irb);
 	if (cd->io_active) {
@@ -106,31 +111,44 @@ static void drain_status(struct cio_dev *cd)
 {
 	struct irb_wire *w = guest_alloc(sizeof(*w), 8);
 	struct guest_irb irb;
+	int cc;
 
 	if (!w)
 		return;
-	if (guest_arch_tsch(cd->dev.sid, w) == 0) {
+	cc = guest_arch_tsch(cd->dev.sid, w);
+	if (cc == 0) {
 		cio_irb_decode(w, &irb);
 		if (!(irb.scsw.ctrl & SCSW_FC_MASK))
 			unsolicited(cd, &irb);
 		else
 			solicited(cd, &irb);
+	} else if (cc == 3) {
+		cio_mark_gone(cd);
 	}
 	guest_free(w, sizeof(*w));
 }
 
-/* Wait until the handler recorded a final status or @deadline passes. */
-static bool wait_final(struct cio_dev *cd, uint64_t deadline)
+/*
+ * Wait until the handler recorded a final status (GUEST_IO_OK), @deadline passes
+ * (GUEST_IO_TIMEOUT), or the device is found gone (GUEST_IO_GONE): a subchannel freed by
+ * an unplug takes its program and pending status with it, only a channel report tells.
+ */
+static enum guest_io_rc wait_final(struct cio_dev *cd, uint64_t deadline)
 {
-	uint64_t now;
+	uint64_t now, slice;
 
 	while (!cd->dev.status_pending) {
+		if (guest_cio_device_gone(&cd->dev, false))
+			return GUEST_IO_GONE;
 		now = guest_arch_now_us();
 		if (now >= deadline)
-			return false;
-		guest_arch_wait(deadline - now);
+			return GUEST_IO_TIMEOUT;
+		slice = deadline - now;
+		if (cio_crw_pending() && slice > CIO_GONE_CHECK_US)
+			slice = CIO_GONE_CHECK_US;
+		guest_arch_wait(slice);
 	}
-	return true;
+	return GUEST_IO_OK;
 }
 
 /*
@@ -145,19 +163,32 @@ static enum guest_io_rc kill_io(struct cio_dev *cd)
 
 	cd->dev.status_pending = false;
 	cc = guest_arch_hsch(sid);
-	if (cc == 3) {
-		rc = GUEST_IO_GONE;
+	if (cc == 3)
+		goto gone;
+	switch (wait_final(cd, guest_arch_now_us() + CIO_HALT_WAIT_US)) {
+	case GUEST_IO_OK:
 		goto out;
+	case GUEST_IO_GONE:
+		goto gone;
+	default:
+		break;
 	}
-	if (wait_final(cd, guest_arch_now_us() + CIO_HALT_WAIT_US))
-		goto out;
 	cc = guest_arch_csch(sid);
-	if (cc == 3) {
-		rc = GUEST_IO_GONE;
-		goto out;
-	}
-	if (!wait_final(cd, guest_arch_now_us() + CIO_HALT_WAIT_US))
+	if (cc == 3)
+		goto gone;
+	switch (wait_final(cd, guest_arch_now_us() + CIO_HALT_WAIT_US)) {
+	case GUEST_IO_GONE:
+		goto gone;
+	case GUEST_IO_TIMEOUT:
 		drain_status(cd);
+		break;
+	default:
+		break;
+	}
+	goto out;
+gone:
+	cio_mark_gone(cd);
+	rc = GUEST_IO_GONE;
 out:
 	cd->io_active = false;
 	cd->dev.status_pending = false;
@@ -228,7 +259,8 @@ enum guest_io_rc guest_cio_do_io(struct guest_device *dev, struct guest_ccw1 *pr
 	uint8_t lpm;
 	int cc = 2;
 
-	if (!dev->enabled)
+	/* Gone: nothing reaches the device any more, and nothing will answer. */
+	if (dev->gone || !dev->enabled)
 		return GUEST_IO_GONE;
 	/* Paths the program may use: available and operational (Linux: PAM & OPM). */
 	lpm = dev->pam & dev->pom;
@@ -268,6 +300,8 @@ enum guest_io_rc guest_cio_do_io(struct guest_device *dev, struct guest_ccw1 *pr
 	}
 	guest_free(orb, sizeof(*orb));
 	if (cc == 3) {
+		/* Not operational (PoP SSCH cc3): the subchannel lost its device. */
+		cio_mark_gone(cd);
 		rc = GUEST_IO_GONE;
 		goto out;
 	}
@@ -279,7 +313,14 @@ enum guest_io_rc guest_cio_do_io(struct guest_device *dev, struct guest_ccw1 *pr
 		rc = cc == 2 ? GUEST_IO_TIMEOUT : GUEST_IO_ERROR;
 		goto out;
 	}
-	if (!wait_final(cd, deadline)) {
+	rc = wait_final(cd, deadline);
+	if (rc == GUEST_IO_GONE) {
+		/* The program went with the subchannel: nothing is left to halt. */
+		cd->io_active = false;
+		dev->status_pending = false;
+		goto out;
+	}
+	if (rc != GUEST_IO_OK) {
 		rc = kill_io(cd);
 		goto out;
 	}

@@ -83,8 +83,9 @@ int guest_console_read(struct guest_console *con, void *buf, size_t len, uint64_
 			con->cur = NULL;
 		}
 	}
-	if (vq->broken)
-		return -GUEST_EIO;
+	/* Broken or unplugged: the bytes already copied are lost with the device. */
+	if (guest_vq_error(vq))
+		return guest_vq_error(vq);
 	return (int)done;
 }
 

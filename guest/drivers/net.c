@@ -60,7 +60,7 @@ int guest_net_recv(struct guest_net *net, void *buf, size_t len, uint64_t timeou
 	uint8_t *b = guest_vq_wait_used(vq, &used, timeout_us);
 
 	if (!b)
-		return vq->broken ? -GUEST_EIO : 0;
+		return guest_vq_error(vq);
 	/* The used length counts the header too (5.1.6.4). */
 	frame = used > net->hdr_len ? used - net->hdr_len : 0;
 	if (frame > GUEST_NET_MAX_FRAME)

@@ -143,6 +143,30 @@ void guest_vq_init_state(struct guest_vq *vq)
 	}
 }
 
+/* ---- The device behind the queue ---- */
+
+/*
+ * Is the queue's device gone (unplugged)? Its reset dropped every buffer, and no
+ * used-buffer notification will come: waits end with -GUEST_ENODEV. @verify: look at the
+ * subchannel even without a channel report pending (after a failed notification).
+ */
+static bool dev_gone(struct guest_vq *vq, bool verify)
+{
+	struct guest_device *dev = vq->vdev ? vq->vdev->dev : NULL;
+
+	if (!dev || !guest_cio_device_gone(dev, verify))
+		return false;
+	vq->broken = true;
+	return true;
+}
+
+int guest_vq_error(const struct guest_vq *vq)
+{
+	if (vq->vdev && vq->vdev->dev && vq->vdev->dev->gone)
+		return -GUEST_ENODEV;
+	return vq->broken ? -GUEST_EIO : 0;
+}
+
 /* ---- Adding buffers ---- */
 
 static int check_add(struct guest_vq *vq, const struct guest_vq_seg *out, unsigned int nout,
@@ -150,8 +174,8 @@ static int check_add(struct guest_vq *vq, const struct guest_vq_seg *out, unsign
 {
 	unsigned int i;
 
-	if (vq->broken)
-		return -GUEST_EIO;
+	if (vq->broken || dev_gone(vq, false))
+		return guest_vq_error(vq);
 	if (!token || nout + nin == 0 || nout + nin > vq->num)
 		return -GUEST_EINVAL;
 	for (i = 0; i < nout; i++)
@@ -426,6 +450,12 @@ void *guest_vq_wait_used(struct guest_vq *vq, uint32_t *len, uint64_t timeout_us
 		token = guest_vq_get_used(vq, len);
 		if (token || vq->broken)
 			return token;
+		/*
+		 * Unplugged: the report comes as a machine check, which wakes us; only look
+		 * (guest_cio_poll() removes the device later, not under this waiter).
+		 */
+		if (dev_gone(vq, false))
+			return NULL;
 		now = guest_arch_now_us();
 		if (now - start >= timeout_us)
 			return NULL;
@@ -471,12 +501,17 @@ int guest_vq_xfer(struct guest_vq *vq, const struct guest_vq_seg *out, unsigned 
 	rc = guest_vq_add(vq, out, nout, in, nin, token);
 	if (rc)
 		return rc;
-	if (!guest_vq_kick(vq))
-		return -GUEST_EIO;
+	if (!guest_vq_kick(vq)) {
+		/* DIAGNOSE 0x500 fails for a subchannel that is no more: tell which. */
+		dev_gone(vq, true);
+		return guest_vq_error(vq);
+	}
 	for (;;) {
 		uint64_t spent = guest_arch_now_us() - start;
 
 		if (spent >= timeout_us) {
+			if (dev_gone(vq, true))
+				return -GUEST_ENODEV;
 			/*
 			 * The device still owns the buffer and may write it later: stop using
 			 * the queue until the device is reset (3.1.1: a driver may give up).
@@ -488,6 +523,6 @@ int guest_vq_xfer(struct guest_vq *vq, const struct guest_vq_seg *out, unsigned 
 		if (got == token)
 			return 0;
 		if (vq->broken)
-			return -GUEST_EIO;
+			return guest_vq_error(vq);
 	}
 }

@@ -15,7 +15,10 @@
  *    sense came with the status);
  *  - unsolicited interruptions and adapter interruptions are passed to drivers;
  *  - channel reports (CRW) for subchannels add and remove devices: guest_cio_poll()
- *    drains STCRW and re-evaluates the reported subchannels with STSCH.
+ *    drains STCRW and re-evaluates the reported subchannels with STSCH;
+ *  - a device that goes away under a waiting driver (cc3, or a pending report and
+ *    STSCH) is marked gone: its I/O ends at once with GUEST_IO_GONE, and the next
+ *    guest_cio_poll() removes it, never the wait itself.
  *
  * Context: one vCPU; interruption handlers only record state, drivers act in
  * guest_cio_poll() or while waiting in guest_cio_do_io().
@@ -111,6 +114,14 @@ struct guest_device {
 	/* Interruption bookkeeping (set by the I/O handler). */
 	volatile bool status_pending; /* an interruption for this subchannel was taken */
 	unsigned int index;           /* intparm used for this subchannel */
+	/*
+	 * The subchannel no longer holds this device: an instruction for it ended with cc3,
+	 * or STSCH found the subchannel empty or holding another device (see
+	 * guest_cio_device_gone()). Every later I/O ends at once with GUEST_IO_GONE. The
+	 * device, its driver binding and the driver's memory stay until the next
+	 * guest_cio_poll() removes them, so a driver waiting for it can return safely.
+	 */
+	volatile bool gone;
 };
 
 /* Outcome of guest_cio_do_io(). */
@@ -166,8 +177,23 @@ void guest_cio_register_driver(const struct guest_cio_driver *drv);
  */
 unsigned int guest_cio_nr_devices(void);
 struct guest_device *guest_cio_device(unsigned int i);
-/* Process channel reports and deferred work; returns true if devices changed. */
+/*
+ * Process channel reports and deferred work (devices found gone meanwhile are removed);
+ * returns true if devices changed. Mainline code only, not from driver callbacks (a
+ * nested call does nothing and returns false).
+ */
 bool guest_cio_poll(void);
+/*
+ * Whether @dev is gone (@dev->gone), for a driver waiting for its device outside
+ * guest_cio_do_io() (a virtio driver waiting for a used buffer: the device's reset on
+ * unplug drops the request, and nothing else would end the wait). While a channel
+ * report is pending, or with @verify (say, after a failed notification), STSCH looks
+ * at the subchannel first: not operational (cc3), without a valid device, or with
+ * another device number marks @dev gone. Cheap otherwise; call it on every wake-up.
+ * Never processes the reports nor calls drivers (that is guest_cio_poll()'s), so
+ * nothing is freed under the caller. Mainline code.
+ */
+bool guest_cio_device_gone(struct guest_device *dev, bool verify);
 /*
  * Called from guest_cio_poll() when the device set changes: added = true after the
  * device was enabled, identified and offered to the drivers; added = false after the
@@ -178,7 +204,8 @@ void guest_cio_set_hotplug_notifier(void (*fn)(struct guest_device *dev, bool ad
 /*
  * Run the format-1 channel program @prog on @dev and wait for its final status (up to
  * @timeout_us). @irb (may be NULL) receives the final IRB; *@sense (may be NULL, 32
- * bytes) the sense data after a unit check.
+ * bytes) the sense data after a unit check. GUEST_IO_GONE at once for a device that is
+ * gone, and as soon as the wait finds it gone (guest_cio_device_gone()).
  * The ORB: format 1, prefetch, format-2 IDAWs, LPM = PAM & POM, intparm = dev->index.
  * Context: mainline code with interruptions enabled (guest_cio_init()); interruptions
  * are enabled again on return. Not from interruption handlers or driver callbacks run

@@ -10,7 +10,10 @@
  * own guest_alloc() buffers, which the device sees. Every call is synchronous: it adds
  * the request, notifies the device and waits (guest_arch_wait() loop, bounded by
  * GUEST_VCCW_TIMEOUT_US unless a timeout is passed) for the device to use it.
- * Errors are negative GUEST_E* numbers (guest/virtio.h).
+ * Errors are negative GUEST_E* numbers (guest/virtio.h); -GUEST_ENODEV when the device
+ * was unplugged, at once, also when that happens while a call waits. The device then
+ * stays listed (every call on it fails so) until the program's next guest_cio_poll()
+ * runs the driver's remove; only then is the pointer invalid.
  *
  * Context: the guest program's vCPU; not reentrant.
  */
@@ -46,8 +49,11 @@ struct guest_blk {
 void guest_blk_register(void);
 unsigned int guest_blk_count(void);
 struct guest_blk *guest_blk_get(unsigned int i);
-/* Read / write @nsectors sectors at @sector. Returns 0, -GUEST_EIO (IOERR or beyond the
- * capacity), -GUEST_EOPNOTSUPP (UNSUPP, or a write to a read-only device), or -GUEST_ETIMEDOUT. */
+/*
+ * Read / write @nsectors sectors at @sector. Returns 0, -GUEST_EIO (IOERR or beyond the
+ * capacity), -GUEST_EOPNOTSUPP (UNSUPP, or a write to a read-only device),
+ * -GUEST_ENODEV (unplugged), or -GUEST_ETIMEDOUT.
+ */
 int guest_blk_read(struct guest_blk *blk, uint64_t sector, void *buf, uint32_t nsectors);
 int guest_blk_write(struct guest_blk *blk, uint64_t sector, const void *buf, uint32_t nsectors);
 /* VIRTIO_BLK_T_FLUSH; without VIRTIO_BLK_F_FLUSH there is no cache: returns 0. */

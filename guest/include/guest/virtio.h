@@ -21,6 +21,10 @@
  * Completions are polled: guest_vq_wait_used() waits with guest_arch_wait() for the
  * device's used-buffer notification (indicators + interruption) and re-checks the ring
  * after every wake-up, so a suppressed or merged interruption costs time, not progress.
+ * An unplug ends such a wait too: the device's reset drops the buffers, and the channel
+ * report's machine check wakes the waiter, which finds the device gone
+ * (guest_cio_device_gone()) and returns -GUEST_ENODEV. Removal (the driver's remove,
+ * freeing) waits for the program's next guest_cio_poll(), never runs under a waiter.
  *
  * Context: one vCPU. Indicator scanning runs in interruption context (the cio layer's
  * unsolicited and solicited hooks and the adapter handler) and only records state:
@@ -191,7 +195,8 @@ struct guest_vq {
  * Make a buffer available: @nout device-readable segments, then @nin device-writable
  * ones (at least one in all). @token (not NULL) comes back from guest_vq_get_used().
  * Returns 0, -GUEST_ENOSPC when too few descriptors are free, -GUEST_EINVAL on bad
- * arguments, -GUEST_EIO when the queue is broken. Does not notify: call guest_vq_kick().
+ * arguments, -GUEST_EIO when the queue is broken, -GUEST_ENODEV when the device is gone.
+ * Does not notify: call guest_vq_kick().
  */
 int guest_vq_add(struct guest_vq *vq, const struct guest_vq_seg *out, unsigned int nout,
 		 const struct guest_vq_seg *in, unsigned int nin, void *token);
@@ -206,8 +211,17 @@ bool guest_vq_kick(struct guest_vq *vq);
  * device wrote, or NULL when none is used yet.
  */
 void *guest_vq_get_used(struct guest_vq *vq, uint32_t *len);
-/* Like guest_vq_get_used(), waiting up to @timeout_us (guest_arch_wait() loop). */
+/*
+ * Like guest_vq_get_used(), waiting up to @timeout_us (guest_arch_wait() loop). Ends
+ * early with NULL when the queue breaks or the device is found gone (unplugged: its
+ * reset dropped the buffers; guest_cio_device_gone() on every wake-up, so the channel
+ * report's machine check ends the wait). guest_vq_error() tells these apart from a
+ * timeout. The device is only marked gone here: it and the driver's memory stay until
+ * the program's next guest_cio_poll() removes it.
+ */
 void *guest_vq_wait_used(struct guest_vq *vq, uint32_t *len, uint64_t timeout_us);
+/* Why @vq is unusable: -GUEST_ENODEV (device gone), -GUEST_EIO (broken), or 0. */
+int guest_vq_error(const struct guest_vq *vq);
 /* Free descriptors. */
 unsigned int guest_vq_num_free(const struct guest_vq *vq);
 /* Take back every buffer still outstanding (after a reset); returns the tokens one by
@@ -218,7 +232,8 @@ void *guest_vq_detach_unused(struct guest_vq *vq);
  * Add, kick, and wait for that very buffer (synchronous request; other buffers used
  * meanwhile are dropped, so use it only on queues without other traffic). Returns 0
  * with *@len filled, -GUEST_ETIMEDOUT (the queue is then marked broken: the device
- * still owns the buffer), -GUEST_EIO, or the guest_vq_add() error.
+ * still owns the buffer), -GUEST_ENODEV as soon as the device is found gone (the queue
+ * is then broken too), -GUEST_EIO, or the guest_vq_add() error.
  */
 int guest_vq_xfer(struct guest_vq *vq, const struct guest_vq_seg *out, unsigned int nout,
 		  const struct guest_vq_seg *in, unsigned int nin, uint32_t *len,

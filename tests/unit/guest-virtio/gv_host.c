@@ -388,6 +388,14 @@ int gv_add_vdev(struct gv_machine *m, struct vccw_virtio_dev *vdev, unsigned int
 	return attach(m, d, vdev, max_rev);
 }
 
+void gv_unplug(struct gv_machine *m, int idx, bool crw)
+{
+	struct gv_dev *d = &m->devs[idx];
+
+	vccw_virtio_ccw_free(d->vc, crw);
+	d->vc = NULL;
+}
+
 struct run_arg {
 	struct gv_machine *m;
 	int (*main_fn)(void);

@@ -65,6 +65,12 @@ int gv_add_console(struct gv_machine *m, unsigned int max_rev, uint64_t extra);
 int gv_add_rng(struct gv_machine *m, unsigned int max_rev, uint64_t extra);
 /* Attach a virtio device the caller initialised (and finalises after gv_fini()). */
 int gv_add_vdev(struct gv_machine *m, struct vccw_virtio_dev *vdev, unsigned int max_rev);
+/*
+ * Hot unplug device @idx while the guest runs (any thread): its subchannel goes, with a
+ * channel report when @crw (as vccw-vm's device_del), quietly otherwise. The device
+ * model itself stays until gv_fini().
+ */
+void gv_unplug(struct gv_machine *m, int idx, bool crw);
 /* Run @main as the guest program on a new thread; returns its value. */
 int gv_run(struct gv_machine *m, int (*main_fn)(void));
 
