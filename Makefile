@@ -41,6 +41,7 @@ include $(sort $(wildcard lib/*/module.mk lib/*/*/module.mk))
 include guest/module.mk
 include tests/module.mk
 include machine/module.mk
+include bench/module.mk
 
 LIBVCCW := $(O)/libvccw.a
 $(LIBVCCW): $(LIB_OBJS)
