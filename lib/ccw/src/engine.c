@@ -69,7 +69,8 @@ struct vccw_cu {
 	/* Scratch space for one command: data buffer and the segments of a data chain. */
 	uint8_t *buf;
 	uint32_t buf_len;
-	struct seg *segs;
+	struct seg *segs;    /* grown on demand: most commands use one CCW */
+	uint32_t nr_segs;    /* allocated */
 	uint32_t nr_segs_max;
 };
 
@@ -147,16 +148,43 @@ static void seg_init(struct seg *s, uint32_t addr, const struct ccw *ccw, uint32
 }
 
 /* Fetch the next CCW of a data chain. */
+/*
+ * Room for @need segments. A data chain moves at least one byte per CCW, so
+ * nr_segs_max bounds any chain; the table grows by doubling up to it.
+ */
+static bool grow_segs(struct vccw_cu *cu, uint32_t need)
+{
+	struct seg *s;
+	uint32_t n;
+
+	if (need <= cu->nr_segs)
+		return true;
+	if (need > cu->nr_segs_max)
+		return false;
+	n = cu->nr_segs * 2 > need ? cu->nr_segs * 2 : need;
+	if (n > cu->nr_segs_max)
+		n = cu->nr_segs_max;
+	s = realloc(cu->segs, n * sizeof(*s));
+	if (!s)
+		return false;
+	cu->segs = s;
+	cu->nr_segs = n;
+	return true;
+}
+
 static enum xfer_rc chain_data(struct stream *ds)
 {
 	struct vccw_cu *cu = ds->cu;
-	struct seg *cur = &cu->segs[ds->nr - 1];
-	uint32_t addr = cur->addr + 8;
+	struct seg *cur;
+	uint32_t addr;
 	struct ccw ccw;
 	bool tic = false;
 
-	if (ds->nr >= cu->nr_segs_max)
+	/* A host allocation failure ends the program like an overlong chain would. */
+	if (!grow_segs(cu, ds->nr + 1))
 		return XFER_PROG_CHECK;
+	cur = &cu->segs[ds->nr - 1];
+	addr = cur->addr + 8;
 	for (;;) {
 		ds->fail_addr = addr;
 		if (fetch_ccw(cu, addr, &ccw) != XFER_OK)
@@ -734,7 +762,8 @@ struct vccw_cu *vccw_cu_new(struct vccw_css *css, const struct vccw_cu_config *c
 	cu->buf = calloc(1, max);
 	/* A data chain moves at least one byte per CCW, so max + 1 CCWs bound it. */
 	cu->nr_segs_max = max + 1;
-	cu->segs = calloc(cu->nr_segs_max, sizeof(*cu->segs));
+	cu->nr_segs = 4;
+	cu->segs = calloc(cu->nr_segs, sizeof(*cu->segs));
 	if (!cu->buf || !cu->segs)
 		goto err_free;
 	cu->buf_len = max;

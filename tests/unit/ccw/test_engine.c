@@ -135,6 +135,32 @@ TEST(test_ccw_data_chain_write_gathers)
 	et_fini(&t);
 }
 
+/*
+ * CD: a long data chain (64 one-byte CCWs, beyond the engine's initial segment table)
+ * still arrives whole, in order, as one command.
+ */
+TEST(test_ccw_data_chain_long_chain_of_single_bytes)
+{
+	struct et t;
+	struct fx_irb irb;
+	uint8_t expect[64];
+	unsigned int i;
+
+	REQUIRE(et_init(&t, false));
+	for (i = 0; i < 64; i++) {
+		expect[i] = (uint8_t)(0x40 + i);
+		vccw_mem_st_u8(t.f.mem, DATA + 0x10 * i, expect[i]);
+		fx_ccw1(&t.f, PROG + 8 * i, FX_CMD_WRITE, i < 63 ? VCCW_CCW_FLAG_CD : 0, 1,
+			DATA + 0x10 * i);
+	}
+	CHECK_EQ(et_start(&t, PROG, 0, &irb), VCCW_CC0);
+	CHECK_NORMAL(&irb, PROG + 8 * 63, 0);
+	CHECK_EQ(t.st.nr_cmds, 1);
+	CHECK_EQ(t.st.data_len, 64);
+	CHECK(memcmp(t.st.data, expect, 64) == 0);
+	et_fini(&t);
+}
+
 /* PoP: the command code of a data-chained CCW is ignored (here 0x00, invalid alone). */
 TEST(test_ccw_data_chain_ignores_command_code)
 {
