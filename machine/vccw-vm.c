@@ -10,7 +10,8 @@
  * freed.
  *
  * Exit status: the guest program's; 2 for a configuration error (nothing started);
- * 1 for a host failure while building the machine; 0 after a signal or quit.
+ * 1 for a host failure while building the machine or when a drive cannot be flushed at
+ * the end (a write the guest saw complete may not be stable); 0 after a signal or quit.
  */
 #include <errno.h>
 #include <poll.h>
@@ -139,7 +140,9 @@ out:
 	vm.qmp = NULL;
 	vm_cpus_stop(&vm);
 	vm_machine_destroy(&vm);
-	vm_backends_close(&cfg);
+	/* A write the guest saw complete that cannot be made stable is a failure. */
+	if (vm_backends_close(&cfg))
+		status = 1;
 	close(sig_fd);
 	vm_config_free(&cfg);
 	return status;

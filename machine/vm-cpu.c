@@ -12,6 +12,8 @@
  * ends the guest program there, between two instructions, the way the program's own
  * exit would: guest_native_run() unwinds and returns.
  */
+#include <limits.h>
+#include <poll.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -253,13 +255,35 @@ static bool host_take_irq(void *ctx, uint64_t timeout_us, struct guest_native_ir
 	}
 }
 
+/*
+ * The machine console is stdout. A reader that stops reading must not keep the vCPU
+ * (and with it shutdown) stuck in write(): wait for room with poll() in short steps,
+ * checking for a stop between them, and write at most PIPE_BUF bytes once there is
+ * room (a pipe then takes them without blocking).
+ */
 static void host_console_write(void *ctx, const char *s, size_t len)
 {
 	struct vm_cpu *cpu = ctx;
 
 	check_stop(cpu);
-	fwrite(s, 1, len, stdout);
 	fflush(stdout);
+	while (len) {
+		struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+		size_t chunk = len < PIPE_BUF ? len : PIPE_BUF;
+		ssize_t n;
+
+		if (poll(&pfd, 1, 100) == 0) {
+			check_stop(cpu);
+			continue;
+		}
+		n = write(STDOUT_FILENO, s, chunk);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return; /* stdout is gone: the console output is dropped */
+		s += n;
+		len -= (size_t)n;
+	}
 }
 
 static uint64_t host_now_us(void *ctx)

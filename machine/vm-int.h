@@ -200,7 +200,8 @@ int vm_config_check(struct vm_config *cfg);
 /* Open drives, chardevs and netdevs. Returns 0 or -1 (printed; nothing left open). */
 int vm_backends_open(struct vm_config *cfg);
 /* Flush the block backends (so every acknowledged write is stable) and close all. */
-void vm_backends_close(struct vm_config *cfg);
+/* Flush and close every backend. Returns -1 if a drive could not be flushed. */
+int vm_backends_close(struct vm_config *cfg);
 void vm_config_free(struct vm_config *cfg);
 
 /*

@@ -852,7 +852,7 @@ static const struct vm_option vm_options[] = {
 	  "trace events matching PATTERN (css_*, irq_queue, a category) to stderr; "
 	  "repeatable (-trace help lists them)" },
 	{ "no-shutdown", NULL, opt_no_shutdown,
-	  "keep running after the program ends, until SIGINT or SIGTERM" },
+	  "keep running after the program ends, until SIGINT, SIGTERM, SIGHUP or QMP quit" },
 	{ "help", NULL, opt_help, "this text" },
 	{ "h", NULL, opt_help, "same as -help" },
 	{ "version", NULL, opt_version, "print the version" },
@@ -873,8 +873,9 @@ static int opt_help(struct vm_config *cfg, const char *arg)
 	}
 	printf("\nTransport properties of every -device: devno=fe.S.DDDD, "
 	       "max_revision=0..2, id=ID, packed=on|off.\n"
-	       "Bad options exit with status 2; otherwise the exit status is the guest "
-	       "program's.\n");
+	       "Exit status: the guest program's when it ends; 0 after a signal or QMP quit;\n"
+	       "2 for a bad option (nothing started); 1 for a host failure, including a\n"
+	       "drive that could not be flushed at the end.\n");
 	return 1;
 }
 
@@ -1073,8 +1074,9 @@ err:
 	return -1;
 }
 
-void vm_backends_close(struct vm_config *cfg)
+int vm_backends_close(struct vm_config *cfg)
 {
+	int failed = 0;
 	unsigned int i;
 	int rc;
 
@@ -1085,9 +1087,11 @@ void vm_backends_close(struct vm_config *cfg)
 			continue;
 		/* Every write the guest saw completed is made stable before we exit. */
 		rc = vccw_be_blk_flush(d->be);
-		if (rc)
+		if (rc) {
 			fprintf(stderr, VM_NAME ": %s: flushing %s: %s\n", d->what, d->file,
 				strerror(-rc));
+			failed = -1;
+		}
 		vccw_be_blk_close(d->be);
 		d->be = NULL;
 	}
@@ -1097,6 +1101,7 @@ void vm_backends_close(struct vm_config *cfg)
 	}
 	for (i = 0; i < cfg->nr_netdevs; i++)
 		vm_netdev_close(cfg->netdevs[i]);
+	return failed;
 }
 
 void vm_config_free(struct vm_config *cfg)

@@ -80,6 +80,11 @@ int vm_qmp_parse(struct vm_config *cfg, const char *arg)
 		} else if (!strcmp(tok, "nowait") && !eq) {
 			wait = false;
 		} else if (!strcmp(tok, "server") || !strcmp(tok, "wait")) {
+			if (!eq) {
+				/* A bare "wait" would mean wait=on, which is not supported. */
+				vm_error("-qmp", "property '%s' needs a value (%s=on|off)", tok, tok);
+				goto out;
+			}
 			if (vm_parse_bool("-qmp", tok, eq, !strcmp(tok, "server") ? &server : &wait))
 				goto out;
 		} else {
@@ -705,12 +710,15 @@ static void handle_text(struct vm_qmp *q, struct qmp_client *c, const char *text
 }
 
 /*
- * Length of the JSON object or array at the start of @s, by bracket depth outside
- * strings; 0 when it is not complete yet. Too deep a nesting ends the text there, so
- * the parser rejects it instead of the buffer growing.
+ * Length of the JSON object or array at the start of @s, by bracket nesting outside
+ * strings; 0 when it is not complete yet. Anything that cannot become valid JSON ends
+ * the text at once, so the parser rejects it and the client's later commands are read
+ * afresh (as QEMU's streamer does): a closer of the wrong kind, a raw control character
+ * inside a string (JSON forbids them), too deep a nesting.
  */
 static size_t scan_value(const char *s, size_t len)
 {
+	char closers[VM_QMP_MAX_DEPTH];
 	bool str = false, esc = false;
 	unsigned int depth = 0;
 	size_t i;
@@ -719,6 +727,8 @@ static size_t scan_value(const char *s, size_t len)
 		char ch = s[i];
 
 		if (str) {
+			if ((unsigned char)ch < 0x20)
+				return i + 1;
 			if (esc)
 				esc = false;
 			else if (ch == '\\')
@@ -730,10 +740,11 @@ static size_t scan_value(const char *s, size_t len)
 		if (ch == '"') {
 			str = true;
 		} else if (ch == '{' || ch == '[') {
-			if (++depth > VM_QMP_MAX_DEPTH)
+			if (depth == VM_QMP_MAX_DEPTH)
 				return i + 1;
+			closers[depth++] = ch == '{' ? '}' : ']';
 		} else if (ch == '}' || ch == ']') {
-			if (--depth == 0)
+			if (ch != closers[--depth] || depth == 0)
 				return i + 1;
 		}
 	}

@@ -335,6 +335,22 @@ def test_protocol(tmp):
                     return f"{bad.strip()}: {res}"
         check("qmp_malformed_json", malformed)
 
+        def recovers():
+            # A closer of the wrong kind, or a raw newline inside a string, must not make
+            # the monitor swallow the client's later commands.
+            for n, bad in enumerate(['{"execute":"query-status","arguments":{"a":[}}\n',
+                                     '{"execute":"x","arguments":{"a":"oops\n']):
+                c.send_raw(bad + '{"execute":"query-status","id":%d}\n' % (100 + n))
+                for _ in range(5):
+                    r = c.reply()
+                    if r.get("id") == 100 + n:
+                        break
+                else:
+                    return f"{bad.strip()}: no reply to the next command"
+                if r.get("return", {}).get("status") != "running":
+                    return f"{bad.strip()}: {r}"
+        check("qmp_malformed_json_then_next_command_answered", recovers)
+
         def not_object():
             for bad, text in [("[1, 2]\n", "must be a JSON object"),
                               ("42\n", "JSON parse error"), ("nonsense\n", "JSON parse error")]:

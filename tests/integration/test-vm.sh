@@ -148,6 +148,7 @@ bad qmp_no_path "-qmp: no socket path given" -qmp unix:,server=on,wait=off
 bad qmp_not_server "-qmp: only server=on is supported" -qmp unix:"$T/q.sock"
 bad qmp_wait_on "-qmp: wait=on is not supported" -qmp unix:"$T/q.sock",server=on,wait=on
 bad qmp_unknown_property "-qmp: unknown property 'telnet'" -qmp unix:"$T/q.sock",server,telnet
+bad qmp_bare_wait "-qmp: property 'wait' needs a value (wait=on|off)" -qmp unix:"$T/q.sock",server,wait
 bad trace_no_match "-trace: 'nosuch_*' matches no trace event" -trace 'nosuch_*'
 bad trace_enable_no_match "-trace: 'css_sshc' matches no trace event" -trace enable=css_sshc
 bad trace_no_pattern "-trace: no event pattern" -trace enable=
