@@ -129,6 +129,7 @@ out:
 struct qmp_client {
 	int fd; /* -1: free slot */
 	bool negotiated;
+	uint64_t serial; /* accept order, to find the oldest client */
 	char *in;
 	size_t in_len, in_cap;
 	char *out;
@@ -144,6 +145,7 @@ struct vm_qmp {
 	pthread_t thread;
 	bool started;
 
+	uint64_t accepts; /* clients accepted so far (monitor thread) */
 	pthread_mutex_t lock; /* protects events and stop */
 	json_t *events;       /* array of event objects to broadcast */
 	bool stop;
@@ -843,11 +845,26 @@ static void client_accept(struct vm_qmp *q)
 		if (q->clients[i].fd < 0)
 			c = &q->clients[i];
 	if (!c) {
-		close(fd);
-		return;
+		/*
+		 * Every slot is taken: the oldest client that never negotiated capabilities
+		 * makes room, so idle connections cannot lock a real client (and its quit)
+		 * out. With every slot negotiated, the newcomer is turned away.
+		 */
+		for (i = 0; i < VM_QMP_MAX_CLIENTS; i++) {
+			struct qmp_client *o = &q->clients[i];
+
+			if (!o->negotiated && (!c || o->serial < c->serial))
+				c = o;
+		}
+		if (!c) {
+			close(fd);
+			return;
+		}
+		client_close(c);
 	}
 	c->fd = fd;
 	c->negotiated = false;
+	c->serial = ++q->accepts;
 	client_send(c, json_pack("{s:{s:o,s:[]}}", "QMP", "version", version_info(),
 				 "capabilities"));
 }
@@ -887,33 +904,28 @@ static void *qmp_thread(void *arg)
 	struct vm_qmp *q = arg;
 	struct pollfd pfd[2 + VM_QMP_MAX_CLIENTS];
 	struct qmp_client *who[2 + VM_QMP_MAX_CLIENTS];
-	unsigned int i, nr, free_slots;
+	unsigned int i, nr;
 	uint64_t v;
 	bool stop;
 
 	for (;;) {
 		nr = 0;
-		free_slots = 0;
 		pfd[nr] = (struct pollfd){ .fd = q->wake_fd, .events = POLLIN };
 		who[nr++] = NULL;
 		for (i = 0; i < VM_QMP_MAX_CLIENTS; i++) {
 			struct qmp_client *c = &q->clients[i];
 
-			if (c->fd < 0) {
-				free_slots++;
+			if (c->fd < 0)
 				continue;
-			}
 			pfd[nr] = (struct pollfd){
 				.fd = c->fd,
 				.events = (short)(POLLIN | (c->out_len ? POLLOUT : 0)),
 			};
 			who[nr++] = c;
 		}
-		/* With every slot taken, new clients wait in the listen backlog. */
-		if (free_slots) {
-			pfd[nr] = (struct pollfd){ .fd = q->listen_fd, .events = POLLIN };
-			who[nr++] = NULL;
-		}
+		/* Always listen: a newcomer may evict an idle client (client_accept). */
+		pfd[nr] = (struct pollfd){ .fd = q->listen_fd, .events = POLLIN };
+		who[nr++] = NULL;
 		if (poll(pfd, nr, -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents & POLLIN) {

@@ -418,6 +418,26 @@ def test_protocol(tmp):
                 return "the half-sent device_add created a device"
         check("qmp_client_disconnect_mid_command", disconnect_mid_command)
 
+        def idle_clients_cannot_lock_out():
+            # Connections that never negotiate must not fill every slot for good: a
+            # newcomer evicts the oldest of them and gets its greeting and answers.
+            idle = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(12)]
+            for s in idle:
+                s.connect(m.sock)
+            try:
+                late = Client(m.sock)
+                r = late.cmd("query-status")
+                late.close()
+                if r.get("return", {}).get("status") != "running":
+                    return f"query-status: {r}"
+                r = c.cmd("query-status")
+                if r.get("return", {}).get("status") != "running":
+                    return f"the negotiated client lost its slot: {r}"
+            finally:
+                for s in idle:
+                    s.close()
+        check("qmp_idle_clients_cannot_lock_others_out", idle_clients_cannot_lock_out)
+
         def events_to_every_client():
             d = Client(m.sock)
             quiet = Client(m.sock, negotiate=False)
