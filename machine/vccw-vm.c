@@ -27,10 +27,12 @@
 /* What ended the run (besides a signal number). */
 #define SHUTDOWN_PROGRAM 0
 #define SHUTDOWN_QUIT (-1)
+#define SHUTDOWN_ERROR (-2) /* the wait itself failed: a host error */
 
 /*
  * Wait until the guest program ends (unless -no-shutdown), a shutdown signal comes or
- * the monitor's quit. Returns the signal number, SHUTDOWN_PROGRAM or SHUTDOWN_QUIT.
+ * the monitor's quit. Returns the signal number, SHUTDOWN_PROGRAM, SHUTDOWN_QUIT or
+ * SHUTDOWN_ERROR.
  */
 static int wait_for_shutdown(struct vm *vm, int sig_fd)
 {
@@ -48,8 +50,8 @@ static int wait_for_shutdown(struct vm *vm, int sig_fd)
 		if (poll(pfd, watch_done ? 3 : 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, VM_NAME ": poll: %s\n", strerror(errno));
-			return SIGTERM;
+			fprintf(stderr, VM_NAME ": waiting for shutdown: %s\n", strerror(errno));
+			return SHUTDOWN_ERROR;
 		}
 		if (pfd[0].revents & POLLIN) {
 			if (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
@@ -127,7 +129,8 @@ int main(int argc, char **argv)
 	if (sig > 0)
 		fprintf(stderr, VM_NAME ": terminating on signal %d\n", sig);
 	vm_qmp_shutdown_event(vm.qmp, sig > 0 ? "host-signal" :
-				      sig == SHUTDOWN_QUIT ? "host-qmp-quit" : "guest-shutdown");
+				      sig == SHUTDOWN_QUIT ? "host-qmp-quit" :
+				      sig == SHUTDOWN_ERROR ? "host-error" : "guest-shutdown");
 	/* No hot plug from here on: the monitor ends before the devices are taken down. */
 	vm_qmp_free(vm.qmp);
 	vm.qmp = NULL;
@@ -135,6 +138,8 @@ int main(int argc, char **argv)
 	/* After a signal the status is 0, unless the program had ended (-no-shutdown). */
 	if (vm.cpus[0].exited)
 		status = vm.cpus[0].exit_code & 0xff;
+	if (sig == SHUTDOWN_ERROR)
+		status = 1;
 out:
 	vm_qmp_free(vm.qmp);
 	vm.qmp = NULL;
