@@ -138,6 +138,11 @@ void css_queue_irq_locked(struct vccw_sch *sch);
 void css_withdraw_irq_locked(struct vccw_sch *sch);
 /* Hand @sch to the channel thread. Context: sch lock held. */
 void css_queue_work_locked(struct vccw_sch *sch);
+/*
+ * A cancelled function (XSCH) needs no more work; keep @sch queued only for a pending
+ * unsolicited-status request. Context: sch lock held.
+ */
+void css_drop_function_work_locked(struct vccw_sch *sch);
 
 /* Put a delivered interruption back at the head of its ISC queue (a faulting TPI store). */
 void css_requeue_irq(struct vccw_css *css, const struct vccw_io_irq *irq);

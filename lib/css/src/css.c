@@ -287,6 +287,27 @@ static void sch_cancel_locked(struct vccw_sch *sch, bool *active, struct vccw_ex
 	sch->exec_busy = false;
 }
 
+/* Put @sch on the channel thread's queue (once). Context: work_lock held. */
+static void enqueue_wl(struct vccw_sch *sch)
+{
+	struct vccw_css *css = sch->css;
+
+	if (!sch->work_queued) {
+		sch->work_queued = true;
+		vccw_list_add_tail(&css->work_queue, &sch->work_link);
+		pthread_cond_signal(&css->work_cond);
+	}
+}
+
+/* Take @sch off the channel thread's queue. Context: work_lock held. */
+static void dequeue_wl(struct vccw_sch *sch)
+{
+	if (sch->work_queued) {
+		vccw_list_del(&sch->work_link);
+		sch->work_queued = false;
+	}
+}
+
 static void dequeue_work(struct vccw_sch *sch)
 {
 	struct vccw_css *css = sch->css;
@@ -294,10 +315,7 @@ static void dequeue_work(struct vccw_sch *sch)
 	pthread_mutex_lock(&css->work_lock);
 	sch->unsol_requested = false;
 	sch->unsol_dstat = 0;
-	if (sch->work_queued) {
-		vccw_list_del(&sch->work_link);
-		sch->work_queued = false;
-	}
+	dequeue_wl(sch);
 	pthread_mutex_unlock(&css->work_lock);
 }
 
@@ -687,11 +705,23 @@ void css_queue_work_locked(struct vccw_sch *sch)
 	struct vccw_css *css = sch->css;
 
 	pthread_mutex_lock(&css->work_lock);
-	if (!sch->work_queued) {
-		sch->work_queued = true;
-		vccw_list_add_tail(&css->work_queue, &sch->work_link);
-		pthread_cond_signal(&css->work_cond);
-	}
+	enqueue_wl(sch);
+	pthread_mutex_unlock(&css->work_lock);
+}
+
+void css_drop_function_work_locked(struct vccw_sch *sch)
+{
+	struct vccw_css *css = sch->css;
+
+	pthread_mutex_lock(&css->work_lock);
+	/*
+	 * The cancelled function needs no more work, but an unsolicited request kept while
+	 * it ran does: no interruption follows XSCH to make the program look.
+	 */
+	if (sch->unsol_requested)
+		enqueue_wl(sch);
+	else
+		dequeue_wl(sch);
 	pthread_mutex_unlock(&css->work_lock);
 }
 
@@ -1138,11 +1168,7 @@ void vccw_sch_unsolicited(struct vccw_sch *sch, uint8_t dstat)
 	pthread_mutex_lock(&css->work_lock);
 	sch->unsol_requested = true;
 	sch->unsol_dstat |= dstat;
-	if (!sch->work_queued) {
-		sch->work_queued = true;
-		vccw_list_add_tail(&css->work_queue, &sch->work_link);
-		pthread_cond_signal(&css->work_cond);
-	}
+	enqueue_wl(sch);
 	pthread_mutex_unlock(&css->work_lock);
 }
 

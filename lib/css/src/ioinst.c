@@ -561,27 +561,6 @@ static enum vccw_insn_rc rsch_fn(struct vccw_sch *sch)
 	return VCCW_CC0;
 }
 
-/* Context: sch lock held; work queue lock taken inside. */
-static void drop_work(struct vccw_sch *sch)
-{
-	struct vccw_css *css = sch->css;
-
-	pthread_mutex_lock(&css->work_lock);
-	/*
-	 * The cancelled function needs no more work, but an unsolicited request kept while
-	 * it ran does: no interruption follows XSCH to make the program look.
-	 */
-	if (sch->work_queued && !sch->unsol_requested) {
-		vccw_list_del(&sch->work_link);
-		sch->work_queued = false;
-	} else if (!sch->work_queued && sch->unsol_requested) {
-		sch->work_queued = true;
-		vccw_list_add_tail(&css->work_queue, &sch->work_link);
-		pthread_cond_signal(&css->work_cond);
-	}
-	pthread_mutex_unlock(&css->work_lock);
-}
-
 static enum vccw_insn_rc xsch_fn(struct vccw_sch *sch)
 {
 	struct vccw_scsw *s = &sch->schib.scsw;
@@ -600,7 +579,7 @@ static enum vccw_insn_rc xsch_fn(struct vccw_sch *sch)
 	if (sch->exec_busy && sch->ops->cancel)
 		sch->ops->cancel(sch, sch->opaque, NULL, NULL);
 	sch->exec_busy = false;
-	drop_work(sch);
+	css_drop_function_work_locked(sch);
 	s->ctrl &= ~(VCCW_SCSW_FC_MASK | VCCW_SCSW_AC_MASK);
 	s->dstat = 0;
 	s->cstat = 0;
