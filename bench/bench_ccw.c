@@ -111,6 +111,7 @@ static bool cb_init(struct cb *b, bool manual)
 	b->cu = vccw_cu_new(b->css, &cu_cfg, &err);
 	if (!b->cu)
 		goto err;
+	vccw_cu_publish(b->cu);
 	sch = vccw_cu_sch(b->cu);
 	b->sid = 0x00010000u | ((uint32_t)vccw_sch_busid(sch).ssid << 17) | vccw_sch_schnr(sch);
 	/* Enable with ISC 3: STSCH, set E and the ISC, MSCH. */

@@ -134,6 +134,7 @@ static bool sparse_child(double *vals)
 			fprintf(stderr, "bench mem: subchannel %u: %s\n", i, err.msg);
 			return false;
 		}
+		vccw_css_sch_publish(schs[i]);
 	}
 	vals[2] = (double)bench_rss();
 	css2 = vccw_css_new(mem, &cfg, &err);
@@ -151,6 +152,7 @@ static bool sparse_child(double *vals)
 			fprintf(stderr, "bench mem: control unit %u: %s\n", i, err.msg);
 			return false;
 		}
+		vccw_cu_publish(cus[i]);
 	}
 	vals[4] = (double)bench_rss();
 	/* The process ends here: no need to free. */

@@ -101,6 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ccfg.busid = &id;
 		ccfg.hotplug = i == 1;
 		cu[i] = vccw_cu_new(css, &ccfg, NULL);
+		if (cu[i])
+			vccw_cu_publish(cu[i]);
 	}
 	for (ops = 0; ops < MAX_OPS && left; ops++) {
 		uint32_t op = take32(&p, &left);

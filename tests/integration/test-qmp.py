@@ -41,6 +41,7 @@ HERE = os.path.dirname(os.path.realpath(__file__))
 VM = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
     "VCCW_VM", os.path.join(HERE, "..", "vccw-vm"))
 CYCLES = int(os.environ.get("VCCW_HOTPLUG_CYCLES", "1000"))
+TRACE_CYCLES = int(os.environ.get("VCCW_HOTPLUG_TRACE_CYCLES", "2000"))
 TIMEOUT = float(os.environ.get("VCCW_QMP_TIMEOUT", "30"))
 
 # The hotplug program's ring of stamped writes (guest/demo/hotplug.c).
@@ -160,14 +161,16 @@ class Client:
 class Machine:
     """vccw-vm with a monitor socket; its stdout (the guest console) collected by line."""
 
-    def __init__(self, tmp, args, program="hotplug", qmp=True):
+    def __init__(self, tmp, args, program="hotplug", qmp=True, err_path=None):
         self.sock = os.path.join(tmp, "qmp.sock")
         cmd = [VM]
         if qmp:
             cmd += ["-qmp", f"unix:{self.sock},server=on,wait=off"]
         cmd += args + ["-kernel", f"native:{program}"]
+        # A traced run writes far more to stderr than is worth keeping in memory.
+        self.err_file = open(err_path, "wb") if err_path else None
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+                                     stderr=self.err_file or subprocess.PIPE)
         self.lines = []
         self.err = b""
         self.cond = threading.Condition()
@@ -183,7 +186,8 @@ class Machine:
                 self.cond.notify_all()
 
     def _read_err(self):
-        self.err = self.proc.stderr.read()
+        if self.proc.stderr:
+            self.err = self.proc.stderr.read()
 
     def mark(self):
         with self.cond:
@@ -224,6 +228,8 @@ class Machine:
             rc = None
         self.t_out.join(5)
         self.t_err.join(5)
+        if self.err_file:
+            self.err_file.close()
         return rc
 
     def stderr(self):
@@ -803,6 +809,60 @@ def test_cycles(tmp):
     finally:
         m.kill()
 
+# ---- back-to-back cycles with tracing on (the hot-plug crash) ----
+
+def test_rng_cycles_traced(tmp):
+    """
+    device_add and device_del of an rng with max_revision=1, back to back without waiting
+    for the guest, every css and ccw trace event on: the guest starts I/O on each new
+    subchannel the moment its CRW arrives (its revision-2 attempt ends in a unit check),
+    often while the device is already going. A subchannel the guest can find before its
+    control unit and transport are linked crashed vccw-vm here within a few hundred cycles.
+    """
+    err = os.path.join(tmp, "trace-stderr.txt")
+    m = Machine(tmp, ["-trace", "*"], err_path=err)
+    try:
+        m.wait_line(r"^hotplug: ready")
+        c = Client(m.sock)
+        done = 0
+
+        def cycles():
+            nonlocal done
+            for i in range(TRACE_CYCLES):
+                r = c.cmd("device_add", {"driver": "virtio-rng-ccw", "id": "rng-hp",
+                                         "devno": "fe.0.4243", "max_revision": 1})
+                if r.get("return") != {}:
+                    return f"cycle {i}: device_add: {r}"
+                r = c.cmd("device_del", {"id": "rng-hp"})
+                if r.get("return") != {}:
+                    return f"cycle {i}: device_del: {r}"
+                done += 1
+            return None
+        check(f"hotplug_rng_{TRACE_CYCLES}_back_to_back_cycles_traced", cycles)
+
+        def guest_still_binds():
+            """After the storm the guest binds a new device at revision 1 as usual."""
+            return plug(m, c, "virtio-rng-ccw", "rng-after", "fe.0.4244",
+                        {"max_revision": 1}, 4, "virtio-rng")
+        check("hotplug_rng_traced_guest_binds_after_storm", guest_still_binds)
+
+        def clean_exit():
+            r = c.cmd("quit")
+            if r.get("return") != {}:
+                return f"quit: {r}"
+            rc = m.wait()
+            with open(err, "rb") as f:
+                text = f.read().decode(errors="replace")
+            bad = [x for x in text.splitlines() if "Sanitizer" in x or "runtime error" in x]
+            if rc != 0 or bad:
+                return f"exit status {rc}; {bad[:3]}"
+            if text.count("ccw_start") < 1:
+                return "no ccw_start trace line: the guest never started a program"
+            return None
+        check("hotplug_rng_traced_no_crash_clean_exit", clean_exit)
+    finally:
+        m.kill()
+
 
 def main():
     if not os.access(VM, os.X_OK):
@@ -824,6 +884,7 @@ def main():
             test_protocol(tmp)
             test_hotplug_types(tmp)
             test_cycles(tmp)
+            test_rng_cycles_traced(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     finish()

@@ -134,6 +134,8 @@ struct vccw_cu *fx_add_cu(struct fx *f, const char *busid, struct fx_cu_state *s
 	cu = vccw_cu_new(f->css, &cfg, &err);
 	if (!cu)
 		fprintf(stderr, "fixture: %s\n", err.msg);
+	else
+		vccw_cu_publish(cu);
 	return cu;
 }
 

@@ -796,6 +796,11 @@ err_nomem:
 	return NULL;
 }
 
+void vccw_cu_publish(struct vccw_cu *cu)
+{
+	vccw_css_sch_publish(cu->sch);
+}
+
 void vccw_cu_free(struct vccw_cu *cu, bool hotplug)
 {
 	if (!cu)

@@ -32,6 +32,13 @@ struct vccw_sch {
 
 	const struct vccw_sch_exec_ops *ops; /* immutable */
 	void *opaque;                        /* immutable */
+	bool hotplug;                        /* immutable: report the plug with a CRW */
+	/*
+	 * Published (vccw_css_sch_publish()): the guest and the instructions can find it.
+	 * Until then the subchannel only holds its number and device number. Protected by
+	 * css->topo; written under the write lock, so a reader that finds it sees it whole.
+	 */
+	bool visible;
 	struct vccw_orb orb;                 /* of the current start function */
 	bool exec_busy;  /* the executor holds a started program (not yet DONE or cancelled) */
 	bool pci_pending_final; /* a PCI intermediate status was merged into final status */
@@ -52,8 +59,8 @@ struct vccw_sch {
 struct sch_set {
 	struct vccw_sch **pages[SCH_NR_PAGES]; /* sparse: a page exists once it held a sch */
 	uint8_t *devno_used;                   /* bitmap, allocated with the first device */
-	int max_schnr;                         /* highest defined subchannel number, -1 none */
-	unsigned int nr;
+	int max_schnr;     /* highest published subchannel number, -1 none */
+	unsigned int nr;   /* subchannel numbers in use, published or reserved */
 };
 
 struct vccw_css {
@@ -107,7 +114,10 @@ struct vccw_css {
 void css_log(struct vccw_css *css, enum vccw_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Subchannel at (@ssid, @schnr), or NULL. Context: topo held (read or write). */
+/*
+ * Published subchannel at (@ssid, @schnr), or NULL (none, or not yet published).
+ * Context: topo held (read or write).
+ */
 struct vccw_sch *css_find_sch(struct vccw_css *css, uint8_t ssid, uint16_t schnr);
 
 /* True when a guest may see set @ssid (MSS enabled for ssid > 0). Context: topo held. */

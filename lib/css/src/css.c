@@ -6,6 +6,7 @@
  * Functions": start, halt, clear, resume), pending I/O and adapter interruptions by ISC
  * (PoP chapter 16), and the channel-report queue (PoP chapter 17).
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,12 +37,13 @@ void css_log(struct vccw_css *css, enum vccw_log_level level, const char *fmt, .
 
 struct vccw_sch *css_find_sch(struct vccw_css *css, uint8_t ssid, uint16_t schnr)
 {
-	struct vccw_sch **page;
+	struct vccw_sch **page, *sch;
 
 	if (ssid >= NR_SETS)
 		return NULL;
 	page = css->sets[ssid].pages[schnr >> SCH_PAGE_SHIFT];
-	return page ? page[schnr & (SCH_PAGE_LEN - 1)] : NULL;
+	sch = page ? page[schnr & (SCH_PAGE_LEN - 1)] : NULL;
+	return sch && sch->visible ? sch : NULL;
 }
 
 bool css_set_visible(struct vccw_css *css, uint8_t ssid)
@@ -236,34 +238,16 @@ struct vccw_sch *vccw_css_sch_new(struct vccw_css *css, const struct vccw_sch_co
 	sch->devno = (uint16_t)devno;
 	sch->ops = cfg->ops;
 	sch->opaque = cfg->opaque;
+	sch->hotplug = cfg->hotplug;
 	pthread_mutex_init(&sch->lock, NULL);
 	vccw_list_init(&sch->work_link);
 	vccw_list_init(&sch->irq_link);
 	sch_reset_schib(sch);
+	/* Reserved: the numbers are taken, but nothing finds it before it is published. */
 	set->pages[schnr >> SCH_PAGE_SHIFT][schnr & (SCH_PAGE_LEN - 1)] = sch;
 	devno_mark(set, sch->devno, true);
 	set->nr++;
-	if (schnr > set->max_schnr)
-		set->max_schnr = schnr;
-	/*
-	 * Hot plug: a subchannel CRW (RSC 3, ERC 4 installed parameters initialized), with
-	 * a chained CRW carrying the set when the guest enabled MSS or MCSS-E. No report
-	 * for a set or image the guest cannot see.
-	 */
-	if (cfg->hotplug && css_set_visible(css, sch->ssid)) {
-		int32_t second = -1;
-
-		if (css->mss || css->mcsse)
-			second = (css->mcsse ? VCCW_CSS_VIRTUAL_CSSID << 8 : 0) | (sch->ssid << 4);
-		vccw_css_queue_crw(css, VCCW_CRW_RSC_SCH, VCCW_CRW_ERC_IPI, false, sch->schnr,
-				   second);
-	}
 	pthread_rwlock_unlock(&css->topo);
-	VCCW_TRACE(css_sch_add, VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->schnr,
-		   VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->devno, cfg->hotplug);
-	css_log(css, VCCW_LOG_DEBUG, "%x.%x.%04x: subchannel %x.%x.%04x created",
-		VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->devno, VCCW_CSS_VIRTUAL_CSSID, sch->ssid,
-		sch->schnr);
 	return sch;
 
 err_nomem:
@@ -272,6 +256,47 @@ err_unlock:
 	pthread_rwlock_unlock(&css->topo);
 	free(sch);
 	return NULL;
+}
+
+/*
+ * Report a plugged or unplugged subchannel: a subchannel CRW (RSC 3, ERC 4 installed
+ * parameters initialized), with a chained CRW carrying the set when the guest enabled MSS
+ * or MCSS-E. No report for a set or image the guest cannot see. Context: topo held.
+ */
+static void queue_sch_crw(struct vccw_sch *sch)
+{
+	struct vccw_css *css = sch->css;
+	int32_t second = -1;
+
+	if (!css_set_visible(css, sch->ssid))
+		return;
+	if (css->mss || css->mcsse)
+		second = (css->mcsse ? VCCW_CSS_VIRTUAL_CSSID << 8 : 0) | (sch->ssid << 4);
+	vccw_css_queue_crw(css, VCCW_CRW_RSC_SCH, VCCW_CRW_ERC_IPI, false, sch->schnr, second);
+}
+
+void vccw_css_sch_publish(struct vccw_sch *sch)
+{
+	struct vccw_css *css = sch->css;
+	struct sch_set *set = &css->sets[sch->ssid];
+
+	/*
+	 * The write lock orders everything the creator stored in its device before this
+	 * point before any instruction, channel-thread slice or CRW reader that finds it.
+	 */
+	pthread_rwlock_wrlock(&css->topo);
+	assert(!sch->visible);
+	sch->visible = true;
+	if (sch->schnr > set->max_schnr)
+		set->max_schnr = sch->schnr;
+	if (sch->hotplug)
+		queue_sch_crw(sch);
+	pthread_rwlock_unlock(&css->topo);
+	VCCW_TRACE(css_sch_add, VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->schnr,
+		   VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->devno, sch->hotplug);
+	css_log(css, VCCW_LOG_DEBUG, "%x.%x.%04x: subchannel %x.%x.%04x created",
+		VCCW_CSS_VIRTUAL_CSSID, sch->ssid, sch->devno, VCCW_CSS_VIRTUAL_CSSID, sch->ssid,
+		sch->schnr);
 }
 
 /*
@@ -347,20 +372,16 @@ void vccw_css_sch_free(struct vccw_sch *sch, bool hotplug)
 	set->pages[sch->schnr >> SCH_PAGE_SHIFT][sch->schnr & (SCH_PAGE_LEN - 1)] = NULL;
 	devno_mark(set, sch->devno, false);
 	set->nr--;
-	if (set->max_schnr == sch->schnr) {
+	if (sch->visible && set->max_schnr == sch->schnr) {
 		for (nr = sch->schnr - 1; nr >= 0; nr--)
 			if (css_find_sch(css, sch->ssid, (uint16_t)nr))
 				break;
 		set->max_schnr = nr;
 	}
-	if (hotplug && css_set_visible(css, sch->ssid)) {
-		int32_t second = -1;
-
-		if (css->mss || css->mcsse)
-			second = (css->mcsse ? VCCW_CSS_VIRTUAL_CSSID << 8 : 0) | (sch->ssid << 4);
-		vccw_css_queue_crw(css, VCCW_CRW_RSC_SCH, VCCW_CRW_ERC_IPI, false, sch->schnr,
-				   second);
-	}
+	/* The guest never saw a subchannel that was not published: nothing to report. */
+	if (hotplug && sch->visible)
+		queue_sch_crw(sch);
+	sch->visible = false;
 	pthread_rwlock_unlock(&css->topo);
 	pthread_mutex_destroy(&sch->lock);
 	free(sch);

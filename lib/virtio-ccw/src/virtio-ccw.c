@@ -827,6 +827,8 @@ struct vccw_virtio_ccw *vccw_virtio_ccw_new(struct vccw_css *css, struct vccw_vi
 	vdev->transport = &virtio_ccw_transport_ops;
 	vdev->transport_ctx = dev;
 	pthread_mutex_unlock(&vdev->lock);
+	/* Whole now: control unit, subchannel and device linked. Only now may the guest see it. */
+	vccw_cu_publish(dev->cu);
 	return dev;
 
 err_free:

@@ -86,8 +86,11 @@ static struct vccw_sch *add_sch(struct fix *f, uint8_t ssid, uint16_t devno)
 	struct vccw_busid id = { .cssid = VCCW_CSS_VIRTUAL_CSSID, .ssid = ssid, .devno = devno };
 	struct vccw_sch_config cfg = { .busid = &id, .ops = &dummy_ops };
 	struct vccw_err err;
+	struct vccw_sch *sch = vccw_css_sch_new(f->css, &cfg, &err);
 
-	return vccw_css_sch_new(f->css, &cfg, &err);
+	if (sch)
+		vccw_css_sch_publish(sch);
+	return sch;
 }
 
 /*

@@ -103,8 +103,11 @@ static const struct vccw_sch_exec_ops dummy_ops = {
 static struct vccw_sch *new_sch(struct fx *f, const struct vccw_busid *id, struct vccw_err *err)
 {
 	struct vccw_sch_config cfg = {.busid = id, .ops = &dummy_ops};
+	struct vccw_sch *sch = vccw_css_sch_new(f->css, &cfg, err);
 
-	return vccw_css_sch_new(f->css, &cfg, err);
+	if (sch)
+		vccw_css_sch_publish(sch);
+	return sch;
 }
 
 /* ---- I/O interruptions ---- */
@@ -391,6 +394,63 @@ TEST(test_css_crw_hotplug_add_and_remove_cold_plug_none)
 	CHECK_EQ(stcrw(&f, &crw), VCCW_CC1);
 	vccw_cu_free(c0, false);
 	CHECK(!vccw_css_crw_pending(f.css));
+	fx_fini(&f);
+}
+
+/*
+ * A subchannel is found by nothing and reported to nobody until it is published: its
+ * creator links the device behind it first (the hot-plug crash: the guest started a
+ * program on a subchannel whose control unit was not linked yet).
+ */
+TEST(test_css_sch_invisible_until_published)
+{
+	struct vccw_busid id = { VCCW_CSS_VIRTUAL_CSSID, 0, 0x0200 };
+	struct vccw_sch *sch, *other;
+	struct vccw_schib schib;
+	struct vccw_err err;
+	struct fx f;
+	uint32_t crw;
+
+	fx_init(&f, false);
+	sch = new_sch(&f, NULL, &err);
+	REQUIRE(sch);
+	{
+		struct vccw_sch_config cfg = { .busid = &id, .ops = &dummy_ops, .hotplug = true };
+
+		other = vccw_css_sch_new(f.css, &cfg, &err);
+	}
+	REQUIRE(other);
+	CHECK_EQ(vccw_sch_schnr(other), 1);
+	/* Reserved: STSCH says not operational, no CRW, no machine check yet. */
+	CHECK_EQ(fx_stsch(&f, fx_sid(0, 1), &schib), VCCW_CC3);
+	CHECK(!vccw_css_crw_pending(f.css));
+	CHECK_EQ(f.crw_calls, 0);
+	/* ...but its numbers are taken: a second device cannot have them. */
+	{
+		struct vccw_sch_config cfg = { .busid = &id, .ops = &dummy_ops };
+
+		CHECK(vccw_css_sch_new(f.css, &cfg, &err) == NULL);
+	}
+	vccw_css_sch_publish(other);
+	CHECK_EQ(fx_stsch(&f, fx_sid(0, 1), &schib), VCCW_CC0);
+	CHECK_EQ(schib.pmcw.devno, 0x0200);
+	CHECK_EQ(f.crw_calls, 1);
+	CHECK_EQ(stcrw(&f, &crw), VCCW_CC0);
+	CHECK_EQ(crw, CRW_SCH_IPI(1));
+	vccw_css_sch_free(other, true);
+	CHECK_EQ(stcrw(&f, &crw), VCCW_CC0);
+	CHECK_EQ(crw, CRW_SCH_IPI(1));
+
+	/* Freed before it was published: the guest never saw it, so no report. */
+	{
+		struct vccw_sch_config cfg = { .busid = &id, .ops = &dummy_ops, .hotplug = true };
+
+		other = vccw_css_sch_new(f.css, &cfg, &err);
+	}
+	REQUIRE(other);
+	vccw_css_sch_free(other, true);
+	CHECK_EQ(stcrw(&f, &crw), VCCW_CC1);
+	vccw_css_sch_free(sch, false);
 	fx_fini(&f);
 }
 

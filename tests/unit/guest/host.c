@@ -320,6 +320,8 @@ struct vccw_cu *th_add_cu(struct th *t, const char *busid, uint8_t model, bool h
 	cu = vccw_cu_new(t->css, &cfg, &err);
 	if (!cu)
 		fprintf(stderr, "host: %s\n", err.msg);
+	else
+		vccw_cu_publish(cu);
 	return cu;
 }
 

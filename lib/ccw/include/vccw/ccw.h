@@ -146,11 +146,19 @@ struct vccw_cu_config {
 };
 
 /*
- * Create a subchannel for a control unit in @css.
+ * Create a subchannel for a control unit in @css. The guest cannot see it yet: link
+ * whatever the command handlers reach through @cfg->opaque, then vccw_cu_publish().
  * Returns: a new object owned by the caller, or NULL with @err filled.
  */
 struct vccw_cu *vccw_cu_new(struct vccw_css *css, const struct vccw_cu_config *cfg,
 			    struct vccw_err *err);
+
+/*
+ * Make @cu's subchannel visible to the guest (with a CRW when @cfg->hotplug): from now
+ * on channel programs may reach its command handlers. Call once, when the device is
+ * whole. Context: any thread.
+ */
+void vccw_cu_publish(struct vccw_cu *cu);
 
 /* Remove the subchannel (with a CRW when @hotplug) and free @cu. NULL is a no-op. */
 void vccw_cu_free(struct vccw_cu *cu, bool hotplug);

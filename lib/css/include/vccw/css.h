@@ -356,7 +356,9 @@ struct vccw_sch_config {
 
 /*
  * Create a subchannel with an attached device. The subchannel number is the lowest
- * free one in the set.
+ * free one in the set. The subchannel is reserved, not yet visible: no instruction, CHSC
+ * or channel-thread slice finds it and no CRW reports it until vccw_css_sch_publish(),
+ * so its creator can link whatever its executor hooks use (@cfg->opaque) first.
  * Returns: the subchannel (owned by the css until vccw_css_sch_free()), or NULL with
  * @err filled (-EEXIST: device number in use; -ENOSPC: no free number).
  */
@@ -364,9 +366,17 @@ struct vccw_sch *vccw_css_sch_new(struct vccw_css *css, const struct vccw_sch_co
 				  struct vccw_err *err);
 
 /*
+ * Make a subchannel from vccw_css_sch_new() visible to the guest, once the device behind
+ * it is whole; with @cfg->hotplug a subchannel CRW (RSC 3, ERC 4) reports it. Everything
+ * the caller stored before the call is seen by every thread that finds the subchannel.
+ * Call once per subchannel. Context: any thread; takes the topology lock.
+ */
+void vccw_css_sch_publish(struct vccw_sch *sch);
+
+/*
  * Remove a subchannel: any function is cancelled, the subchannel becomes invalid
  * (E=0, V=0), its queued interruption is withdrawn, and with @hotplug a subchannel CRW
- * reports the change. On return no executor hook runs any more. NULL is a no-op.
+ * reports the change (not for a subchannel that was never published). On return no executor hook runs any more. NULL is a no-op.
  */
 void vccw_css_sch_free(struct vccw_sch *sch, bool hotplug);
 

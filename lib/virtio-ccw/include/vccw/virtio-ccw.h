@@ -56,7 +56,9 @@ struct vccw_virtio_ccw_config {
 
 /*
  * Attach @vdev (initialised with vccw_virtio_dev_init(), borrowed until free) to @css as
- * a new subchannel. Returns a new object owned by the caller, or NULL with @err filled.
+ * a new subchannel. The subchannel becomes visible to the guest (with a CRW when
+ * @cfg->hotplug) only once control unit, transport and device are linked, just before
+ * this returns. Returns a new object owned by the caller, or NULL with @err filled.
  */
 struct vccw_virtio_ccw *vccw_virtio_ccw_new(struct vccw_css *css, struct vccw_virtio_dev *vdev,
 					    const struct vccw_virtio_ccw_config *cfg,
