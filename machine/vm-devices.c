@@ -35,6 +35,12 @@ static const struct vm_prop transport_props[] = {
 	/* Experimental (QEMU's x- convention): refuse SET_IND_ADAPTER, for fallback tests. */
 	{ .name = "x-adapter-interrupts", .kind = VM_PROP_BOOL,
 	  .off = offsetof(struct vm_device, adapter_interrupts) },
+	/*
+	 * Experimental: READ_STATUS only from revision 2 (virtio 1.2 4.3.2.1.1's SHOULD);
+	 * off by default, because Linux drivers at revision 1 send it.
+	 */
+	{ .name = "x-strict-read-status", .kind = VM_PROP_BOOL,
+	  .off = offsetof(struct vm_device, strict_read_status) },
 };
 
 /* ---- references between options ---- */
@@ -441,7 +447,8 @@ void vm_device_types_help(void)
 	unsigned int i;
 
 	printf("Device types (transport properties of each virtio device: devno=fe.S.DDDD, "
-	       "max_revision=0..2, packed=on|off, x-adapter-interrupts=on|off, id=ID):\n");
+	       "max_revision=0..2, packed=on|off, x-adapter-interrupts=on|off, "
+	       "x-strict-read-status=on|off, id=ID):\n");
 	for (i = 0; i < VCCW_ARRAY_SIZE(vm_device_types); i++)
 		printf("  %-20s %s\n", vm_device_types[i].name, vm_device_types[i].help);
 }

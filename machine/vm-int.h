@@ -145,6 +145,7 @@ struct vm_device {
 	struct vccw_busid busid;
 	uint64_t max_revision;
 	bool adapter_interrupts; /* off: SET_IND_ADAPTER is rejected (classic fallback) */
+	bool strict_read_status; /* on: READ_STATUS only from revision 2 */
 	uint64_t num_queues;
 	uint64_t queue_size;
 	bool packed;

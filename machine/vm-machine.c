@@ -72,6 +72,7 @@ int vm_device_create(struct vm *vm, struct vm_device *dev, bool hotplug)
 		.busid = dev->has_busid ? &dev->busid : NULL,
 		.max_revision = (unsigned int)dev->max_revision,
 		.no_adapter = !dev->adapter_interrupts,
+		.strict_read_status = dev->strict_read_status,
 		/* Reference 9.4: only a device added while the guest runs gets a CRW. */
 		.hotplug = hotplug,
 	};

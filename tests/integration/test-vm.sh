@@ -83,6 +83,8 @@ bad device_property_twice "-device virtio-rng-ccw: property 'devno' given twice"
 	-device virtio-rng-ccw,devno=fe.0.0001,devno=fe.0.0002
 bad device_max_revision_3 "property 'max_revision': 3 is out of range 0-2" \
 	-device virtio-rng-ccw,max_revision=3
+bad device_strict_read_status_not_bool "property 'x-strict-read-status': 'maybe' is not on or off" \
+	-device virtio-rng-ccw,x-strict-read-status=maybe
 bad device_duplicate_id "duplicate device id 'x'" -device virtio-rng-ccw,id=x \
 	-device virtio-balloon-ccw,id=x
 bad blk_missing_drive "-device virtio-blk-ccw: property 'drive' is required" -device virtio-blk-ccw
@@ -377,7 +379,9 @@ if has_program demo; then
 	# step must still pass, with the blocks on the host's disk image.
 	for variant in "max_revision=0:revision 0, adapter" "max_revision=1:revision 1, adapter" \
 		"x-adapter-interrupts=off:revision 2, classic" \
-		"max_revision=0,x-adapter-interrupts=off:revision 0, classic"; do
+		"max_revision=0,x-adapter-interrupts=off:revision 0, classic" \
+		"max_revision=1,x-strict-read-status=on:revision 1, adapter" \
+		"x-strict-read-status=on:revision 2, adapter"; do
 		prop=${variant%%:*} want=${variant#*:}
 		truncate -s 0 "$T/fb-disk.img"
 		truncate -s 8M "$T/fb-disk.img"

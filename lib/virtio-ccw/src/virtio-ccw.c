@@ -50,6 +50,7 @@ struct vccw_virtio_ccw {
 	struct vccw_mem *mem;
 	unsigned int max_revision;
 	bool no_adapter; /* refuse SET_IND_ADAPTER */
+	bool strict_read_status; /* READ_STATUS from revision 2 only */
 	/* Queues 0 .. nr_span - 1 cover every queue the device has. */
 	unsigned int nr_span;
 
@@ -346,9 +347,17 @@ static enum vccw_cu_rc do_write_status(struct vccw_cu *cu, struct vccw_cu_req *r
 static enum vccw_cu_rc do_read_status(struct vccw_cu *cu, struct vccw_cu_req *req)
 {
 	struct vccw_virtio_ccw *dev = dev_of(cu);
+	int rev = use_revision(dev);
 
-	/* Spec 4.3.2.3: READ_STATUS exists from revision 2 on. */
-	if (use_revision(dev) < 2 || read_too_short(req, 1))
+	/*
+	 * READ_STATUS belongs to revision 2 (spec 4.3.2.1 table, 4.3.2.3). Rejecting it in
+	 * an older revision is a SHOULD (4.3.2.1.1, relaxed from MUST after virtio 1.1 so
+	 * that devices which never checked stay compliant): by default revision 1 executes
+	 * it too, for Linux drivers that send it there. Revision 0 always rejects it: a
+	 * legacy driver's commands MUST be revision 0's (4.3.2.1.3), and a driver that
+	 * selected revision 0 gains nothing from it.
+	 */
+	if (rev < (dev->strict_read_status ? 2 : 1) || read_too_short(req, 1))
 		return read_reject(req);
 	*(uint8_t *)req->buf = vccw_virtio_get_status(dev->vdev);
 	req->done = 1;
@@ -803,6 +812,7 @@ struct vccw_virtio_ccw *vccw_virtio_ccw_new(struct vccw_css *css, struct vccw_vi
 	dev->revision = -1;
 	dev->max_revision = cfg ? cfg->max_revision : MAX_REVISION;
 	dev->no_adapter = cfg && cfg->no_adapter;
+	dev->strict_read_status = cfg && cfg->strict_read_status;
 	/* Without VERSION_1 only the legacy interface exists (QEMU does the same). */
 	if (!(vccw_virtio_read_features(vdev, 1) & 1))
 		dev->max_revision = 0;

@@ -119,13 +119,16 @@ static const struct vccw_virtio_dev_ops fake_ops = {
 };
 
 /*
- * A manual css, the fake device at fe.0.0815 with @max_rev (and adapter interruptions
- * unless @no_adapter), enabled with ISC 3.
+ * A manual css, the fake device at fe.0.0815 with @max_rev (adapter interruptions
+ * unless @no_adapter, READ_STATUS from revision 2 only with @strict_read_status),
+ * enabled with ISC 3.
  */
-static inline bool vc_init_opts(struct vc *v, unsigned int max_rev, uint64_t extra,
-				bool no_adapter)
+static inline bool vc_init_full(struct vc *v, unsigned int max_rev, uint64_t extra,
+				bool no_adapter, bool strict_read_status)
 {
-	struct vccw_virtio_ccw_config cfg = { .max_revision = max_rev, .no_adapter = no_adapter };
+	struct vccw_virtio_ccw_config cfg = { .max_revision = max_rev,
+					      .no_adapter = no_adapter,
+					      .strict_read_status = strict_read_status };
 	struct vccw_busid id;
 	struct vccw_err err;
 
@@ -143,6 +146,12 @@ static inline bool vc_init_opts(struct vc *v, unsigned int max_rev, uint64_t ext
 	return fx_enable(&v->f, v->sid, 3) == VCCW_CC0;
 }
 
+static inline bool vc_init_opts(struct vc *v, unsigned int max_rev, uint64_t extra,
+				bool no_adapter)
+{
+	return vc_init_full(v, max_rev, extra, no_adapter, false);
+}
+
 static inline bool vc_init_ext(struct vc *v, unsigned int max_rev, uint64_t extra)
 {
 	return vc_init_opts(v, max_rev, extra, false);
@@ -151,6 +160,12 @@ static inline bool vc_init_ext(struct vc *v, unsigned int max_rev, uint64_t extr
 static inline bool vc_init(struct vc *v, unsigned int max_rev)
 {
 	return vc_init_ext(v, max_rev, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1));
+}
+
+/* With VERSION_1 and adapter interruptions; @strict: READ_STATUS from revision 2 only. */
+static inline bool vc_init_cfg(struct vc *v, unsigned int max_rev, bool strict)
+{
+	return vc_init_full(v, max_rev, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1), false, strict);
 }
 
 static inline void vc_fini(struct vc *v)

@@ -52,6 +52,14 @@ struct vccw_virtio_ccw_config {
 	 * fall back to classic indicators (tests; hosts without thin interruptions).
 	 */
 	bool no_adapter;
+	/*
+	 * Reject READ_STATUS below revision 2, as virtio 1.2 4.3.2.1.1 recommends (SHOULD).
+	 * Off (the default): READ_STATUS is also executed in revision 1, because Linux
+	 * drivers that negotiate revision 1 send it and lose DEVICE_NEEDS_RESET when it is
+	 * rejected; the spec relaxed the rule from MUST to SHOULD for such drivers. Revision
+	 * 0 rejects it either way (4.3.2.1.3: a legacy driver's commands are revision 0's).
+	 */
+	bool strict_read_status;
 };
 
 /*
