@@ -413,6 +413,13 @@ static void set_reject_sense(struct vccw_cu *cu)
 	cu->sense[0] = VCCW_SENSE_CMD_REJECT;
 }
 
+/* The device refused the command: unit check with sense byte 0 = command reject. */
+static bool is_reject(enum vccw_cu_rc rc, const struct vccw_cu_req *req)
+{
+	return rc == VCCW_CU_REJECT ||
+	       (rc == VCCW_CU_UNIT_CHECK && (req->sense[0] & VCCW_SENSE_CMD_REJECT));
+}
+
 /*
  * Incorrect length (PoP "Incorrect Length"): the device ended with count left in the
  * current CCW, or wanted more than the chain offered. SLI suppresses it, except on a
@@ -449,8 +456,12 @@ static enum xfer_rc execute(struct vccw_cu *cu, uint32_t addr, const struct ccw 
 	res->residual = ccw->count;
 	/* Read backward (xxxx1100) is not offered by any control unit here. */
 	if (!cmd || (ccw->cmd & 0x0f) == 0x0c) {
-		/* Command reject: unit check with sense byte 0 = command reject. */
+		/*
+		 * Command reject: unit check with sense byte 0 = command reject; nothing was
+		 * transferred, so neither a residual count nor incorrect length (see below).
+		 */
 		set_reject_sense(cu);
+		res->residual = 0;
 		res->dstat = VCCW_DSTAT_CE | VCCW_DSTAT_DE | VCCW_DSTAT_UC;
 		VCCW_TRACE(ccw_cmd, CU_ID(cu), addr, ccw->cmd, "unknown", ccw->count, "reject",
 			   res->dstat, res->cstat, res->residual);
@@ -520,8 +531,28 @@ static enum xfer_rc execute(struct vccw_cu *cu, uint32_t addr, const struct ccw 
 	res->residual = (uint16_t)(last->ccw.count - last->done);
 	res->pci = ds.pci;
 	res->dstat = VCCW_DSTAT_CE | VCCW_DSTAT_DE;
-	if (immediate) {
-		/* Format-1 immediate commands with a count signal IL unless SLI or ORB L. */
+	if (is_reject(rc, &req) && last->start + last->done == 0 &&
+	    ((ccw->flags & VCCW_CCW_FLAG_CD) || ccw->count >= cmd->min_len)) {
+		/*
+		 * A command the device rejected before any data moved, although its count
+		 * was long enough, was not executed: an operation ended before data was
+		 * transferred shows incorrect length only if it "has not been rejected
+		 * during the initiation sequence" (S/370 PoP, control command programming
+		 * note), so the unit check comes alone, with residual 0 as Hercules reports
+		 * it (channel.c, command reject with no data transfer). A count below the
+		 * command's length still shows incorrect length without SLI (virtio 1.2
+		 * 4.3.1.3).
+		 */
+		res->residual = 0;
+	} else if (immediate) {
+		/*
+		 * Format-1 immediate commands with a count signal IL unless SLI or ORB L
+		 * (reference 5.7), command-chained or not, so IL ends the chain. The rule
+		 * as Hercules' comment quotes ESA/390 PoP "Incorrect Length" has no
+		 * exception for chaining; Hercules' code exempts a chained immediate
+		 * command, marked as a debugging measure for one program ("DSF Debug"),
+		 * which we do not copy.
+		 */
 		if (cu->p.fmt1 && ccw->count && !(ccw->flags & VCCW_CCW_FLAG_SLI) &&
 		    !cu->p.ill_suppress)
 			res->cstat |= VCCW_CSTAT_IL;

@@ -348,6 +348,43 @@ TEST(test_vccw_read_status_legacy_first_command_rejected)
 	}
 }
 
+/*
+ * A command the device rejects before any data moved, with a count that is long enough,
+ * was not executed: unit check alone, no incorrect length, residual 0 (S/370 PoP: an
+ * operation rejected during initiation shows no incorrect length; Hercules reports
+ * residual 0). A count below the command's length still shows IL (spec 4.3.1.3).
+ */
+TEST(test_vccw_reject_without_data_no_incorrect_length)
+{
+	struct vc v;
+	struct fx_irb irb;
+	uint8_t b[4] = { 0xff, 0xff, 0, 0 };
+
+	REQUIRE(vc_init_cfg(&v, 2, true));
+	CHECK(vc_set_rev(&v, 1));
+	/* READ_STATUS of the right length, rejected in revision 1 (strict). */
+	CHECK_EQ(vc_run(&v, VCCW_VIRTIO_CCW_CMD_READ_STATUS, 0, 1, DATA, &irb), VCCW_CC0);
+	CHECK_EQ(irb.scsw.dstat, CE_DE | VCCW_DSTAT_UC);
+	CHECK_EQ(irb.scsw.cstat, 0);
+	CHECK_EQ(irb.scsw.count, 0);
+	CHECK_EQ(vc_sense0(&v), VCCW_SENSE_CMD_REJECT);
+	/* READ_VQ_CONF of queue 0xffff: nothing stored back. */
+	vc_cmd(&v, VCCW_VIRTIO_CCW_CMD_READ_VQ_CONF, 0, b, 4, &irb);
+	CHECK_EQ(irb.scsw.dstat, CE_DE | VCCW_DSTAT_UC);
+	CHECK_EQ(irb.scsw.cstat, 0);
+	CHECK_EQ(irb.scsw.count, 0);
+	/* An unknown command with a count. */
+	CHECK_EQ(vc_run(&v, 0x93, 0, 8, DATA, &irb), VCCW_CC0);
+	CHECK_EQ(irb.scsw.dstat, CE_DE | VCCW_DSTAT_UC);
+	CHECK_EQ(irb.scsw.cstat, 0);
+	CHECK_EQ(irb.scsw.count, 0);
+	/* Too short a count without SLI: the length rule adds incorrect length. */
+	CHECK_EQ(vc_run(&v, VCCW_VIRTIO_CCW_CMD_READ_VQ_CONF, 0, 2, DATA, &irb), VCCW_CC0);
+	CHECK_EQ(irb.scsw.dstat, CE_DE | VCCW_DSTAT_UC);
+	CHECK_EQ(irb.scsw.cstat, VCCW_CSTAT_IL);
+	vc_fini(&v);
+}
+
 /* A refused FEATURES_OK is a command reject and leaves the status as it was. */
 TEST(test_vccw_write_status_refused_rejected)
 {
