@@ -517,7 +517,10 @@ static enum xfer_rc execute(struct vccw_cu *cu, uint32_t addr, const struct ccw 
 			rc = VCCW_CU_REJECT;
 		} else {
 			rc = cmd->fn(cu, &req);
-			if (req.done < moved) {
+			if (req.done > moved) {
+				/* The command's own data says it is longer than offered. */
+				wanted_more = true;
+			} else if (req.done < moved) {
 				/* Give back what the device did not take: find where it stopped. */
 				while (ds.nr > 1 && cu->segs[ds.nr - 1].start >= req.done)
 					ds.nr--;

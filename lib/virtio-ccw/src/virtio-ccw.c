@@ -33,6 +33,8 @@
 #define THININT_LEN 25        /* struct virtio_thinint_area */
 #define VQ_CONFIG_LEN 4       /* struct vq_config_block */
 #define REV_INFO_LEN 4        /* struct virtio_rev_info without data */
+/* The whole of a struct virtio_rev_info with data, as far as one CCW count reaches. */
+#define REV_INFO_MAX 0xffff
 #define IND_ADDR_LEN 8        /* be64 indicator address */
 /* Largest configuration space the transport moves in one READ_CONF / WRITE_CONF. */
 #define CONF_MAX 4096
@@ -84,12 +86,6 @@ static int get_revision(struct vccw_virtio_ccw *dev)
 static void set_revision(struct vccw_virtio_ccw *dev, int rev)
 {
 	__atomic_store_n(&dev->revision, rev, __ATOMIC_RELEASE);
-}
-
-/* Length checks suppressed: SLI on a CCW that does not chain data (PoP, spec 4.3.1.1). */
-static bool sli(const struct vccw_cu_req *req)
-{
-	return (req->flags & VCCW_CCW_FLAG_SLI) && !(req->flags & VCCW_CCW_FLAG_CD);
 }
 
 /*
@@ -292,14 +288,12 @@ static enum vccw_cu_rc do_read_conf(struct vccw_cu *cu, struct vccw_cu_req *req)
 
 	use_revision(dev);
 	/*
-	 * Spec 4.3.2.5: the space is read from offset 0. Without SLI, asking for more than
-	 * there is cannot be executed (QEMU rejects too); with SLI the rest is residual.
-	 */
-	if (req->count > size && !sli(req) && !(req->flags & VCCW_CCW_FLAG_CD))
-		return read_reject(req);
-	/*
-	 * With data chaining the data continues in the next CCWs' areas: offer the whole
-	 * space and let the engine spread it (and report incorrect length) over the chain.
+	 * Spec 4.3.2.5: the space is read from offset 0. A count beyond it moves the whole
+	 * space; the rest is residual, and without SLI the mismatch is incorrect length
+	 * (4.3.1.3: the subchannel status the architecture defines), not a reject. A
+	 * shorter count reads a prefix, as Linux does (offset + length, no SLI). With data
+	 * chaining the data continues in the next CCWs' areas: offer the whole space and
+	 * let the engine spread it (and judge the length) over the chain.
 	 */
 	n = (req->flags & VCCW_CCW_FLAG_CD) || req->count > size ? size : req->count;
 	if (n > req->len)
@@ -317,8 +311,10 @@ static enum vccw_cu_rc do_write_conf(struct vccw_cu *cu, struct vccw_cu_req *req
 	uint32_t n = req->len < size ? req->len : size;
 
 	use_revision(dev);
-	if (req->len > size && !sli(req))
-		return VCCW_CU_REJECT;
+	/*
+	 * Spec 4.3.2.5: written from offset 0. Data beyond the space is not taken: the
+	 * engine reports it as residual, with incorrect length without SLI (4.3.1.3).
+	 */
 	if (n && !vccw_virtio_write_config(dev->vdev, 0, req->buf, n))
 		return VCCW_CU_REJECT;
 	req->done = n;
@@ -487,6 +483,12 @@ static enum vccw_cu_rc do_set_virtio_rev(struct vccw_cu *cu, struct vccw_cu_req 
 	uint16_t rev = vccw_ld_be16(b);
 	uint16_t length = vccw_ld_be16(b + 2);
 
+	/*
+	 * The command is 4 + length bytes (spec 4.3.2.1): the engine judges the count
+	 * against that (incorrect length without SLI, 4.3.1.3), not against the 4 bytes
+	 * of the header alone.
+	 */
+	req->done = REV_INFO_LEN + (uint32_t)length;
 	/*
 	 * Spec 4.3.2.1: reject a revision the device does not support, any data (no
 	 * defined revision has any), and any second selection, including one after a
@@ -668,7 +670,7 @@ static const struct vccw_cu_cmd virtio_ccw_cmds[] = {
 	  .min_len = VQ_CONFIG_LEN, .max_len = VQ_CONFIG_LEN, .prefetch = true,
 	  .fn = cmd_read_vq_conf },
 	{ .code = VCCW_VIRTIO_CCW_CMD_SET_VIRTIO_REV, .name = "SET_VIRTIO_REV",
-	  .min_len = REV_INFO_LEN, .max_len = REV_INFO_LEN, .fn = cmd_set_virtio_rev },
+	  .min_len = REV_INFO_LEN, .max_len = REV_INFO_MAX, .fn = cmd_set_virtio_rev },
 	{ .code = VCCW_VIRTIO_CCW_CMD_READ_STATUS, .name = "READ_STATUS", .min_len = 1,
 	  .max_len = 1, .fn = cmd_read_status },
 };

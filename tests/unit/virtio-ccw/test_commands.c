@@ -92,7 +92,11 @@ TEST(test_vccw_rev_second_selection_rejected)
 	vc_fini(&v);
 }
 
-/* Revisions 0-2 carry no data: a non-zero length is an invalid combination. */
+/*
+ * Revisions 0-2 carry no data: a non-zero length is an invalid combination, a command
+ * reject (spec 4.3.2.1.1). The command is 4 + length bytes long: a count of exactly that
+ * is no length error, with or without SLI; a count of 4 without SLI is (4.3.1.3).
+ */
 TEST(test_vccw_rev_with_length_rejected)
 {
 	struct vc v;
@@ -102,6 +106,15 @@ TEST(test_vccw_rev_with_length_rejected)
 	REQUIRE(vc_init(&v, 2));
 	vc_cmd(&v, VCCW_VIRTIO_CCW_CMD_SET_VIRTIO_REV, VCCW_CCW_FLAG_SLI, b, 8, &irb);
 	CHECK(vc_rejected(&v, &irb));
+	CHECK_EQ(irb.scsw.cstat, 0);
+	vc_cmd(&v, VCCW_VIRTIO_CCW_CMD_SET_VIRTIO_REV, 0, b, 8, &irb);
+	CHECK_EQ(irb.scsw.dstat, CE_DE | VCCW_DSTAT_UC);
+	CHECK_EQ(irb.scsw.cstat, 0);
+	CHECK_EQ(irb.scsw.count, 0);
+	CHECK_EQ(vc_sense0(&v), VCCW_SENSE_CMD_REJECT);
+	vc_cmd(&v, VCCW_VIRTIO_CCW_CMD_SET_VIRTIO_REV, 0, b, 4, &irb);
+	CHECK_EQ(irb.scsw.dstat, CE_DE | VCCW_DSTAT_UC);
+	CHECK_EQ(irb.scsw.cstat, VCCW_CSTAT_IL);
 	CHECK_EQ(vccw_virtio_ccw_revision(v.dev), -1);
 	vc_fini(&v);
 }
@@ -481,9 +494,15 @@ TEST(test_vccw_read_conf_lengths)
 	vccw_mem_read(v.f.mem, DATA, b, 7);
 	CHECK(memcmp(b, v.fake.cfg, 6) == 0);
 	CHECK_EQ(b[6], 0);
-	/* Beyond the space without SLI: reject. */
+	/* Beyond the space without SLI: the space, residual 4, incorrect length (4.3.1.3). */
+	vccw_mem_fill(v.f.mem, DATA, 0, 20);
 	CHECK_EQ(vc_run(&v, VCCW_VIRTIO_CCW_CMD_READ_CONF, 0, 20, DATA, &irb), VCCW_CC0);
-	CHECK(vc_rejected(&v, &irb));
+	CHECK_EQ(irb.scsw.dstat, CE_DE);
+	CHECK_EQ(irb.scsw.cstat, VCCW_CSTAT_IL);
+	CHECK_EQ(irb.scsw.count, 4);
+	vccw_mem_read(v.f.mem, DATA, b, 20);
+	CHECK(memcmp(b, v.fake.cfg, 16) == 0);
+	CHECK_EQ(b[16], 0);
 	/* With SLI: the space, residual 4, no IL. */
 	vccw_mem_fill(v.f.mem, DATA, 0, 20);
 	CHECK_EQ(vc_run(&v, VCCW_VIRTIO_CCW_CMD_READ_CONF, VCCW_CCW_FLAG_SLI, 20, DATA, &irb),
@@ -511,9 +530,13 @@ TEST(test_vccw_write_conf_lengths)
 	CHECK(vc_ok(&irb));
 	CHECK(memcmp(v.fake.cfg, b, 4) == 0);
 	CHECK_EQ(v.fake.cfg[4], 0);
+	/* Beyond the space without SLI: the space is written, residual 4, IL (4.3.1.3). */
 	vc_cmd(&v, VCCW_VIRTIO_CCW_CMD_WRITE_CONF, 0, b, 20, &irb);
-	CHECK(vc_rejected(&v, &irb));
-	CHECK_EQ(v.fake.cfg[4], 0);
+	CHECK_EQ(irb.scsw.dstat, CE_DE);
+	CHECK_EQ(irb.scsw.cstat, VCCW_CSTAT_IL);
+	CHECK_EQ(irb.scsw.count, 4);
+	CHECK(memcmp(v.fake.cfg, b, 16) == 0);
+	memset(v.fake.cfg, 0, sizeof(v.fake.cfg));
 	vc_cmd(&v, VCCW_VIRTIO_CCW_CMD_WRITE_CONF, VCCW_CCW_FLAG_SLI, b, 20, &irb);
 	CHECK(vc_ok(&irb));
 	CHECK_EQ(irb.scsw.count, 4);

@@ -88,7 +88,8 @@ struct vccw_cu_req {
 	uint32_t prefetched;
 	/*
 	 * Out: bytes the device consumed (write; preset to @len) or produced (read; preset
-	 * to 0). Incorrect length follows from @done != @count.
+	 * to 0). Incorrect length follows from @done != @count. A write handler that sets
+	 * @done above @len says the command needed more data than the program offered.
 	 */
 	uint32_t done;
 	/* Out, for VCCW_CU_UNIT_CHECK: sense bytes to report. */
