@@ -53,6 +53,7 @@ static bool b_open(struct bfix *f, bool v1)
 
 	memset(f, 0, sizeof(*f));
 	f->mem = vdrv_mem();
+	CHECK_MSG(f->mem, "no guest memory");
 	if (!f->mem)
 		return false;
 	f->b = vccw_balloon_new(f->mem, &cfg, v1 ? V1 : 0, &err);

@@ -157,8 +157,10 @@ bool vdrv_start(struct vdrv *d, struct vccw_mem *mem, struct vccw_virtio_dev *vd
 		q->desc = QUEUE_BASE + i * QUEUE_AREA;
 		if (d->legacy) {
 			if (!vccw_vq_legacy_layout(q->desc, VDRV_QSIZE, VCCW_VRING_LEGACY_ALIGN,
-						   &q->avail, &q->used))
+						   &q->avail, &q->used)) {
+				CHECK_MSG(false, "queue %u: no legacy layout", i);
 				return false;
+			}
 		} else {
 			q->avail = q->desc + 16 * VDRV_QSIZE;
 			q->used = q->avail + 0x100;

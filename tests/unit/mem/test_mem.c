@@ -12,6 +12,8 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "vccw/mem.h"
@@ -188,9 +190,19 @@ TEST(test_mem_new_is_zeroed_and_sized)
 	vccw_mem_free(mem);
 }
 
+/* _free(NULL) is a no-op (STYLE 8): run it in a child, which must exit normally. */
 TEST(test_mem_free_null_is_noop)
 {
-	vccw_mem_free(NULL);
+	int status = 0;
+	pid_t pid = fork();
+
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		vccw_mem_free(NULL);
+		_exit(0);
+	}
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status 0x%x", status);
 }
 
 TEST(test_mem_wrap_rejects_null_host_and_size_0)
