@@ -326,6 +326,29 @@ TEST(test_ccw_fmt1_immediate_count_il_unless_sli_or_orb_l)
 	et_fini(&t);
 }
 
+/*
+ * The same when the immediate command is command-chained: IL, which ends the chain
+ * (reference 5.7). Hercules exempts a chained immediate command ("DSF Debug" in its
+ * channel.c); the rule it quotes has no such exception, and vccw follows the rule.
+ */
+TEST(test_ccw_fmt1_immediate_count_il_when_chained)
+{
+	struct et t;
+	struct fx_irb irb;
+
+	REQUIRE(et_init(&t, false));
+	fx_ccw1(&t.f, PROG, VCCW_CCW_CMD_NOP, VCCW_CCW_FLAG_CC, 5, DATA);
+	fx_ccw1(&t.f, PROG + 8, FX_CMD_WRITE, 0, 4, DATA);
+	CHECK_EQ(et_start(&t, PROG, 0, &irb), VCCW_CC0);
+	CHECK_IL(&irb, PROG, 5);
+	CHECK_EQ(t.st.nr_cmds, 0);
+	/* With ORB L the chain goes on. */
+	CHECK_EQ(et_start(&t, PROG, VCCW_ORB_L, &irb), VCCW_CC0);
+	CHECK_NORMAL(&irb, PROG + 8, 0);
+	CHECK_EQ(t.st.nr_cmds, 1);
+	et_fini(&t);
+}
+
 /* Format-0 immediate commands never signal incorrect length (reference 5.7). */
 TEST(test_ccw_fmt0_immediate_count_no_il)
 {
