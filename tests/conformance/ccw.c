@@ -330,6 +330,17 @@ static void test_immediate_count_il(void)
 	cc = run_prog(SID_BLK, 0, &v);
 	report(cc == 0 && v.cstat == 0, "SLI suppresses the indication", "cc %d cstat 0x%x", cc,
 	       v.cstat);
+	/*
+	 * Command-chained: the rule has no exception for chaining (Hercules' code has one,
+	 * marked as a debugging aid for one program), so IL is indicated and ends the chain.
+	 */
+	ccw1(0, CMD_NOP, CCW_CC, 8, g_data);
+	ccw1(1, CMD_NOP, CCW_SLI, 0, NULL);
+	cc = run_prog(SID_BLK, 0, &v);
+	report(cc == 0 && (v.cstat & CS_IL) && v.cpa == ccw_addr(1),
+	       "PoP incorrect length: also when command-chained; IL ends the chain (CPA = the "
+	       "NOP + 8)",
+	       "cc %d cstat 0x%x cpa 0x%x want 0x%x", cc, v.cstat, v.cpa, ccw_addr(1));
 }
 
 static void test_tic_to_nop(void)
