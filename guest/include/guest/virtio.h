@@ -68,7 +68,7 @@
 #define GUEST_VIRTIO_ID_RNG 4
 #define GUEST_VIRTIO_ID_BALLOON 5
 
-/* Channel commands (spec 4.3.2). */
+/* Channel commands (spec 4.3.1.1). */
 #define GUEST_VCCW_CMD_SET_VQ 0x13
 #define GUEST_VCCW_CMD_VDEV_RESET 0x33
 #define GUEST_VCCW_CMD_READ_FEAT 0x12

@@ -40,7 +40,7 @@
 #define CONF_MAX 4096
 
 #define MAX_REVISION 2
-/* Spec 4.3.2.4 legacy note: ring alignment of a revision-0 queue. */
+/* Spec 4.3.2.2.2 (legacy SET_VQ): ring alignment of a revision-0 queue. */
 #define LEGACY_ALIGN 4096
 /* Classic indicators are one doubleword: 64 queues at most (QEMU's limit too). */
 #define CLASSIC_IND_BITS 64
@@ -90,7 +90,7 @@ static void set_revision(struct vccw_virtio_ccw *dev, int rev)
 
 /*
  * A read command whose area is too short to execute it: the device cannot return its
- * answer (spec 4.3.1.1, "check condition"). A data chain may offer more than its first
+ * answer (spec 4.3.1.3, "check condition"). A data chain may offer more than its first
  * CCW, so only an unchained short count is judged here; the engine handles the rest.
  */
 static bool read_too_short(const struct vccw_cu_req *req, uint32_t need)
@@ -130,7 +130,7 @@ static void drop_indicators(struct vccw_virtio_ccw *dev)
 	pthread_mutex_unlock(&dev->ind_lock);
 }
 
-/* Reset the virtio device and the transport state; the revision stays (spec 4.3.2.1). */
+/* Reset the virtio device and the transport state; the revision stays (spec 4.3.2.1.1). */
 static void transport_reset(struct vccw_virtio_ccw *dev)
 {
 	drop_indicators(dev);
@@ -142,7 +142,7 @@ static void transport_reset(struct vccw_virtio_ccw *dev)
 /*
  * Every virtio command but SET_VIRTIO_REV: a driver that did not select a revision first
  * is a legacy driver, and the device goes on as if revision 0 had been selected, so a
- * later SET_VIRTIO_REV is rejected (spec 4.3.2.1, legacy note). Returns the revision.
+ * later SET_VIRTIO_REV is rejected (spec 4.3.2.1.3). Returns the revision.
  */
 static int use_revision(struct vccw_virtio_ccw *dev)
 {
@@ -232,7 +232,7 @@ static enum vccw_cu_rc do_vdev_reset(struct vccw_cu *cu, struct vccw_cu_req *req
 
 	(void)req;
 	use_revision(dev);
-	/* Spec 4.3.3.3: the reset is complete, status 0, when the command ends. */
+	/* Spec 4.3.3.3.1: the reset is complete, status 0, when the command ends. */
 	transport_reset(dev);
 	return VCCW_CU_OK;
 }
@@ -333,7 +333,7 @@ static enum vccw_cu_rc do_write_status(struct vccw_cu *cu, struct vccw_cu_req *r
 		transport_reset(dev);
 		return VCCW_CU_OK;
 	}
-	/* Spec 4.3.2.3: a status the device does not take is a command reject. */
+	/* Spec 4.3.2.3.2: a status the device does not take is a command reject. */
 	if (!vccw_virtio_set_status(dev->vdev, status))
 		return VCCW_CU_REJECT;
 	refresh_notify_data(dev);
@@ -412,7 +412,7 @@ static enum vccw_cu_rc do_set_ind_adapter(struct vccw_cu *cu, struct vccw_cu_req
 	bool active = summary && area;
 	enum vccw_cu_rc rc = VCCW_CU_OK;
 
-	/* A transport without adapter interruptions rejects the command (spec 4.3.2.6.3). */
+	/* Without adapter interruptions: a reject, as from a legacy device (spec 4.3.2.6.4). */
 	if (dev->no_adapter)
 		return VCCW_CU_REJECT;
 
@@ -440,7 +440,7 @@ static enum vccw_cu_rc do_set_ind_adapter(struct vccw_cu *cu, struct vccw_cu_req
 	}
 	pthread_mutex_lock(&dev->ind_lock);
 	if (dev->ind) {
-		/* Spec 4.3.2.6.3: not once classic queue indicators are set up. */
+		/* Spec 4.3.2.6.3.1: not once classic queue indicators are set up. */
 		rc = VCCW_CU_REJECT;
 	} else if (active) {
 		dev->adapter = true;
@@ -490,9 +490,9 @@ static enum vccw_cu_rc do_set_virtio_rev(struct vccw_cu *cu, struct vccw_cu_req 
 	 */
 	req->done = REV_INFO_LEN + (uint32_t)length;
 	/*
-	 * Spec 4.3.2.1: reject a revision the device does not support, any data (no
+	 * Spec 4.3.2.1.1: reject a revision the device does not support, any data (no
 	 * defined revision has any), and any second selection, including one after a
-	 * legacy driver's first command fixed revision 0.
+	 * legacy driver's first command fixed revision 0 (4.3.2.1.3).
 	 */
 	if (get_revision(dev) >= 0 || rev > dev->max_revision || length)
 		return VCCW_CU_REJECT;
@@ -678,7 +678,7 @@ static const struct vccw_cu_cmd virtio_ccw_cmds[] = {
 static void cu_enable(struct vccw_cu *cu, bool on)
 {
 	/*
-	 * Spec 4.3.2.1: the revision is unset from the enabling of the subchannel until
+	 * Spec 4.3.2.1.1: the revision is unset from the enabling of the subchannel until
 	 * the driver sets it; disabling forgets it too (QEMU's disable callback).
 	 */
 	(void)on;

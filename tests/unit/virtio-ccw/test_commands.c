@@ -808,7 +808,7 @@ TEST(test_vccw_unknown_command_rejected)
 
 /*
  * A transport configured without adapter interruptions rejects SET_IND_ADAPTER (spec
- * 4.3.2.6.3: the driver then falls back to classic indicators), while classic
+ * 4.3.2.6.4: as a legacy device may; the driver falls back to classic indicators), while classic
  * indicators still work.
  */
 TEST(test_vccw_no_adapter_rejects_set_ind_adapter)

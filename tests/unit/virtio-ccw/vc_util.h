@@ -220,7 +220,7 @@ static inline uint8_t vc_sense0(struct vc *v)
 	return b;
 }
 
-/* Command reject (spec 4.3.1.1): unit check, sense byte 0 = 0x80. */
+/* Command reject (spec 4.3.1.3): unit check, sense byte 0 = 0x80. */
 static inline bool vc_rejected(struct vc *v, const struct fx_irb *irb)
 {
 	return (irb->scsw.dstat & VCCW_DSTAT_UC) && vc_sense0(v) == VCCW_SENSE_CMD_REJECT;

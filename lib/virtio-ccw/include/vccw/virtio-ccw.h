@@ -22,7 +22,7 @@
 
 #define VCCW_VIRTIO_CCW_CU_TYPE 0x3832
 
-/* Channel commands (spec 4.3.3). */
+/* Channel commands (spec 4.3.1.1). */
 #define VCCW_VIRTIO_CCW_CMD_SET_VQ 0x13
 #define VCCW_VIRTIO_CCW_CMD_VDEV_RESET 0x33
 #define VCCW_VIRTIO_CCW_CMD_READ_FEAT 0x12
