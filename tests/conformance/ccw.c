@@ -332,7 +332,7 @@ static void test_immediate_count_il(void)
 	       v.cstat);
 	/*
 	 * Command-chained: the rule has no exception for chaining (Hercules' code has one,
-	 * marked as a debugging aid for one program), so IL is indicated and ends the chain.
+	 * noted "DSF Debug"), so IL is indicated and ends the chain.
 	 */
 	ccw1(0, CMD_NOP, CCW_CC, 8, g_data);
 	ccw1(1, CMD_NOP, CCW_SLI, 0, NULL);

@@ -553,8 +553,7 @@ static enum xfer_rc execute(struct vccw_cu *cu, uint32_t addr, const struct ccw 
 		 * (reference 5.7), command-chained or not, so IL ends the chain. The rule
 		 * as Hercules' comment quotes ESA/390 PoP "Incorrect Length" has no
 		 * exception for chaining; Hercules' code exempts a chained immediate
-		 * command, marked as a debugging measure for one program ("DSF Debug"),
-		 * which we do not copy.
+		 * command with the bare note "DSF Debug", which we do not copy.
 		 */
 		if (cu->p.fmt1 && ccw->count && !(ccw->flags & VCCW_CCW_FLAG_SLI) &&
 		    !cu->p.ill_suppress)
