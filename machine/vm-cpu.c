@@ -110,6 +110,10 @@ static int host_io_insn(void *ctx, uint16_t opcode, uint64_t gpr1, uint64_t addr
 	case GUEST_OP_XSCH:
 		rc = vccw_css_xsch(css, &c, sid);
 		break;
+	case GUEST_OP_SIC:
+		/* SIC passes GPR(R3) in @addr: the ISC is in its bits 34-36. */
+		rc = vccw_css_sic(css, &c, gpr1, (uint8_t)((addr >> 27) & 7));
+		break;
 	default:
 		/* An opcode the machine does not implement: PoP operation exception. */
 		rc = VCCW_PGM_OPERATION;

@@ -20,6 +20,8 @@ extern const struct conf_test conf_vcmd_tests[];
 extern const unsigned int conf_vcmd_nr;
 extern const struct conf_test conf_drv_tests[];
 extern const unsigned int conf_drv_nr;
+extern const struct conf_test conf_linux_tests[];
+extern const unsigned int conf_linux_nr;
 
 int guest_conformance_main(void);
 
@@ -33,5 +35,6 @@ int guest_conformance_main(void)
 	report_run(conf_ccw_tests, conf_ccw_nr);
 	report_run(conf_vcmd_tests, conf_vcmd_nr);
 	report_run(conf_drv_tests, conf_drv_nr);
+	report_run(conf_linux_tests, conf_linux_nr);
 	return report_summary();
 }

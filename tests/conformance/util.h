@@ -6,6 +6,9 @@
  *
  *   subchannel 0.0.0000: virtio-blk-ccw, devno fe.0.0815 (CU 3832/02), 1 MiB disk
  *   subchannel 0.0.0001: virtio-rng-ccw, devno fe.0.0002 (CU 3832/04)
+ *   subchannel 0.2.0000: virtio-net-ccw, devno fe.2.0000 (CU 3832/01)     set 2: visible
+ *   subchannel 0.2.0001: virtio-serial-ccw, devno fe.2.0001 (CU 3832/03)  once MSS is
+ *   subchannel 0.2.0002: virtio-balloon-ccw, devno fe.2.0002 (CU 3832/05) enabled (SDA)
  */
 #ifndef CONFORMANCE_UTIL_H
 #define CONFORMANCE_UTIL_H

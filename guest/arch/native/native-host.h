@@ -28,6 +28,8 @@
 #define GUEST_OP_SCHM 0xb23c
 #define GUEST_OP_CHSC 0xb25f
 #define GUEST_OP_XSCH 0xb276
+/* SET INTERRUPTION CONTROLS is RSY EB..D1: its first and last opcode bytes. */
+#define GUEST_OP_SIC 0xebd1
 
 /* Control state of the vCPU that the machine consults when delivering interruptions. */
 struct guest_native_cpu_state {
@@ -54,7 +56,8 @@ struct guest_native_host {
 	/*
 	 * An I/O instruction: returns the condition code 0-3, or -pic for a program
 	 * interruption. GPR1 and the second-operand address as the instruction has them.
-	 * SCHM passes GPR2 in @addr.
+	 * SCHM passes GPR2 in @addr; SIC passes GPR(R1) (the mode) in @gpr1 and GPR(R3)
+	 * (the ISC in bits 34-36) in @addr.
 	 */
 	int (*io_insn)(void *ctx, uint16_t opcode, uint64_t gpr1, uint64_t addr);
 	/* DIAGNOSE 0x500: returns GPR2; *@pgm receives a program-interruption code or 0. */

@@ -267,6 +267,12 @@ int guest_arch_schm(uint64_t gpr1, uint64_t gpr2)
 	return insn(GUEST_OP_SCHM, gpr1, gpr2);
 }
 
+int guest_arch_sic(uint16_t mode, uint8_t isc)
+{
+	/* native-host.h: SIC passes GPR(R3) where other instructions pass the operand. */
+	return insn(GUEST_OP_SIC, mode, (uint64_t)(isc & 7) << 27);
+}
+
 int guest_arch_io_raw(uint16_t opcode, uint64_t gpr1, uint64_t addr)
 {
 	return insn(opcode, gpr1, addr);

@@ -265,6 +265,18 @@ int guest_arch_schm(uint64_t gpr1, uint64_t gpr2)
 	return EXPECTING("schm", "d"(r1), "d"(r2));
 }
 
+int guest_arch_sic(uint16_t mode, uint8_t isc)
+{
+	register unsigned long r1 asm("1") = mode;
+	register unsigned long r3 asm("3") = (unsigned long)(isc & 7) << 27;
+	int rc;
+
+	/* RSY EB..D1; the second operand (an interruption block, modes 2+) is not used. */
+	rc = EXPECTING(".insn rsy,0xeb00000000d1,%[r1],%[r3],0(0)", [r1] "d"(r1), [r3] "d"(r3));
+	/* SIC leaves the condition code alone: only a program interruption is a result. */
+	return rc < 0 ? rc : 0;
+}
+
 int guest_arch_io_raw(uint16_t opcode, uint64_t gpr1, uint64_t addr)
 {
 	register unsigned long r1 asm("1") = gpr1;

@@ -73,6 +73,12 @@ int guest_arch_rchp(uint64_t gpr1);
 int guest_arch_sal(uint64_t gpr1);
 int guest_arch_schm(uint64_t gpr1, uint64_t gpr2);
 /*
+ * SET INTERRUPTION CONTROLS (adapter-interruption suppression): @mode into GPR(R1)
+ * bits 48-63 (0 all interruptions, 1 single interruption), @isc into GPR(R3) bits
+ * 34-36. The condition code is unchanged: returns 0, or -pic.
+ */
+int guest_arch_sic(uint16_t mode, uint8_t isc);
+/*
  * Raw operand forms for tests that pass addresses no pointer can express (unaligned,
  * beyond RAM): @addr is the second-operand address itself.
  */
