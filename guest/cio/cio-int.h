@@ -107,6 +107,7 @@ _Static_assert(sizeof(struct chsc_hdr) == 4, "CHSC header is 4 bytes");
 #define CRW_RSID(w) ((w) & 0xffff)
 #define CRW_RSC_SCH 0x3
 
+#define CCW_CMD_NOP 0x03
 #define CCW_CMD_BASIC_SENSE 0x04
 #define CCW_CMD_SENSE_ID 0xe4
 #define SENSE_CMD_REJECT 0x80
@@ -157,6 +158,13 @@ static inline struct cio_dev *to_cio_dev(struct guest_device *dev)
  * again this often instead.
  */
 #define CIO_GONE_CHECK_US 2000ull
+
+/*
+ * Path verification (Linux's device_pgid.c without path grouping): a NOP (count 0,
+ * address 0, SLI) on the one path @lpm. Returns GUEST_IO_OK or the failure; *@cstat
+ * receives the subchannel status of the final status, 0xff when there was none.
+ */
+enum guest_io_rc cio_verify_path(struct cio_dev *cd, uint8_t lpm, uint8_t *cstat);
 
 /* Buffers of io.c; 0 or -1 when guest RAM is exhausted. */
 int cio_io_init(void);

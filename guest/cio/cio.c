@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * Finding devices and keeping track of them, like Linux's drivers/s390/cio in miniature
- * (shared/reference/channel-io.md section 14): enable the multiple-subchannel-set
- * facility with CHSC SDA, scan every set with STSCH, enable I/O subchannels with MSCH
- * (verified with STSCH, with the architected retries), identify devices with SENSE ID,
- * bind drivers by control-unit type, and follow channel reports (section 9) to add and
- * remove devices. PoP chapter 15 "Basic I/O Functions", chapter 17 "I/O Support
- * Functions".
+ * (shared/reference/channel-io.md section 14), in the order Linux 6.1 does it
+ * (shared/reference/linux-6.1-guest): read the characteristics with CHSC SCSC, enable
+ * the multiple-subchannel-set facility with CHSC SDA, scan every set with STSCH, take
+ * each subchannel's paths from CHSC SSD, enable I/O subchannels with MSCH (verified with
+ * STSCH, with the architected retries), identify devices with SENSE ID, verify their
+ * paths with a NOP, bind drivers by control-unit type, and follow channel reports
+ * (section 9) to add and remove devices. PoP chapter 15 "Basic I/O Functions",
+ * chapter 17 "I/O Support Functions".
  *
  * State is static: one guest program at a time owns the layer; guest_cio_init() starts
  * afresh (the allocator was reset when the program started).
@@ -26,7 +28,13 @@
 /* Devices found gone that one poll removes at most (each may be added again). */
 #define MAX_GONE_PER_POLL 256
 
-/* CHSC command codes and response codes (reference 11.1, 11.5). */
+/* CHSC command codes and response codes (reference 11.1, 11.3, 11.5, 11.7). */
+#define CHSC_SCSC 0x0010
+#define CHSC_SCSC_LEN 0x0010
+#define CHSC_SSD 0x0004
+#define CHSC_SSD_LEN 0x0010
+#define SSD_SCH_VALID 0x80
+#define SSD_ST_MASK 0x38
 #define CHSC_SDA 0x0031
 #define CHSC_SDA_LEN 0x0400
 #define CHSC_SDA_OC_MSS 2
@@ -57,6 +65,7 @@ static struct {
 	/* Guest-RAM buffers for mainline instructions. */
 	struct schib_wire *schib;
 	uint32_t *crw;
+	uint8_t *chsc; /* 4 KiB CHSC request/response block */
 } cio;
 
 /* ---- Device table ---- */
@@ -270,6 +279,71 @@ static int commit_config(struct cio_dev *cd, bool enable)
 	return GUEST_IO_ERROR;
 }
 
+/* A CHSC request block: header and request words +4, +8, +12 (reference 11.1). */
+static uint8_t *chsc_request(uint16_t len, uint16_t code, uint32_t w1, uint32_t w2)
+{
+	uint8_t *b = cio.chsc;
+
+	guest_memset(b, 0, CHSC_BLOCK_SIZE);
+	vccw_st_be16(b, len);
+	vccw_st_be16(b + 2, code);
+	vccw_st_be32(b + 4, w1);
+	vccw_st_be32(b + 8, w2);
+	return b;
+}
+
+/*
+ * The subchannel's paths from CHSC SSD, one subchannel per request as Linux's
+ * chsc_get_ssd_info() asks (reference 11.7): the CHPIDs of the paths in the entry's path
+ * mask replace the PMCW's. A model without SSD (QEMU answers 0x0004), any other failure
+ * or an entry that is not a valid I/O subchannel leaves the PMCW's, as Linux falls back.
+ */
+static void ssd_info(struct guest_device *dev)
+{
+	const uint8_t *e;
+	unsigned int i;
+	uint8_t *b;
+
+	if (!cio.chsc)
+		return;
+	b = chsc_request(CHSC_SSD_LEN, CHSC_SSD, (uint32_t)dev->ssid << 20 | dev->schnr,
+			 dev->schnr);
+	if (guest_cio_chsc(b) != CHSC_RESP_OK)
+		return;
+	/* Response header at +0x10, the entry at +0x18. */
+	e = b + CHSC_SSD_LEN + 8;
+	if (vccw_ld_be16(b + CHSC_SSD_LEN) < 8 + 32 || !(e[0] & SSD_SCH_VALID) ||
+	    (e[0] & SSD_ST_MASK) || vccw_ld_be16(e + 6) != dev->schnr)
+		return;
+	for (i = 0; i < 8; i++)
+		if (e[4] & (0x80u >> i))
+			dev->chpid[i] = e[8 + i];
+}
+
+/*
+ * Path verification after SENSE ID, as Linux does before it sets a device online
+ * (reference 14 item 9): a NOP on each available path; one whose final status shows no
+ * subchannel status counts as working, whatever the device status. Only verified paths
+ * carry later I/O, and a device without any gets no driver.
+ */
+static void verify_paths(struct cio_dev *cd)
+{
+	struct guest_device *dev = &cd->dev;
+	uint8_t paths = dev->pim & dev->pam & dev->pom, mask, cstat;
+	enum guest_io_rc rc;
+
+	dev->vpm = 0;
+	for (mask = 0x80; mask; mask >>= 1) {
+		if (!(paths & mask))
+			continue;
+		rc = cio_verify_path(cd, mask, &cstat);
+		if (rc == GUEST_IO_GONE)
+			return;
+		if (rc != GUEST_IO_TIMEOUT && cstat == 0)
+			dev->vpm |= mask;
+	}
+}
+
 /*
  * SENSE ID (reference 10.1): accepted when at least 4 bytes arrived, byte 0 is 0xff and
  * the control-unit type is not 0xffff (Linux device_id.c).
@@ -318,7 +392,7 @@ static void bind(struct cio_dev *cd)
 	struct guest_device *dev = &cd->dev;
 	unsigned int i;
 
-	if (dev->drv || !cd->identified || !dev->enabled)
+	if (dev->drv || !cd->identified || !dev->enabled || !dev->vpm)
 		return;
 	for (i = 0; i < cio.nr_drivers; i++) {
 		const struct guest_cio_driver *drv = cio.drivers[i];
@@ -371,6 +445,7 @@ static struct cio_dev *add_device(uint8_t ssid, uint16_t schnr, const struct sch
 	dev->pam = s->pam;
 	dev->pom = s->pom;
 	guest_memcpy(dev->chpid, s->chpid, sizeof(dev->chpid));
+	ssd_info(dev);
 	if (alloc_slot(cd)) {
 		guest_free(cd, sizeof(*cd));
 		return NULL;
@@ -390,6 +465,12 @@ static struct cio_dev *add_device(uint8_t ssid, uint16_t schnr, const struct sch
 		return NULL;
 	}
 	if (commit_config(cd, true) == GUEST_IO_GONE || sense_id(cd) == GUEST_IO_GONE) {
+		free_dev(cd);
+		return NULL;
+	}
+	if (cd->identified)
+		verify_paths(cd);
+	if (dev->gone) {
 		free_dev(cd);
 		return NULL;
 	}
@@ -562,20 +643,9 @@ int guest_cio_chsc(void *block)
 /* CHSC SDA operation code 2: enable the multiple-subchannel-set facility (ref. 11.5). */
 static bool enable_mss(void)
 {
-	uint8_t *block = guest_alloc(CHSC_BLOCK_SIZE, CHSC_BLOCK_SIZE);
-	struct chsc_hdr *hdr = (struct chsc_hdr *)block;
-	struct vccw_be16 *oc;
-	int rc;
-
-	if (!block)
-		return false;
-	hdr->len = vccw_cpu_to_be16(CHSC_SDA_LEN);
-	hdr->code = vccw_cpu_to_be16(CHSC_SDA);
-	oc = (struct vccw_be16 *)(block + 6);
-	*oc = vccw_cpu_to_be16(CHSC_SDA_OC_MSS);
-	rc = guest_cio_chsc(block);
-	guest_free(block, CHSC_BLOCK_SIZE);
-	return rc == CHSC_RESP_OK;
+	/* Word +4: the operation code in its low halfword. */
+	return guest_cio_chsc(chsc_request(CHSC_SDA_LEN, CHSC_SDA, CHSC_SDA_OC_MSS, 0)) ==
+	       CHSC_RESP_OK;
 }
 
 /* ---- Public entry points ---- */
@@ -615,9 +685,15 @@ int guest_cio_init(void)
 	cio.in_poll = false;
 	cio.schib = guest_alloc(sizeof(*cio.schib), 8);
 	cio.crw = guest_alloc(sizeof(*cio.crw), 4);
-	if (!cio.schib || !cio.crw || cio_io_init())
+	cio.chsc = guest_alloc(CHSC_BLOCK_SIZE, CHSC_BLOCK_SIZE);
+	if (!cio.schib || !cio.crw || !cio.chsc || cio_io_init())
 		return -1;
 
+	/*
+	 * Linux's css_bus_init() reads the characteristics first (failures tolerated); no
+	 * bit decides anything here, but a host sees the order a Linux guest gives it.
+	 */
+	guest_cio_chsc(chsc_request(CHSC_SCSC_LEN, CHSC_SCSC, 0, 0));
 	/* Sets 1-3 only with MSS enabled; Linux falls back to set 0 (reference 11.5). */
 	cio.max_ssid = enable_mss() ? 3 : 0;
 

@@ -248,22 +248,21 @@ static enum guest_io_rc evaluate(struct cio_dev *cd, const struct guest_irb *irb
 	return GUEST_IO_OK;
 }
 
-enum guest_io_rc guest_cio_do_io(struct guest_device *dev, struct guest_ccw1 *prog,
-				 struct guest_irb *irb, uint8_t *sense, uint64_t timeout_us)
+/* Run @prog on the paths of @lpm (see guest_cio_do_io()). */
+static enum guest_io_rc do_io(struct guest_device *dev, struct guest_ccw1 *prog,
+			      struct guest_irb *irb, uint8_t *sense, uint64_t timeout_us,
+			      uint8_t lpm)
 {
 	struct cio_dev *cd = to_cio_dev(dev);
 	uint64_t deadline = guest_arch_now_us() + timeout_us;
 	enum guest_io_rc rc = GUEST_IO_ERROR;
 	struct orb_wire *orb;
 	unsigned int tries;
-	uint8_t lpm;
 	int cc = 2;
 
 	/* Gone: nothing reaches the device any more, and nothing will answer. */
 	if (dev->gone || !dev->enabled)
 		return GUEST_IO_GONE;
-	/* Paths the program may use: available and operational (Linux: PAM & OPM). */
-	lpm = dev->pam & dev->pom;
 	if (!lpm)
 		return GUEST_IO_GONE;
 	orb = guest_alloc(sizeof(*orb), 8);
@@ -329,6 +328,38 @@ enum guest_io_rc guest_cio_do_io(struct guest_device *dev, struct guest_ccw1 *pr
 		*irb = cd->irb;
 	rc = evaluate(cd, &cd->irb, sense);
 out:
+	return rc;
+}
+
+enum guest_io_rc guest_cio_do_io(struct guest_device *dev, struct guest_ccw1 *prog,
+				 struct guest_irb *irb, uint8_t *sense, uint64_t timeout_us)
+{
+	/*
+	 * Paths the program may use: available and operational (Linux: PAM & OPM), and
+	 * once path verification ran, only the paths it found working.
+	 */
+	uint8_t lpm = dev->pam & dev->pom;
+
+	if (dev->vpm)
+		lpm &= dev->vpm;
+	return do_io(dev, prog, irb, sense, timeout_us, lpm);
+}
+
+enum guest_io_rc cio_verify_path(struct cio_dev *cd, uint8_t lpm, uint8_t *cstat)
+{
+	struct guest_ccw1 *ccw = guest_alloc(sizeof(*ccw), 8);
+	struct guest_irb irb;
+	enum guest_io_rc rc;
+
+	*cstat = 0xff;
+	if (!ccw)
+		return GUEST_IO_ERROR;
+	guest_memset(&irb, 0, sizeof(irb));
+	irb.scsw.cstat = 0xff;
+	guest_ccw1_set(ccw, CCW_CMD_NOP, GUEST_CCW_FLAG_SLI, 0, NULL);
+	rc = do_io(&cd->dev, ccw, &irb, NULL, CIO_IO_TIMEOUT_US, lpm);
+	*cstat = irb.scsw.cstat;
+	guest_free(ccw, sizeof(*ccw));
 	return rc;
 }
 

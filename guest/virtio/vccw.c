@@ -160,6 +160,22 @@ int guest_vccw_read_status(struct guest_vdev *vdev)
 	return vdev->cmd[0];
 }
 
+/*
+ * Add @bits to the device status as Linux's virtio_add_status() does: from revision 2
+ * on, READ_STATUS first and write back what the device holds (NEEDS_RESET included) with
+ * @bits set, so every WRITE_STATUS follows a READ_STATUS (4.3.2.3). Before revision 2
+ * there is no READ_STATUS, and when it fails (the device went away) the status last
+ * written stands in for it, as in Linux's virtio_ccw_get_status().
+ */
+static bool add_status(struct guest_vdev *vdev, uint8_t bits)
+{
+	int st = vdev->revision >= 2 ? guest_vccw_read_status(vdev) : -1;
+
+	if (st < 0)
+		st = vdev->status;
+	return guest_vccw_write_status(vdev, (uint8_t)(st | bits));
+}
+
 /* 4.3.2.1: struct virtio_rev_info, revision @rev, no data. */
 static int set_rev(struct guest_vdev *vdev, int rev)
 {
@@ -281,7 +297,7 @@ static void fail(struct guest_vdev *vdev)
 {
 	/* 3.1.1: FAILED tells the device we gave up. */
 	if (vdev->cmd)
-		guest_vccw_write_status(vdev, (uint8_t)(vdev->status | GUEST_VIRTIO_S_FAILED));
+		add_status(vdev, GUEST_VIRTIO_S_FAILED);
 }
 
 int guest_vccw_init(struct guest_vdev *vdev, struct guest_device *dev, uint64_t wanted)
@@ -307,9 +323,9 @@ int guest_vccw_init(struct guest_vdev *vdev, struct guest_device *dev, uint64_t 
 	if (rc)
 		goto err;
 	vdev->status = 0;
-	/* 3.1.1 steps 2 and 3. */
-	if (!guest_vccw_write_status(vdev, GUEST_VIRTIO_S_ACKNOWLEDGE) ||
-	    !guest_vccw_write_status(vdev, GUEST_VIRTIO_S_ACKNOWLEDGE | GUEST_VIRTIO_S_DRIVER)) {
+	/* 3.1.1 steps 2 and 3 (from revision 2 each after a READ_STATUS, as Linux). */
+	if (!add_status(vdev, GUEST_VIRTIO_S_ACKNOWLEDGE) ||
+	    !add_status(vdev, GUEST_VIRTIO_S_DRIVER)) {
 		rc = -GUEST_EIO;
 		goto err;
 	}
@@ -319,8 +335,7 @@ int guest_vccw_init(struct guest_vdev *vdev, struct guest_device *dev, uint64_t 
 		goto err;
 	/* Steps 5 and 6: legacy devices have no FEATURES_OK (3.1.2). */
 	if (guest_vccw_has_feature(vdev, GUEST_VIRTIO_F_VERSION_1)) {
-		if (!guest_vccw_write_status(vdev, (uint8_t)(vdev->status |
-							      GUEST_VIRTIO_S_FEATURES_OK))) {
+		if (!add_status(vdev, GUEST_VIRTIO_S_FEATURES_OK)) {
 			rc = -GUEST_EIO;
 			goto err;
 		}
@@ -758,7 +773,7 @@ err:
 int guest_vccw_driver_ok(struct guest_vdev *vdev)
 {
 	/* 3.1.1 step 8. */
-	if (!guest_vccw_write_status(vdev, (uint8_t)(vdev->status | GUEST_VIRTIO_S_DRIVER_OK)))
+	if (!add_status(vdev, GUEST_VIRTIO_S_DRIVER_OK))
 		return -GUEST_EIO;
 	return 0;
 }

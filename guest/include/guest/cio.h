@@ -3,11 +3,14 @@
  * Guest channel-I/O layer: finds devices through the channel subsystem and runs channel
  * programs for drivers, the way Linux's drivers/s390/cio does it in miniature.
  *
- *  - guest_cio_init(): CHSC SDA to enable MSS (falls back to set 0 only), CR6/CR14
+ *  - guest_cio_init(): in Linux's order (shared/reference/linux-6.1-guest), CHSC SCSC
+ *    for the characteristics, CHSC SDA to enable MSS (falls back to set 0 only), CR6/CR14
  *    masks and handlers, then enumerates every subchannel set with STSCH until cc3,
- *    enables I/O subchannels with V=1 (MSCH with ISC 3 and intparm = subchannel index,
- *    verified with STSCH, with the architected retries), and identifies each device
- *    with SENSE ID;
+ *    takes each subchannel's paths from CHSC SSD (from the PMCW when SSD is not
+ *    provided), enables I/O subchannels with V=1 (MSCH with ISC 3 and intparm =
+ *    subchannel index, verified with STSCH, with the architected retries), identifies
+ *    each device with SENSE ID and verifies its paths with a NOP on each before a
+ *    driver may bind;
  *  - drivers register by control-unit type/model and are bound to matching devices;
  *  - guest_cio_do_io() starts a format-1 channel program and waits for its final status,
  *    handling cc1 (status pending: TSCH and retry), cc2 (busy: wait and retry), cc3
@@ -91,7 +94,8 @@ struct guest_device {
 	uint16_t schnr;
 	uint16_t devno;
 	uint8_t pim, pam, pom;
-	uint8_t chpid[8];
+	uint8_t chpid[8]; /* from CHSC SSD where provided, else from the PMCW */
+	uint8_t vpm;      /* paths a path-verification NOP found working (I/O uses these) */
 	bool enabled;
 	/* SENSE ID */
 	uint16_t cu_type;
