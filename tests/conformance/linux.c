@@ -12,6 +12,20 @@
  * Linux makes visible with CHSC SDA (MSS) before its scan; each test enables MSS first.
  * Checks cite the virtio 1.2 section 4.3 rule or the PoP, and name the Linux behaviour
  * that depends on the answer (drivers/s390/cio, drivers/s390/virtio/virtio_ccw.c).
+ *
+ * Where each row of linux-sequence-variants.tsv is driven (every device type each):
+ *   0x03 NOP SLI 0, 0xe4 SENSE_ID SLI 40   linux_sense_id_40_sli_and_path_nop, linux_sequence_*
+ *   0x83 SET_VIRTIO_REV 4, 0x33 VDEV_RESET 0, 0x72 READ_STATUS 1 before each
+ *   0x31 WRITE_STATUS 1, 0x12 READ_FEAT 5, 0x11 WRITE_FEAT 5 (balloon twice),
+ *   0x32 READ_VQ_CONF 4 + 0x13 SET_VQ 32 per queue, 0x73 SET_IND_ADAPTER SLI 25,
+ *   0x53 SET_CONF_IND 8                    linux_sequence_{blk,rng,net,console,balloon}
+ *   0x22 READ_CONF 1-6, 8, 16-52           linux_sequence_* at Linux's points, and every
+ *                                          count 1..size: linux_read_conf_every_count_*
+ *   0x21 WRITE_CONF 8 (balloon)            linux_sequence_balloon
+ * and of linux-sequence-css.txt: CHSC 0x0033, 0x0034, 0x004c, SCSC, SDA, SCPD, SSD in
+ * linux_chsc_*, SIC in linux_sic_single_isc2, the MSCH cycles in
+ * linux_msch_disable_enable_isc, DIAGNOSE 0x500 with an adapter indicator in
+ * linux_sequence_rng, poweroff's MSCH E=0 without VDEV_RESET in linux_sequence_*.
  */
 #include "report.h"
 #include "util.h"
@@ -325,15 +339,16 @@ static void test_chsc_ssd(void)
 		if (code != 0x0001)
 			continue;
 		report((e[0] & 0xc0) == 0xc0 && (e[0] & 0x38) == 0,
-		       "SSD entry: subchannel and device number valid, type 0 (I/O) (reference 11.7)",
+		       "SSD entry: subchannel and device number valid, type 0 (I/O) (reference "
+		       "11.7)",
 		       "%s flags 0x%x", d->name, e[0]);
 		report(vccw_ld_be16(e + 2) == d->devno && vccw_ld_be16(e + 6) == schnr,
 		       "SSD entry: device number and subchannel number match STSCH",
 		       "%s devno 0x%x sch 0x%x", d->name, vccw_ld_be16(e + 2),
 		       vccw_ld_be16(e + 6));
 		report(e[4] == pim && e[8] == chpid0,
-		       "SSD entry: path mask and CHPID 0 match the PMCW (Linux uses them instead of "
-		       "the PMCW's)",
+		       "SSD entry: path mask and CHPID 0 match the PMCW (Linux uses them instead "
+		       "of the PMCW's)",
 		       "%s mask 0x%x chpid 0x%x", d->name, e[4], e[8]);
 	}
 }
