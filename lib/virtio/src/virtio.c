@@ -80,7 +80,9 @@ static void *io_thread(void *arg)
 			case TAG_WATCH:
 				pthread_mutex_lock(&vdev->lock);
 				w = &vdev->watch[idx];
-				w->fn(vdev, w->fd, w->arg);
+				/* Unwatched after epoll reported it: nothing to do. */
+				if (w->fn)
+					w->fn(vdev, w->fd, w->arg);
 				pthread_mutex_unlock(&vdev->lock);
 				break;
 			}
@@ -260,6 +262,21 @@ int vccw_virtio_dev_watch_fd(struct vccw_virtio_dev *vdev, int fd, vccw_virtio_f
 		vdev->nr_watch++;
 	pthread_mutex_unlock(&vdev->lock);
 	return rc;
+}
+
+int vccw_virtio_dev_unwatch_fd_locked(struct vccw_virtio_dev *vdev, int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < vdev->nr_watch; i++) {
+		if (vdev->watch[i].fd != fd || !vdev->watch[i].fn)
+			continue;
+		/* An fd closed meanwhile left the epoll set by itself: ignore the error. */
+		epoll_ctl(vdev->epfd, EPOLL_CTL_DEL, fd, NULL);
+		vdev->watch[i].fn = NULL;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 /* ---- Features and status ---- */

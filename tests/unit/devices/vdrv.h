@@ -17,7 +17,7 @@
 
 #define VDRV_RAM_SIZE (4u << 20)
 #define VDRV_QSIZE 16
-#define VDRV_MAX_QUEUES 4
+#define VDRV_MAX_QUEUES 8
 #define VDRV_BUF_BASE 0x100000u /* per-request buffers start here */
 
 struct vdrv_q {

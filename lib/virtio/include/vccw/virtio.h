@@ -54,6 +54,8 @@
 #define VCCW_VIRTIO_ID_BALLOON 5
 
 #define VCCW_VIRTIO_MAX_QUEUES 64
+/* File descriptors a device's I/O thread can watch (a multiport console: two per port). */
+#define VCCW_VIRTIO_MAX_WATCH 72
 
 struct vccw_virtio_dev;
 
@@ -128,7 +130,7 @@ struct vccw_virtio_dev {
 		int fd;
 		vccw_virtio_fd_fn *fn;
 		void *arg;
-	} watch[4];
+	} watch[VCCW_VIRTIO_MAX_WATCH]; /* fn NULL: unwatched */
 	unsigned int nr_watch;
 };
 
@@ -150,6 +152,13 @@ void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev);
  */
 int vccw_virtio_dev_watch_fd(struct vccw_virtio_dev *vdev, int fd, vccw_virtio_fd_fn *fn,
 			     void *arg);
+
+/*
+ * Stop watching @fd (a slot of vccw_virtio_dev_watch_fd(); the slot is not reused).
+ * Returns 0, or -ENOENT when @fd is not watched.
+ * Context: the device lock held (a hook, or a device function that took it).
+ */
+int vccw_virtio_dev_unwatch_fd_locked(struct vccw_virtio_dev *vdev, int fd);
 
 /* ---- Used by transports (device lock NOT held by the caller) ---- */
 
