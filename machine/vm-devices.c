@@ -4,8 +4,8 @@
  * virtio device ID, properties, checks, constructor), the property parser that fills a
  * struct vm_device from "-device TYPE,prop=value,...", and the glue from a configured
  * device to its virtio device. The virtio-ccw transport (devno, max_revision) is added
- * by the machine for every type with a device ID; a type without one (virtconsole) is a
- * port that plugs into another device.
+ * by the machine for every type with a device ID; a type without one (virtconsole,
+ * virtserialport) is a port that plugs into another device.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -160,10 +160,20 @@ static void blk_destroy(struct vm_device *dev)
 	vccw_blk_free(dev->obj);
 }
 
-/* ---- virtio-serial-ccw (one console port), virtconsole, virtio-console-ccw ---- */
+/* ---- virtio-serial-ccw, its ports (virtconsole, virtserialport), virtio-console-ccw ---- */
 
 static const struct vm_prop chardev_props[] = {
 	PROP_STR("chardev", chardev_id),
+};
+
+static const struct vm_prop serial_props[] = {
+	PROP_UINT("max_ports", max_ports, 1, VCCW_CONSOLE_MAX_PORTS, false),
+};
+
+static const struct vm_prop port_props[] = {
+	PROP_STR("chardev", chardev_id),
+	PROP_STR("name", port_name),
+	PROP_UINT("nr", nr, 0, VCCW_CONSOLE_MAX_PORTS - 1, false),
 };
 
 static int console_check(struct vm_config *cfg, struct vm_device *dev)
@@ -171,11 +181,31 @@ static int console_check(struct vm_config *cfg, struct vm_device *dev)
 	return take_chardev(cfg, dev);
 }
 
-/* A virtconsole plugs into the last virtio-serial-ccw before it on the command line. */
+static bool is_console_port(const struct vm_device *dev)
+{
+	return !strcmp(dev->type->name, "virtconsole");
+}
+
+static struct vm_device *bus_port(struct vm_device *bus, uint64_t nr)
+{
+	struct vm_device *p;
+
+	for (p = bus->port; p; p = p->next_port)
+		if (p->nr == nr)
+			return p;
+	return NULL;
+}
+
+/*
+ * A port plugs into the last virtio-serial-ccw before it on the command line, at nr= or
+ * at the number QEMU's virtser_port_device_realize() picks: 0 for the first virtconsole,
+ * else the lowest free number from 1 (0 stays reserved for a console port).
+ */
 static int port_check(struct vm_config *cfg, struct vm_device *dev)
 {
-	struct vm_device *bus = NULL;
+	struct vm_device *bus = NULL, **tail;
 	unsigned int i;
+	uint64_t nr;
 
 	if (take_chardev(cfg, dev))
 		return -1;
@@ -186,22 +216,45 @@ static int port_check(struct vm_config *cfg, struct vm_device *dev)
 		vm_error(dev->what, "no -device virtio-serial-ccw before it to attach the port to");
 		return -1;
 	}
-	if (bus->port) {
-		vm_error(dev->what, "%s already has its console port (%s); this virtio-serial "
-			 "has a single port", bus->what, bus->port->what);
+	if (dev->port_name && strlen(dev->port_name) > VCCW_CONSOLE_NAME_MAX) {
+		vm_error(dev->what, "property 'name': longer than %u bytes", VCCW_CONSOLE_NAME_MAX);
 		return -1;
 	}
-	bus->port = dev;
+	if (dev->nr == VM_PORT_NR_AUTO) {
+		nr = is_console_port(dev) && !bus_port(bus, 0) ? 0 : 1;
+		while (nr < bus->max_ports && bus_port(bus, nr))
+			nr++;
+		if (nr >= bus->max_ports) {
+			vm_error(dev->what, "%s has all its %llu ports taken (max_ports)", bus->what,
+				 (unsigned long long)bus->max_ports);
+			return -1;
+		}
+		dev->nr = nr;
+	} else if (dev->nr >= bus->max_ports) {
+		vm_error(dev->what, "property 'nr': %llu is out of range for %s (max_ports %llu)",
+			 (unsigned long long)dev->nr, bus->what,
+			 (unsigned long long)bus->max_ports);
+		return -1;
+	} else if (dev->nr == 0 && !is_console_port(dev)) {
+		vm_error(dev->what, "property 'nr': port 0 is reserved for a virtconsole");
+		return -1;
+	} else if (bus_port(bus, dev->nr)) {
+		vm_error(dev->what, "property 'nr': port %llu of %s is taken by %s",
+			 (unsigned long long)dev->nr, bus->what, bus_port(bus, dev->nr)->what);
+		return -1;
+	}
+	for (tail = &bus->port; *tail; tail = &(*tail)->next_port)
+		;
+	*tail = dev;
 	dev->bus = bus;
 	return 0;
 }
 
 static struct vccw_virtio_dev *console_new(struct vccw_mem *mem, struct vm_device *dev,
-					   struct vccw_be_char *be, uint64_t features,
-					   struct vccw_err *err)
+					   const struct vccw_console_config *cfg,
+					   uint64_t features, struct vccw_err *err)
 {
-	struct vccw_console_config cfg = { .backend = be };
-	struct vccw_console *con = vccw_console_new(mem, &cfg, features, err);
+	struct vccw_console *con = vccw_console_new(mem, cfg, features, err);
 
 	if (!con)
 		return NULL;
@@ -209,36 +262,37 @@ static struct vccw_virtio_dev *console_new(struct vccw_mem *mem, struct vm_devic
 	return vccw_console_vdev(con);
 }
 
+/* virtio-console-ccw: the single-port console, without MULTIPORT. */
 static struct vccw_virtio_dev *console_create(struct vccw_mem *mem, struct vm_device *dev,
 					      uint64_t features, struct vccw_err *err)
 {
-	return console_new(mem, dev, dev->chardev->be, features, err);
+	struct vccw_console_config cfg = { .backend = dev->chardev->be };
+
+	return console_new(mem, dev, &cfg, features, err);
 }
 
-/* Without a virtconsole the port talks to a null backend, as a port with nothing on it. */
+/* virtio-serial-ccw: max_ports ports (MULTIPORT above 1), its ports plugged in. */
 static struct vccw_virtio_dev *serial_create(struct vccw_mem *mem, struct vm_device *dev,
 					     uint64_t features, struct vccw_err *err)
 {
-	struct vccw_virtio_dev *vdev;
+	struct vccw_console_port_config ports[VCCW_CONSOLE_MAX_PORTS];
+	struct vccw_console_config cfg = { .max_ports = (uint32_t)dev->max_ports,
+					   .ports = ports };
+	struct vm_device *p;
 
-	if (dev->port)
-		return console_new(mem, dev, dev->port->chardev->be, features, err);
-	dev->null_char = vccw_be_char_open("null", err);
-	if (!dev->null_char)
-		return NULL;
-	vdev = console_new(mem, dev, dev->null_char, features, err);
-	if (!vdev) {
-		vccw_be_char_close(dev->null_char);
-		dev->null_char = NULL;
-	}
-	return vdev;
+	for (p = dev->port; p && cfg.nr_ports < VCCW_CONSOLE_MAX_PORTS; p = p->next_port)
+		ports[cfg.nr_ports++] = (struct vccw_console_port_config){
+			.nr = (uint32_t)p->nr,
+			.backend = p->chardev->be,
+			.name = p->port_name,
+			.console = is_console_port(p),
+		};
+	return console_new(mem, dev, &cfg, features, err);
 }
 
 static void console_destroy(struct vm_device *dev)
 {
 	vccw_console_free(dev->obj);
-	vccw_be_char_close(dev->null_char);
-	dev->null_char = NULL;
 }
 
 /* ---- virtio-rng-ccw ---- */
@@ -393,16 +447,28 @@ static const struct vm_device_type vm_device_types[] = {
 	{
 		.name = "virtio-serial-ccw",
 		.device_id = VCCW_VIRTIO_ID_CONSOLE,
-		.help = "virtio console with one port; add -device virtconsole,chardev=ID",
+		.help = "virtio console with ports (MULTIPORT); max_ports=N (1-31, default 31); "
+			"add -device virtconsole / virtserialport",
+		.props = serial_props,
+		.nr_props = VCCW_ARRAY_SIZE(serial_props),
 		.create = serial_create,
 		.destroy = console_destroy,
 	},
 	{
 		.name = "virtconsole",
 		.device_id = 0,
-		.help = "console port of the last virtio-serial-ccw; chardev=ID",
-		.props = chardev_props,
-		.nr_props = VCCW_ARRAY_SIZE(chardev_props),
+		.help = "console port of the last virtio-serial-ccw; chardev=ID, name=STR, nr=N",
+		.props = port_props,
+		.nr_props = VCCW_ARRAY_SIZE(port_props),
+		.check = port_check,
+		.no_hotplug = true,
+	},
+	{
+		.name = "virtserialport",
+		.device_id = 0,
+		.help = "generic port of the last virtio-serial-ccw; chardev=ID, name=STR, nr=N",
+		.props = port_props,
+		.nr_props = VCCW_ARRAY_SIZE(port_props),
 		.check = port_check,
 		.no_hotplug = true,
 	},
@@ -518,6 +584,8 @@ static int parse_props(struct vm_device *dev, struct vm_kvlist *l, const struct 
 int vm_device_parse_props(struct vm_device *dev, struct vm_kvlist *props)
 {
 	dev->max_revision = 2; /* QEMU's default: the newest revision */
+	dev->max_ports = 31;   /* QEMU's virtio-serial default */
+	dev->nr = VM_PORT_NR_AUTO;
 	dev->adapter_interrupts = true;
 	vm_kv_get(props, "id"); /* taken by the caller */
 	if (dev->type->device_id &&

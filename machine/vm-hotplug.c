@@ -155,8 +155,8 @@ static int hotplug_del_locked(struct vm *vm, const char *id)
 	 * _free before the backend goes back to the pool.
 	 */
 	vm_device_destroy(dev, true);
-	port = dev->port;
-	if (port) {
+	while ((port = dev->port)) {
+		dev->port = port->next_port;
 		release_backends(port);
 		list_remove(cfg, port);
 		vm_device_free(port);

@@ -134,6 +134,8 @@ struct vm_netdev {
 
 struct vm_device_type;
 
+#define VM_PORT_NR_AUTO UINT64_MAX
+
 struct vm_device {
 	const struct vm_device_type *type;
 	char *what; /* "-device virtio-blk-ccw" (with id= when given) */
@@ -156,19 +158,22 @@ struct vm_device {
 	char *mac;
 	uint8_t mac_bytes[6];
 	uint64_t host_mtu;
+	uint64_t max_ports;  /* virtio-serial-ccw: max_ports (QEMU's default 31) */
+	uint64_t nr;         /* virtconsole, virtserialport: nr=, VM_PORT_NR_AUTO if unset */
+	char *port_name;     /* virtconsole, virtserialport: name= */
 
 	/* Resolved by vm_config_check(). */
 	struct vm_drive *drive;
 	struct vm_chardev *chardev;
 	struct vm_netdev *netdev;
-	struct vm_device *port;   /* virtio-serial-ccw: its virtconsole */
-	struct vm_device *bus;    /* virtconsole: its virtio-serial-ccw */
+	struct vm_device *port;   /* virtio-serial-ccw: its first port (then next_port) */
+	struct vm_device *bus;    /* virtconsole, virtserialport: its virtio-serial-ccw */
+	struct vm_device *next_port;
 
 	/* The running device. */
 	void *obj;                           /* struct vccw_blk * ... */
 	struct vccw_virtio_dev *vdev;
 	struct vccw_virtio_ccw *transport;
-	struct vccw_be_char *null_char;      /* a serial device without a port */
 	struct vccw_be_net *null_net;        /* a NIC without a netdev */
 };
 
@@ -366,7 +371,7 @@ struct vm_device_info {
 	struct vccw_busid schid; /* devno holds the subchannel number */
 	bool enabled;       /* the guest enabled the subchannel (PMCW E) */
 	int revision;       /* negotiated virtio-ccw revision, -1 none yet */
-	const char *port;   /* virtio-serial-ccw: the id of its virtconsole, or NULL */
+	const char *port;   /* virtio-serial-ccw: the id of its first port, or NULL */
 };
 
 /*

@@ -593,6 +593,7 @@ void vm_device_free(struct vm_device *dev)
 	free(dev->chardev_id);
 	free(dev->netdev_id);
 	free(dev->mac);
+	free(dev->port_name);
 	free(dev);
 }
 

@@ -127,9 +127,17 @@ bad chardev_unknown "-device virtconsole: property 'chardev' refers to unknown c
 	-device virtio-serial-ccw -device virtconsole,chardev=c9
 bad virtconsole_without_serial "-device virtconsole: no -device virtio-serial-ccw before it" \
 	-chardev null,id=c0 -device virtconsole,chardev=c0
-bad virtconsole_second_port "already has its console port" -chardev null,id=c0 \
-	-chardev null,id=c1 -device virtio-serial-ccw -device virtconsole,chardev=c0 \
-	-device virtconsole,chardev=c1
+bad virtserialport_nr_0 "-device virtserialport: property 'nr': port 0 is reserved for a virtconsole" \
+	-chardev null,id=c0 -device virtio-serial-ccw -device virtserialport,chardev=c0,nr=0
+bad virtserialport_nr_taken "property 'nr': port 1 of -device virtio-serial-ccw is taken by -device virtserialport" \
+	-chardev null,id=c0 -chardev null,id=c1 -device virtio-serial-ccw \
+	-device virtserialport,chardev=c0 -device virtserialport,chardev=c1,nr=1
+bad virtserialport_nr_beyond_max_ports "property 'nr': 2 is out of range for -device virtio-serial-ccw (max_ports 2)" \
+	-chardev null,id=c0 -device virtio-serial-ccw,max_ports=2 -device virtserialport,chardev=c0,nr=2
+bad virtserialport_all_taken "has all its 2 ports taken" -chardev null,id=c0 -chardev null,id=c1 \
+	-chardev null,id=c2 -device virtio-serial-ccw,max_ports=2 -device virtconsole,chardev=c0 \
+	-device virtserialport,chardev=c1 -device virtserialport,chardev=c2
+bad virtio_serial_max_ports_range "property 'max_ports'" -device virtio-serial-ccw,max_ports=32
 bad virtconsole_devno "-device virtconsole: unknown property 'devno'" -chardev null,id=c0 \
 	-device virtio-serial-ccw -device virtconsole,chardev=c0,devno=fe.0.0001
 bad netdev_unknown_type "-netdev vde,id=n0: unknown netdev type 'vde'" -netdev vde,id=n0

@@ -61,31 +61,87 @@ int guest_blk_flush(struct guest_blk *blk);
 /* VIRTIO_BLK_T_GET_ID: up to 20 bytes into @id, NUL-terminated within @len (>= 1). */
 int guest_blk_get_id(struct guest_blk *blk, char *id, size_t len);
 
-/* ---- virtio-console (5.3), port 0 only ---- */
+/* ---- virtio-console (5.3): port 0, or with MULTIPORT several ports ---- */
 
+#define GUEST_CONSOLE_F_SIZE 0
+#define GUEST_CONSOLE_F_MULTIPORT 1
 #define GUEST_CONSOLE_RX_BUFS 8
 #define GUEST_CONSOLE_RX_BUF_SIZE 256
 #define GUEST_CONSOLE_TX_BUF_SIZE 4096
+/* Ports this driver sets queues up for (queues 0 to 2 * (N + 1) - 1); others get
+ * PORT_READY 0, as Linux answers a port it cannot add. */
+#define GUEST_CONSOLE_MAX_PORTS 4
+#define GUEST_CONSOLE_NAME_MAX 127
+#define GUEST_CONSOLE_CTRL_BUFS 16
+#define GUEST_CONSOLE_CTRL_BUF_SIZE (8 + GUEST_CONSOLE_NAME_MAX + 1)
 
-struct guest_console {
-	struct guest_vdev vdev;
-	uint8_t *rx[GUEST_CONSOLE_RX_BUFS]; /* pre-posted receive buffers */
+struct guest_console;
+
+struct guest_console_port {
+	struct guest_console *con;
+	uint32_t id;
+	bool present;      /* announced (DEVICE_ADD) and not removed */
+	bool console;      /* CONSOLE_PORT: a console port (opened by the driver at once) */
+	bool host_open;    /* the device's PORT_OPEN */
+	bool guest_open;   /* our PORT_OPEN */
+	uint16_t cols, rows; /* RESIZE */
+	char name[GUEST_CONSOLE_NAME_MAX + 1]; /* PORT_NAME; "" when none */
+	struct guest_vq *rxq, *txq;
+	uint8_t *rx[GUEST_CONSOLE_RX_BUFS]; /* posted receive buffers */
 	uint8_t *cur;                       /* a used receive buffer being consumed */
 	uint32_t cur_len, cur_off;
 	uint8_t *tx;                        /* transmit bounce buffer */
 };
 
+struct guest_console {
+	struct guest_vdev vdev;
+	bool multiport;        /* VIRTIO_CONSOLE_F_MULTIPORT negotiated */
+	uint32_t max_nr_ports; /* the device's max_nr_ports (1 without MULTIPORT) */
+	uint32_t nr_ports;     /* ports with queues here: min(max_nr_ports, MAX_PORTS) */
+	struct guest_console_port ports[GUEST_CONSOLE_MAX_PORTS];
+	uint8_t *ctrl_rx[GUEST_CONSOLE_CTRL_BUFS];
+	uint8_t *ctrl_tx;
+};
+
 void guest_console_register(void);
 unsigned int guest_console_count(void);
 struct guest_console *guest_console_get(unsigned int i);
-/* Send @len bytes on the transmitq. Returns 0 or a negative error. */
+/*
+ * The console port: port 0 without MULTIPORT, else the first port the device named a
+ * console (CONSOLE_PORT), waiting up to @timeout_us for the control messages that say
+ * so. NULL when there is none.
+ */
+struct guest_console_port *guest_console_port_console(struct guest_console *con,
+							uint64_t timeout_us);
+/* Send @len bytes on the console port's transmitq. Returns 0 or a negative error
+ * (-GUEST_ENODEV also when the device has no console port). */
 int guest_console_write(struct guest_console *con, const void *buf, size_t len);
 /*
- * Receive up to @len bytes: what has arrived, or, if nothing has, wait up to
- * @timeout_us for something. Returns the bytes copied (0: nothing within the timeout)
- * or a negative error.
+ * Receive up to @len bytes on the console port: what has arrived, or, if nothing has,
+ * wait up to @timeout_us for something. Returns the bytes copied (0: nothing within the
+ * timeout) or a negative error.
  */
 int guest_console_read(struct guest_console *con, void *buf, size_t len, uint64_t timeout_us);
+
+/*
+ * MULTIPORT (5.3.6.2): handle the control messages the device has sent (port added or
+ * removed, console, name, open, resize), answering as the spec and Linux do. Never
+ * waits. The functions below call it; a program that only waits calls it itself.
+ * Returns 0 or a negative error.
+ */
+int guest_console_poll(struct guest_console *con);
+/* Port @id if the device announced it (after guest_console_poll()), else NULL. */
+struct guest_console_port *guest_console_port_get(struct guest_console *con, uint32_t id);
+/* The port named @name (PORT_NAME), waiting up to @timeout_us for it; NULL if none. */
+struct guest_console_port *guest_console_port_find(struct guest_console *con, const char *name,
+						     uint64_t timeout_us);
+/* Open (@open true) or close the port in the guest: PORT_OPEN to the device. Input
+ * reaches a port only while it is open. Returns 0 or a negative error. */
+int guest_console_port_open(struct guest_console_port *port, bool open);
+/* As guest_console_write() / guest_console_read(), on @port. */
+int guest_console_port_write(struct guest_console_port *port, const void *buf, size_t len);
+int guest_console_port_read(struct guest_console_port *port, void *buf, size_t len,
+			    uint64_t timeout_us);
 
 /* ---- virtio-rng (5.4) ---- */
 

@@ -627,7 +627,7 @@ struct vccw_console *vccw_console_new(struct vccw_mem *mem, const struct vccw_co
 	struct vccw_console *con;
 	uint16_t qsize;
 
-	if (!cfg || (!cfg->nr_ports && !cfg->backend)) {
+	if (!cfg || (!cfg->ports && !cfg->backend)) {
 		vccw_err_set(err, EINVAL, "virtio-console: no character backend");
 		return NULL;
 	}
@@ -656,7 +656,7 @@ struct vccw_console *vccw_console_new(struct vccw_mem *mem, const struct vccw_co
 	}
 	ports = cfg->ports;
 	nr_ports = cfg->nr_ports;
-	if (!nr_ports) {
+	if (!ports) {
 		single = (struct vccw_console_port_config){ .nr = 0, .backend = cfg->backend,
 							    .console = true };
 		ports = &single;

@@ -117,13 +117,16 @@ struct vccw_console_port_config {
 struct vccw_console_config {
 	/*
 	 * The single-port form: port 0, a console, on this backend (borrowed: must
-	 * outlive the device). Used when @nr_ports is 0; then required.
+	 * outlive the device). Used when @ports is NULL; then required.
 	 */
 	struct vccw_be_char *backend;
 	uint16_t queue_size; /* maximum queue size; 0: 256. A power of 2 up to 1024. */
 	/* Ports the driver may see (max_nr_ports); 0: 1. Above 1: MULTIPORT is offered. */
 	uint32_t max_ports;
-	/* The ports, numbers distinct and below max_ports; borrowed during _new() only. */
+	/*
+	 * The ports (none when @nr_ports is 0), numbers distinct and below max_ports;
+	 * borrowed during _new() only.
+	 */
 	const struct vccw_console_port_config *ports;
 	unsigned int nr_ports;
 };
