@@ -3,11 +3,16 @@
  * virtio-balloon, the traditional memory balloon of virtio specification v1.2 section
  * 5.5: inflateq PFN arrays release guest pages to the host (vccw_mem_discard()),
  * deflateq buffers are acknowledged, num_pages is the host's target and actual the
- * driver's report, both little-endian in configuration space (5.5.4).
+ * driver's report, both little-endian in configuration space (5.5.4); with STATS_VQ
+ * the device holds the driver's stats buffer and uses it to ask for fresh statistics
+ * (5.5.6.3), on request or every polling interval (a timerfd on the I/O thread).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "vccw/balloon.h"
 #include "vccw/byteorder.h"
@@ -23,6 +28,13 @@ struct vccw_balloon {
 	uint8_t actual_wr[4]; /* actual as written so far, little-endian */
 	uint64_t discarded;
 	struct vccw_vq_elem *elem;
+	/* Statistics (5.5.6.3). */
+	struct vccw_vq_elem *stats_elem; /* the buffer held, valid while stats_held */
+	bool stats_held;
+	bool stats_first;                /* the next buffer is the first since reset */
+	struct vccw_balloon_stats stats;
+	uint32_t stats_interval;         /* seconds; 0: no polling */
+	int timer_fd;
 };
 
 static struct vccw_balloon *to_balloon(struct vccw_virtio_dev *vdev)
@@ -34,6 +46,13 @@ static bool running(const struct vccw_virtio_dev *vdev)
 {
 	return (vdev->status & VCCW_VIRTIO_S_DRIVER_OK) &&
 	       !(vdev->status & VCCW_VIRTIO_S_NEEDS_RESET);
+}
+
+static uint64_t balloon_get_features(struct vccw_virtio_dev *vdev)
+{
+	(void)vdev;
+	/* QEMU's virtio_balloon_get_features() always offers the stats queue. */
+	return VCCW_BIT(VCCW_VIRTIO_BALLOON_F_STATS_VQ);
 }
 
 static uint32_t balloon_config_size(struct vccw_virtio_dev *vdev)
@@ -74,7 +93,7 @@ static void balloon_write_config(struct vccw_virtio_dev *vdev, uint32_t off, con
 
 static uint16_t balloon_queue_max(struct vccw_virtio_dev *vdev, unsigned int idx)
 {
-	return idx <= VCCW_BALLOON_DEFLATE_QUEUE ? to_balloon(vdev)->queue_size : 0;
+	return idx <= VCCW_BALLOON_STATS_QUEUE ? to_balloon(vdev)->queue_size : 0;
 }
 
 static void inflate_pfn(struct vccw_balloon *b, uint32_t pfn)
@@ -111,11 +130,98 @@ static void inflate(struct vccw_balloon *b, const struct vccw_vq_elem *elem)
 	}
 }
 
+static void reset_stats(struct vccw_balloon *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < VCCW_VIRTIO_BALLOON_S_NR; i++)
+		b->stats.val[i] = VCCW_BALLOON_STAT_NONE;
+}
+
+/* Parse the 10-byte entries of the readable part of @elem (5.5.6.3). */
+static void parse_stats(struct vccw_balloon *b, const struct vccw_vq_elem *elem)
+{
+	uint8_t entry[VCCW_VIRTIO_BALLOON_STAT_SIZE];
+	unsigned int i, have = 0;
+	struct timespec ts;
+	uint16_t tag;
+	size_t k;
+
+	/* As QEMU: a tag the driver stopped supplying must not keep an old value. */
+	reset_stats(b);
+	for (i = 0; i < elem->out_num; i++) {
+		const uint8_t *p = elem->out[i].iov_base;
+
+		/* Entries may straddle descriptors: gather them byte by byte at the seams. */
+		for (k = 0; k < elem->out[i].iov_len; k++) {
+			entry[have++] = p[k];
+			if (have < sizeof(entry))
+				continue;
+			have = 0;
+			/* 5.5.6.3 (Legacy Interface): the negotiated byte order. */
+			tag = vccw_virtio_ld16(&b->vdev, entry);
+			/* 5.5.6.3.2: the device must ignore tags it does not recognise. */
+			if (tag < VCCW_VIRTIO_BALLOON_S_NR)
+				b->stats.val[tag] = vccw_virtio_ld64(&b->vdev, entry + 2);
+		}
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	b->stats.last_update = ts.tv_sec;
+	b->stats.updates++;
+}
+
+/* Take the driver's stats buffer: parse it and keep it for the next request. */
+static void receive_stats(struct vccw_balloon *b)
+{
+	struct vccw_virtio_dev *vdev = &b->vdev;
+
+	if (!vccw_virtio_has_feature(vdev, VCCW_VIRTIO_BALLOON_F_STATS_VQ))
+		return;
+	while (vccw_virtio_pop(vdev, VCCW_BALLOON_STATS_QUEUE, b->elem) == 1) {
+		/*
+		 * 5.5.6.3.1: at most one buffer at a time. One more while we hold one: give
+		 * the older back used, as QEMU's virtio_balloon_receive_stats() does.
+		 */
+		if (b->stats_held)
+			vccw_virtio_push(vdev, VCCW_BALLOON_STATS_QUEUE, b->stats_elem, 0);
+		/* 5.5.6.3 (Legacy Interface): ignore the values of the first buffer. */
+		if (!(vdev->legacy && b->stats_first))
+			parse_stats(b, b->elem);
+		b->stats_first = false;
+		memcpy(b->stats_elem, b->elem, sizeof(*b->elem));
+		b->stats_held = true;
+	}
+}
+
+/* Use the held buffer: the driver answers with fresh statistics (5.5.6.3, step 1). */
+static bool request_stats_locked(struct vccw_balloon *b)
+{
+	if (!b->stats_held || !running(&b->vdev))
+		return false;
+	b->stats_held = false;
+	vccw_virtio_push(&b->vdev, VCCW_BALLOON_STATS_QUEUE, b->stats_elem, 0);
+	return true;
+}
+
+static void stats_timer(struct vccw_virtio_dev *vdev, int fd, void *arg)
+{
+	uint64_t ticks;
+
+	(void)vdev;
+	/* Level-triggered: consume the expirations, then ask. */
+	if (read(fd, &ticks, sizeof(ticks)) == sizeof(ticks))
+		request_stats_locked(arg);
+}
+
 static void balloon_queue_notify(struct vccw_virtio_dev *vdev, unsigned int idx)
 {
 	struct vccw_balloon *b = to_balloon(vdev);
 	struct vccw_vq_elem *elem = b->elem;
 
+	if (idx == VCCW_BALLOON_STATS_QUEUE) {
+		receive_stats(b);
+		return;
+	}
 	while (vccw_virtio_pop(vdev, idx, elem) == 1) {
 		/*
 		 * Deflate needs no work without MUST_TELL_HOST (5.5.6). Either way the device
@@ -127,6 +233,12 @@ static void balloon_queue_notify(struct vccw_virtio_dev *vdev, unsigned int idx)
 	}
 }
 
+static void balloon_start(struct vccw_virtio_dev *vdev)
+{
+	/* A stats buffer made available (and notified) before DRIVER_OK is taken now. */
+	receive_stats(to_balloon(vdev));
+}
+
 static void balloon_reset(struct vccw_virtio_dev *vdev)
 {
 	struct vccw_balloon *b = to_balloon(vdev);
@@ -134,16 +246,21 @@ static void balloon_reset(struct vccw_virtio_dev *vdev)
 	/* A new driver starts with an empty balloon; the host's target stays. */
 	b->actual = 0;
 	memset(b->actual_wr, 0, sizeof(b->actual_wr));
+	/* The rings are gone with the held buffer; the last statistics stay readable. */
+	b->stats_held = false;
+	b->stats_first = true;
 }
 
 static const struct vccw_virtio_dev_ops balloon_ops = {
 	.name = "virtio-balloon",
 	.device_id = VCCW_VIRTIO_ID_BALLOON,
+	.get_features = balloon_get_features,
 	.config_size = balloon_config_size,
 	.read_config = balloon_read_config,
 	.write_config = balloon_write_config,
 	.queue_max = balloon_queue_max,
 	.queue_notify = balloon_queue_notify,
+	.start = balloon_start,
 	.reset = balloon_reset,
 };
 
@@ -152,6 +269,7 @@ struct vccw_balloon *vccw_balloon_new(struct vccw_mem *mem, const struct vccw_ba
 {
 	uint16_t qsize = cfg && cfg->queue_size ? cfg->queue_size : BALLOON_QUEUE_SIZE;
 	struct vccw_balloon *b;
+	int rc;
 
 	if (qsize > VCCW_VQ_MAX_SIZE || (qsize & (qsize - 1))) {
 		vccw_err_set(err, EINVAL,
@@ -165,18 +283,37 @@ struct vccw_balloon *vccw_balloon_new(struct vccw_mem *mem, const struct vccw_ba
 		return NULL;
 	}
 	b->queue_size = qsize;
+	b->stats_first = true;
+	reset_stats(b);
 	b->elem = malloc(sizeof(*b->elem));
-	if (!b->elem) {
+	b->stats_elem = malloc(sizeof(*b->stats_elem));
+	if (!b->elem || !b->stats_elem) {
 		vccw_err_set(err, ENOMEM, "virtio-balloon: out of memory");
-		goto err_free;
+		goto err_free_elem;
+	}
+	b->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (b->timer_fd < 0) {
+		rc = -errno;
+		vccw_err_set(err, -rc, "virtio-balloon: timerfd: %s", strerror(-rc));
+		goto err_free_elem;
 	}
 	if (vccw_virtio_dev_init(&b->vdev, &balloon_ops, mem, extra_features, err))
-		goto err_free_elem;
+		goto err_close_timer;
+	rc = vccw_virtio_dev_watch_fd(&b->vdev, b->timer_fd, stats_timer, b);
+	if (rc) {
+		vccw_err_set(err, -rc, "virtio-balloon: cannot watch the stats timer: %s",
+			     strerror(-rc));
+		goto err_fini;
+	}
 	return b;
 
+err_fini:
+	vccw_virtio_dev_fini(&b->vdev);
+err_close_timer:
+	close(b->timer_fd);
 err_free_elem:
+	free(b->stats_elem);
 	free(b->elem);
-err_free:
 	free(b);
 	return NULL;
 }
@@ -228,11 +365,55 @@ uint64_t vccw_balloon_discarded(struct vccw_balloon *b)
 	return v;
 }
 
+bool vccw_balloon_request_stats(struct vccw_balloon *b)
+{
+	bool sent;
+
+	pthread_mutex_lock(&b->vdev.lock);
+	sent = request_stats_locked(b);
+	pthread_mutex_unlock(&b->vdev.lock);
+	return sent;
+}
+
+int vccw_balloon_set_stats_interval(struct vccw_balloon *b, uint32_t secs)
+{
+	struct itimerspec its = { .it_value.tv_sec = secs, .it_interval.tv_sec = secs };
+	int rc = 0;
+
+	pthread_mutex_lock(&b->vdev.lock);
+	/* 0 disarms the timer; otherwise the first request follows one interval later. */
+	if (timerfd_settime(b->timer_fd, 0, &its, NULL))
+		rc = -errno;
+	else
+		b->stats_interval = secs;
+	pthread_mutex_unlock(&b->vdev.lock);
+	return rc;
+}
+
+uint32_t vccw_balloon_stats_interval(struct vccw_balloon *b)
+{
+	uint32_t v;
+
+	pthread_mutex_lock(&b->vdev.lock);
+	v = b->stats_interval;
+	pthread_mutex_unlock(&b->vdev.lock);
+	return v;
+}
+
+void vccw_balloon_get_stats(struct vccw_balloon *b, struct vccw_balloon_stats *st)
+{
+	pthread_mutex_lock(&b->vdev.lock);
+	*st = b->stats;
+	pthread_mutex_unlock(&b->vdev.lock);
+}
+
 void vccw_balloon_free(struct vccw_balloon *b)
 {
 	if (!b)
 		return;
 	vccw_virtio_dev_fini(&b->vdev);
+	close(b->timer_fd);
+	free(b->stats_elem);
 	free(b->elem);
 	free(b);
 }
