@@ -404,13 +404,24 @@ static void net_destroy(struct vm_device *dev)
 
 /* ---- virtio-balloon-ccw ---- */
 
+static const struct vm_prop balloon_props[] = {
+	PROP_UINT("guest-stats-polling-interval", stats_interval, 0, UINT32_MAX, false),
+};
+
 static struct vccw_virtio_dev *balloon_create(struct vccw_mem *mem, struct vm_device *dev,
 					      uint64_t features, struct vccw_err *err)
 {
 	struct vccw_balloon *b = vccw_balloon_new(mem, NULL, features, err);
+	int rc;
 
 	if (!b)
 		return NULL;
+	rc = vccw_balloon_set_stats_interval(b, (uint32_t)dev->stats_interval);
+	if (rc) {
+		vccw_err_set(err, -rc, "virtio-balloon: stats timer: %s", strerror(-rc));
+		vccw_balloon_free(b);
+		return NULL;
+	}
 	dev->obj = b;
 	return vccw_balloon_vdev(b);
 }
@@ -492,7 +503,9 @@ static const struct vm_device_type vm_device_types[] = {
 	{
 		.name = "virtio-balloon-ccw",
 		.device_id = VCCW_VIRTIO_ID_BALLOON,
-		.help = "memory balloon",
+		.help = "memory balloon with a stats queue; guest-stats-polling-interval=SECS",
+		.props = balloon_props,
+		.nr_props = VCCW_ARRAY_SIZE(balloon_props),
 		.create = balloon_create,
 		.destroy = balloon_destroy,
 	},

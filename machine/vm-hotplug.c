@@ -177,6 +177,31 @@ int vm_hotplug_del(struct vm *vm, const char *id)
 	return rc;
 }
 
+int vm_device_call(struct vm *vm, const char *id, const char *type,
+		   int (*fn)(struct vm_device *dev, void *arg), void *arg)
+{
+	struct vm_config *cfg = vm->cfg;
+	struct vm_device *dev = NULL;
+	unsigned int i;
+	int rc;
+
+	pthread_mutex_lock(&vm->dev_lock);
+	for (i = 0; i < cfg->nr_devices && !dev; i++) {
+		struct vm_device *d = cfg->devices[i];
+
+		if (id ? d->id && !strcmp(d->id, id) : !strcmp(d->type->name, type))
+			dev = d;
+	}
+	if (!dev)
+		rc = -ENOENT;
+	else if (strcmp(dev->type->name, type) || !dev->obj)
+		rc = -EINVAL;
+	else
+		rc = fn(dev, arg);
+	pthread_mutex_unlock(&vm->dev_lock);
+	return rc;
+}
+
 void vm_hotplug_for_each(struct vm *vm, void (*fn)(const struct vm_device_info *info, void *arg),
 			 void *arg)
 {

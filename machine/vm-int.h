@@ -161,6 +161,7 @@ struct vm_device {
 	uint64_t max_ports;  /* virtio-serial-ccw: max_ports (QEMU's default 31) */
 	uint64_t nr;         /* virtconsole, virtserialport: nr=, VM_PORT_NR_AUTO if unset */
 	char *port_name;     /* virtconsole, virtserialport: name= */
+	uint64_t stats_interval; /* virtio-balloon-ccw: guest-stats-polling-interval */
 
 	/* Resolved by vm_config_check(). */
 	struct vm_drive *drive;
@@ -362,6 +363,16 @@ int vm_hotplug_add(struct vm *vm, struct vm_kvlist *props);
  * Context: as vm_hotplug_add().
  */
 int vm_hotplug_del(struct vm *vm, const char *id);
+
+/*
+ * Call @fn(@dev, @arg) for the device called @id, or with @id NULL for the first device
+ * of type @type, under vm->dev_lock (it cannot be unplugged meanwhile).
+ * Returns: @fn's value; -ENOENT when there is no such device (nothing called); -EINVAL
+ * when the device @id is not of type @type.
+ * Context: any thread but a vCPU's; takes vm->dev_lock.
+ */
+int vm_device_call(struct vm *vm, const char *id, const char *type,
+		   int (*fn)(struct vm_device *dev, void *arg), void *arg);
 
 /* What query-ccw-devices reports about one device. */
 struct vm_device_info {

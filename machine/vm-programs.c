@@ -20,12 +20,16 @@ int guest_builtin_lscss_main(void);
 int guest_builtin_lschp_main(void);
 int guest_conformance_main(void);
 int guest_lsall_main(void);
+int guest_agent_main(void);
 
 static const struct vm_program vm_programs[] = {
 	{ "demo", guest_demo_main, "the demo: lscss, then each device driven by its driver" },
 	{ "hotplug", guest_hotplug_main,
 	  "the demo, then report devices plugged and unplugged (keeping the first disk busy) "
 	  "until the machine ends" },
+	{ "agent", guest_agent_main,
+	  "answer the host until the machine ends: echo lines on named console ports, follow "
+	  "the balloon's target, answer its statistics requests" },
 	{ "lscss", guest_builtin_lscss_main,
 	  "find the devices, bind the drivers, list the subchannels like s390-tools' lscss" },
 	{ "lschp", guest_builtin_lschp_main, "list the channel paths like s390-tools' lschp" },

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vccw/balloon.h"
 #include "vccw/trace.h"
 #include "vm-int.h"
 
@@ -591,12 +592,228 @@ static json_t *cmd_trace_event_set_state(struct vm_qmp *q, struct qmp_client *c,
 	return json_object();
 }
 
+/* ---- the balloon: balloon, query-balloon, qom-get / qom-set of its statistics ---- */
+
+#define BALLOON_TYPE "virtio-balloon-ccw"
+
+/* QEMU's names of statistics tags 0-9 in guest-stats (hw/virtio/virtio-balloon.c). */
+static const char *const balloon_stat_names[VCCW_VIRTIO_BALLOON_S_NR] = {
+	"stat-swap-in",       "stat-swap-out",         "stat-major-faults",
+	"stat-minor-faults",  "stat-free-memory",      "stat-total-memory",
+	"stat-available-memory", "stat-disk-caches",   "stat-htlb-pgalloc",
+	"stat-htlb-pgfail",
+};
+
+struct balloon_call {
+	uint64_t ram_size;
+	uint64_t value;      /* balloon: the target in bytes; qom-set: the interval */
+	const char *property;
+	json_t *result;      /* query-balloon, qom-get */
+	int rc;
+};
+
+static int balloon_query(struct vm_device *dev, void *arg)
+{
+	struct balloon_call *bc = arg;
+	uint64_t held = (uint64_t)vccw_balloon_actual(dev->obj) << VCCW_BALLOON_PFN_SHIFT;
+
+	/* QEMU's virtio_balloon_stat(): the guest's size is RAM less the balloon. */
+	bc->result = json_pack("{s:I}", "actual",
+			       (json_int_t)(held < bc->ram_size ? bc->ram_size - held : 0));
+	return 0;
+}
+
+static int balloon_target(struct vm_device *dev, void *arg)
+{
+	struct balloon_call *bc = arg;
+	uint64_t pages = (bc->ram_size - bc->value) >> VCCW_BALLOON_PFN_SHIFT;
+
+	vccw_balloon_set_target(dev->obj, pages > UINT32_MAX ? UINT32_MAX : (uint32_t)pages);
+	return 0;
+}
+
+static int balloon_qom_get(struct vm_device *dev, void *arg)
+{
+	struct balloon_call *bc = arg;
+	struct vccw_balloon_stats st;
+	json_t *stats;
+	unsigned int i;
+
+	if (!strcmp(bc->property, "guest-stats-polling-interval")) {
+		bc->result = json_integer(vccw_balloon_stats_interval(dev->obj));
+		return 0;
+	}
+	if (strcmp(bc->property, "guest-stats"))
+		return -EINVAL;
+	vccw_balloon_get_stats(dev->obj, &st);
+	stats = json_object();
+	/* A statistic the guest did not supply is -1, as QEMU reports it. */
+	for (i = 0; i < VCCW_VIRTIO_BALLOON_S_NR; i++)
+		json_object_set_new(stats, balloon_stat_names[i],
+				    json_integer(st.val[i] == VCCW_BALLOON_STAT_NONE
+							 ? -1 : (json_int_t)st.val[i]));
+	bc->result = json_pack("{s:o,s:I}", "stats", stats, "last-update",
+			       (json_int_t)st.last_update);
+	return 0;
+}
+
+static int balloon_qom_set(struct vm_device *dev, void *arg)
+{
+	struct balloon_call *bc = arg;
+
+	if (strcmp(bc->property, "guest-stats-polling-interval"))
+		return -EINVAL;
+	bc->rc = vccw_balloon_set_stats_interval(dev->obj, (uint32_t)bc->value);
+	return 0;
+}
+
+static void no_balloon(struct qmp_err *err)
+{
+	set_err(err, "DeviceNotActive", "No balloon device has been activated");
+}
+
+/* An integer argument; false with @err set when missing or not an integer. */
+static bool arg_int(json_t *args, const char *name, json_int_t *v, struct qmp_err *err)
+{
+	json_t *j = args ? json_object_get(args, name) : NULL;
+
+	if (!j) {
+		set_err(err, "GenericError", "Parameter '%s' is missing", name);
+		return false;
+	}
+	if (!json_is_integer(j)) {
+		set_err(err, "GenericError", "Invalid parameter type for '%s', expected: integer",
+			name);
+		return false;
+	}
+	*v = json_integer_value(j);
+	return true;
+}
+
+static json_t *cmd_query_balloon(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+				 struct qmp_err *err)
+{
+	struct balloon_call bc = { .ram_size = q->vm->cfg->mem_size };
+
+	(void)c;
+	(void)args;
+	if (vm_device_call(q->vm, NULL, BALLOON_TYPE, balloon_query, &bc)) {
+		no_balloon(err);
+		return NULL;
+	}
+	return bc.result;
+}
+
+/* balloon: @value is the size the guest should have, in bytes (QEMU's qmp_balloon()). */
+static json_t *cmd_balloon(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+			   struct qmp_err *err)
+{
+	struct balloon_call bc = { .ram_size = q->vm->cfg->mem_size };
+	json_int_t value;
+
+	(void)c;
+	if (!arg_int(args, "value", &value, err))
+		return NULL;
+	if (value <= 0) {
+		set_err(err, "GenericError", "Parameter 'target' expects a size");
+		return NULL;
+	}
+	/* QEMU's virtio_balloon_to_target(): no more than the RAM there is. */
+	bc.value = (uint64_t)value > bc.ram_size ? bc.ram_size : (uint64_t)value;
+	if (vm_device_call(q->vm, NULL, BALLOON_TYPE, balloon_target, &bc)) {
+		no_balloon(err);
+		return NULL;
+	}
+	return json_object();
+}
+
+/*
+ * The device named by a QOM path: /machine/peripheral/ID (how QEMU files a device with
+ * id=ID) or ID alone (a partial path QEMU resolves when unambiguous).
+ */
+static const char *qom_device_id(const char *path)
+{
+	static const char prefix[] = "/machine/peripheral/";
+
+	if (!strncmp(path, prefix, sizeof(prefix) - 1))
+		path += sizeof(prefix) - 1;
+	return *path && !strchr(path, '/') ? path : NULL;
+}
+
+/* qom-get / qom-set on @path: the balloon's guest-stats and its polling interval only. */
+static json_t *qom_call(struct vm_qmp *q, json_t *args, int (*fn)(struct vm_device *, void *),
+			struct balloon_call *bc, struct qmp_err *err)
+{
+	const char *path = arg_str(args, "path", true, err);
+	const char *id;
+	int rc;
+
+	if (!path)
+		return NULL;
+	bc->property = arg_str(args, "property", true, err);
+	if (!bc->property)
+		return NULL;
+	id = qom_device_id(path);
+	/* -ENOENT: no device of that id; -EINVAL: not a balloon, or not its property. */
+	rc = id ? vm_device_call(q->vm, id, BALLOON_TYPE, fn, bc) : -ENOENT;
+	if (rc == -ENOENT) {
+		set_err(err, "DeviceNotFound", "Device '%s' not found", path);
+		return NULL;
+	}
+	if (rc) {
+		set_err(err, "GenericError", "Property '%s' not found", bc->property);
+		return NULL;
+	}
+	return bc->result ? bc->result : json_object();
+}
+
+static json_t *cmd_qom_get(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+			   struct qmp_err *err)
+{
+	struct balloon_call bc = { 0 };
+
+	(void)c;
+	return qom_call(q, args, balloon_qom_get, &bc, err);
+}
+
+static json_t *cmd_qom_set(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+			   struct qmp_err *err)
+{
+	struct balloon_call bc = { 0 };
+	json_int_t value;
+	json_t *r;
+
+	(void)c;
+	if (!arg_int(args, "value", &value, err))
+		return NULL;
+	/* QEMU's balloon_stats_set_poll_interval() limits. */
+	if (value < 0) {
+		set_err(err, "GenericError", "timer value must be greater than zero");
+		return NULL;
+	}
+	if (value > UINT32_MAX) {
+		set_err(err, "GenericError", "timer value is too big");
+		return NULL;
+	}
+	bc.value = (uint64_t)value;
+	r = qom_call(q, args, balloon_qom_set, &bc, err);
+	if (r && bc.rc) {
+		json_decref(r);
+		set_err(err, "GenericError", "guest-stats-polling-interval: %s", strerror(-bc.rc));
+		return NULL;
+	}
+	return r;
+}
+
 static const char *const no_args[] = { NULL };
 static const char *const trace_get_args[] = { "name", "vcpu", NULL };
 static const char *const trace_set_args[] = { "name", "enable", "ignore-unavailable", "vcpu",
 					      NULL };
 static const char *const caps_args[] = { "enable", NULL };
 static const char *const del_args[] = { "id", NULL };
+static const char *const balloon_args[] = { "value", NULL };
+static const char *const qom_get_args[] = { "path", "property", NULL };
+static const char *const qom_set_args[] = { "path", "property", "value", NULL };
 
 static const struct qmp_cmd qmp_cmds[] = {
 	{ "qmp_capabilities", cmd_qmp_capabilities, caps_args, false },
@@ -608,6 +825,10 @@ static const struct qmp_cmd qmp_cmds[] = {
 	{ "device_del", cmd_device_del, del_args, false },
 	{ "trace-event-get-state", cmd_trace_event_get_state, trace_get_args, false },
 	{ "trace-event-set-state", cmd_trace_event_set_state, trace_set_args, false },
+	{ "query-balloon", cmd_query_balloon, no_args, false },
+	{ "balloon", cmd_balloon, balloon_args, false },
+	{ "qom-get", cmd_qom_get, qom_get_args, false },
+	{ "qom-set", cmd_qom_set, qom_set_args, false },
 	{ "quit", cmd_quit, no_args, false },
 	{ NULL, NULL, NULL, false },
 };

@@ -4,6 +4,8 @@
  * arrays of 32-bit page frame numbers of 4 KiB pages (5.5.6, PFN shift 12), in the
  * negotiated byte order; the configuration fields num_pages and actual are always
  * little-endian (5.5.4). Pages given to the host are not touched until they come back.
+ * With STATS_VQ (5.5.6.3) queue 2 carries statistics: one buffer, filled before
+ * DRIVER_OK and notified after it (5.5.5), refilled whenever the device uses it.
  */
 #include "guest/drivers.h"
 #include "guest/lib.h"
@@ -12,6 +14,7 @@
 
 #define INFLATEQ 0
 #define DEFLATEQ 1
+#define STATSQ 2
 #define CFG_NUM_PAGES 0
 #define CFG_ACTUAL 4
 
@@ -117,12 +120,85 @@ int guest_balloon_deflate(struct guest_balloon *b, unsigned int npages)
 	return rc;
 }
 
+void guest_balloon_get_stats(struct guest_balloon *b, uint64_t val[GUEST_BALLOON_NR_STATS])
+{
+	struct guest_alloc_stats st;
+	uint64_t held = (uint64_t)b->nr_pages * GUEST_BALLOON_PAGE;
+	unsigned int i;
+
+	guest_alloc_get_stats(&st);
+	for (i = 0; i < GUEST_BALLOON_NR_STATS; i++)
+		val[i] = 0;
+	/* Tags 4-6: free, total (as Linux's totalram, less the balloon), available. */
+	val[4] = st.free;
+	val[5] = st.total > held ? st.total - held : 0;
+	val[6] = st.free;
+}
+
+/* Fill the stats buffer: every tag 0-9 each time (5.5.6.3.1: the same subset). */
+static void fill_stats(struct guest_balloon *b)
+{
+	uint64_t val[GUEST_BALLOON_NR_STATS];
+	unsigned int i;
+
+	guest_balloon_get_stats(b, val);
+	for (i = 0; i < GUEST_BALLOON_NR_STATS; i++) {
+		uint8_t *e = b->stats + GUEST_BALLOON_STAT_SIZE * i;
+
+		guest_vccw_st16(&b->vdev, e, (uint16_t)i);
+		guest_vccw_st64(&b->vdev, e + 2, val[i]);
+	}
+}
+
+static int add_stats(struct guest_balloon *b)
+{
+	struct guest_vq_seg out = { b->stats, GUEST_BALLOON_STAT_SIZE * GUEST_BALLOON_NR_STATS };
+
+	fill_stats(b);
+	return guest_vq_add(b->vdev.vqs[STATSQ], &out, 1, NULL, 0, b->stats);
+}
+
+int guest_balloon_poll(struct guest_balloon *b)
+{
+	struct guest_vq *vq;
+	int rc;
+
+	if (!b->has_stats)
+		return 0;
+	vq = b->vdev.vqs[STATSQ];
+	/* 5.5.6.3: a used buffer is a request; answer with a new one at once. */
+	if (!guest_vq_get_used(vq, NULL))
+		return guest_vq_error(vq);
+	rc = add_stats(b);
+	if (rc)
+		return rc;
+	if (!guest_vq_kick(vq))
+		return -GUEST_EIO;
+	b->stats_answered++;
+	return 1;
+}
+
+int guest_balloon_follow(struct guest_balloon *b)
+{
+	int64_t target = guest_balloon_target(b);
+
+	if (target < 0)
+		return (int)target;
+	if (target > (int64_t)b->nr_pages)
+		return guest_balloon_inflate(b, (unsigned int)(target - b->nr_pages));
+	if (target < (int64_t)b->nr_pages)
+		return guest_balloon_deflate(b, (unsigned int)(b->nr_pages - target));
+	return 0;
+}
+
 static void balloon_free(struct guest_balloon *b)
 {
 	if (b->pages)
 		guest_free(b->pages, sizeof(void *) * GUEST_BALLOON_MAX_PAGES);
 	if (b->pfns)
 		guest_free(b->pfns, 4 * GUEST_BALLOON_PFNS_PER_REQ);
+	if (b->stats)
+		guest_free(b->stats, GUEST_BALLOON_STAT_SIZE * GUEST_BALLOON_NR_STATS);
 	guest_free(b, sizeof(*b));
 }
 
@@ -135,22 +211,40 @@ static int balloon_probe(struct guest_device *dev)
 		return -GUEST_ENOMEM;
 	b->pages = guest_alloc(sizeof(void *) * GUEST_BALLOON_MAX_PAGES, 8);
 	b->pfns = guest_alloc(4 * GUEST_BALLOON_PFNS_PER_REQ, 8);
+	b->stats = guest_alloc(GUEST_BALLOON_STAT_SIZE * GUEST_BALLOON_NR_STATS, 8);
 	rc = -GUEST_ENOMEM;
-	if (!b->pages || !b->pfns)
+	if (!b->pages || !b->pfns || !b->stats)
 		goto err_free;
-	rc = guest_vccw_probe(&b->vdev, dev, GUEST_VIRTIO_BIT(GUEST_BALLOON_F_MUST_TELL_HOST), 2,
-			      NULL);
+	rc = guest_vccw_init(&b->vdev, dev,
+			     GUEST_VIRTIO_BIT(GUEST_BALLOON_F_MUST_TELL_HOST) |
+				     GUEST_VIRTIO_BIT(GUEST_BALLOON_F_STATS_VQ));
 	if (rc)
 		goto err_free;
-	rc = -GUEST_ENOSPC;
-	if (!guest_drv_table_add(&balloons, b)) {
-		guest_vccw_teardown(&b->vdev);
-		goto err_free;
+	b->has_stats = guest_vccw_has_feature(&b->vdev, GUEST_BALLOON_F_STATS_VQ);
+	rc = guest_vccw_setup_vqs(&b->vdev, b->has_stats ? 3 : 2, NULL);
+	if (rc)
+		goto err_teardown;
+	/* 5.5.5: one stats buffer before DRIVER_OK (filled, as Linux does), notified after. */
+	if (b->has_stats) {
+		rc = add_stats(b);
+		if (rc)
+			goto err_teardown;
 	}
+	rc = guest_vccw_driver_ok(&b->vdev);
+	if (rc)
+		goto err_teardown;
+	rc = -GUEST_EIO;
+	if (b->has_stats && !guest_vq_kick(b->vdev.vqs[STATSQ]))
+		goto err_teardown;
+	rc = -GUEST_ENOSPC;
+	if (!guest_drv_table_add(&balloons, b))
+		goto err_teardown;
 	b->vdev.priv = b;
 	dev->drvdata = b;
 	return 0;
 
+err_teardown:
+	guest_vccw_teardown(&b->vdev);
 err_free:
 	balloon_free(b);
 	return rc;

@@ -20,7 +20,8 @@ struct free_block {
 	struct free_block *next;
 };
 
-static guest_addr_t heap_next, heap_end;
+static guest_addr_t heap_start, heap_next, heap_end;
+static uint64_t free_list_bytes, nr_allocs, nr_failures;
 static bool heap_ready;
 static struct free_block *free_lists[MAX_ORDER + 1];
 
@@ -30,7 +31,11 @@ void guest_alloc_reset(void)
 	unsigned int i;
 
 	guest_arch_heap(&start, &end);
+	heap_start = start;
 	heap_next = start;
+	free_list_bytes = 0;
+	nr_allocs = 0;
+	nr_failures = 0;
 	heap_end = end;
 	for (i = 0; i <= MAX_ORDER; i++)
 		free_lists[i] = NULL;
@@ -75,17 +80,21 @@ void *guest_alloc(size_t size, size_t align)
 	for (pp = &free_lists[order]; (b = *pp) != NULL; pp = &b->next) {
 		if ((guest_arch_addr(b) & (align - 1)) == 0) {
 			*pp = b->next;
+			free_list_bytes -= (size_t)1 << order;
 			p = b;
 			goto out;
 		}
 	}
 
 	a = (heap_next + align - 1) & ~(guest_addr_t)(align - 1);
-	if (a < heap_next || a > heap_end || heap_end - a < ((size_t)1 << order))
+	if (a < heap_next || a > heap_end || heap_end - a < ((size_t)1 << order)) {
+		nr_failures++;
 		return NULL;
+	}
 	heap_next = a + ((size_t)1 << order);
 	p = guest_arch_ptr(a);
 out:
+	nr_allocs++;
 	guest_memset(p, 0, (size_t)1 << order);
 	return p;
 }
@@ -102,6 +111,17 @@ void guest_free(void *p, size_t size)
 		return;
 	b->next = free_lists[order];
 	free_lists[order] = b;
+	free_list_bytes += (size_t)1 << order;
+}
+
+void guest_alloc_get_stats(struct guest_alloc_stats *st)
+{
+	if (!heap_ready)
+		guest_alloc_reset();
+	st->total = heap_end - heap_start;
+	st->free = heap_end - heap_next + free_list_bytes;
+	st->allocs = nr_allocs;
+	st->failures = nr_failures;
 }
 
 void guest_delay_us(uint64_t us)

@@ -864,6 +864,191 @@ def test_rng_cycles_traced(tmp):
         m.kill()
 
 
+# ---- console ports (MULTIPORT) and the balloon's statistics, with the agent guest ----
+
+def quit_clean(m, c):
+    r = c.cmd("quit")
+    if r.get("return") != {}:
+        return f"quit: {r}"
+    rc = m.wait()
+    if rc != 0:
+        return f"exit status {rc}; stderr: {m.stderr()}"
+    if m.stderr():
+        return f"stderr: {m.stderr()}"
+
+
+def test_serial_ports(tmp):
+    """virtserialport: guest lines reach the port's chardev, host lines reach the guest."""
+    out_file = os.path.join(tmp, "port-file.txt")
+    echo_sock = os.path.join(tmp, "port-echo.sock")
+    m = Machine(tmp, [
+        "-chardev", "null,id=con0", "-chardev", f"file,id=pf,path={out_file}",
+        "-chardev", f"socket,id=ps,path={echo_sock},server=on,wait=off",
+        "-device", "virtio-serial-ccw,id=ser0",
+        "-device", "virtconsole,chardev=con0,id=vcon0",
+        "-device", "virtserialport,chardev=pf,name=org.vccw.file,id=pfile",
+        "-device", "virtserialport,chardev=ps,name=org.vccw.echo,nr=3,id=pecho"],
+        program="agent")
+    try:
+        m.wait_line(r"^agent: ready \(2 ports open, no balloon\)$")
+        c = Client(m.sock)
+
+        def numbering():
+            # QEMU's numbering: the virtconsole at 0, the first free number from 1, nr=3.
+            for want in ("^agent: opened port 1 'org.vccw.file'$",
+                         "^agent: opened port 3 'org.vccw.echo'$"):
+                m.wait_line(want, timeout=0)
+        check("virtserialport_numbers_as_qemu", numbering)
+
+        def guest_to_file():
+            deadline = time.monotonic() + TIMEOUT
+            while time.monotonic() < deadline:
+                with open(out_file) as f:
+                    if f.read() == "agent: hello on port org.vccw.file\n":
+                        return None
+                time.sleep(0.05)
+            with open(out_file) as f:
+                return f"file holds {f.read()!r}"
+        check("virtserialport_guest_line_reaches_file_chardev", guest_to_file)
+
+        def host_to_guest_and_back():
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(echo_sock)
+                s.sendall(b"ping from the host 42\n")
+                m.wait_line(r"^agent: port org.vccw.echo read 'ping from the host 42'$")
+                s.settimeout(TIMEOUT)
+                got = b""
+                while not got.endswith(b"\n"):
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    got += chunk
+                if got != b"echo: ping from the host 42\n":
+                    return f"socket got {got!r}"
+            finally:
+                s.close()
+        check("virtserialport_host_line_reaches_guest_and_echo_comes_back",
+              host_to_guest_and_back)
+
+        def first_port_listed():
+            d = by_id(c, "ser0")
+            if not d or d.get("port") != "vcon0":
+                return f"query-ccw-devices: {d}"
+        check("virtio_serial_lists_its_first_port", first_port_listed)
+
+        check("query_balloon_without_balloon", lambda: is_error(
+            c.cmd("query-balloon"), "DeviceNotActive", "No balloon device has been activated"))
+        check("serial_ports_quit_clean", lambda: quit_clean(m, c))
+    finally:
+        m.kill()
+
+
+def test_balloon_stats(tmp):
+    """STATS_VQ through QMP: qom-get guest-stats, polling interval, balloon, query-balloon."""
+    ram = 128 << 20
+    m = Machine(tmp, ["-m", "128M", "-device",
+                      "virtio-balloon-ccw,id=balloon0,guest-stats-polling-interval=1"],
+                program="agent")
+    path = "/machine/peripheral/balloon0"
+    try:
+        m.wait_line(r"^agent: ready \(0 ports open, balloon with stats\)$")
+        c = Client(m.sock)
+
+        def stats(after=0):
+            """guest-stats once last-update is past @after."""
+            deadline = time.monotonic() + TIMEOUT
+            while True:
+                r = c.cmd("qom-get", {"path": path, "property": "guest-stats"})
+                if "return" not in r:
+                    raise RuntimeError(f"qom-get: {r}")
+                if r["return"]["last-update"] > after:
+                    return r["return"]
+                if time.monotonic() > deadline:
+                    raise Timeout("no statistics from the guest")
+                time.sleep(0.1)
+
+        first = {}
+
+        def stats_values():
+            st = stats()
+            first.update(st["stats"])
+            names = ["stat-swap-in", "stat-swap-out", "stat-major-faults",
+                     "stat-minor-faults", "stat-free-memory", "stat-total-memory",
+                     "stat-available-memory", "stat-disk-caches", "stat-htlb-pgalloc",
+                     "stat-htlb-pgfail"]
+            v = st["stats"]
+            if sorted(v) != sorted(names):
+                return f"stats keys {sorted(v)}"
+            for n in names:
+                if n not in ("stat-free-memory", "stat-total-memory",
+                             "stat-available-memory") and v[n] != 0:
+                    return f"{n} = {v[n]}, the agent reports 0"
+            if not 0 < v["stat-total-memory"] <= ram:
+                return f"stat-total-memory {v['stat-total-memory']} not in (0, {ram}]"
+            if not 0 < v["stat-free-memory"] <= v["stat-total-memory"]:
+                return f"stat-free-memory {v['stat-free-memory']}"
+            if v["stat-available-memory"] != v["stat-free-memory"]:
+                return "stat-available-memory differs from stat-free-memory"
+        check("balloon_guest_stats_from_the_guest_allocator", stats_values)
+
+        check("balloon_query_full_size", lambda: None if c.cmd("query-balloon") == {
+            "return": {"actual": ram}, "id": c.next_id - 1} else "query-balloon")
+
+        def target_followed():
+            r = c.cmd("balloon", {"value": ram - (1 << 20)})
+            if r.get("return") != {}:
+                return f"balloon: {r}"
+            deadline = time.monotonic() + TIMEOUT
+            while c.cmd("query-balloon").get("return", {}).get("actual") != ram - (1 << 20):
+                if time.monotonic() > deadline:
+                    return f"query-balloon: {c.cmd('query-balloon')}"
+                time.sleep(0.05)
+            # The guest's total no longer counts the 256 pages it gave the host.
+            deadline = time.monotonic() + TIMEOUT
+            while True:
+                st = stats()
+                if st["stats"]["stat-total-memory"] == first["stat-total-memory"] - (1 << 20):
+                    return None
+                if time.monotonic() > deadline:
+                    return f"stat-total-memory {st['stats']['stat-total-memory']}, before " \
+                           f"{first['stat-total-memory']}"
+                time.sleep(0.2)
+        check("balloon_target_followed_and_stats_track_it", target_followed)
+
+        def interval():
+            r = c.cmd("qom-get", {"path": "balloon0",
+                                  "property": "guest-stats-polling-interval"})
+            if r.get("return") != 1:
+                return f"qom-get interval: {r}"
+            r = c.cmd("qom-set", {"path": path, "property": "guest-stats-polling-interval",
+                                  "value": 0})
+            if r.get("return") != {}:
+                return f"qom-set: {r}"
+            r = c.cmd("qom-get", {"path": path, "property": "guest-stats-polling-interval"})
+            if r.get("return") != 0:
+                return f"qom-get after qom-set 0: {r}"
+        check("balloon_polling_interval_qom_get_set", interval)
+
+        errors = [
+            ("balloon", {"value": 0}, "GenericError", "Parameter 'target' expects a size"),
+            ("balloon", {}, "GenericError", "Parameter 'value' is missing"),
+            ("qom-get", {"path": path, "property": "nope"}, "GenericError",
+             "Property 'nope' not found"),
+            ("qom-get", {"path": "/machine/peripheral/nope", "property": "guest-stats"},
+             "DeviceNotFound", "Device '/machine/peripheral/nope' not found"),
+            ("qom-set", {"path": path, "property": "guest-stats-polling-interval",
+                         "value": -1}, "GenericError", "timer value must be greater than zero"),
+        ]
+        for cmd, args, cls, text in errors:
+            check(f"balloon_error_{cmd.replace('-', '_')}_{text.split()[0].lower()}_"
+                  f"{len(args)}", lambda cmd=cmd, args=args, cls=cls, text=text:
+                  is_error(c.cmd(cmd, args), cls, text))
+        check("balloon_quit_clean", lambda: quit_clean(m, c))
+    finally:
+        m.kill()
+
+
 def main():
     if not os.access(VM, os.X_OK):
         report("setup", False, f"{VM} is not an executable")
@@ -885,6 +1070,11 @@ def main():
             test_hotplug_types(tmp)
             test_cycles(tmp)
             test_rng_cycles_traced(tmp)
+            if re.search(r"^  agent ", programs, re.M):
+                test_serial_ports(tmp)
+                test_balloon_stats(tmp)
+            else:
+                skip("agent", "no built-in agent program in this build")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     finish()

@@ -187,6 +187,9 @@ int guest_net_recv(struct guest_net *net, void *buf, size_t len, uint64_t timeou
 /* ---- virtio-balloon (5.5) ---- */
 
 #define GUEST_BALLOON_F_MUST_TELL_HOST 0
+#define GUEST_BALLOON_F_STATS_VQ 1
+#define GUEST_BALLOON_NR_STATS 10 /* tags 0-9 (5.5.6.4), all supplied */
+#define GUEST_BALLOON_STAT_SIZE 10 /* le16 tag, le64 value */
 #define GUEST_BALLOON_PAGE 4096u /* VIRTIO_BALLOON_PFN_SHIFT 12 */
 #define GUEST_BALLOON_MAX_PAGES 4096u
 #define GUEST_BALLOON_PFNS_PER_REQ 256u
@@ -196,6 +199,9 @@ struct guest_balloon {
 	uint32_t nr_pages;    /* pages in the balloon (= actual) */
 	void **pages;         /* GUEST_BALLOON_MAX_PAGES page pointers */
 	uint8_t *pfns;        /* u32 PFNs of one request, guest RAM */
+	bool has_stats;       /* VIRTIO_BALLOON_F_STATS_VQ negotiated */
+	uint8_t *stats;       /* the stats buffer, guest RAM */
+	unsigned int stats_answered; /* requests answered since probe */
 };
 
 void guest_balloon_register(void);
@@ -211,5 +217,19 @@ int64_t guest_balloon_target(struct guest_balloon *b);
  */
 int guest_balloon_inflate(struct guest_balloon *b, unsigned int npages);
 int guest_balloon_deflate(struct guest_balloon *b, unsigned int npages);
+/*
+ * The statistics the driver reports (5.5.6.4), by tag, from the guest allocator:
+ * MEMTOT the heap less the balloon, MEMFREE and AVAIL its free bytes, the others 0
+ * (this guest has no swap, no page faults, no caches, no huge pages).
+ */
+void guest_balloon_get_stats(struct guest_balloon *b, uint64_t val[GUEST_BALLOON_NR_STATS]);
+/*
+ * STATS_VQ (5.5.6.3): if the device used the stats buffer (a request), fill it with
+ * fresh statistics and give it back. Never waits. Returns 1 when it answered, 0 when
+ * there was no request (or no stats queue), or a negative error.
+ */
+int guest_balloon_poll(struct guest_balloon *b);
+/* Inflate or deflate toward the device's num_pages. Returns 0 or a negative error. */
+int guest_balloon_follow(struct guest_balloon *b);
 
 #endif /* GUEST_DRIVERS_H */

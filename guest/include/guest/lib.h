@@ -39,6 +39,15 @@ int guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void *guest_alloc(size_t size, size_t align);
 void guest_free(void *p, size_t size);
+/* What the allocator has: the balloon driver's memory statistics. */
+struct guest_alloc_stats {
+	uint64_t total;      /* bytes of the heap */
+	uint64_t free;       /* bytes never handed out plus bytes on the free lists */
+	uint64_t allocs;     /* guest_alloc() calls that succeeded */
+	uint64_t failures;   /* guest_alloc() calls that found no room */
+};
+void guest_alloc_get_stats(struct guest_alloc_stats *st);
+
 /*
  * Forget every allocation and start again from guest_arch_heap(). The arch back-end
  * calls it when a guest program starts (native: guest_native_run()).
