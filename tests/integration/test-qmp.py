@@ -43,6 +43,9 @@ VM = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
 CYCLES = int(os.environ.get("VCCW_HOTPLUG_CYCLES", "1000"))
 TRACE_CYCLES = int(os.environ.get("VCCW_HOTPLUG_TRACE_CYCLES", "2000"))
 TIMEOUT = float(os.environ.get("VCCW_QMP_TIMEOUT", "30"))
+# Ground truth for the agent tests: QEMU running the bare-metal build of the same guest.
+QEMU = shutil.which("qemu-system-s390x")
+S390X_DIR = os.path.join(os.path.dirname(os.path.realpath(VM)), "s390x")
 
 # The hotplug program's ring of stamped writes (guest/demo/hotplug.c).
 HP_FIRST, HP_SLOTS, HP_SLOT_SECTORS, SECTOR = 2048, 64, 8, 512
@@ -161,12 +164,20 @@ class Client:
 class Machine:
     """vccw-vm with a monitor socket; its stdout (the guest console) collected by line."""
 
-    def __init__(self, tmp, args, program="hotplug", qmp=True, err_path=None):
+    def __init__(self, tmp, args, program="hotplug", qmp=True, err_path=None, qemu=False):
         self.sock = os.path.join(tmp, "qmp.sock")
-        cmd = [VM]
+        if qemu:
+            # The same guest program bare-metal under QEMU, its console on stdout.
+            cmd = [QEMU, "-machine", "s390-ccw-virtio", "-display", "none", "-nodefaults",
+                   "-chardev", "stdio,id=sclp0", "-device", "sclpconsole,chardev=sclp0"]
+        else:
+            cmd = [VM]
         if qmp:
             cmd += ["-qmp", f"unix:{self.sock},server=on,wait=off"]
-        cmd += args + ["-kernel", f"native:{program}"]
+        if qemu:
+            cmd += args + ["-kernel", os.path.join(S390X_DIR, f"{program}.elf")]
+        else:
+            cmd += args + ["-kernel", f"native:{program}"]
         # A traced run writes far more to stderr than is worth keeping in memory.
         self.err_file = open(err_path, "wb") if err_path else None
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -877,10 +888,11 @@ def quit_clean(m, c):
         return f"stderr: {m.stderr()}"
 
 
-def test_serial_ports(tmp):
+def test_serial_ports(tmp, qemu=False):
     """virtserialport: guest lines reach the port's chardev, host lines reach the guest."""
-    out_file = os.path.join(tmp, "port-file.txt")
-    echo_sock = os.path.join(tmp, "port-echo.sock")
+    pre = "qemu_" if qemu else ""
+    out_file = os.path.join(tmp, pre + "port-file.txt")
+    echo_sock = os.path.join(tmp, pre + "port-echo.sock")
     m = Machine(tmp, [
         "-chardev", "null,id=con0", "-chardev", f"file,id=pf,path={out_file}",
         "-chardev", f"socket,id=ps,path={echo_sock},server=on,wait=off",
@@ -888,7 +900,7 @@ def test_serial_ports(tmp):
         "-device", "virtconsole,chardev=con0,id=vcon0",
         "-device", "virtserialport,chardev=pf,name=org.vccw.file,id=pfile",
         "-device", "virtserialport,chardev=ps,name=org.vccw.echo,nr=3,id=pecho"],
-        program="agent")
+        program="agent", qemu=qemu)
     try:
         m.wait_line(r"^agent: ready \(2 ports open, no balloon\)$")
         c = Client(m.sock)
@@ -898,7 +910,7 @@ def test_serial_ports(tmp):
             for want in ("^agent: opened port 1 'org.vccw.file'$",
                          "^agent: opened port 3 'org.vccw.echo'$"):
                 m.wait_line(want, timeout=0)
-        check("virtserialport_numbers_as_qemu", numbering)
+        check(pre + "virtserialport_numbers_as_qemu", numbering)
 
         def guest_to_file():
             deadline = time.monotonic() + TIMEOUT
@@ -909,7 +921,7 @@ def test_serial_ports(tmp):
                 time.sleep(0.05)
             with open(out_file) as f:
                 return f"file holds {f.read()!r}"
-        check("virtserialport_guest_line_reaches_file_chardev", guest_to_file)
+        check(pre + "virtserialport_guest_line_reaches_file_chardev", guest_to_file)
 
         def host_to_guest_and_back():
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -928,28 +940,30 @@ def test_serial_ports(tmp):
                     return f"socket got {got!r}"
             finally:
                 s.close()
-        check("virtserialport_host_line_reaches_guest_and_echo_comes_back",
+        check(pre + "virtserialport_host_line_reaches_guest_and_echo_comes_back",
               host_to_guest_and_back)
 
         def first_port_listed():
             d = by_id(c, "ser0")
             if not d or d.get("port") != "vcon0":
                 return f"query-ccw-devices: {d}"
-        check("virtio_serial_lists_its_first_port", first_port_listed)
+        if not qemu:  # query-ccw-devices is vccw-vm's own
+            check("virtio_serial_lists_its_first_port", first_port_listed)
 
-        check("query_balloon_without_balloon", lambda: is_error(
+        check(pre + "query_balloon_without_balloon", lambda: is_error(
             c.cmd("query-balloon"), "DeviceNotActive", "No balloon device has been activated"))
-        check("serial_ports_quit_clean", lambda: quit_clean(m, c))
+        check(pre + "serial_ports_quit_clean", lambda: quit_clean(m, c))
     finally:
         m.kill()
 
 
-def test_balloon_stats(tmp):
+def test_balloon_stats(tmp, qemu=False):
     """STATS_VQ through QMP: qom-get guest-stats, polling interval, balloon, query-balloon."""
+    pre = "qemu_" if qemu else ""
     ram = 128 << 20
     m = Machine(tmp, ["-m", "128M", "-device",
                       "virtio-balloon-ccw,id=balloon0,guest-stats-polling-interval=1"],
-                program="agent")
+                program="agent", qemu=qemu)
     path = "/machine/peripheral/balloon0"
     try:
         m.wait_line(r"^agent: ready \(0 ports open, balloon with stats\)$")
@@ -990,9 +1004,9 @@ def test_balloon_stats(tmp):
                 return f"stat-free-memory {v['stat-free-memory']}"
             if v["stat-available-memory"] != v["stat-free-memory"]:
                 return "stat-available-memory differs from stat-free-memory"
-        check("balloon_guest_stats_from_the_guest_allocator", stats_values)
+        check(pre + "balloon_guest_stats_from_the_guest_allocator", stats_values)
 
-        check("balloon_query_full_size", lambda: None if c.cmd("query-balloon") == {
+        check(pre + "balloon_query_full_size", lambda: None if c.cmd("query-balloon") == {
             "return": {"actual": ram}, "id": c.next_id - 1} else "query-balloon")
 
         def target_followed():
@@ -1014,7 +1028,7 @@ def test_balloon_stats(tmp):
                     return f"stat-total-memory {st['stats']['stat-total-memory']}, before " \
                            f"{first['stat-total-memory']}"
                 time.sleep(0.2)
-        check("balloon_target_followed_and_stats_track_it", target_followed)
+        check(pre + "balloon_target_followed_and_stats_track_it", target_followed)
 
         def interval():
             r = c.cmd("qom-get", {"path": "balloon0",
@@ -1028,23 +1042,23 @@ def test_balloon_stats(tmp):
             r = c.cmd("qom-get", {"path": path, "property": "guest-stats-polling-interval"})
             if r.get("return") != 0:
                 return f"qom-get after qom-set 0: {r}"
-        check("balloon_polling_interval_qom_get_set", interval)
+        check(pre + "balloon_polling_interval_qom_get_set", interval)
 
         errors = [
             ("balloon", {"value": 0}, "GenericError", "Parameter 'target' expects a size"),
             ("balloon", {}, "GenericError", "Parameter 'value' is missing"),
-            ("qom-get", {"path": path, "property": "nope"}, "GenericError",
-             "Property 'nope' not found"),
+            # QEMU names the type too ("Property 'virtio-balloon-ccw.nope' not found").
+            ("qom-get", {"path": path, "property": "nope"}, "GenericError", "not found"),
             ("qom-get", {"path": "/machine/peripheral/nope", "property": "guest-stats"},
              "DeviceNotFound", "Device '/machine/peripheral/nope' not found"),
             ("qom-set", {"path": path, "property": "guest-stats-polling-interval",
                          "value": -1}, "GenericError", "timer value must be greater than zero"),
         ]
         for cmd, args, cls, text in errors:
-            check(f"balloon_error_{cmd.replace('-', '_')}_{text.split()[0].lower()}_"
+            check(f"{pre}balloon_error_{cmd.replace('-', '_')}_{text.split()[0].lower()}_"
                   f"{len(args)}", lambda cmd=cmd, args=args, cls=cls, text=text:
                   is_error(c.cmd(cmd, args), cls, text))
-        check("balloon_quit_clean", lambda: quit_clean(m, c))
+        check(pre + "balloon_quit_clean", lambda: quit_clean(m, c))
     finally:
         m.kill()
 
@@ -1075,6 +1089,13 @@ def main():
                 test_balloon_stats(tmp)
             else:
                 skip("agent", "no built-in agent program in this build")
+            if not QEMU:
+                skip("qemu_agent", "qemu-system-s390x is not installed (qemu-system-misc)")
+            elif not os.path.exists(os.path.join(S390X_DIR, "agent.elf")):
+                skip("qemu_agent", "no s390x/agent.elf in this build (make guest-s390x)")
+            else:
+                test_serial_ports(tmp, qemu=True)
+                test_balloon_stats(tmp, qemu=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     finish()

@@ -29,7 +29,11 @@ struct vccw_balloon {
 	uint64_t discarded;
 	struct vccw_vq_elem *elem;
 	/* Statistics (5.5.6.3). */
-	struct vccw_vq_elem *stats_elem; /* the buffer held, valid while stats_held */
+	/*
+	 * The stats buffer held while stats_held: kept only for its id to use it later;
+	 * its mapped segments are read once, when it arrives, and never again.
+	 */
+	struct vccw_vq_elem *stats_elem;
 	bool stats_held;
 	bool stats_first;                /* the next buffer is the first since reset */
 	struct vccw_balloon_stats stats;
