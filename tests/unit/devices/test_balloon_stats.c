@@ -266,3 +266,29 @@ TEST(test_balloon_stats_reset_drops_held_buffer_keeps_values)
 out:
 	s_close(&f);
 }
+
+TEST(test_balloon_stats_buffer_notified_before_driver_ok_is_taken)
+{
+	struct vccw_balloon_config cfg = { .queue_size = VDRV_QSIZE };
+	struct vccw_balloon_stats st;
+	struct vccw_err err = { 0 };
+	struct sfix f;
+
+	/* Linux 6.1 notifies the stats queue before DRIVER_OK (its init_vqs()). */
+	memset(&f, 0, sizeof(f));
+	f.mem = vdrv_mem();
+	REQUIRE(f.mem);
+	f.b = vccw_balloon_new(f.mem, &cfg, V1, &err);
+	REQUIRE(f.b);
+	if (!vdrv_setup(&f.d, f.mem, vccw_balloon_vdev(f.b), STATS | V1, 3))
+		goto out;
+	give_stats(&f, all_tags, all_vals, 11, 0);
+	vdrv_sleep_ms(20); /* the notification is not served before DRIVER_OK (3.1.1) */
+	vccw_balloon_get_stats(f.b, &st);
+	CHECK_EQ(st.updates, 0);
+	REQUIRE(vdrv_driver_ok(&f.d));
+	REQUIRE(wait_updates(&f, 1, &st));
+	check_all(&st);
+out:
+	s_close(&f);
+}

@@ -123,6 +123,12 @@ static uint32_t r32(struct vdrv *d, uint64_t a)
 bool vdrv_start(struct vdrv *d, struct vccw_mem *mem, struct vccw_virtio_dev *vdev,
 		uint64_t accept, unsigned int nr_queues)
 {
+	return vdrv_setup(d, mem, vdev, accept, nr_queues) && vdrv_driver_ok(d);
+}
+
+bool vdrv_setup(struct vdrv *d, struct vccw_mem *mem, struct vccw_virtio_dev *vdev,
+		uint64_t accept, unsigned int nr_queues)
+{
 	uint8_t status = VCCW_VIRTIO_S_ACKNOWLEDGE | VCCW_VIRTIO_S_DRIVER;
 	uint64_t offered;
 	unsigned int i;
@@ -174,8 +180,14 @@ bool vdrv_start(struct vdrv *d, struct vccw_mem *mem, struct vccw_virtio_dev *vd
 			return false;
 		}
 	}
-	status |= VCCW_VIRTIO_S_DRIVER_OK;
-	if (!vccw_virtio_set_status(vdev, status)) {
+	return true;
+}
+
+bool vdrv_driver_ok(struct vdrv *d)
+{
+	uint8_t status = vccw_virtio_get_status(d->vdev) | VCCW_VIRTIO_S_DRIVER_OK;
+
+	if (!vccw_virtio_set_status(d->vdev, status)) {
 		CHECK_MSG(false, "DRIVER_OK refused");
 		return false;
 	}

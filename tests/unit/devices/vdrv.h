@@ -54,6 +54,11 @@ struct vccw_mem *vdrv_mem(void);
 bool vdrv_start(struct vdrv *d, struct vccw_mem *mem, struct vccw_virtio_dev *vdev,
 		uint64_t accept, unsigned int nr_queues);
 
+/* vdrv_start() in two steps: everything up to DRIVER_OK, then DRIVER_OK. */
+bool vdrv_setup(struct vdrv *d, struct vccw_mem *mem, struct vccw_virtio_dev *vdev,
+		uint64_t accept, unsigned int nr_queues);
+bool vdrv_driver_ok(struct vdrv *d);
+
 /* Guest buffer of @len bytes (16-aligned), valid until vdrv_reset_bufs(). */
 uint64_t vdrv_alloc(struct vdrv *d, uint32_t len);
 void vdrv_reset_bufs(struct vdrv *d);
