@@ -412,6 +412,25 @@ if has_program demo; then
 			fail "$name" "exit $rc, disk_ok $disk_ok; $(grep -E 'FAIL|steps|wrote' "$T/out" | tr '\n' ';') $(cat "$T/err")"
 		fi
 	done
+	# MULTIPORT end to end in the legacy byte order and with classic indicators: the
+	# demo's line reaches the virtconsole's file beside a virtserialport; max_ports=1
+	# (no MULTIPORT) is the single-port console.
+	for prop in max_revision=0 x-adapter-interrupts=off max_ports=1; do
+		rm -f "$T/mp-con.out"
+		"$VM" -m 256M -nographic -chardev file,id=mc0,path="$T/mp-con.out" \
+			-chardev null,id=mc1 -device virtio-serial-ccw,devno=fe.0.9999,$prop \
+			-device virtconsole,chardev=mc0 \
+			$([ "$prop" = max_ports=1 ] || echo -device virtserialport,chardev=mc1,name=org.x) \
+			-kernel native:demo >"$T/mp.out" 2>"$T/mp.err"
+		rc=$?
+		name=demo_virtio_serial_${prop//[=,-]/_}
+		if grep -q "virtio-console: this line went through the console" "$T/mp-con.out" &&
+		   grep -q "^demo: ok   virtio-console" "$T/mp.out"; then
+			pass "$name"
+		else
+			fail "$name" "exit $rc; $(grep -E 'console' "$T/mp.out" | tr '\n' ';') $(cat "$T/mp.err")"
+		fi
+	done
 	if grep -q "virtio-console: this line went through the console" "$T/console.out"; then
 		pass demo_virtconsole_reaches_chardev
 	else
