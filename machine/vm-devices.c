@@ -7,6 +7,7 @@
  * by the machine for every type with a device ID; a type without one (virtconsole,
  * virtserialport) is a port that plugs into another device.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -26,6 +27,9 @@
 #define PROP_UINT(n, field, lo, hi, p2)                                                            \
 	{ .name = n, .kind = VM_PROP_UINT, .off = offsetof(struct vm_device, field), .min = lo,   \
 	  .max = hi, .pow2 = p2 }
+#define PROP_SIZE(n, field, hi, p2)                                                                \
+	{ .name = n, .kind = VM_PROP_SIZE, .off = offsetof(struct vm_device, field), .max = hi,   \
+	  .pow2 = p2 }
 
 /* Properties of the virtio-ccw transport, shared by every type with a device ID. */
 static const struct vm_prop transport_props[] = {
@@ -107,10 +111,37 @@ static const struct vm_prop blk_props[] = {
 	PROP_STR("serial", serial),
 	PROP_UINT("num-queues", num_queues, 1, VCCW_BLK_MAX_QUEUES, false),
 	PROP_UINT("queue-size", queue_size, 2, 1024, true),
+	/* QEMU's block properties: 0 leaves the backend's value (blkconf_blocksizes()). */
+	PROP_SIZE("logical_block_size", logical_block_size, VCCW_BLK_MAX_BLOCK_SIZE, true),
+	PROP_SIZE("physical_block_size", physical_block_size, VCCW_BLK_MAX_BLOCK_SIZE, true),
+	PROP_SIZE("min_io_size", min_io_size, UINT32_MAX, false),
+	PROP_SIZE("opt_io_size", opt_io_size, UINT32_MAX, false),
+	PROP_UINT("cyls", cyls, 0, UINT32_MAX, false),
+	PROP_UINT("heads", heads, 0, UINT32_MAX, false),
+	PROP_UINT("secs", secs, 0, UINT32_MAX, false),
+	{ .name = "write-cache", .kind = VM_PROP_BOOL,
+	  .off = offsetof(struct vm_device, write_cache) },
 };
+
+static void blk_fill_config(const struct vm_device *dev, struct vccw_blk_config *cfg)
+{
+	cfg->serial = dev->serial;
+	cfg->num_queues = (uint16_t)dev->num_queues;
+	cfg->queue_size = (uint16_t)dev->queue_size;
+	cfg->logical_block_size = (uint32_t)dev->logical_block_size;
+	cfg->physical_block_size = (uint32_t)dev->physical_block_size;
+	cfg->min_io_size = (uint32_t)dev->min_io_size;
+	cfg->opt_io_size = (uint32_t)dev->opt_io_size;
+	cfg->cyls = (uint32_t)dev->cyls;
+	cfg->heads = (uint32_t)dev->heads;
+	cfg->secs = (uint32_t)dev->secs;
+	cfg->writethrough = !dev->write_cache;
+}
 
 static int blk_check(struct vm_config *cfg, struct vm_device *dev)
 {
+	struct vccw_blk_config bcfg = { 0 };
+	struct vccw_err err = { 0 };
 	struct vm_drive *d;
 
 	if (!dev->drive_id) {
@@ -133,6 +164,15 @@ static int blk_check(struct vm_config *cfg, struct vm_device *dev)
 			 VCCW_VIRTIO_BLK_ID_BYTES);
 		return -1;
 	}
+	/*
+	 * The block sizes against each other, with 512 for those left to the backend
+	 * (not open yet); the device checks again with the backend's own value.
+	 */
+	blk_fill_config(dev, &bcfg);
+	if (vccw_blk_check_layout(&bcfg, VCCW_BLK_MIN_BLOCK_SIZE, &err)) {
+		vm_error(dev->what, "%s", err.msg);
+		return -1;
+	}
 	d->user = dev;
 	dev->drive = d;
 	return 0;
@@ -141,14 +181,11 @@ static int blk_check(struct vm_config *cfg, struct vm_device *dev)
 static struct vccw_virtio_dev *blk_create(struct vccw_mem *mem, struct vm_device *dev,
 					  uint64_t features, struct vccw_err *err)
 {
-	struct vccw_blk_config cfg = {
-		.backend = dev->drive->be,
-		.serial = dev->serial,
-		.num_queues = (uint16_t)dev->num_queues,
-		.queue_size = (uint16_t)dev->queue_size,
-	};
-	struct vccw_blk *blk = vccw_blk_new(mem, &cfg, features, err);
+	struct vccw_blk_config cfg = { .backend = dev->drive->be };
+	struct vccw_blk *blk;
 
+	blk_fill_config(dev, &cfg);
+	blk = vccw_blk_new(mem, &cfg, features, err);
 	if (!blk)
 		return NULL;
 	dev->obj = blk;
@@ -448,7 +485,8 @@ static const struct vm_device_type vm_device_types[] = {
 		.name = "virtio-blk-ccw",
 		.device_id = VCCW_VIRTIO_ID_BLOCK,
 		.help = "block device; drive=ID (a -drive), serial=STR, num-queues=N, "
-			"queue-size=N",
+			"queue-size=N, logical_block_size=N, physical_block_size=N, "
+			"min_io_size=N, opt_io_size=N, cyls=N, heads=N, secs=N, write-cache=on|off",
 		.props = blk_props,
 		.nr_props = VCCW_ARRAY_SIZE(blk_props),
 		.check = blk_check,
@@ -534,6 +572,46 @@ void vm_device_types_help(void)
 
 /* ---- property parser ---- */
 
+/* A size as QEMU's qemu_strtosz() reads it: digits, then optionally B, K, M or G (any case). */
+static int parse_size(struct vm_device *dev, const struct vm_prop *p, const char *val,
+		      uint64_t *out)
+{
+	static const char units[] = "BKMG";
+	unsigned long long v;
+	const char *u;
+	unsigned int shift;
+	char *end;
+
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (*val < '0' || *val > '9' || errno) {
+		vm_error(dev->what, "property '%s': '%s' is not a size", p->name, val);
+		return -1;
+	}
+	if (*end) {
+		u = end[1] ? NULL : strchr(units, toupper((unsigned char)end[0]));
+		if (!u) {
+			vm_error(dev->what,
+				 "property '%s': '%s' is not a size (suffix B, k, M or G)", p->name,
+				 val);
+			return -1;
+		}
+		shift = 10 * (unsigned int)(u - units);
+		if (shift && v > (UINT64_MAX >> shift)) {
+			vm_error(dev->what, "property '%s': '%s' is too large", p->name, val);
+			return -1;
+		}
+		v <<= shift;
+	}
+	if (v < p->min || v > p->max) {
+		vm_error(dev->what, "property '%s': %llu is out of range %llu-%llu", p->name, v,
+			 (unsigned long long)p->min, (unsigned long long)p->max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 static int parse_prop(struct vm_device *dev, const struct vm_prop *p, const char *val)
 {
 	struct vccw_err err = { 0 };
@@ -547,10 +625,16 @@ static int parse_prop(struct vm_device *dev, const struct vm_prop *p, const char
 		}
 		dev->has_busid = true;
 		return 0;
-	case VM_PROP_UINT: {
+	case VM_PROP_UINT:
+	case VM_PROP_SIZE: {
 		uint64_t v;
+		int rc;
 
-		if (vm_parse_uint(dev->what, p->name, val, p->min, p->max, &v))
+		if (p->kind == VM_PROP_SIZE)
+			rc = parse_size(dev, p, val, &v);
+		else
+			rc = vm_parse_uint(dev->what, p->name, val, p->min, p->max, &v);
+		if (rc)
 			return -1;
 		if (p->pow2 && (v & (v - 1))) {
 			vm_error(dev->what, "property '%s': %llu is not a power of 2", p->name,
@@ -600,6 +684,7 @@ int vm_device_parse_props(struct vm_device *dev, struct vm_kvlist *props)
 	dev->max_ports = 31;   /* QEMU's virtio-serial default */
 	dev->nr = VM_PORT_NR_AUTO;
 	dev->adapter_interrupts = true;
+	dev->write_cache = true; /* QEMU: write-cache=auto, writeback for cache=writeback */
 	vm_kv_get(props, "id"); /* taken by the caller */
 	if (dev->type->device_id &&
 	    parse_props(dev, props, transport_props, VCCW_ARRAY_SIZE(transport_props)))

@@ -162,6 +162,10 @@ struct vm_device {
 	uint64_t nr;         /* virtconsole, virtserialport: nr=, VM_PORT_NR_AUTO if unset */
 	char *port_name;     /* virtconsole, virtserialport: name= */
 	uint64_t stats_interval; /* virtio-balloon-ccw: guest-stats-polling-interval */
+	/* virtio-blk-ccw block properties (QEMU's names); 0: default. */
+	uint64_t logical_block_size, physical_block_size, min_io_size, opt_io_size;
+	uint64_t cyls, heads, secs;
+	bool write_cache; /* write-cache=on (default): writeback at reset */
 
 	/* Resolved by vm_config_check(). */
 	struct vm_drive *drive;
@@ -229,14 +233,15 @@ enum vm_prop_kind {
 	VM_PROP_UINT,
 	VM_PROP_BOOL,
 	VM_PROP_STR,
+	VM_PROP_SIZE, /* VM_PROP_UINT with QEMU's size suffixes (k, M, G: powers of 1024) */
 };
 
 struct vm_prop {
 	const char *name;
 	enum vm_prop_kind kind;
 	size_t off;            /* offsetof(struct vm_device, field) */
-	uint64_t min, max;     /* VM_PROP_UINT */
-	bool pow2;             /* VM_PROP_UINT: must be a power of two */
+	uint64_t min, max;     /* VM_PROP_UINT, VM_PROP_SIZE */
+	bool pow2;             /* VM_PROP_UINT, VM_PROP_SIZE: must be a power of two */
 };
 
 struct vm_device_type {

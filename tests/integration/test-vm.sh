@@ -26,6 +26,7 @@ fi
 
 truncate -s 8M "$T/disk.img"
 : > "$T/other.img"
+: > "$T/third.img"
 
 has_program() {
 	"$VM" -kernel help 2>/dev/null | grep -q "^  $1 "
@@ -97,6 +98,23 @@ bad blk_serial_too_long "property 'serial'" -drive file="$D",if=none,id=d0 \
 	-device virtio-blk-ccw,drive=d0,serial=123456789012345678901
 bad blk_num_queues_0 "property 'num-queues': 0 is out of range" \
 	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,num-queues=0
+# QEMU's block properties: a power of 2 up to 2 MiB, physical >= logical (a file's
+# physical block size is 512, so 4096-byte logical blocks need physical_block_size too).
+bad blk_logical_block_size_not_pow2 "property 'logical_block_size': 1000 is not a power of 2" \
+	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,logical_block_size=1000
+bad blk_logical_block_size_256 "logical_block_size 256 is not a power of 2 between 512" \
+	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,logical_block_size=256
+bad blk_physical_block_size_4m "property 'physical_block_size': 4194304 is out of range" \
+	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,physical_block_size=4M
+bad blk_logical_above_physical "logical_block_size > physical_block_size not supported" \
+	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,logical_block_size=4k
+bad blk_min_io_size_not_multiple "min_io_size must be a multiple of logical_block_size" \
+	-drive file="$D",if=none,id=d0 \
+	-device virtio-blk-ccw,drive=d0,logical_block_size=4096,physical_block_size=4k,min_io_size=6k
+bad blk_size_suffix "property 'opt_io_size': '8x' is not a size" \
+	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,opt_io_size=8x
+bad blk_heads_0 "heads must be between 1 and 255" \
+	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,cyls=10,heads=0,secs=63
 bad drive_duplicate_id "-drive id=d0: duplicate drive id 'd0'" \
 	-drive file="$D",if=none,id=d0 -drive file="$T/other.img",if=none,id=d0
 bad drive_missing_file "-drive id=d0: property 'file' is required" -drive if=none,id=d0
@@ -211,6 +229,10 @@ if has_program true; then
 		-device virtio-net-ccw,netdev=n0,mac=52:54:00:00:00:01,devno=fe.0.0000 \
 		-drive file="$D",format=raw,if=none,id=d0,readonly=on \
 		-device virtio-blk-ccw,drive=d0,serial=vccw0,num-queues=2,max_revision=1 \
+		-drive file="$T/other.img",format=raw,if=none,id=d1 \
+		-device virtio-blk-ccw,drive=d1,logical_block_size=4k,physical_block_size=16384 \
+		-drive file="$T/third.img",format=raw,if=none,id=d2 \
+		-device virtio-blk-ccw,drive=d2,min_io_size=8k,opt_io_size=1M,write-cache=off \
 		-chardev file,id=c0,path="$T/console.out" \
 		-device virtio-serial-ccw,devno=fe.0.9999 \
 		-device virtconsole,chardev=c0 -device virtio-balloon-ccw,devno=fe.1.abcd \

@@ -692,3 +692,328 @@ out:
 	vccw_blk_free(f.blk);
 	vccw_mem_free(f.mem);
 }
+
+/* ---- block sizes, topology, geometry (5.2.4) and the cache mode (5.2.5) ---- */
+
+/* A backend in host memory that counts flushes: writethrough shows as flushes. */
+struct mem_be {
+	struct vccw_be_blk be;
+	uint8_t *data;
+	unsigned int flushes;
+};
+
+static int mem_rw(struct vccw_be_blk *be, const struct iovec *iov, unsigned int iovcnt,
+		  uint64_t off, bool write)
+{
+	struct mem_be *m = container_of(be, struct mem_be, be);
+	unsigned int i;
+
+	for (i = 0; i < iovcnt; i++) {
+		if (write)
+			memcpy(m->data + off, iov[i].iov_base, iov[i].iov_len);
+		else
+			memcpy(iov[i].iov_base, m->data + off, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	return 0;
+}
+
+static int mem_preadv(struct vccw_be_blk *be, const struct iovec *iov, unsigned int iovcnt,
+		      uint64_t off)
+{
+	return mem_rw(be, iov, iovcnt, off, false);
+}
+
+static int mem_pwritev(struct vccw_be_blk *be, const struct iovec *iov, unsigned int iovcnt,
+		       uint64_t off)
+{
+	return mem_rw(be, iov, iovcnt, off, true);
+}
+
+static int mem_flush(struct vccw_be_blk *be)
+{
+	container_of(be, struct mem_be, be)->flushes++;
+	return 0;
+}
+
+static const struct vccw_be_blk_ops mem_ops = {
+	.kind = "memory",
+	.preadv = mem_preadv,
+	.pwritev = mem_pwritev,
+	.flush = mem_flush,
+	.close = fail_close,
+};
+
+struct memfix {
+	struct mem_be mb;
+	struct vccw_mem *mem;
+	struct vccw_blk *blk;
+	struct blkfix f; /* for req(): only mem, blk and d are used */
+};
+
+static bool mem_open(struct memfix *m, struct vccw_blk_config *cfg, uint64_t accept)
+{
+	struct vccw_err err = { 0 };
+
+	memset(m, 0, sizeof(*m));
+	m->f.fd = -1;
+	m->mb.be = (struct vccw_be_blk){ .ops = &mem_ops, .size = DISK_SIZE, .block_size = 512 };
+	m->mb.data = calloc(1, DISK_SIZE);
+	m->mem = vdrv_mem();
+	if (!m->mb.data || !m->mem) {
+		CHECK_MSG(false, "out of memory");
+		return false;
+	}
+	cfg->backend = &m->mb.be;
+	cfg->queue_size = VDRV_QSIZE;
+	m->blk = vccw_blk_new(m->mem, cfg, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1), &err);
+	CHECK_MSG(m->blk, "device: %s", err.msg);
+	if (!m->blk)
+		return false;
+	m->f.mem = m->mem;
+	m->f.blk = m->blk;
+	return vdrv_start(&m->f.d, m->mem, vccw_blk_vdev(m->blk), accept, 1);
+}
+
+static void mem_close(struct memfix *m)
+{
+	vccw_blk_free(m->blk);
+	vccw_mem_free(m->mem);
+	free(m->mb.data);
+}
+
+static uint8_t cfg_byte(struct memfix *m, uint32_t off)
+{
+	uint8_t b = 0xee;
+
+	CHECK(vccw_virtio_read_config(vccw_blk_vdev(m->blk), off, &b, 1));
+	return b;
+}
+
+TEST(test_blk_block_sizes_topology_and_geometry_in_config)
+{
+	struct vccw_blk_config cfg = { .logical_block_size = 4096,
+				       .physical_block_size = 16384,
+				       .min_io_size = 8192,
+				       .opt_io_size = 65536,
+				       .cyls = 300,
+				       .heads = 4,
+				       .secs = 32 };
+	uint8_t c[VCCW_VIRTIO_BLK_CFG_SIZE];
+	struct memfix m;
+
+	if (!mem_open(&m, &cfg, ALL_FEATURES))
+		goto out;
+	CHECK(m.f.d.features & VCCW_BIT(VCCW_VIRTIO_BLK_F_GEOMETRY));
+	CHECK(m.f.d.features & VCCW_BIT(VCCW_VIRTIO_BLK_F_TOPOLOGY));
+	CHECK(m.f.d.features & VCCW_BIT(VCCW_VIRTIO_BLK_F_BLK_SIZE));
+	CHECK(m.f.d.features & VCCW_BIT(VCCW_VIRTIO_BLK_F_CONFIG_WCE));
+	REQUIRE(vccw_virtio_read_config(vccw_blk_vdev(m.blk), 0, c, sizeof(c)));
+	/* The protocol unit stays 512 bytes: capacity in 512-byte sectors. */
+	CHECK_EQ(vccw_ld_le64(c + VCCW_VIRTIO_BLK_CFG_CAPACITY), DISK_SECTORS);
+	CHECK_EQ(vccw_ld_le16(c + VCCW_VIRTIO_BLK_CFG_GEOMETRY), 300);
+	CHECK_EQ(c[VCCW_VIRTIO_BLK_CFG_GEOMETRY + 2], 4);
+	/* 1 MiB / 4 heads / 32 sectors = 8192, a whole number of 4096-byte blocks. */
+	CHECK_EQ(c[VCCW_VIRTIO_BLK_CFG_GEOMETRY + 3], 32);
+	CHECK_EQ(vccw_ld_le32(c + VCCW_VIRTIO_BLK_CFG_BLK_SIZE), 4096);
+	CHECK_EQ(c[VCCW_VIRTIO_BLK_CFG_TOPOLOGY], 2);     /* 16384 = 4096 << 2 */
+	CHECK_EQ(c[VCCW_VIRTIO_BLK_CFG_TOPOLOGY + 1], 0); /* alignment_offset */
+	CHECK_EQ(vccw_ld_le16(c + VCCW_VIRTIO_BLK_CFG_TOPOLOGY + 2), 2);  /* blocks */
+	CHECK_EQ(vccw_ld_le32(c + VCCW_VIRTIO_BLK_CFG_TOPOLOGY + 4), 16); /* blocks */
+	/* discard_sector_alignment in 512-byte sectors: one logical block. */
+	CHECK_EQ(vccw_ld_le32(c + VCCW_VIRTIO_BLK_CFG_DISCARD_SECTOR_ALIGNMENT), 8);
+out:
+	mem_close(&m);
+}
+
+TEST(test_blk_geometry_guessed_from_size_as_qemu)
+{
+	struct vccw_blk_config cfg = { 0 };
+	uint8_t g[4];
+	struct memfix m;
+
+	if (!mem_open(&m, &cfg, ALL_FEATURES))
+		goto out;
+	REQUIRE(vccw_virtio_read_config(vccw_blk_vdev(m.blk), VCCW_VIRTIO_BLK_CFG_GEOMETRY, g, 4));
+	/* QEMU's guess_chs_for_size(): 2048 sectors / (16 * 63) = 2 cylinders. */
+	CHECK_EQ(vccw_ld_le16(g), 2);
+	CHECK_EQ(g[2], 16);
+	CHECK_EQ(g[3], 63);
+	mem_close(&m);
+
+	/*
+	 * 4096-byte blocks: 1 MiB / 16 / 63 = 1040 bytes per track is no whole number of
+	 * blocks, so QEMU rounds sectors down to a multiple of 8: 56.
+	 */
+	cfg = (struct vccw_blk_config){ .logical_block_size = 4096, .physical_block_size = 4096 };
+	if (!mem_open(&m, &cfg, ALL_FEATURES))
+		goto out;
+	REQUIRE(vccw_virtio_read_config(vccw_blk_vdev(m.blk), VCCW_VIRTIO_BLK_CFG_GEOMETRY, g, 4));
+	CHECK_EQ(g[2], 16);
+	CHECK_EQ(g[3], 56);
+	CHECK_EQ(cfg_byte(&m, VCCW_VIRTIO_BLK_CFG_TOPOLOGY), 0);
+out:
+	mem_close(&m);
+}
+
+TEST(test_blk_logical_block_size_requires_aligned_requests_ioerr)
+{
+	struct vccw_blk_config cfg = { .logical_block_size = 4096, .physical_block_size = 4096 };
+	uint8_t buf[4096], rbuf[4096], seg[16];
+	struct memfix m;
+
+	if (!mem_open(&m, &cfg, ALL_FEATURES))
+		goto out;
+	pattern(buf, sizeof(buf), 41);
+	/* Whole, aligned logical blocks work, addressed in 512-byte sectors. */
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_OUT, 8, buf, 4096, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK(!memcmp(m.mb.data + 4096, buf, 4096));
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_IN, 8, NULL, 0, rbuf, 4096, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK(!memcmp(rbuf, buf, 4096));
+	/* A start inside a block, or a length of part of a block: IOERR, nothing moved. */
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_OUT, 1, buf, 4096, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_OUT, 16, buf, 512, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_IN, 4, NULL, 0, rbuf, 4096, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	CHECK(m.mb.data[512] == 0 && m.mb.data[16 * 512] == 0);
+	/* Write zeroes over half a block is refused; over a whole block it works. */
+	dwz_seg(seg, 12, 4, 0);
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_WRITE_ZEROES, 0, seg, 16, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_IOERR);
+	CHECK(m.mb.data[4096 + 2048] == buf[2048]);
+	dwz_seg(seg, 8, 8, 0);
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_WRITE_ZEROES, 0, seg, 16, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK(m.mb.data[4096] == 0 && m.mb.data[8191] == 0);
+out:
+	mem_close(&m);
+}
+
+TEST(test_blk_check_layout_applies_qemu_rules)
+{
+	struct {
+		struct vccw_blk_config cfg;
+		const char *msg; /* NULL: accepted */
+	} cases[] = {
+		{ { .logical_block_size = 4096, .physical_block_size = 4096 }, NULL },
+		{ { .logical_block_size = 4096 }, "logical_block_size > physical_block_size" },
+		{ { .logical_block_size = 256 }, "logical_block_size 256" },
+		{ { .physical_block_size = 3072 }, "physical_block_size 3072" },
+		{ { .physical_block_size = 4u << 20 }, "physical_block_size 4194304" },
+		{ { .min_io_size = 1000 }, "min_io_size must be a multiple" },
+		{ { .min_io_size = 512u * 65535 }, NULL },
+		{ { .min_io_size = 512u * 65536 }, "min_io_size must not exceed 65535" },
+		{ { .opt_io_size = 768 }, "opt_io_size must be a multiple" },
+		{ { .cyls = 10, .heads = 4 }, "secs must be between 1 and 255" },
+		{ { .cyls = 65536, .heads = 1, .secs = 1 }, "cyls must be between 1 and 65535" },
+		{ { .cyls = 1, .heads = 256, .secs = 1 }, "heads must be between 1 and 255" },
+		{ { .cyls = 65535, .heads = 255, .secs = 255 }, NULL },
+	};
+	struct vccw_err err;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < VCCW_ARRAY_SIZE(cases); i++) {
+		memset(&err, 0, sizeof(err));
+		rc = vccw_blk_check_layout(&cases[i].cfg, 512, &err);
+		if (!cases[i].msg)
+			CHECK_MSG(rc == 0, "case %u refused: %s", i, err.msg);
+		else
+			CHECK_MSG(rc == -EINVAL && strstr(err.msg, cases[i].msg),
+				  "case %u: rc %d, '%s'", i, rc, err.msg);
+	}
+	/* A backend with 4096-byte blocks provides both defaults. */
+	CHECK_EQ(vccw_blk_check_layout(&cases[1].cfg, 4096, NULL), 0);
+}
+
+TEST(test_blk_config_wce_switches_writethrough_and_reset_restores)
+{
+	struct vccw_blk_config cfg = { 0 };
+	struct vccw_virtio_dev *vdev;
+	uint8_t buf[512] = { 1 }, zero = 0, one = 1;
+	struct memfix m;
+
+	if (!mem_open(&m, &cfg, ALL_FEATURES))
+		goto out;
+	vdev = vccw_blk_vdev(m.blk);
+	/* FLUSH and CONFIG_WCE negotiated: the configured mode, writeback. */
+	CHECK_EQ(cfg_byte(&m, VCCW_VIRTIO_BLK_CFG_WRITEBACK), 1);
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_OUT, 0, buf, 512, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(m.mb.flushes, 0);
+	/* 5.2.5: the driver writes 0: writethrough, every write stable at completion. */
+	CHECK(vccw_virtio_write_config(vdev, VCCW_VIRTIO_BLK_CFG_WRITEBACK, &zero, 1));
+	CHECK_EQ(cfg_byte(&m, VCCW_VIRTIO_BLK_CFG_WRITEBACK), 0);
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_OUT, 0, buf, 512, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(m.mb.flushes, 1);
+	/* Other configuration bytes are not the driver's: capacity stays. */
+	CHECK(vccw_virtio_write_config(vdev, VCCW_VIRTIO_BLK_CFG_CAPACITY, &one, 1));
+	CHECK_EQ(cfg_byte(&m, VCCW_VIRTIO_BLK_CFG_CAPACITY), (DISK_SECTORS & 0xff));
+	CHECK(vccw_virtio_write_config(vdev, VCCW_VIRTIO_BLK_CFG_WRITEBACK, &one, 1));
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_OUT, 0, buf, 512, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(m.mb.flushes, 1);
+	/* A reset returns to the configured mode. */
+	CHECK(vccw_virtio_write_config(vdev, VCCW_VIRTIO_BLK_CFG_WRITEBACK, &zero, 1));
+	vccw_virtio_reset(vdev);
+	CHECK_EQ(cfg_byte(&m, VCCW_VIRTIO_BLK_CFG_WRITEBACK), 1);
+	mem_close(&m);
+
+	/* Configured writethrough: writeback reads 0 from the start. */
+	cfg = (struct vccw_blk_config){ .writethrough = true };
+	if (!mem_open(&m, &cfg, ALL_FEATURES))
+		goto out;
+	CHECK_EQ(cfg_byte(&m, VCCW_VIRTIO_BLK_CFG_WRITEBACK), 0);
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_OUT, 0, buf, 512, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(m.mb.flushes, 1);
+out:
+	mem_close(&m);
+}
+
+TEST(test_blk_cache_mode_follows_flush_without_config_wce)
+{
+	uint64_t no_wce = ALL_FEATURES & ~VCCW_BIT(VCCW_VIRTIO_BLK_F_CONFIG_WCE);
+	uint64_t no_flush = ALL_FEATURES & ~VCCW_BIT(VCCW_VIRTIO_BLK_F_FLUSH);
+	struct vccw_blk_config cfg = { .writethrough = true };
+	uint8_t buf[512] = { 2 }, zero = 0;
+	struct memfix m;
+
+	/* FLUSH without CONFIG_WCE: writeback even when configured writethrough (QEMU). */
+	if (!mem_open(&m, &cfg, no_wce))
+		goto out;
+	CHECK_EQ(cfg_byte(&m, VCCW_VIRTIO_BLK_CFG_WRITEBACK), 1);
+	/* Without CONFIG_WCE the field is read-only. */
+	CHECK(vccw_virtio_write_config(vccw_blk_vdev(m.blk), VCCW_VIRTIO_BLK_CFG_WRITEBACK, &zero,
+				       1));
+	CHECK_EQ(cfg_byte(&m, VCCW_VIRTIO_BLK_CFG_WRITEBACK), 1);
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_OUT, 0, buf, 512, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(m.mb.flushes, 0);
+	mem_close(&m);
+
+	/* Neither: writethrough, the write is flushed before it completes. */
+	cfg.writethrough = false;
+	if (!mem_open(&m, &cfg, no_wce & no_flush))
+		goto out;
+	CHECK_EQ(cfg_byte(&m, VCCW_VIRTIO_BLK_CFG_WRITEBACK), 0);
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_OUT, 0, buf, 512, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(m.mb.flushes, 1);
+	mem_close(&m);
+
+	/* 5.2.5: CONFIG_WCE without FLUSH must start at writeback 0. */
+	if (!mem_open(&m, &cfg, no_flush))
+		goto out;
+	CHECK_EQ(cfg_byte(&m, VCCW_VIRTIO_BLK_CFG_WRITEBACK), 0);
+	CHECK_EQ(req(&m.f, VCCW_VIRTIO_BLK_T_OUT, 0, buf, 512, NULL, 0, NULL),
+		 VCCW_VIRTIO_BLK_S_OK);
+	CHECK_EQ(m.mb.flushes, 1);
+out:
+	mem_close(&m);
+}

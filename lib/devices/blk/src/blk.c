@@ -23,6 +23,13 @@ struct vccw_blk {
 	struct vccw_virtio_dev vdev; /* first: hooks container_of() back */
 	struct vccw_be_blk *be;
 	uint64_t capacity; /* 512-byte sectors */
+	uint32_t lbs, pbs;  /* logical and physical block size, bytes */
+	uint64_t sector_mask; /* sectors per logical block - 1 */
+	uint32_t min_io, opt_io; /* bytes */
+	uint16_t cyls;
+	uint8_t heads, secs;
+	bool wce_reset; /* cache mode after reset: true writeback */
+	bool wce;       /* current cache mode (the writeback field) */
 	uint16_t num_queues;
 	uint16_t queue_size;
 	uint8_t serial[VCCW_VIRTIO_BLK_ID_BYTES]; /* NUL-padded */
@@ -112,9 +119,21 @@ static unsigned int iov_slice(struct iovec *dst, const struct iovec *iov, unsign
 
 /* ---- requests ---- */
 
+/*
+ * Inside the capacity, and (as QEMU's virtio_blk_sect_range_ok()) starting and ending on
+ * a logical block boundary: the 512-byte sector is only the unit of the protocol.
+ */
 static bool sectors_ok(const struct vccw_blk *blk, uint64_t sector, uint64_t nr)
 {
+	if ((sector | nr) & blk->sector_mask)
+		return false;
 	return sector <= blk->capacity && nr <= blk->capacity - sector;
+}
+
+/* Writethrough mode: a write completes only once it is stable (5.2.6.2). */
+static int write_done(struct vccw_blk *blk)
+{
+	return blk->wce ? 0 : vccw_be_blk_flush(blk->be);
 }
 
 /* IN / OUT; *@written receives the data bytes placed in the driver's buffers. */
@@ -144,12 +163,7 @@ static uint8_t do_rw(struct vccw_blk *blk, const struct vccw_vq_elem *e, bool wr
 		rc = vccw_be_blk_preadv(blk->be, blk->data, n, off);
 	if (rc)
 		return VCCW_VIRTIO_BLK_S_IOERR;
-	/*
-	 * 5.2.6.2: without FLUSH negotiated the cache is write-through: a completed write
-	 * must already be stable.
-	 */
-	if (write && !vccw_virtio_has_feature(&blk->vdev, VCCW_VIRTIO_BLK_F_FLUSH) &&
-	    vccw_be_blk_flush(blk->be))
+	if (write && write_done(blk))
 		return VCCW_VIRTIO_BLK_S_IOERR;
 	if (!write)
 		*written = len;
@@ -227,7 +241,7 @@ static uint8_t do_discard_write_zeroes(struct vccw_blk *blk, const struct vccw_v
 		if (rc)
 			return VCCW_VIRTIO_BLK_S_IOERR;
 	}
-	return VCCW_VIRTIO_BLK_S_OK;
+	return write_done(blk) ? VCCW_VIRTIO_BLK_S_IOERR : VCCW_VIRTIO_BLK_S_OK;
 }
 
 /*
@@ -293,8 +307,11 @@ static uint64_t blk_get_features(struct vccw_virtio_dev *vdev)
 	struct vccw_blk *blk = to_blk(vdev);
 	uint64_t f;
 
+	/* 5.2.5: FLUSH should always be offered, and must be with CONFIG_WCE. */
 	f = VCCW_BIT(VCCW_VIRTIO_BLK_F_SIZE_MAX) | VCCW_BIT(VCCW_VIRTIO_BLK_F_SEG_MAX) |
-	    VCCW_BIT(VCCW_VIRTIO_BLK_F_BLK_SIZE) | VCCW_BIT(VCCW_VIRTIO_BLK_F_FLUSH);
+	    VCCW_BIT(VCCW_VIRTIO_BLK_F_GEOMETRY) | VCCW_BIT(VCCW_VIRTIO_BLK_F_BLK_SIZE) |
+	    VCCW_BIT(VCCW_VIRTIO_BLK_F_FLUSH) | VCCW_BIT(VCCW_VIRTIO_BLK_F_TOPOLOGY) |
+	    VCCW_BIT(VCCW_VIRTIO_BLK_F_CONFIG_WCE);
 	if (blk->num_queues > 1)
 		f |= VCCW_BIT(VCCW_VIRTIO_BLK_F_MQ);
 	if (blk->be->readonly)
@@ -315,14 +332,33 @@ static void blk_read_config(struct vccw_virtio_dev *vdev, uint32_t off, uint8_t 
 {
 	struct vccw_blk *blk = to_blk(vdev);
 	uint8_t cfg[VCCW_VIRTIO_BLK_CFG_SIZE] = { 0 };
-	uint32_t lbs = blk->be->block_size;
+	uint32_t lbs = blk->lbs, exp = 0;
+	uint8_t secs = blk->secs;
 
 	vccw_virtio_cfg_st64(vdev, cfg + VCCW_VIRTIO_BLK_CFG_CAPACITY, blk->capacity);
 	vccw_virtio_cfg_st32(vdev, cfg + VCCW_VIRTIO_BLK_CFG_SIZE_MAX, VCCW_BLK_SIZE_MAX);
 	/* Two descriptors of a chain carry the header and the status. */
 	vccw_virtio_cfg_st32(vdev, cfg + VCCW_VIRTIO_BLK_CFG_SEG_MAX,
 			     blk->queue_size > 2 ? blk->queue_size - 2u : 1u);
+	vccw_virtio_cfg_st16(vdev, cfg + VCCW_VIRTIO_BLK_CFG_GEOMETRY, blk->cyls);
+	cfg[VCCW_VIRTIO_BLK_CFG_GEOMETRY + 2] = blk->heads;
+	/*
+	 * QEMU's virtio_blk_update_config(): when the size is not a whole number of
+	 * logical blocks per track, the sectors value is rounded down to a multiple of
+	 * the sectors per logical block. Same numbers here, so a guest sees the same disk.
+	 */
+	if ((blk->be->size / blk->heads / blk->secs) % lbs)
+		secs = (uint8_t)(secs & ~blk->sector_mask);
+	cfg[VCCW_VIRTIO_BLK_CFG_GEOMETRY + 3] = secs;
 	vccw_virtio_cfg_st32(vdev, cfg + VCCW_VIRTIO_BLK_CFG_BLK_SIZE, lbs);
+	/* topology: log2(physical / logical), alignment 0, sizes in logical blocks. */
+	while ((lbs << exp) < blk->pbs)
+		exp++;
+	cfg[VCCW_VIRTIO_BLK_CFG_TOPOLOGY] = (uint8_t)exp;
+	vccw_virtio_cfg_st16(vdev, cfg + VCCW_VIRTIO_BLK_CFG_TOPOLOGY + 2,
+			     (uint16_t)(blk->min_io / lbs));
+	vccw_virtio_cfg_st32(vdev, cfg + VCCW_VIRTIO_BLK_CFG_TOPOLOGY + 4, blk->opt_io / lbs);
+	cfg[VCCW_VIRTIO_BLK_CFG_WRITEBACK] = blk->wce;
 	vccw_virtio_cfg_st16(vdev, cfg + VCCW_VIRTIO_BLK_CFG_NUM_QUEUES, blk->num_queues);
 	vccw_virtio_cfg_st32(vdev, cfg + VCCW_VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS,
 			     VCCW_BLK_MAX_DWZ_SECTORS);
@@ -336,6 +372,53 @@ static void blk_read_config(struct vccw_virtio_dev *vdev, uint32_t off, uint8_t 
 	/* Write zeroes with unmap may punch holes in the file. */
 	cfg[VCCW_VIRTIO_BLK_CFG_WRITE_ZEROES_MAY_UNMAP] = 1;
 	memcpy(buf, cfg + off, len);
+}
+
+static void blk_write_config(struct vccw_virtio_dev *vdev, uint32_t off, const uint8_t *buf,
+			     uint32_t len)
+{
+	struct vccw_blk *blk = to_blk(vdev);
+
+	/*
+	 * 5.2.5: only writeback is the driver's to write, and only with CONFIG_WCE
+	 * negotiated (0 writethrough, anything else writeback as in QEMU). Writes to the
+	 * other fields are ignored.
+	 */
+	if (!vccw_virtio_has_feature(vdev, VCCW_VIRTIO_BLK_F_CONFIG_WCE))
+		return;
+	if (off <= VCCW_VIRTIO_BLK_CFG_WRITEBACK && VCCW_VIRTIO_BLK_CFG_WRITEBACK - off < len)
+		blk->wce = buf[VCCW_VIRTIO_BLK_CFG_WRITEBACK - off] != 0;
+}
+
+static bool blk_validate_features(struct vccw_virtio_dev *vdev, uint64_t features)
+{
+	struct vccw_blk *blk = to_blk(vdev);
+
+	/* 5.2.5: CONFIG_WCE without FLUSH starts in writethrough (writeback = 0). */
+	if ((features & VCCW_BIT(VCCW_VIRTIO_BLK_F_CONFIG_WCE)) &&
+	    !(features & VCCW_BIT(VCCW_VIRTIO_BLK_F_FLUSH)))
+		blk->wce = false;
+	return true;
+}
+
+static void blk_start(struct vccw_virtio_dev *vdev)
+{
+	struct vccw_blk *blk = to_blk(vdev);
+
+	/*
+	 * Without CONFIG_WCE the driver cannot choose: it gets writeback exactly when it
+	 * can flush (QEMU's virtio_blk_set_status(); 5.2.5 allows the change at DRIVER_OK
+	 * for exactly this case).
+	 */
+	if (!vccw_virtio_has_feature(vdev, VCCW_VIRTIO_BLK_F_CONFIG_WCE))
+		blk->wce = vccw_virtio_has_feature(vdev, VCCW_VIRTIO_BLK_F_FLUSH);
+}
+
+static void blk_reset(struct vccw_virtio_dev *vdev)
+{
+	struct vccw_blk *blk = to_blk(vdev);
+
+	blk->wce = blk->wce_reset;
 }
 
 static uint16_t blk_queue_max(struct vccw_virtio_dev *vdev, unsigned int idx)
@@ -367,9 +450,57 @@ static const struct vccw_virtio_dev_ops blk_ops = {
 	.get_features = blk_get_features,
 	.config_size = blk_config_size,
 	.read_config = blk_read_config,
+	.write_config = blk_write_config,
+	.validate_features = blk_validate_features,
 	.queue_max = blk_queue_max,
 	.queue_notify = blk_queue_notify,
+	.start = blk_start,
+	.reset = blk_reset,
 };
+
+static bool block_size_ok(uint32_t v)
+{
+	return v >= VCCW_BLK_MIN_BLOCK_SIZE && v <= VCCW_BLK_MAX_BLOCK_SIZE && !(v & (v - 1));
+}
+
+int vccw_blk_check_layout(const struct vccw_blk_config *cfg, uint32_t backend_block_size,
+			  struct vccw_err *err)
+{
+	uint32_t lbs = cfg->logical_block_size ? cfg->logical_block_size : backend_block_size;
+	uint32_t pbs = cfg->physical_block_size ? cfg->physical_block_size : backend_block_size;
+
+	/* QEMU's blkconf_geometry() limits for virtio-blk. */
+	if (cfg->cyls || cfg->heads || cfg->secs) {
+		if (cfg->cyls < 1 || cfg->cyls > 65535)
+			return vccw_err_set(err, EINVAL, "cyls must be between 1 and 65535");
+		if (cfg->heads < 1 || cfg->heads > 255)
+			return vccw_err_set(err, EINVAL, "heads must be between 1 and 255");
+		if (cfg->secs < 1 || cfg->secs > 255)
+			return vccw_err_set(err, EINVAL, "secs must be between 1 and 255");
+	}
+	/* QEMU's block size properties, then blkconf_blocksizes(). */
+	if (!block_size_ok(lbs))
+		return vccw_err_set(err, EINVAL,
+				    "logical_block_size %u is not a power of 2 between %u and %u",
+				    lbs, VCCW_BLK_MIN_BLOCK_SIZE, VCCW_BLK_MAX_BLOCK_SIZE);
+	if (!block_size_ok(pbs))
+		return vccw_err_set(err, EINVAL,
+				    "physical_block_size %u is not a power of 2 between %u and %u",
+				    pbs, VCCW_BLK_MIN_BLOCK_SIZE, VCCW_BLK_MAX_BLOCK_SIZE);
+	if (lbs > pbs)
+		return vccw_err_set(err, EINVAL,
+				    "logical_block_size > physical_block_size not supported");
+	if (cfg->min_io_size % lbs)
+		return vccw_err_set(err, EINVAL,
+				    "min_io_size must be a multiple of logical_block_size");
+	if (cfg->min_io_size / lbs > UINT16_MAX)
+		return vccw_err_set(err, EINVAL,
+				    "min_io_size must not exceed %u logical blocks", UINT16_MAX);
+	if (cfg->opt_io_size % lbs)
+		return vccw_err_set(err, EINVAL,
+				    "opt_io_size must be a multiple of logical_block_size");
+	return 0;
+}
 
 struct vccw_blk *vccw_blk_new(struct vccw_mem *mem, const struct vccw_blk_config *cfg,
 			      uint64_t extra_features, struct vccw_err *err)
@@ -393,6 +524,8 @@ struct vccw_blk *vccw_blk_new(struct vccw_mem *mem, const struct vccw_blk_config
 			     VCCW_BLK_MAX_QUEUES);
 		return NULL;
 	}
+	if (vccw_blk_check_layout(cfg, cfg->backend->block_size, err))
+		return NULL;
 	if (cfg->serial && strlen(cfg->serial) > VCCW_VIRTIO_BLK_ID_BYTES) {
 		vccw_err_set(err, EINVAL, "virtio-blk: serial '%s' longer than %u bytes",
 			     cfg->serial, VCCW_VIRTIO_BLK_ID_BYTES);
@@ -407,6 +540,25 @@ struct vccw_blk *vccw_blk_new(struct vccw_mem *mem, const struct vccw_blk_config
 	blk->capacity = cfg->backend->size / VCCW_VIRTIO_BLK_SECTOR_SIZE;
 	blk->num_queues = nq;
 	blk->queue_size = qsize;
+	blk->lbs = cfg->logical_block_size ? cfg->logical_block_size : cfg->backend->block_size;
+	blk->pbs = cfg->physical_block_size ? cfg->physical_block_size : cfg->backend->block_size;
+	blk->sector_mask = blk->lbs / VCCW_VIRTIO_BLK_SECTOR_SIZE - 1;
+	blk->min_io = cfg->min_io_size;
+	blk->opt_io = cfg->opt_io_size;
+	if (cfg->cyls) {
+		blk->cyls = (uint16_t)cfg->cyls;
+		blk->heads = (uint8_t)cfg->heads;
+		blk->secs = (uint8_t)cfg->secs;
+	} else {
+		/* QEMU's guess_chs_for_size() (no partition table is looked at). */
+		uint64_t cyls = blk->capacity / (16 * 63);
+
+		blk->cyls = (uint16_t)(cyls > 16383 ? 16383 : cyls < 2 ? 2 : cyls);
+		blk->heads = 16;
+		blk->secs = 63;
+	}
+	blk->wce_reset = !cfg->writethrough;
+	blk->wce = blk->wce_reset;
 	if (cfg->serial)
 		memcpy(blk->serial, cfg->serial, strlen(cfg->serial));
 	blk->elem = malloc(sizeof(*blk->elem));

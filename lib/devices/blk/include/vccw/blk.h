@@ -4,9 +4,26 @@
  * discard and write zeroes, on one or (VIRTIO_BLK_F_MQ) several request queues.
  * virtio specification v1.2 section 5.2.
  *
- * Features offered: SIZE_MAX, SEG_MAX, BLK_SIZE, FLUSH, MQ (num_queues > 1), and for a
- * writable backend DISCARD and WRITE_ZEROES; RO for a read-only backend (writes then
- * complete with VIRTIO_BLK_S_IOERR and touch nothing, 5.2.6.2).
+ * Features offered: SIZE_MAX, SEG_MAX, GEOMETRY, BLK_SIZE, FLUSH, TOPOLOGY, CONFIG_WCE,
+ * MQ (num_queues > 1), and for a writable backend DISCARD and WRITE_ZEROES; RO for a
+ * read-only backend (writes then complete with VIRTIO_BLK_S_IOERR and touch nothing,
+ * 5.2.6.2).
+ *
+ * Block sizes and topology (5.2.4) follow QEMU's block properties: blk_size is the
+ * logical block size, topology.physical_block_exp the log2 of physical / logical,
+ * alignment_offset 0, min_io_size and opt_io_size in logical blocks. The protocol unit
+ * stays the 512-byte sector (capacity, request sectors), but as in QEMU an IN, OUT,
+ * DISCARD or WRITE_ZEROES range that does not start and end on a logical block boundary
+ * completes with IOERR. The geometry is the configured one, or QEMU's guess from the
+ * size (16 heads, 63 sectors, 2..16383 cylinders).
+ *
+ * Cache mode (5.2.5, 5.2.6.2): the device starts in the configured mode (writeback by
+ * default) and returns to it at every reset. The writeback field shows the current mode;
+ * with CONFIG_WCE negotiated the driver switches it by writing 0 (writethrough) or
+ * non-zero (writeback); CONFIG_WCE without FLUSH starts it at 0; without CONFIG_WCE the
+ * mode at DRIVER_OK is writeback exactly when FLUSH was negotiated (QEMU's rule). In
+ * writethrough mode every OUT, DISCARD and WRITE_ZEROES is made stable before it
+ * completes.
  *
  * Requests are processed in the order they are popped, synchronously, on the device's
  * I/O thread: a request is used (completed) only after the backend call returned, so an
@@ -90,6 +107,9 @@
 #define VCCW_BLK_MAX_DWZ_SECTORS (1u << 21)     /* 1 GiB per discard/write-zeroes segment */
 #define VCCW_BLK_MAX_DWZ_SEG 32                 /* segments per discard/write-zeroes */
 #define VCCW_BLK_MAX_QUEUES 16
+/* Block size limits of QEMU's block properties (a power of 2 in this range). */
+#define VCCW_BLK_MIN_BLOCK_SIZE 512u
+#define VCCW_BLK_MAX_BLOCK_SIZE (2u << 20)
 
 struct vccw_blk_config {
 	/* Borrowed: must outlive the device. Required. */
@@ -98,10 +118,33 @@ struct vccw_blk_config {
 	const char *serial;
 	uint16_t num_queues; /* request queues, 1..VCCW_BLK_MAX_QUEUES; 0: 1 */
 	uint16_t queue_size; /* maximum queue size; 0: 256. A power of 2 up to 1024. */
+	/*
+	 * Block sizes in bytes; 0: the backend's block_size. Each a power of 2 in
+	 * VCCW_BLK_MIN_BLOCK_SIZE..VCCW_BLK_MAX_BLOCK_SIZE, physical >= logical.
+	 */
+	uint32_t logical_block_size;
+	uint32_t physical_block_size;
+	/*
+	 * Topology hints in bytes (0: none), multiples of the logical block size;
+	 * min_io_size at most 65535 logical blocks (a 16-bit field).
+	 */
+	uint32_t min_io_size;
+	uint32_t opt_io_size;
+	/* Geometry; all 0: guessed from the size. Else cyls 1..65535, heads and secs 1..255. */
+	uint32_t cyls, heads, secs;
+	bool writethrough; /* cache mode at reset: writethrough instead of writeback */
 };
 
 struct vccw_blk;
 
+/*
+ * Check the block sizes, topology and geometry of @cfg by QEMU's rules, taking
+ * @backend_block_size for block sizes left 0 (the backend itself is not looked at).
+ * Returns: 0, or -EINVAL with @err naming the property (QEMU's names) and the rule.
+ * Context: any thread.
+ */
+int vccw_blk_check_layout(const struct vccw_blk_config *cfg, uint32_t backend_block_size,
+			  struct vccw_err *err);
 /*
  * Create a block device over @mem for @cfg->backend. @extra_features: as for
  * vccw_virtio_dev_init(). Capacity is the backend size in 512-byte sectors, rounded down.
