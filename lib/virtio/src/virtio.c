@@ -540,6 +540,16 @@ int vccw_virtio_pop(struct vccw_virtio_dev *vdev, unsigned int idx, struct vccw_
 void vccw_virtio_push(struct vccw_virtio_dev *vdev, unsigned int idx,
 		      const struct vccw_vq_elem *elem, uint32_t len)
 {
+	struct vccw_vq_used u = {
+		.id = elem->id, .ndescs = elem->ndescs, .len = len, .has_in = elem->in_num != 0
+	};
+
+	vccw_virtio_push_many(vdev, idx, &u, 1);
+}
+
+void vccw_virtio_push_many(struct vccw_virtio_dev *vdev, unsigned int idx,
+			   const struct vccw_vq_used *used, unsigned int n)
+{
 	struct vccw_vq *vq;
 
 	if (idx >= VCCW_VIRTIO_MAX_QUEUES || !vdev->vqs[idx])
@@ -547,11 +557,24 @@ void vccw_virtio_push(struct vccw_virtio_dev *vdev, unsigned int idx,
 	vq = vdev->vqs[idx];
 	if (!vccw_vq_ready(vq))
 		return;
-	vccw_vq_push(vq, elem, len);
+	vccw_vq_push_many(vq, used, n);
 	if (vccw_vq_should_notify(vq) && vdev->transport && vdev->transport->notify_queue) {
 		VCCW_TRACE(virtio_notify, VDEV_ID(vdev), idx);
 		vdev->transport->notify_queue(vdev, idx);
 	}
+}
+
+void vccw_virtio_unpop(struct vccw_virtio_dev *vdev, unsigned int idx, uint16_t ndescs)
+{
+	if (idx < VCCW_VIRTIO_MAX_QUEUES && vdev->vqs[idx])
+		vccw_vq_unpop(vdev->vqs[idx], ndescs);
+}
+
+uint16_t vccw_virtio_queue_size(struct vccw_virtio_dev *vdev, unsigned int idx)
+{
+	if (idx >= VCCW_VIRTIO_MAX_QUEUES || !vdev->vqs[idx])
+		return 0;
+	return vccw_vq_size(vdev->vqs[idx]);
 }
 
 void vccw_virtio_needs_reset(struct vccw_virtio_dev *vdev)

@@ -300,17 +300,22 @@ static int split_pop(struct vccw_vq *vq, struct vccw_vq_elem *elem)
 	return 1;
 }
 
-static void split_push(struct vccw_vq *vq, const struct vccw_vq_elem *elem, uint32_t len)
+static void split_push_many(struct vccw_vq *vq, const struct vccw_vq_used *used, unsigned int n)
 {
-	uint64_t slot = vq->cfg.device + USED_RING + (vq->used_idx % vq->cfg.size) * USED_ELEM_SIZE;
+	uint64_t slot;
+	unsigned int k;
 
-	st32(vq, slot, elem->id);
-	st32(vq, slot + 4, len);
-	/* 2.7.8.2: the entry is visible before the index that publishes it. */
+	for (k = 0; k < n; k++) {
+		slot = vq->cfg.device + USED_RING +
+		       ((uint16_t)(vq->used_idx + k) % vq->cfg.size) * USED_ELEM_SIZE;
+		st32(vq, slot, used[k].id);
+		st32(vq, slot + 4, used[k].len);
+	}
+	/* 2.7.8.2: the entries are visible before the index that publishes them. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	vq->used_idx++;
+	vq->used_idx = (uint16_t)(vq->used_idx + n);
 	st16(vq, vq->cfg.device + USED_IDX, vq->used_idx);
-	vq->pending++;
+	vq->pending += n;
 }
 
 /* 2.7.10: vring_need_event() in 16-bit arithmetic: @event lies in [@old, @new). */
@@ -472,24 +477,49 @@ static int packed_pop(struct vccw_vq *vq, struct vccw_vq_elem *elem)
 	return 1;
 }
 
-static void packed_push(struct vccw_vq *vq, const struct vccw_vq_elem *elem, uint32_t len)
+/* The flags that hand a used descriptor back in the current lap (2.8.1, 2.8.4). */
+static uint16_t packed_used_flags(bool wrap, const struct vccw_vq_used *u)
 {
-	uint64_t desc = vq->cfg.desc + (uint64_t)vq->used_idx * DESC_SIZE;
 	uint16_t flags = 0;
 
-	/* 2.8.5, 2.8.1: id and length first, then the flags that hand the entry back. */
-	st16(vq, desc + PDESC_ID, elem->id);
-	st32(vq, desc + PDESC_LEN, len);
-	if (vq->used_wrap)
+	if (wrap)
 		flags |= VCCW_VRING_PACKED_DESC_F_AVAIL | VCCW_VRING_PACKED_DESC_F_USED;
 	/* 2.8.4: WRITE in a used descriptor says the length is meaningful. */
-	if (len || elem->in_num)
+	if (u->len || u->has_in)
 		flags |= VCCW_VRING_DESC_F_WRITE;
+	return flags;
+}
+
+static void packed_push_many(struct vccw_vq *vq, const struct vccw_vq_used *used,
+			     unsigned int n)
+{
+	uint16_t pos = vq->used_idx, first_pos = vq->used_idx;
+	bool wrap = vq->used_wrap, first_wrap = vq->used_wrap;
+	uint64_t desc;
+	unsigned int k;
+
+	/*
+	 * 2.8.5, 2.8.1: id and length, then the flags that hand an entry back. The driver
+	 * reads used descriptors in ring order, so the entries after the first are
+	 * complete before the first one's flags make the whole group visible.
+	 */
+	for (k = 0; k < n; k++) {
+		desc = vq->cfg.desc + (uint64_t)pos * DESC_SIZE;
+		st16(vq, desc + PDESC_ID, used[k].id);
+		st32(vq, desc + PDESC_LEN, used[k].len);
+		if (k) {
+			__atomic_thread_fence(__ATOMIC_RELEASE);
+			st16(vq, desc + PDESC_FLAGS, packed_used_flags(wrap, &used[k]));
+		}
+		/* 2.8.6: one used descriptor per list; skip the rest of the list. */
+		packed_advance(vq, &pos, &wrap, used[k].ndescs ? used[k].ndescs : 1);
+		vq->pending += used[k].ndescs ? used[k].ndescs : 1;
+	}
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	st16(vq, desc + PDESC_FLAGS, flags);
-	/* 2.8.6: one used descriptor per list; skip the rest of the list. */
-	packed_advance(vq, &vq->used_idx, &vq->used_wrap, elem->ndescs ? elem->ndescs : 1);
-	vq->pending += elem->ndescs ? elem->ndescs : 1;
+	st16(vq, vq->cfg.desc + (uint64_t)first_pos * DESC_SIZE + PDESC_FLAGS,
+	     packed_used_flags(first_wrap, &used[0]));
+	vq->used_idx = pos;
+	vq->used_wrap = wrap;
 }
 
 /*
@@ -692,12 +722,43 @@ int vccw_vq_pop(struct vccw_vq *vq, struct vccw_vq_elem *elem)
 
 void vccw_vq_push(struct vccw_vq *vq, const struct vccw_vq_elem *elem, uint32_t len)
 {
-	if (!vq->ready || vq->broken)
+	struct vccw_vq_used u = {
+		.id = elem->id, .ndescs = elem->ndescs, .len = len, .has_in = elem->in_num != 0
+	};
+
+	vccw_vq_push_many(vq, &u, 1);
+}
+
+void vccw_vq_push_many(struct vccw_vq *vq, const struct vccw_vq_used *used, unsigned int n)
+{
+	if (!vq->ready || vq->broken || !n)
 		return;
 	if (vq->cfg.packed)
-		packed_push(vq, elem, len);
+		packed_push_many(vq, used, n);
 	else
-		split_push(vq, elem, len);
+		split_push_many(vq, used, n);
+}
+
+void vccw_vq_unpop(struct vccw_vq *vq, uint16_t ndescs)
+{
+	uint32_t n = ndescs ? ndescs : 1;
+
+	if (!vq->ready || vq->broken)
+		return;
+	if (!vq->cfg.packed) {
+		/* One available ring entry per element, whatever its chain length. */
+		vq->last_avail--;
+		return;
+	}
+	if (n > vq->cfg.size)
+		return;
+	/* Back over the element's descriptors, into the previous lap if needed. */
+	if (vq->last_avail >= n) {
+		vq->last_avail = (uint16_t)(vq->last_avail - n);
+	} else {
+		vq->last_avail = (uint16_t)(vq->last_avail + vq->cfg.size - n);
+		vq->avail_wrap = !vq->avail_wrap;
+	}
 }
 
 bool vccw_vq_should_notify(struct vccw_vq *vq)

@@ -239,3 +239,53 @@ TEST(test_vq_packed_set_notification)
 		rw_fini(&r);
 	}
 }
+
+/*
+ * An element given back across the end of the ring restores the driver's wrap counter;
+ * a group of used descriptors goes in ring order, each after the whole list before it
+ * and in its own lap, the first one's flags written last (2.8.6, and the MRG_RXBUF
+ * rule of 5.1.6.4).
+ */
+TEST(test_vq_packed_push_many_and_unpop_across_wrap)
+{
+	for (int be = 0; be < 2; be++) {
+		const struct rw_seg segs[] = {
+			{ RW_DATA, 4, false },
+			{ RW_DATA + 0x10, 4, true },
+			{ RW_DATA + 0x20, 4, true },
+		};
+		struct vccw_vq_used used[2];
+		uint16_t flags, id;
+		uint32_t len;
+		struct rw r;
+
+		REQUIRE(rw_init(&r, true, be, 5, false, false));
+		rw_plist(&r, segs, 3, 0x11); /* positions 0-2 */
+		REQUIRE(vccw_vq_pop(r.vq, &elem) == 1);
+		vccw_vq_push(r.vq, &elem, 0);
+		rw_plist(&r, segs, 3, 0x22); /* positions 3, 4 and 0 of the next lap */
+		REQUIRE(vccw_vq_pop(r.vq, &elem) == 1);
+		CHECK_EQ(elem.id, 0x22);
+		vccw_vq_unpop(r.vq, elem.ndescs);
+		CHECK_EQ(vccw_vq_pop(r.vq, &elem), 1);
+		CHECK_EQ(elem.id, 0x22);
+		CHECK_EQ(elem.ndescs, 3);
+		CHECK_EQ(vccw_vq_pop(r.vq, &elem), 0);
+		used[0] = (struct vccw_vq_used){ elem.id, elem.ndescs, 8, true };
+		rw_plist(&r, segs, 2, 0x33); /* positions 1-2, second lap */
+		REQUIRE(vccw_vq_pop(r.vq, &elem) == 1);
+		CHECK_EQ(elem.id, 0x33);
+		used[1] = (struct vccw_vq_used){ elem.id, elem.ndescs, 4, true };
+		vccw_vq_push_many(r.vq, used, 2);
+		rw_pused(&r, 3, &flags, &id, &len);
+		CHECK_EQ(flags & AVAIL_USED, AVAIL_USED); /* first lap */
+		CHECK(flags & VCCW_VRING_DESC_F_WRITE);
+		CHECK_EQ(id, 0x22);
+		CHECK_EQ(len, 8);
+		rw_pused(&r, 1, &flags, &id, &len);
+		CHECK_EQ(flags & AVAIL_USED, 0); /* second lap: wrap counter 0 */
+		CHECK_EQ(id, 0x33);
+		CHECK_EQ(len, 4);
+		rw_fini(&r);
+	}
+}

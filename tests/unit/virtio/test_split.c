@@ -331,3 +331,50 @@ TEST(test_vq_split_set_notification)
 		rw_fini(&r);
 	}
 }
+
+/*
+ * Several used entries published with one index update (virtio-net MRG_RXBUF, 5.1.6.4:
+ * the driver must see all buffers of a packet together), and elements given back.
+ */
+TEST(test_vq_split_push_many_and_unpop)
+{
+	for (int be = 0; be < 2; be++) {
+		const struct rw_seg seg = { RW_DATA, 64, true };
+		struct vccw_vq_used used[3];
+		uint32_t id, len;
+		struct rw r;
+		unsigned int i;
+
+		REQUIRE(rw_init(&r, false, be, 8, false, false));
+		for (i = 0; i < 3; i++)
+			rw_chain(&r, 2 * i, &seg, 1);
+		for (i = 0; i < 3; i++) {
+			REQUIRE(vccw_vq_pop(r.vq, &elem) == 1);
+			used[i] = (struct vccw_vq_used){ elem.id, elem.ndescs, 10 + i, true };
+		}
+		/* The last two go back, newest first, and come out again in order. */
+		vccw_vq_unpop(r.vq, 1);
+		vccw_vq_unpop(r.vq, 1);
+		CHECK_EQ(vccw_vq_pop(r.vq, &elem), 1);
+		CHECK_EQ(elem.id, 2);
+		CHECK_EQ(vccw_vq_pop(r.vq, &elem), 1);
+		CHECK_EQ(elem.id, 4);
+		CHECK_EQ(vccw_vq_pop(r.vq, &elem), 0);
+		CHECK_EQ(rw_used_idx(&r), 0);
+		vccw_vq_push_many(r.vq, used, 3);
+		CHECK_EQ(rw_used_idx(&r), 3);
+		for (i = 0; i < 3; i++) {
+			rw_used_elem(&r, i, &id, &len);
+			CHECK_EQ(id, 2 * i);
+			CHECK_EQ(len, 10 + i);
+		}
+		/* The next single push lands after the group. */
+		rw_chain(&r, 7, &seg, 1);
+		REQUIRE(vccw_vq_pop(r.vq, &elem) == 1);
+		vccw_vq_push(r.vq, &elem, 5);
+		CHECK_EQ(rw_used_idx(&r), 4);
+		rw_used_elem(&r, 3, &id, &len);
+		CHECK_EQ(id, 7);
+		rw_fini(&r);
+	}
+}

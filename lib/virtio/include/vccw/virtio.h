@@ -219,6 +219,16 @@ int vccw_virtio_pop(struct vccw_virtio_dev *vdev, unsigned int idx, struct vccw_
 /* Return @elem with @len bytes written; notifies the driver if it wants it. */
 void vccw_virtio_push(struct vccw_virtio_dev *vdev, unsigned int idx,
 		      const struct vccw_vq_elem *elem, uint32_t len);
+/*
+ * Return @n elements of queue @idx together (vccw_vq_push_many()), then notify the
+ * driver once if it wants it.
+ */
+void vccw_virtio_push_many(struct vccw_virtio_dev *vdev, unsigned int idx,
+			   const struct vccw_vq_used *used, unsigned int n);
+/* Give back the last element popped from @idx and not pushed (vccw_vq_unpop()). */
+void vccw_virtio_unpop(struct vccw_virtio_dev *vdev, unsigned int idx, uint16_t ndescs);
+/* Size the driver set for queue @idx; 0 when it is not set up. */
+uint16_t vccw_virtio_queue_size(struct vccw_virtio_dev *vdev, unsigned int idx);
 /* Mark the device broken: NEEDS_RESET plus a configuration notification. */
 void vccw_virtio_needs_reset(struct vccw_virtio_dev *vdev);
 /* Signal a configuration change (device config updated by the device). */

@@ -115,6 +115,29 @@ int vccw_vq_pop(struct vccw_vq *vq, struct vccw_vq_elem *elem);
 /* Return @elem to the driver with @len bytes written into its "in" segments. */
 void vccw_vq_push(struct vccw_vq *vq, const struct vccw_vq_elem *elem, uint32_t len);
 
+/* A used entry to publish: what vccw_vq_push() takes from an element, kept apart. */
+struct vccw_vq_used {
+	uint16_t id;     /* elem->id */
+	uint16_t ndescs; /* elem->ndescs */
+	uint32_t len;    /* bytes written into the element's "in" segments */
+	bool has_in;     /* elem->in_num != 0 (packed: the used descriptor's WRITE flag) */
+};
+
+/*
+ * Return @n elements, in this order, and make them visible to the driver together: the
+ * driver cannot see the first before the last is in place (split: one used index
+ * update; packed: the first descriptor's flags are written last). For a receive packet
+ * spread over several buffers (virtio-net MRG_RXBUF, 5.1.6.4).
+ */
+void vccw_vq_push_many(struct vccw_vq *vq, const struct vccw_vq_used *used, unsigned int n);
+
+/*
+ * Give back the most recently popped element, not yet pushed, which took @ndescs ring
+ * descriptors (elem->ndescs): the next pop returns it again. Elements are given back
+ * newest first. Guest memory is not touched.
+ */
+void vccw_vq_unpop(struct vccw_vq *vq, uint16_t ndescs);
+
 /*
  * After one or more pushes: whether the driver wants a used-buffer notification
  * (split: NO_INTERRUPT flag or used_event; packed: device event suppression).
