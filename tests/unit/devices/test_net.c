@@ -33,7 +33,10 @@ struct netfix {
 	struct vccw_net *net;
 	struct vdrv d;
 	unsigned int config_changes;
+	uint64_t accept; /* features the driver accepts; 0: all but MRG_RXBUF */
 };
+
+#define NO_MRG (~(uint64_t)0 & ~VCCW_BIT(VCCW_VIRTIO_NET_F_MRG_RXBUF))
 
 static unsigned int *config_counter;
 
@@ -73,7 +76,7 @@ static bool net_start(struct netfix *f, bool v1, const struct vccw_net_config *b
 	if (!f->net)
 		return false;
 	vdev = vccw_net_vdev(f->net);
-	if (!vdrv_start(&f->d, f->mem, vdev, ~(uint64_t)0, 2))
+	if (!vdrv_start(&f->d, f->mem, vdev, f->accept ? f->accept : NO_MRG, 3))
 		return false;
 	pthread_mutex_lock(&vdev->lock);
 	config_counter = &f->config_changes;
@@ -82,12 +85,13 @@ static bool net_start(struct netfix *f, bool v1, const struct vccw_net_config *b
 	return true;
 }
 
-static bool net_open_pair(struct netfix *f, bool v1)
+static bool net_open_pair_accept(struct netfix *f, bool v1, uint64_t accept)
 {
 	struct vccw_err err = { 0 };
 	int sv[2];
 
 	memset(f, 0, sizeof(*f));
+	f->accept = accept;
 	f->peer = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		CHECK_MSG(false, "socketpair: %s", strerror(errno));
@@ -101,6 +105,11 @@ static bool net_open_pair(struct netfix *f, bool v1)
 		return false;
 	}
 	return net_start(f, v1, NULL);
+}
+
+static bool net_open_pair(struct netfix *f, bool v1)
+{
+	return net_open_pair_accept(f, v1, 0);
 }
 
 static void net_close(struct netfix *f)
@@ -405,9 +414,16 @@ TEST(test_net_config_mac_status_mtu_and_link_change)
 	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_NET_F_MAC));
 	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_NET_F_STATUS));
 	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_NET_F_MTU));
-	/* No offloads and no mergeable buffers are offered (see net.h). */
+	/* No offloads are offered (see net.h); the control queue and its commands are. */
 	CHECK(!(f.d.features & VCCW_BIT(VCCW_VIRTIO_NET_F_CSUM)));
-	CHECK(!(f.d.features & VCCW_BIT(VCCW_VIRTIO_NET_F_MRG_RXBUF)));
+	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_VQ));
+	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_RX));
+	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_RX_EXTRA));
+	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_NET_F_GUEST_ANNOUNCE));
+	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_MAC_ADDR));
+	CHECK(vccw_virtio_read_features(vdev, 0) & VCCW_BIT(VCCW_VIRTIO_NET_F_MRG_RXBUF));
+	CHECK_EQ(vccw_virtio_queue_max(vdev, VCCW_NET_CTRL_QUEUE), VCCW_NET_CTRL_QUEUE_SIZE);
+	CHECK_EQ(vccw_virtio_queue_max(vdev, VCCW_NET_CTRL_QUEUE + 1), 0);
 	CHECK_EQ(vccw_virtio_config_size(vdev), VCCW_VIRTIO_NET_CFG_SIZE);
 	REQUIRE(vccw_virtio_read_config(vdev, 0, c, sizeof(c)));
 	CHECK(!memcmp(c, cfg.mac, 6));
@@ -663,4 +679,451 @@ TEST(test_net_user_arp_request_for_gateway_gets_reply)
 	CHECK_MSG(replied, "no ARP reply from 10.0.2.2");
 out:
 	net_close(&f);
+}
+
+/* ---- mergeable receive buffers (5.1.6.3, 5.1.6.4) ---- */
+
+#define ALL (~(uint64_t)0)
+
+/* Post one device-writable buffer of @len bytes at @addr on the receive queue. */
+static void post_at(struct netfix *f, uint64_t addr, uint32_t len)
+{
+	struct vdrv_seg seg = { addr, len, true };
+
+	vccw_mem_fill(f->mem, addr, 0xee, len);
+	vdrv_add(&f->d, VCCW_NET_RX_QUEUE, &seg, 1);
+	vdrv_kick(&f->d, VCCW_NET_RX_QUEUE);
+}
+
+static void mrg_spread(bool v1)
+{
+	uint8_t frame[1400], got[1412];
+	uint16_t id[3], nb;
+	uint32_t used[3];
+	struct netfix f;
+	unsigned int i;
+
+	if (!net_open_pair_accept(&f, v1, ALL))
+		goto out;
+	CHECK(f.d.features & VCCW_BIT(VCCW_VIRTIO_NET_F_MRG_RXBUF));
+	for (i = 0; i < 3; i++)
+		post_at(&f, RX_BUF + RX_SLOT * i, 600);
+	make_frame(frame, sizeof(frame), 21);
+	REQUIRE(send(f.peer, frame, sizeof(frame), 0) == sizeof(frame));
+	/* 12 + 1400 bytes: two buffers used completely, the rest in the third. */
+	for (i = 0; i < 3; i++)
+		REQUIRE(vdrv_wait_used(&f.d, VCCW_NET_RX_QUEUE, &id[i], &used[i]));
+	CHECK_EQ(id[0], 0);
+	CHECK_EQ(id[1], 1);
+	CHECK_EQ(id[2], 2);
+	CHECK_EQ(used[0], 600);
+	CHECK_EQ(used[1], 600);
+	CHECK_EQ(used[2], 212);
+	for (i = 0; i < 3; i++)
+		vccw_mem_read(f.mem, RX_BUF + RX_SLOT * i, got + 600 * i, used[i]);
+	/* With MRG_RXBUF the header has num_buffers even for a legacy driver (5.1.6.1). */
+	nb = v1 ? vccw_ld_le16(got + 10) : vccw_ld_be16(got + 10);
+	CHECK_EQ(nb, 3);
+	CHECK_EQ(got[0], 0); /* flags */
+	CHECK(!memcmp(got + 12, frame, sizeof(frame)));
+	/* A small frame takes one buffer: num_buffers 1. */
+	post_at(&f, RX_BUF, 600);
+	REQUIRE(send(f.peer, frame, 60, 0) == 60);
+	REQUIRE(vdrv_wait_used(&f.d, VCCW_NET_RX_QUEUE, &id[0], &used[0]));
+	CHECK_EQ(used[0], 72);
+	vccw_mem_read(f.mem, RX_BUF, got, 12);
+	CHECK_EQ(v1 ? vccw_ld_le16(got + 10) : vccw_ld_be16(got + 10), 1);
+out:
+	net_close(&f);
+}
+
+TEST(test_net_mrg_rxbuf_spreads_frame_and_sets_num_buffers)
+{
+	mrg_spread(true);
+}
+
+TEST(test_net_mrg_rxbuf_legacy_header_has_num_buffers_big_endian)
+{
+	mrg_spread(false);
+}
+
+/* Wait until @n frames wait for buffers (the device looked at the ring and found too few). */
+static bool wait_rx_backlog(struct netfix *f, uint64_t n)
+{
+	struct vccw_net_stats st;
+	unsigned int ms;
+
+	for (ms = 0; ms < 5000; ms++) {
+		vccw_net_get_stats(f->net, &st);
+		if (st.rx_backlog == n)
+			return true;
+		vdrv_sleep_ms(1);
+	}
+	return false;
+}
+
+TEST(test_net_mrg_rxbuf_waits_for_enough_buffers_keeping_the_first)
+{
+	uint8_t frame[1000], got[1000];
+	struct vccw_net_stats st;
+	uint16_t id[2];
+	uint32_t used[2];
+	struct netfix f;
+
+	if (!net_open_pair_accept(&f, true, ALL))
+		goto out;
+	/* One buffer of 512 cannot hold 12 + 1000 bytes: the device must not use it. */
+	post_at(&f, RX_BUF, 512);
+	make_frame(frame, sizeof(frame), 22);
+	REQUIRE(send(f.peer, frame, sizeof(frame), 0) == sizeof(frame));
+	REQUIRE(wait_rx_backlog(&f, 1));
+	/* The second buffer comes: the frame starts in the first one, given back before. */
+	post_at(&f, RX_BUF + RX_SLOT, 1024);
+	REQUIRE(vdrv_wait_used(&f.d, VCCW_NET_RX_QUEUE, &id[0], &used[0]));
+	REQUIRE(vdrv_wait_used(&f.d, VCCW_NET_RX_QUEUE, &id[1], &used[1]));
+	CHECK_EQ(id[0], 0);
+	CHECK_EQ(used[0], 512);
+	CHECK_EQ(id[1], 1);
+	CHECK_EQ(used[1], 12 + sizeof(frame) - 512);
+	vccw_mem_read(f.mem, RX_BUF + 12, got, 500);
+	vccw_mem_read(f.mem, RX_BUF + RX_SLOT, got + 500, sizeof(frame) - 500);
+	CHECK(!memcmp(got, frame, sizeof(frame)));
+	vccw_net_get_stats(f.net, &st);
+	CHECK_EQ(st.rx_frames, 1);
+	CHECK_EQ(st.rx_dropped, 0);
+out:
+	net_close(&f);
+}
+
+TEST(test_net_mrg_rxbuf_frame_larger_than_the_ring_dropped)
+{
+	uint8_t frame[1400];
+	uint16_t id;
+	uint32_t used;
+	struct netfix f;
+	unsigned int i;
+
+	if (!net_open_pair_accept(&f, true, ALL))
+		goto out;
+	/* The whole ring holds 16 * 64 bytes: the frame can never fit. */
+	for (i = 0; i < VDRV_QSIZE; i++)
+		post_at(&f, RX_BUF + 64 * i, 64);
+	make_frame(frame, sizeof(frame), 23);
+	REQUIRE(send(f.peer, frame, sizeof(frame), 0) == sizeof(frame));
+	CHECK(wait_rx_dropped(&f, 1));
+	/* The buffers are still there, from the first: a small frame takes two. */
+	REQUIRE(send(f.peer, frame, 100, 0) == 100);
+	REQUIRE(vdrv_wait_used(&f.d, VCCW_NET_RX_QUEUE, &id, &used));
+	CHECK_EQ(id, 0);
+	CHECK_EQ(used, 64);
+	REQUIRE(vdrv_wait_used(&f.d, VCCW_NET_RX_QUEUE, &id, &used));
+	CHECK_EQ(id, 1);
+	CHECK_EQ(used, 112 - 64);
+out:
+	net_close(&f);
+}
+
+/* ---- control queue (5.1.6.5) and receive filtering ---- */
+
+/* Send one control command; returns the ack byte, or -1 when no used entry came. */
+static int ctrl_cmd(struct netfix *f, uint8_t cls, uint8_t cmd, const void *data, uint32_t len)
+{
+	struct vdrv_seg segs[3];
+	uint8_t hdr[2] = { cls, cmd }, ack = 0xee;
+	uint64_t a;
+	uint32_t used;
+	uint16_t id;
+	unsigned int n = 0;
+
+	vdrv_reset_bufs(&f->d);
+	a = vdrv_alloc(&f->d, 2 + len + 1);
+	vccw_mem_write(f->mem, a, hdr, 2);
+	if (len)
+		vccw_mem_write(f->mem, a + 2, data, len);
+	vccw_mem_write(f->mem, a + 2 + len, &ack, 1);
+	/* Linux's layout: the header, the data, the ack, each a descriptor of its own. */
+	segs[n++] = (struct vdrv_seg){ a, 2, false };
+	if (len)
+		segs[n++] = (struct vdrv_seg){ a + 2, len, false };
+	segs[n++] = (struct vdrv_seg){ a + 2 + len, 1, true };
+	vdrv_add(&f->d, VCCW_NET_CTRL_QUEUE, segs, n);
+	vdrv_kick(&f->d, VCCW_NET_CTRL_QUEUE);
+	if (!vdrv_wait_used(&f->d, VCCW_NET_CTRL_QUEUE, &id, &used))
+		return -1;
+	CHECK_EQ(used, 1);
+	vccw_mem_read(f->mem, a + 2 + len, &ack, 1);
+	return ack;
+}
+
+static int rx_mode(struct netfix *f, uint8_t cmd, uint8_t on)
+{
+	return ctrl_cmd(f, VCCW_VIRTIO_NET_CTRL_RX, cmd, &on, 1);
+}
+
+static const uint8_t our_mac[6] = VCCW_NET_DEFAULT_MAC;
+static const uint8_t other_mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t mcast_mac[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+static const uint8_t mcast2_mac[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
+
+/*
+ * Whether a frame to @dst reaches the driver: it is sent, then a frame to @marker that
+ * passes the filter; one buffer is posted and whichever frame lands first tells. A
+ * delivered test frame is followed by consuming the marker, so nothing is left over.
+ */
+static bool passes(struct netfix *f, const uint8_t *dst, const uint8_t *marker)
+{
+	uint8_t frame[64], got[64];
+	uint32_t used;
+	uint16_t id;
+
+	make_frame(frame, sizeof(frame), 30);
+	memcpy(frame, dst, 6);
+	frame[20] = 1;
+	if (send(f->peer, frame, sizeof(frame), 0) != sizeof(frame))
+		return false;
+	memcpy(frame, marker, 6);
+	frame[20] = 2;
+	if (send(f->peer, frame, sizeof(frame), 0) != sizeof(frame))
+		return false;
+	post_at(f, RX_BUF, 1526);
+	if (!vdrv_wait_used(&f->d, VCCW_NET_RX_QUEUE, &id, &used)) {
+		CHECK_MSG(false, "no frame arrived");
+		return false;
+	}
+	vccw_mem_read(f->mem, RX_BUF + 12, got, sizeof(got));
+	if (got[20] == 2)
+		return false;
+	post_at(f, RX_BUF, 1526);
+	CHECK(vdrv_wait_used(&f->d, VCCW_NET_RX_QUEUE, &id, &used));
+	vccw_mem_read(f->mem, RX_BUF + 12, got, sizeof(got));
+	CHECK_EQ(got[20], 2);
+	return true;
+}
+
+TEST(test_net_ctrl_rx_modes_filter_frames_from_the_backend)
+{
+	struct vccw_net_stats st;
+	unsigned int modes;
+	uint8_t mac[6];
+	struct netfix f;
+
+	if (!net_open_pair(&f, true))
+		goto out;
+	/* After reset the device is promiscuous (QEMU): everything passes. */
+	vccw_net_get_filter(f.net, mac, &modes);
+	CHECK_EQ(modes, 1u << VCCW_VIRTIO_NET_CTRL_RX_PROMISC);
+	CHECK(passes(&f, other_mac, our_mac));
+	CHECK(passes(&f, mcast_mac, our_mac));
+	/* Promiscuous off: our MAC and broadcast only. */
+	CHECK_EQ(rx_mode(&f, VCCW_VIRTIO_NET_CTRL_RX_PROMISC, 0), VCCW_VIRTIO_NET_OK);
+	CHECK(passes(&f, our_mac, our_mac));
+	CHECK(passes(&f, bcast_mac, our_mac));
+	CHECK(!passes(&f, other_mac, our_mac));
+	CHECK(!passes(&f, mcast_mac, our_mac));
+	vccw_net_get_stats(f.net, &st);
+	CHECK_EQ(st.rx_filtered, 2);
+	/* All-multicast: every group address. */
+	CHECK_EQ(rx_mode(&f, VCCW_VIRTIO_NET_CTRL_RX_ALLMULTI, 1), VCCW_VIRTIO_NET_OK);
+	CHECK(passes(&f, mcast_mac, our_mac));
+	CHECK(!passes(&f, other_mac, our_mac));
+	/* CTRL_RX_EXTRA: no multicast (even with all-multi), all unicast, no broadcast. */
+	CHECK_EQ(rx_mode(&f, VCCW_VIRTIO_NET_CTRL_RX_NOMULTI, 1), VCCW_VIRTIO_NET_OK);
+	CHECK(!passes(&f, mcast_mac, our_mac));
+	CHECK(passes(&f, bcast_mac, our_mac)); /* NOMULTI spares broadcast */
+	CHECK_EQ(rx_mode(&f, VCCW_VIRTIO_NET_CTRL_RX_ALLUNI, 1), VCCW_VIRTIO_NET_OK);
+	CHECK(passes(&f, other_mac, our_mac));
+	CHECK_EQ(rx_mode(&f, VCCW_VIRTIO_NET_CTRL_RX_NOBCAST, 1), VCCW_VIRTIO_NET_OK);
+	CHECK(!passes(&f, bcast_mac, our_mac));
+	CHECK_EQ(rx_mode(&f, VCCW_VIRTIO_NET_CTRL_RX_NOUNI, 1), VCCW_VIRTIO_NET_OK);
+	CHECK_EQ(rx_mode(&f, VCCW_VIRTIO_NET_CTRL_RX_NOBCAST, 0), VCCW_VIRTIO_NET_OK);
+	CHECK(!passes(&f, our_mac, bcast_mac)); /* NOUNI beats ALLUNI */
+	/* Promiscuous wins over every other mode (5.1.6.5.1). */
+	CHECK_EQ(rx_mode(&f, VCCW_VIRTIO_NET_CTRL_RX_PROMISC, 1), VCCW_VIRTIO_NET_OK);
+	CHECK(passes(&f, our_mac, bcast_mac));
+	CHECK(passes(&f, mcast_mac, bcast_mac));
+	/* Unknown command, missing data byte: ERR. */
+	CHECK_EQ(rx_mode(&f, 6, 1), VCCW_VIRTIO_NET_ERR);
+	CHECK_EQ(ctrl_cmd(&f, VCCW_VIRTIO_NET_CTRL_RX, VCCW_VIRTIO_NET_CTRL_RX_PROMISC, NULL, 0),
+		 VCCW_VIRTIO_NET_ERR);
+	CHECK_EQ(ctrl_cmd(&f, 9, 0, NULL, 0), VCCW_VIRTIO_NET_ERR);
+	/* A reset brings promiscuous mode back and the others off. */
+	vccw_virtio_reset(vccw_net_vdev(f.net));
+	vccw_net_get_filter(f.net, mac, &modes);
+	CHECK_EQ(modes, 1u << VCCW_VIRTIO_NET_CTRL_RX_PROMISC);
+out:
+	net_close(&f);
+}
+
+/* TABLE_SET data: a count and addresses for unicast, then for multicast. */
+static uint32_t mac_tables(uint8_t *buf, const uint8_t (*uni)[6], uint32_t nu,
+			   const uint8_t (*multi)[6], uint32_t nm)
+{
+	uint32_t off = 0;
+
+	vccw_st_le32(buf, nu);
+	off += 4;
+	memcpy(buf + off, uni, 6 * nu);
+	off += 6 * nu;
+	vccw_st_le32(buf + off, nm);
+	off += 4;
+	memcpy(buf + off, multi, 6 * nm);
+	return off + 6 * nm;
+}
+
+TEST(test_net_ctrl_mac_table_and_address_set)
+{
+	static const uint8_t uni[1][6] = { { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc } };
+	static const uint8_t multi[1][6] = { { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 } };
+	static const uint8_t newmac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	uint8_t data[4 + 6 * 70 + 4 + 6], cfgmac[6], mac[6];
+	uint8_t many[VCCW_NET_MAC_TABLE_ENTRIES + 1][6];
+	unsigned int modes;
+	struct netfix f;
+	uint32_t len;
+
+	if (!net_open_pair(&f, true))
+		goto out;
+	CHECK_EQ(rx_mode(&f, VCCW_VIRTIO_NET_CTRL_RX_PROMISC, 0), VCCW_VIRTIO_NET_OK);
+	CHECK(!passes(&f, other_mac, our_mac));
+	/* 5.1.6.5.2: the table adds unicast and multicast addresses. */
+	len = mac_tables(data, uni, 1, multi, 1);
+	CHECK_EQ(ctrl_cmd(&f, VCCW_VIRTIO_NET_CTRL_MAC, VCCW_VIRTIO_NET_CTRL_MAC_TABLE_SET, data,
+			  len),
+		 VCCW_VIRTIO_NET_OK);
+	CHECK(passes(&f, other_mac, our_mac));
+	CHECK(passes(&f, mcast_mac, our_mac));
+	CHECK(!passes(&f, mcast2_mac, our_mac));
+	/* A count beyond the data is refused and the table stays as it was. */
+	vccw_st_le32(data, 2);
+	CHECK_EQ(ctrl_cmd(&f, VCCW_VIRTIO_NET_CTRL_MAC, VCCW_VIRTIO_NET_CTRL_MAC_TABLE_SET, data,
+			  4 + 6 + 4),
+		 VCCW_VIRTIO_NET_ERR);
+	CHECK(passes(&f, other_mac, our_mac));
+	/* Too many multicast addresses: all multicast passes (table overflow). */
+	memset(many, 0x01, sizeof(many));
+	len = mac_tables(data, uni, 0, (const uint8_t(*)[6])many, VCCW_NET_MAC_TABLE_ENTRIES + 1);
+	CHECK_EQ(ctrl_cmd(&f, VCCW_VIRTIO_NET_CTRL_MAC, VCCW_VIRTIO_NET_CTRL_MAC_TABLE_SET, data,
+			  len),
+		 VCCW_VIRTIO_NET_OK);
+	CHECK(passes(&f, mcast2_mac, our_mac));
+	CHECK(!passes(&f, other_mac, our_mac)); /* the unicast entry went with the old table */
+	/* ADDR_SET: exactly 6 bytes; reflected in mac and used by the filter. */
+	CHECK_EQ(ctrl_cmd(&f, VCCW_VIRTIO_NET_CTRL_MAC, VCCW_VIRTIO_NET_CTRL_MAC_ADDR_SET, newmac,
+			  5),
+		 VCCW_VIRTIO_NET_ERR);
+	CHECK_EQ(ctrl_cmd(&f, VCCW_VIRTIO_NET_CTRL_MAC, VCCW_VIRTIO_NET_CTRL_MAC_ADDR_SET, newmac,
+			  6),
+		 VCCW_VIRTIO_NET_OK);
+	REQUIRE(vccw_virtio_read_config(vccw_net_vdev(f.net), VCCW_VIRTIO_NET_CFG_MAC, cfgmac, 6));
+	CHECK(!memcmp(cfgmac, newmac, 6));
+	CHECK(passes(&f, newmac, newmac));
+	CHECK(!passes(&f, our_mac, newmac));
+	CHECK_EQ(ctrl_cmd(&f, VCCW_VIRTIO_NET_CTRL_MAC, 2, NULL, 0), VCCW_VIRTIO_NET_ERR);
+	/* A reset restores the configured address and empties the table (5.1.6.5.2). */
+	vccw_virtio_reset(vccw_net_vdev(f.net));
+	vccw_net_get_filter(f.net, mac, &modes);
+	CHECK(!memcmp(mac, our_mac, 6));
+out:
+	net_close(&f);
+}
+
+TEST(test_net_ctrl_commands_of_features_not_negotiated_err)
+{
+	uint64_t accept = NO_MRG & ~VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_RX_EXTRA) &
+			  ~VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_MAC_ADDR) &
+			  ~VCCW_BIT(VCCW_VIRTIO_NET_F_GUEST_ANNOUNCE);
+	static const uint8_t newmac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	struct netfix f;
+
+	if (!net_open_pair_accept(&f, true, accept))
+		goto out;
+	CHECK_EQ(rx_mode(&f, VCCW_VIRTIO_NET_CTRL_RX_ALLMULTI, 1), VCCW_VIRTIO_NET_OK);
+	CHECK_EQ(rx_mode(&f, VCCW_VIRTIO_NET_CTRL_RX_NOBCAST, 1), VCCW_VIRTIO_NET_ERR);
+	CHECK_EQ(ctrl_cmd(&f, VCCW_VIRTIO_NET_CTRL_MAC, VCCW_VIRTIO_NET_CTRL_MAC_ADDR_SET, newmac,
+			  6),
+		 VCCW_VIRTIO_NET_ERR);
+	CHECK_EQ(ctrl_cmd(&f, VCCW_VIRTIO_NET_CTRL_ANNOUNCE, VCCW_VIRTIO_NET_CTRL_ANNOUNCE_ACK,
+			  NULL, 0),
+		 VCCW_VIRTIO_NET_ERR);
+	CHECK(!vccw_net_announce(f.net));
+	CHECK(passes(&f, bcast_mac, our_mac));
+out:
+	net_close(&f);
+}
+
+TEST(test_net_announce_sets_status_and_ack_clears_it)
+{
+	uint8_t st[2];
+	struct netfix f;
+
+	if (!net_open_pair(&f, true))
+		goto out;
+	CHECK_EQ(ctrl_cmd(&f, VCCW_VIRTIO_NET_CTRL_ANNOUNCE, VCCW_VIRTIO_NET_CTRL_ANNOUNCE_ACK,
+			  NULL, 0),
+		 VCCW_VIRTIO_NET_ERR); /* nothing to acknowledge (QEMU) */
+	CHECK(vccw_net_announce(f.net));
+	CHECK_EQ(f.config_changes, 1);
+	REQUIRE(vccw_virtio_read_config(vccw_net_vdev(f.net), VCCW_VIRTIO_NET_CFG_STATUS, st, 2));
+	CHECK_EQ(vccw_ld_le16(st), VCCW_VIRTIO_NET_S_LINK_UP | VCCW_VIRTIO_NET_S_ANNOUNCE);
+	/* 5.1.6.5.4: cleared before the buffer is used. */
+	CHECK_EQ(ctrl_cmd(&f, VCCW_VIRTIO_NET_CTRL_ANNOUNCE, VCCW_VIRTIO_NET_CTRL_ANNOUNCE_ACK,
+			  NULL, 0),
+		 VCCW_VIRTIO_NET_OK);
+	REQUIRE(vccw_virtio_read_config(vccw_net_vdev(f.net), VCCW_VIRTIO_NET_CFG_STATUS, st, 2));
+	CHECK_EQ(vccw_ld_le16(st), VCCW_VIRTIO_NET_S_LINK_UP);
+	CHECK_EQ(ctrl_cmd(&f, VCCW_VIRTIO_NET_CTRL_ANNOUNCE, 1, NULL, 0), VCCW_VIRTIO_NET_ERR);
+out:
+	net_close(&f);
+}
+
+TEST(test_net_ctrl_buffer_without_ack_byte_needs_reset)
+{
+	struct vdrv_seg seg;
+	struct netfix f;
+	unsigned int ms;
+
+	if (!net_open_pair(&f, true))
+		goto out;
+	seg = (struct vdrv_seg){ vdrv_alloc(&f.d, 3), 3, false };
+	vdrv_add(&f.d, VCCW_NET_CTRL_QUEUE, &seg, 1);
+	vdrv_kick(&f.d, VCCW_NET_CTRL_QUEUE);
+	for (ms = 0; ms < 5000; ms++) {
+		if (vccw_virtio_get_status(vccw_net_vdev(f.net)) & VCCW_VIRTIO_S_NEEDS_RESET)
+			break;
+		vdrv_sleep_ms(1);
+	}
+	CHECK(vccw_virtio_get_status(vccw_net_vdev(f.net)) & VCCW_VIRTIO_S_NEEDS_RESET);
+out:
+	net_close(&f);
+}
+
+TEST(test_net_ctrl_features_without_ctrl_vq_refused)
+{
+	struct vccw_net_config cfg = { .queue_size = VDRV_QSIZE };
+	struct vccw_virtio_dev *vdev;
+	struct vccw_be_net *be;
+	struct vccw_mem *mem = vdrv_mem();
+	struct vccw_net *net;
+	uint8_t status = VCCW_VIRTIO_S_ACKNOWLEDGE | VCCW_VIRTIO_S_DRIVER;
+	uint64_t f = VCCW_BIT(VCCW_VIRTIO_F_VERSION_1) | VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_RX);
+
+	REQUIRE(mem);
+	be = vccw_be_net_open("none", NULL);
+	REQUIRE(be);
+	cfg.backend = be;
+	net = vccw_net_new(mem, &cfg, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1), NULL);
+	REQUIRE(net);
+	vdev = vccw_net_vdev(net);
+	CHECK(vccw_virtio_set_status(vdev, status));
+	/* 5.1.3.1: CTRL_RX requires CTRL_VQ; the device refuses FEATURES_OK. */
+	CHECK(vccw_virtio_write_features(vdev, 0, (uint32_t)f));
+	CHECK(vccw_virtio_write_features(vdev, 1, (uint32_t)(f >> 32)));
+	CHECK(!vccw_virtio_set_status(vdev, status | VCCW_VIRTIO_S_FEATURES_OK));
+	f |= VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_VQ);
+	CHECK(vccw_virtio_write_features(vdev, 0, (uint32_t)f));
+	CHECK(vccw_virtio_set_status(vdev, status | VCCW_VIRTIO_S_FEATURES_OK));
+	vccw_net_free(net);
+	vccw_be_net_close(be);
+	vccw_mem_free(mem);
 }
