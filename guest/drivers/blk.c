@@ -2,28 +2,48 @@
 /*
  * virtio-blk driver (virtio v1.2 section 5.2): one request queue; each request is a
  * device-readable header (type, reserved, sector, in the negotiated byte order), the
- * data, and a device-writable status byte (5.2.6). Capacity comes from the
- * configuration space (5.2.4).
+ * data, and a device-writable status byte (5.2.6). Capacity, block size, geometry,
+ * topology, cache mode and the discard / write-zeroes limits come from the
+ * configuration space (5.2.4). The features negotiated are those Linux 6.1's virtio_blk
+ * takes that this driver uses: RO, BLK_SIZE, FLUSH, GEOMETRY, TOPOLOGY, CONFIG_WCE,
+ * DISCARD, WRITE_ZEROES.
  */
 #include "guest/drivers.h"
 #include "guest/lib.h"
 
 #include "drivers-int.h"
 
+#define BLK_F_GEOMETRY 4
 #define BLK_F_RO 5
 #define BLK_F_BLK_SIZE 6
 #define BLK_F_FLUSH 9
+#define BLK_F_TOPOLOGY 10
+#define BLK_F_CONFIG_WCE 11
+#define BLK_F_DISCARD 13
+#define BLK_F_WRITE_ZEROES 14
 #define CFG_CAPACITY 0
+#define CFG_GEOMETRY 16
 #define CFG_BLK_SIZE 20
+#define CFG_TOPOLOGY 24
+#define CFG_WRITEBACK 32
+#define CFG_MAX_DISCARD_SECTORS 36
+#define CFG_DISCARD_SECTOR_ALIGNMENT 44
+#define CFG_MAX_WRITE_ZEROES_SECTORS 48
+#define CFG_LEN 60 /* through write_zeroes_may_unmap and its padding */
 #define T_IN 0
 #define T_OUT 1
 #define T_FLUSH 4
 #define T_GET_ID 8
+#define T_DISCARD 11
+#define T_WRITE_ZEROES 13
+#define DWZ_F_UNMAP 1u
 #define S_OK 0
 #define S_IOERR 1
 #define S_UNSUPP 2
 #define HDR_LEN 16
-#define REQ_AREA 32 /* header at 0, status byte at HDR_LEN */
+#define SEG_LEN 16  /* discard / write-zeroes segment */
+#define REQ_AREA 48 /* header at 0, status byte at HDR_LEN, segment at 32 */
+#define REQ_SEG 32
 
 static struct guest_drv_table blks;
 
@@ -138,6 +158,68 @@ int guest_blk_get_id(struct guest_blk *blk, char *id, size_t len)
 	return 0;
 }
 
+/*
+ * DISCARD / WRITE_ZEROES (5.2.6): one segment per request, split at the device's
+ * maximum. The segment is little-endian in every mode (Linux's virtio_blk and QEMU).
+ */
+static int dwz(struct guest_blk *blk, uint32_t type, uint64_t sector, uint32_t nsectors,
+	       uint32_t flags, uint32_t max)
+{
+	uint8_t *seg = blk->req + REQ_SEG;
+	int rc;
+
+	if (blk->ro)
+		return -GUEST_EOPNOTSUPP;
+	if (sector > blk->capacity || nsectors > blk->capacity - sector)
+		return -GUEST_EIO;
+	while (nsectors) {
+		uint32_t n = max && nsectors > max ? max : nsectors;
+
+		vccw_st_le64(seg, sector);
+		vccw_st_le32(seg + 8, n);
+		vccw_st_le32(seg + 12, flags);
+		rc = request(blk, type, 0, seg, SEG_LEN, true, NULL);
+		if (rc)
+			return rc;
+		sector += n;
+		nsectors -= n;
+	}
+	return 0;
+}
+
+int guest_blk_discard(struct guest_blk *blk, uint64_t sector, uint32_t nsectors)
+{
+	if (!blk->has_discard)
+		return -GUEST_EOPNOTSUPP;
+	return dwz(blk, T_DISCARD, sector, nsectors, 0, blk->max_discard_sectors);
+}
+
+int guest_blk_write_zeroes(struct guest_blk *blk, uint64_t sector, uint32_t nsectors,
+			   bool unmap)
+{
+	if (!blk->has_write_zeroes)
+		return -GUEST_EOPNOTSUPP;
+	return dwz(blk, T_WRITE_ZEROES, sector, nsectors, unmap ? DWZ_F_UNMAP : 0,
+		   blk->max_write_zeroes_sectors);
+}
+
+int guest_blk_set_writeback(struct guest_blk *blk, bool writeback)
+{
+	uint8_t v = writeback ? 1 : 0;
+	int rc;
+
+	/* 5.2.5: the driver may switch the cache mode only with CONFIG_WCE. */
+	if (!blk->has_config_wce)
+		return -GUEST_EOPNOTSUPP;
+	rc = guest_vccw_write_config(&blk->vdev, CFG_WRITEBACK, &v, 1);
+	if (!rc)
+		rc = guest_vccw_read_config(&blk->vdev, CFG_WRITEBACK, &v, 1);
+	if (rc)
+		return rc;
+	blk->writeback = v != 0;
+	return blk->writeback == writeback ? 0 : -GUEST_EIO;
+}
+
 static void blk_free(struct guest_blk *blk)
 {
 	if (blk->req)
@@ -150,14 +232,22 @@ static void blk_free(struct guest_blk *blk)
 static int blk_probe(struct guest_device *dev)
 {
 	struct guest_blk *blk = guest_alloc(sizeof(*blk), 8);
-	uint8_t cfg[24];
+	struct guest_vdev *vdev;
+	uint8_t cfg[CFG_LEN];
+	unsigned int cfg_len;
 	int rc;
 
 	if (!blk)
 		return -GUEST_ENOMEM;
-	rc = guest_vccw_init(&blk->vdev, dev,
+	vdev = &blk->vdev;
+	rc = guest_vccw_init(vdev, dev,
 			     GUEST_VIRTIO_BIT(BLK_F_RO) | GUEST_VIRTIO_BIT(BLK_F_BLK_SIZE) |
-				     GUEST_VIRTIO_BIT(BLK_F_FLUSH));
+				     GUEST_VIRTIO_BIT(BLK_F_FLUSH) |
+				     GUEST_VIRTIO_BIT(BLK_F_GEOMETRY) |
+				     GUEST_VIRTIO_BIT(BLK_F_TOPOLOGY) |
+				     GUEST_VIRTIO_BIT(BLK_F_CONFIG_WCE) |
+				     GUEST_VIRTIO_BIT(BLK_F_DISCARD) |
+				     GUEST_VIRTIO_BIT(BLK_F_WRITE_ZEROES));
 	if (rc)
 		goto err_free;
 	rc = guest_vccw_setup_vqs(&blk->vdev, 1, NULL);
@@ -168,16 +258,55 @@ static int blk_probe(struct guest_device *dev)
 	rc = -GUEST_ENOMEM;
 	if (!blk->req || !blk->bounce)
 		goto err_teardown;
-	/* 5.2.4: capacity, and blk_size when offered. */
-	rc = guest_vccw_read_config(&blk->vdev, 0, cfg, sizeof(cfg));
+	/*
+	 * 5.2.4: the fields of the features negotiated, and no further: a device may end
+	 * its configuration space after the last field it offers.
+	 */
+	guest_memset(cfg, 0, sizeof(cfg));
+	cfg_len = CFG_CAPACITY + 8;
+	if (guest_vccw_has_feature(vdev, BLK_F_GEOMETRY))
+		cfg_len = CFG_GEOMETRY + 4;
+	if (guest_vccw_has_feature(vdev, BLK_F_BLK_SIZE))
+		cfg_len = CFG_BLK_SIZE + 4;
+	if (guest_vccw_has_feature(vdev, BLK_F_TOPOLOGY))
+		cfg_len = CFG_TOPOLOGY + 8;
+	if (guest_vccw_has_feature(vdev, BLK_F_CONFIG_WCE))
+		cfg_len = CFG_WRITEBACK + 1;
+	if (guest_vccw_has_feature(vdev, BLK_F_DISCARD))
+		cfg_len = CFG_DISCARD_SECTOR_ALIGNMENT + 4;
+	if (guest_vccw_has_feature(vdev, BLK_F_WRITE_ZEROES))
+		cfg_len = CFG_LEN;
+	rc = guest_vccw_read_config(vdev, 0, cfg, cfg_len);
 	if (rc)
 		goto err_teardown;
-	blk->capacity = guest_vccw_ld64(&blk->vdev, cfg + CFG_CAPACITY);
-	blk->blk_size = guest_vccw_has_feature(&blk->vdev, BLK_F_BLK_SIZE)
-				? guest_vccw_ld32(&blk->vdev, cfg + CFG_BLK_SIZE)
+	blk->capacity = guest_vccw_ld64(vdev, cfg + CFG_CAPACITY);
+	blk->blk_size = guest_vccw_has_feature(vdev, BLK_F_BLK_SIZE)
+				? guest_vccw_ld32(vdev, cfg + CFG_BLK_SIZE)
 				: GUEST_BLK_SECTOR_SIZE;
-	blk->ro = guest_vccw_has_feature(&blk->vdev, BLK_F_RO);
-	blk->has_flush = guest_vccw_has_feature(&blk->vdev, BLK_F_FLUSH);
+	if (guest_vccw_has_feature(vdev, BLK_F_GEOMETRY)) {
+		blk->cylinders = guest_vccw_ld16(vdev, cfg + CFG_GEOMETRY);
+		blk->heads = cfg[CFG_GEOMETRY + 2];
+		blk->sectors = cfg[CFG_GEOMETRY + 3];
+	}
+	blk->phys_block_size = blk->blk_size;
+	if (guest_vccw_has_feature(vdev, BLK_F_TOPOLOGY) && cfg[CFG_TOPOLOGY] < 16) {
+		blk->phys_block_size = blk->blk_size << cfg[CFG_TOPOLOGY];
+		blk->min_io_size = guest_vccw_ld16(vdev, cfg + CFG_TOPOLOGY + 2);
+		blk->opt_io_size = guest_vccw_ld32(vdev, cfg + CFG_TOPOLOGY + 4);
+	}
+	blk->ro = guest_vccw_has_feature(vdev, BLK_F_RO);
+	blk->has_flush = guest_vccw_has_feature(vdev, BLK_F_FLUSH);
+	/*
+	 * 5.2.5: with CONFIG_WCE the mode is in writeback; without it, FLUSH means a
+	 * writeback cache and its absence writethrough.
+	 */
+	blk->has_config_wce = guest_vccw_has_feature(vdev, BLK_F_CONFIG_WCE);
+	blk->writeback = blk->has_config_wce ? cfg[CFG_WRITEBACK] != 0 : blk->has_flush;
+	blk->has_discard = guest_vccw_has_feature(vdev, BLK_F_DISCARD);
+	blk->has_write_zeroes = guest_vccw_has_feature(vdev, BLK_F_WRITE_ZEROES);
+	blk->max_discard_sectors = guest_vccw_ld32(vdev, cfg + CFG_MAX_DISCARD_SECTORS);
+	blk->discard_alignment = guest_vccw_ld32(vdev, cfg + CFG_DISCARD_SECTOR_ALIGNMENT);
+	blk->max_write_zeroes_sectors = guest_vccw_ld32(vdev, cfg + CFG_MAX_WRITE_ZEROES_SECTORS);
 	rc = guest_vccw_driver_ok(&blk->vdev);
 	if (rc)
 		goto err_teardown;

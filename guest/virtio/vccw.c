@@ -267,7 +267,8 @@ static int negotiate_features(struct guest_vdev *vdev, uint64_t wanted)
 
 	wanted &= ~(GUEST_VIRTIO_BIT(GUEST_VIRTIO_F_VERSION_1) |
 		    GUEST_VIRTIO_BIT(GUEST_VIRTIO_F_RING_PACKED) |
-		    GUEST_VIRTIO_BIT(GUEST_VIRTIO_F_EVENT_IDX));
+		    GUEST_VIRTIO_BIT(GUEST_VIRTIO_F_EVENT_IDX) |
+		    GUEST_VIRTIO_BIT(GUEST_VIRTIO_F_INDIRECT_DESC));
 	if (vdev->revision >= 1) {
 		/* Revision 1 and up is the virtio 1 interface: VERSION_1 is mandatory. */
 		if (!(vdev->dev_features & GUEST_VIRTIO_BIT(GUEST_VIRTIO_F_VERSION_1)))
@@ -282,6 +283,9 @@ static int negotiate_features(struct guest_vdev *vdev, uint64_t wanted)
 		return -GUEST_EOPNOTSUPP;
 	if (!vdev->opts.no_event_idx)
 		wanted |= GUEST_VIRTIO_BIT(GUEST_VIRTIO_F_EVENT_IDX);
+	/* Linux's vring_transport_features() takes INDIRECT_DESC whenever offered. */
+	if (!vdev->opts.no_indirect)
+		wanted |= GUEST_VIRTIO_BIT(GUEST_VIRTIO_F_INDIRECT_DESC);
 	vdev->features = wanted & vdev->dev_features;
 	if (vdev->revision == 0)
 		vdev->features &= 0xffffffffu;
@@ -365,6 +369,12 @@ static size_t align_up(size_t v, size_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
+/* Bytes of the indirect tables of a queue of @num entries (one table per buffer id). */
+static size_t indirect_size(uint16_t num)
+{
+	return (size_t)num * GUEST_VQ_INDIRECT_MAX * 16;
+}
+
 static void free_vq(struct guest_vq *vq)
 {
 	if (!vq)
@@ -375,6 +385,8 @@ static void free_vq(struct guest_vq *vq)
 		guest_free(vq->state, sizeof(*vq->state) * vq->num);
 	if (vq->next)
 		guest_free(vq->next, sizeof(*vq->next) * vq->num);
+	if (vq->indirect)
+		guest_free(vq->indirect, indirect_size(vq->num));
 	guest_free(vq, sizeof(*vq));
 }
 
@@ -450,7 +462,11 @@ static int setup_vq(struct guest_vdev *vdev, unsigned int index, guest_vq_callba
 	vq->ring = guest_alloc(size, GUEST_VCCW_LEGACY_ALIGN);
 	vq->state = guest_alloc(sizeof(*vq->state) * num, 8);
 	vq->next = guest_alloc(sizeof(*vq->next) * num, 8);
-	if (!vq->ring || !vq->state || !vq->next) {
+	/* 2.7.5.3.1: table entries are 16-byte descriptors; 16-aligned like the ring's. */
+	if (guest_vccw_has_feature(vdev, GUEST_VIRTIO_F_INDIRECT_DESC))
+		vq->indirect = guest_alloc(indirect_size(num), 16);
+	if (!vq->ring || !vq->state || !vq->next ||
+	    (guest_vccw_has_feature(vdev, GUEST_VIRTIO_F_INDIRECT_DESC) && !vq->indirect)) {
 		free_vq(vq);
 		return -GUEST_ENOMEM;
 	}

@@ -2,9 +2,9 @@
 /*
  * Driver-side virtqueues: the split ring (virtio v1.2 section 2.7, including the legacy
  * layout and guest byte order of 2.7 "Legacy Interfaces") and the packed ring (2.8),
- * with event index (2.7.7.2, 2.7.10, 2.8.10) when negotiated. Indirect descriptors are
- * not used. Ring memory is laid out by guest/virtio/vccw.c; this file owns the indices,
- * the descriptor free list and the buffer ids.
+ * with event index (2.7.7.2, 2.7.10, 2.8.10) and indirect descriptors (2.7.5.3, 2.8.9)
+ * when negotiated. Ring memory and indirect tables are laid out by guest/virtio/vccw.c;
+ * this file owns the indices, the descriptor free list and the buffer ids.
  *
  * Fields the device reads or writes concurrently (indices, packed flags) are accessed
  * with single aligned 16-bit atomic loads and stores, ordered by fences as 2.7.13 and
@@ -19,6 +19,7 @@
 #define DESC_SIZE 16u
 #define DESC_F_NEXT 1u
 #define DESC_F_WRITE 2u
+#define DESC_F_INDIRECT 4u
 #define PACKED_F_AVAIL (1u << 7)
 #define PACKED_F_USED (1u << 15)
 #define AVAIL_F_NO_INTERRUPT 1u
@@ -169,6 +170,12 @@ int guest_vq_error(const struct guest_vq *vq)
 
 /* ---- Adding buffers ---- */
 
+/* Whether a buffer of @total segments goes out through an indirect table. */
+static bool use_indirect(const struct guest_vq *vq, unsigned int total)
+{
+	return vq->indirect && total > 1 && total <= GUEST_VQ_INDIRECT_MAX;
+}
+
 static int check_add(struct guest_vq *vq, const struct guest_vq_seg *out, unsigned int nout,
 		     const struct guest_vq_seg *in, unsigned int nin, void *token)
 {
@@ -184,10 +191,12 @@ static int check_add(struct guest_vq *vq, const struct guest_vq_seg *out, unsign
 	for (i = 0; i < nin; i++)
 		if (!in[i].buf && in[i].len)
 			return -GUEST_EINVAL;
-	if (vq->num_free < nout + nin)
+	if (vq->num_free < (use_indirect(vq, nout + nin) ? 1 : nout + nin))
 		return -GUEST_ENOSPC;
 	return 0;
 }
+
+
 
 static const struct guest_vq_seg *seg_of(const struct guest_vq_seg *out, unsigned int nout,
 					 const struct guest_vq_seg *in, unsigned int k,
@@ -202,12 +211,52 @@ static guest_addr_t seg_addr(const struct guest_vq_seg *s)
 	return s->buf ? guest_arch_addr(s->buf) : 0;
 }
 
+/*
+ * Fill the indirect table of buffer @id with the segments (2.7.5.3.1: a table is a
+ * chain of its own, linked by next from 0; 2.8.9: packed tables are in order, only
+ * WRITE counts). Returns the table's guest address.
+ */
+static guest_addr_t fill_table(struct guest_vq *vq, uint16_t id, const struct guest_vq_seg *out,
+			       unsigned int nout, const struct guest_vq_seg *in, unsigned int nin)
+{
+	uint8_t *t = vq->indirect + (size_t)id * GUEST_VQ_INDIRECT_MAX * DESC_SIZE;
+	unsigned int total = nout + nin, k;
+
+	for (k = 0; k < total; k++) {
+		bool write;
+		const struct guest_vq_seg *s = seg_of(out, nout, in, k, &write);
+		uint8_t *d = t + (size_t)k * DESC_SIZE;
+		uint16_t flags = write ? DESC_F_WRITE : 0;
+
+		if (!vq->packed && k + 1 < total)
+			flags |= DESC_F_NEXT;
+		st64(vq, d, seg_addr(s));
+		st32(vq, d + 8, s->len);
+		st16(vq, d + 12, vq->packed ? 0 : flags);
+		st16(vq, d + 14, vq->packed ? flags : (uint16_t)(k + 1 < total ? k + 1 : 0));
+	}
+	vq->nr_indirect++;
+	return guest_arch_addr(t);
+}
+
 static void split_add(struct guest_vq *vq, const struct guest_vq_seg *out, unsigned int nout,
 		      const struct guest_vq_seg *in, unsigned int nin, void *token)
 {
 	unsigned int total = nout + nin, k;
 	uint16_t head = vq->free_head, i = head, last = head;
 
+	if (use_indirect(vq, total)) {
+		uint8_t *d = desc_at(vq, head);
+
+		/* 2.7.5.3.1: one descriptor, INDIRECT alone (no NEXT, no WRITE). */
+		st64(vq, d, fill_table(vq, head, out, nout, in, nin));
+		st32(vq, d + 8, total * DESC_SIZE);
+		st16(vq, d + 12, DESC_F_INDIRECT);
+		st16(vq, d + 14, 0);
+		i = vq->next[head];
+		total = 1;
+		goto publish;
+	}
 	for (k = 0; k < total; k++) {
 		bool write;
 		const struct guest_vq_seg *s = seg_of(out, nout, in, k, &write);
@@ -223,6 +272,7 @@ static void split_add(struct guest_vq *vq, const struct guest_vq_seg *out, unsig
 		last = i;
 		i = vq->next[i];
 	}
+publish:
 	vq->free_head = i;
 	vq->num_free = (uint16_t)(vq->num_free - total);
 	vq->state[head].token = token;
@@ -244,6 +294,21 @@ static void packed_add(struct guest_vq *vq, const struct guest_vq_seg *out, unsi
 	bool wrap = vq->avail_wrap;
 
 	vq->free_head = vq->next[id];
+	if (use_indirect(vq, total)) {
+		uint8_t *d = desc_at(vq, pos);
+
+		/* 2.8.9: one descriptor naming the table; the buffer id is in it. */
+		st64(vq, d, fill_table(vq, id, out, nout, in, nin));
+		st32(vq, d + 8, total * DESC_SIZE);
+		st16(vq, d + 12, id);
+		head_flags = (uint16_t)(DESC_F_INDIRECT | (wrap ? PACKED_F_AVAIL : PACKED_F_USED));
+		if (++pos == vq->num) {
+			pos = 0;
+			wrap = !wrap;
+		}
+		total = 1;
+		goto publish;
+	}
 	for (k = 0; k < total; k++) {
 		bool write;
 		const struct guest_vq_seg *s = seg_of(out, nout, in, k, &write);
@@ -265,6 +330,7 @@ static void packed_add(struct guest_vq *vq, const struct guest_vq_seg *out, unsi
 			wrap = !wrap;
 		}
 	}
+publish:
 	vq->state[id].token = token;
 	vq->state[id].ndescs = (uint16_t)total;
 	vq->num_free = (uint16_t)(vq->num_free - total);

@@ -38,8 +38,19 @@ struct guest_blk {
 	struct guest_vdev vdev;
 	uint64_t capacity; /* 512-byte sectors, from the configuration space */
 	uint32_t blk_size; /* VIRTIO_BLK_F_BLK_SIZE, else 512 */
+	/* VIRTIO_BLK_F_GEOMETRY (else 0) and VIRTIO_BLK_F_TOPOLOGY (else blk_size, 0, 0). */
+	uint16_t cylinders;
+	uint8_t heads, sectors;
+	uint32_t phys_block_size; /* bytes */
+	uint16_t min_io_size;     /* logical blocks */
+	uint32_t opt_io_size;     /* logical blocks */
 	bool ro;           /* VIRTIO_BLK_F_RO */
 	bool has_flush;    /* VIRTIO_BLK_F_FLUSH */
+	bool has_config_wce; /* VIRTIO_BLK_F_CONFIG_WCE: writeback can be switched */
+	bool writeback;    /* the device's cache mode as last read (5.2.5) */
+	bool has_discard;  /* VIRTIO_BLK_F_DISCARD */
+	bool has_write_zeroes; /* VIRTIO_BLK_F_WRITE_ZEROES */
+	uint32_t max_discard_sectors, discard_alignment, max_write_zeroes_sectors;
 	uint8_t *req;      /* header (16 bytes) + status byte, guest RAM */
 	uint8_t *bounce;   /* data bounce buffer, GUEST_BLK_BOUNCE bytes */
 };
@@ -60,6 +71,22 @@ int guest_blk_write(struct guest_blk *blk, uint64_t sector, const void *buf, uin
 int guest_blk_flush(struct guest_blk *blk);
 /* VIRTIO_BLK_T_GET_ID: up to 20 bytes into @id, NUL-terminated within @len (>= 1). */
 int guest_blk_get_id(struct guest_blk *blk, char *id, size_t len);
+/*
+ * VIRTIO_BLK_T_DISCARD / VIRTIO_BLK_T_WRITE_ZEROES of @nsectors at @sector, in requests
+ * of one segment each, at most the device's max_*_sectors. @unmap lets the device
+ * deallocate while zeroing. Returns 0, -GUEST_EOPNOTSUPP (feature not negotiated,
+ * read-only device, or UNSUPP), -GUEST_EIO (beyond the capacity, or IOERR) or another
+ * negative error.
+ */
+int guest_blk_discard(struct guest_blk *blk, uint64_t sector, uint32_t nsectors);
+int guest_blk_write_zeroes(struct guest_blk *blk, uint64_t sector, uint32_t nsectors,
+			   bool unmap);
+/*
+ * Switch the cache mode through writeback (VIRTIO_BLK_F_CONFIG_WCE, 5.2.5): true
+ * writeback, false writethrough; reads the field back into blk->writeback. Returns 0,
+ * -GUEST_EOPNOTSUPP without CONFIG_WCE, -GUEST_EIO when the device kept another mode.
+ */
+int guest_blk_set_writeback(struct guest_blk *blk, bool writeback);
 
 /* ---- virtio-console (5.3): port 0, or with MULTIPORT several ports ---- */
 

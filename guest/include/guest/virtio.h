@@ -121,6 +121,7 @@ struct guest_vccw_opts {
 	enum guest_vccw_ring ring;
 	bool no_event_idx;         /* do not negotiate VIRTIO_F_EVENT_IDX */
 	uint16_t queue_size;       /* rev >= 1: ring size wanted (0: default), capped by max */
+	bool no_indirect;          /* do not negotiate VIRTIO_F_INDIRECT_DESC */
 };
 
 /*
@@ -150,6 +151,13 @@ struct guest_vq_state {
 	uint16_t last;   /* split: last descriptor of the chain */
 };
 
+/*
+ * With VIRTIO_F_INDIRECT_DESC, a buffer of 2..GUEST_VQ_INDIRECT_MAX segments takes one
+ * ring descriptor naming a table (2.7.5.3, 2.8.9), as Linux does for every buffer of
+ * more than one segment; each buffer id owns one table slot.
+ */
+#define GUEST_VQ_INDIRECT_MAX 8
+
 struct guest_vq {
 	struct guest_vdev *vdev;
 	uint16_t index;
@@ -157,6 +165,8 @@ struct guest_vq {
 	bool packed;
 	bool big_endian;    /* legacy (revision 0): guest order, big-endian on s390 */
 	bool event_idx;
+	uint8_t *indirect;  /* @num tables of GUEST_VQ_INDIRECT_MAX descriptors, or NULL */
+	unsigned int nr_indirect; /* buffers that went out through a table (tests) */
 	bool broken;        /* a notification failed or the device broke the ring */
 
 	/* Rings (one guest_alloc block of @ring_size bytes at @ring). */
