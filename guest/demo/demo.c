@@ -131,6 +131,49 @@ static void demo_console(void)
 	       "virtio-console: wrote a line through the console device");
 }
 
+/*
+ * Sectors 32-63 (whole 4 KiB blocks, so any logical block size up to 4096 works): a
+ * pattern, zeroed at 40-47 (WRITE_ZEROES) and 48-55 (with unmap), discarded at 56-63,
+ * with the cache in writethrough mode (CONFIG_WCE) meanwhile. The integration test
+ * reads the image afterwards.
+ */
+static void demo_blk_zeroes(struct guest_blk *blk)
+{
+	const uint32_t n = 32 * GUEST_BLK_SECTOR_SIZE;
+	uint8_t *buf;
+	bool zero = true, kept;
+	uint32_t i;
+
+	if (!blk->has_write_zeroes || !blk->has_discard || blk->ro)
+		return;
+	buf = guest_alloc(n, 4096);
+	for (i = 0; i < n; i++)
+		buf[i] = (uint8_t)(i * 5 + 3);
+	if (blk->has_config_wce)
+		result(guest_blk_set_writeback(blk, false) == 0 && !blk->writeback,
+		       "virtio-blk: cache switched to writethrough (CONFIG_WCE)");
+	result(guest_blk_write(blk, 32, buf, 32) == 0 &&
+		       guest_blk_write_zeroes(blk, 40, 8, false) == 0 &&
+		       guest_blk_write_zeroes(blk, 48, 8, true) == 0,
+	       "virtio-blk: wrote sectors 32-63, zeroed 40-55 (WRITE_ZEROES, %s descriptors)",
+	       blk->vdev.vqs[0]->indirect ? "indirect" : "direct");
+	result(guest_blk_discard(blk, 56, 8) == 0, "virtio-blk: discarded sectors 56-63");
+	guest_memset(buf, 0xee, n);
+	result(guest_blk_read(blk, 32, buf, 24) == 0, "virtio-blk: read sectors 32-55 back");
+	for (i = 0; i < 24 * GUEST_BLK_SECTOR_SIZE; i++) {
+		if (i < 8 * GUEST_BLK_SECTOR_SIZE)
+			kept = buf[i] == (uint8_t)(i * 5 + 3);
+		else
+			kept = buf[i] == 0;
+		zero = zero && kept;
+	}
+	result(zero, "virtio-blk: zeroed sectors read back as zeroes, the rest as written");
+	if (blk->has_config_wce)
+		result(guest_blk_set_writeback(blk, true) == 0 && blk->writeback,
+		       "virtio-blk: cache back to writeback");
+	guest_free(buf, n);
+}
+
 static void demo_blk(void)
 {
 	struct guest_blk *blk;
@@ -161,8 +204,12 @@ static void demo_blk(void)
 	guest_memset(id, 0, sizeof(id));
 	if (guest_blk_get_id(blk, id, sizeof(id)) == 0)
 		result(true, "virtio-blk: device id '%s'", id);
+	guest_demo_say("demo: virtio-blk: blocks of %u bytes (physical %u), geometry %u/%u/%u, "
+		       "%s cache", blk->blk_size, blk->phys_block_size, blk->cylinders,
+		       blk->heads, blk->sectors, blk->writeback ? "writeback" : "writethrough");
 	guest_free(out, 8 * GUEST_BLK_SECTOR_SIZE);
 	guest_free(in, 8 * GUEST_BLK_SECTOR_SIZE);
+	demo_blk_zeroes(blk);
 }
 
 static void demo_rng(void)

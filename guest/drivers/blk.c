@@ -29,7 +29,9 @@
 #define CFG_MAX_DISCARD_SECTORS 36
 #define CFG_DISCARD_SECTOR_ALIGNMENT 44
 #define CFG_MAX_WRITE_ZEROES_SECTORS 48
-#define CFG_LEN 60 /* through write_zeroes_may_unmap and its padding */
+#define CFG_WRITE_ZEROES_MAY_UNMAP 56
+/* Through write_zeroes_may_unmap: QEMU's space ends there (no unused1 padding). */
+#define CFG_LEN 57
 #define T_IN 0
 #define T_OUT 1
 #define T_FLUSH 4

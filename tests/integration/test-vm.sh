@@ -465,6 +465,41 @@ if has_program demo; then
 	else
 		fail demo_disk_writes_reach_image "sectors 8-15 of the image are still zero"
 	fi
+	# WRITE_ZEROES and DISCARD from the guest driver, seen in the image: sectors 32-39
+	# hold (i * 5 + 3), 40-55 are zero, 56-63 were discarded (a hole where the file
+	# system can punch one, else the data stays).
+	check_zeroes() {
+		python3 - "$1" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+pat = bytes((i * 5 + 3) & 255 for i in range(32 * 512))
+ok = d[32 * 512:40 * 512] == pat[:8 * 512] and d[40 * 512:56 * 512] == bytes(16 * 512)
+tail = d[56 * 512:64 * 512]
+ok = ok and (tail == bytes(8 * 512) or tail == pat[24 * 512:])
+sys.exit(0 if ok else 1)
+PY
+	}
+	if grep -q "virtio-blk: wrote sectors 32-63, zeroed 40-55 (WRITE_ZEROES, indirect" "$T/out" &&
+	   grep -q "virtio-blk: discarded sectors 56-63" "$T/out" && check_zeroes "$T/demo-disk.img"; then
+		pass demo_write_zeroes_and_discard_reach_image
+	else
+		fail demo_write_zeroes_and_discard_reach_image \
+			"$(grep -E 'zeroed|discard' "$T/out" | tr '\n' ';')"
+	fi
+	# A disk of 4096-byte logical blocks (QEMU's logical_block_size): the demo's
+	# requests are whole blocks, the device reports the size and takes them.
+	truncate -s 0 "$T/fb-disk.img"
+	truncate -s 8M "$T/fb-disk.img"
+	"$VM" -m 256M -nographic \
+		-drive file="$T/fb-disk.img",format=raw,if=none,id=disk0 \
+		-device virtio-blk-ccw,drive=disk0,logical_block_size=4096,physical_block_size=4k \
+		-kernel native:demo >"$T/out" 2>"$T/err"
+	if grep -q "virtio-blk: blocks of 4096 bytes (physical 4096)" "$T/out" &&
+	   ! grep -q "FAIL virtio-blk" "$T/out" && check_zeroes "$T/fb-disk.img"; then
+		pass demo_blk_4096_byte_logical_blocks
+	else
+		fail demo_blk_4096_byte_logical_blocks "$(grep -E 'virtio-blk' "$T/out" | tr '\n' ';')"
+	fi
 else
 	skip demo "no built-in demo program in this build"
 fi
