@@ -185,21 +185,36 @@ struct guest_rng *guest_rng_get(unsigned int i);
 /* Fill @buf with @len random bytes. Returns 0 or a negative error. */
 int guest_rng_read(struct guest_rng *rng, void *buf, size_t len);
 
-/* ---- virtio-net (5.1), one queue pair ---- */
+/* ---- virtio-net (5.1), one queue pair and the control queue ---- */
 
 #define GUEST_NET_F_MAC 5
 #define GUEST_NET_F_MRG_RXBUF 15
 #define GUEST_NET_F_STATUS 16
+#define GUEST_NET_F_CTRL_VQ 17
+#define GUEST_NET_F_CTRL_RX 18
+#define GUEST_NET_F_GUEST_ANNOUNCE 21
+#define GUEST_NET_F_CTRL_MAC_ADDR 23
 #define GUEST_NET_MAX_FRAME 1514
 #define GUEST_NET_RX_BUFS 8
+/* With MRG_RXBUF: more, smaller receive buffers; a full frame spans several (5.1.6.4). */
+#define GUEST_NET_MRG_BUFS 24
+#define GUEST_NET_MRG_BUF_SIZE 512
 
 struct guest_net {
 	struct guest_vdev vdev;
 	bool has_mac;
 	uint8_t mac[6];
 	unsigned int hdr_len; /* 12 with VERSION_1 (or MRG_RXBUF), else 10 (5.1.6) */
-	uint8_t *rx[GUEST_NET_RX_BUFS]; /* header + frame each */
+	bool mrg_rxbuf;       /* VIRTIO_NET_F_MRG_RXBUF negotiated */
+	bool ctrl;            /* VIRTIO_NET_F_CTRL_VQ: queue 2 is the control queue */
+	unsigned int nr_rx;   /* receive buffers (GUEST_NET_RX_BUFS or _MRG_BUFS) */
+	uint32_t rx_size;     /* bytes of each */
+	uint8_t *rx[GUEST_NET_MRG_BUFS];
 	uint8_t *tx;
+	uint8_t *ctrl_buf;    /* control command: class, command, data, ack (guest RAM) */
+	unsigned int last_num_buffers; /* of the last frame received */
+	volatile bool config_pending; /* set by the configuration-change interruption */
+	unsigned int announces;       /* VIRTIO_NET_S_ANNOUNCE requests acknowledged */
 };
 
 void guest_net_register(void);
@@ -207,9 +222,32 @@ unsigned int guest_net_count(void);
 struct guest_net *guest_net_get(unsigned int i);
 /* Send one Ethernet frame (without FCS). Returns 0 or a negative error. */
 int guest_net_send(struct guest_net *net, const void *frame, size_t len);
-/* Receive one frame into @buf: returns its length (truncated to @len), 0 when none came
- * within @timeout_us, or a negative error. */
+/*
+ * Receive one frame into @buf: returns its length (truncated to @len), 0 when none came
+ * within @timeout_us, or a negative error. With MRG_RXBUF the frame is gathered from
+ * num_buffers receive buffers. A pending configuration change is handled first
+ * (guest_net_config()).
+ */
 int guest_net_recv(struct guest_net *net, void *buf, size_t len, uint64_t timeout_us);
+/*
+ * Look at a configuration change the device signalled: with GUEST_ANNOUNCE and the
+ * VIRTIO_NET_S_ANNOUNCE status bit set, acknowledge with VIRTIO_NET_CTRL_ANNOUNCE_ACK
+ * (5.1.6.5.4) and count it in net->announces; telling the peers (Linux: gratuitous
+ * ARP) is the program's, which knows its addresses. Returns 1 when an announcement was
+ * acknowledged, 0 when there was none, or a negative error.
+ */
+int guest_net_config(struct guest_net *net);
+/*
+ * Control queue commands (5.1.6.5). Each returns 0 (VIRTIO_NET_OK), -GUEST_EIO
+ * (VIRTIO_NET_ERR), -GUEST_EOPNOTSUPP (feature not negotiated) or another error.
+ * set_rx_mode: VIRTIO_NET_CTRL_RX_PROMISC and _ALLMULTI (CTRL_RX). set_mac_table:
+ * MAC_TABLE_SET with @nu unicast and @nm multicast addresses (CTRL_RX). set_mac:
+ * MAC_ADDR_SET (CTRL_MAC_ADDR), and net->mac follows.
+ */
+int guest_net_set_rx_mode(struct guest_net *net, bool promisc, bool allmulti);
+int guest_net_set_mac_table(struct guest_net *net, const uint8_t (*uni)[6], unsigned int nu,
+			    const uint8_t (*multi)[6], unsigned int nm);
+int guest_net_set_mac(struct guest_net *net, const uint8_t mac[6]);
 
 /* ---- virtio-balloon (5.5) ---- */
 
