@@ -468,6 +468,13 @@ static void balloon_destroy(struct vm_device *dev)
 	vccw_balloon_free(dev->obj);
 }
 
+bool vm_device_announce(struct vm_device *dev)
+{
+	if (dev->type->device_id != VCCW_VIRTIO_ID_NET || !dev->obj)
+		return false;
+	return vccw_net_announce(dev->obj);
+}
+
 /* ---- the table ---- */
 
 static const struct vm_device_type vm_device_types[] = {

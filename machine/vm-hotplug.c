@@ -202,6 +202,17 @@ int vm_device_call(struct vm *vm, const char *id, const char *type,
 	return rc;
 }
 
+unsigned int vm_announce_self(struct vm *vm)
+{
+	unsigned int i, n = 0;
+
+	pthread_mutex_lock(&vm->dev_lock);
+	for (i = 0; i < vm->cfg->nr_devices; i++)
+		n += vm_device_announce(vm->cfg->devices[i]);
+	pthread_mutex_unlock(&vm->dev_lock);
+	return n;
+}
+
 void vm_hotplug_for_each(struct vm *vm, void (*fn)(const struct vm_device_info *info, void *arg),
 			 void *arg)
 {

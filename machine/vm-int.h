@@ -379,6 +379,15 @@ int vm_hotplug_del(struct vm *vm, const char *id);
 int vm_device_call(struct vm *vm, const char *id, const char *type,
 		   int (*fn)(struct vm_device *dev, void *arg), void *arg);
 
+/*
+ * announce-self: ask every virtio-net device whose driver accepted GUEST_ANNOUNCE to
+ * announce itself (VIRTIO_NET_S_ANNOUNCE and a configuration change). Returns how many
+ * were asked. Context: as vm_hotplug_add().
+ */
+unsigned int vm_announce_self(struct vm *vm);
+/* The announcement for one device: true when @dev is a NIC whose driver was asked. */
+bool vm_device_announce(struct vm_device *dev);
+
 /* What query-ccw-devices reports about one device. */
 struct vm_device_info {
 	const char *id;     /* NULL: no id */

@@ -120,6 +120,18 @@ static void report_io(void)
 		guest_demo_say("hotplug: blk seq=%u verified", io.seq - 1);
 }
 
+/* A NIC asked to announce itself (QMP announce-self): acknowledge it and say so. */
+static void net_announcements(void)
+{
+	struct guest_net *net;
+	unsigned int i;
+
+	for (i = 0; (net = guest_net_get(i)); i++)
+		if (net->config_pending && guest_net_config(net) == 1)
+			guest_demo_say("hotplug: virtio-net %u announced (GUEST_ANNOUNCE acknowledged)",
+				       i);
+}
+
 int guest_hotplug_main(void)
 {
 	struct guest_device *dev;
@@ -143,6 +155,7 @@ int guest_hotplug_main(void)
 		guest_demo_say("hotplug: ready; no blk I/O");
 	guest_demo_set_hotplug_hook(hook);
 	for (;;) {
+		net_announcements();
 		if (guest_cio_poll()) {
 			report_io();
 			/* What the guest now sees, as an operator would check it. */

@@ -337,7 +337,7 @@ def test_protocol(tmp):
         def commands():
             names = {x["name"] for x in c.cmd("query-commands")["return"]}
             want = {"qmp_capabilities", "query-commands", "query-status", "query-version",
-                    "query-ccw-devices", "device_add", "device_del", "quit"}
+                    "query-ccw-devices", "device_add", "device_del", "announce-self", "quit"}
             if not want <= names:
                 return f"missing {want - names}"
         check("qmp_query_commands", commands)
@@ -1063,6 +1063,34 @@ def test_balloon_stats(tmp, qemu=False):
         m.kill()
 
 
+def test_announce(tmp):
+    """announce-self: the guest's NIC driver sees VIRTIO_NET_S_ANNOUNCE and acknowledges."""
+    m = Machine(tmp, ["-netdev", "loopback,id=n0",
+                      "-device", "virtio-net-ccw,netdev=n0,id=nic0"])
+    try:
+        m.wait_line(r"^hotplug: ready")
+        c = Client(m.sock)
+
+        def announce():
+            start = m.mark()
+            r = c.cmd("announce-self", {"initial": 50, "max": 550, "rounds": 1, "step": 50})
+            if r.get("return") != {}:
+                return f"announce-self: {r}"
+            m.wait_line(r"^hotplug: virtio-net 0 announced \(GUEST_ANNOUNCE acknowledged\)$",
+                        start)
+            # The device cleared the status bit on the ACK: a second request is a new one.
+            start = m.mark()
+            c.cmd("announce-self")
+            m.wait_line(r"^hotplug: virtio-net 0 announced", start)
+        check("qmp_announce_self_acknowledged_by_guest", announce)
+        check("qmp_announce_self_unknown_argument", lambda: is_error(
+            c.cmd("announce-self", {"bogus": 1}), "GenericError", "bogus"))
+        c.cmd("quit")
+        m.wait()
+    finally:
+        m.kill()
+
+
 def main():
     if not os.access(VM, os.X_OK):
         report("setup", False, f"{VM} is not an executable")
@@ -1082,6 +1110,7 @@ def main():
         else:
             test_protocol(tmp)
             test_hotplug_types(tmp)
+            test_announce(tmp)
             test_cycles(tmp)
             test_rng_cycles_traced(tmp)
             if re.search(r"^  agent ", programs, re.M):
