@@ -75,15 +75,17 @@ static uint32_t hdr_len(const struct vccw_virtio_dev *vdev)
 		       : VCCW_VIRTIO_NET_HDR_LEN_LEGACY;
 }
 
+/* 5.1.3.1: the features offered here that require CTRL_VQ. */
 #define CTRL_VQ_FEATURES                                                                           \
-	(VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_RX) | VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_RX_EXTRA) |         \
-	 VCCW_BIT(VCCW_VIRTIO_NET_F_GUEST_ANNOUNCE) | VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_MAC_ADDR))
+	(VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_RX) | VCCW_BIT(VCCW_VIRTIO_NET_F_GUEST_ANNOUNCE) |        \
+	 VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_MAC_ADDR))
 
 static uint64_t net_get_features(struct vccw_virtio_dev *vdev)
 {
 	uint64_t f = VCCW_BIT(VCCW_VIRTIO_NET_F_MAC) | VCCW_BIT(VCCW_VIRTIO_NET_F_STATUS) |
 		     VCCW_BIT(VCCW_VIRTIO_NET_F_MRG_RXBUF) | VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_VQ) |
-		     CTRL_VQ_FEATURES | VCCW_BIT(VCCW_VIRTIO_F_ANY_LAYOUT);
+		     CTRL_VQ_FEATURES | VCCW_BIT(VCCW_VIRTIO_NET_F_CTRL_RX_EXTRA) |
+		     VCCW_BIT(VCCW_VIRTIO_F_ANY_LAYOUT);
 
 	if (to_net(vdev)->mtu)
 		f |= VCCW_BIT(VCCW_VIRTIO_NET_F_MTU);

@@ -9,8 +9,8 @@
  * CTRL_RX_EXTRA, GUEST_ANNOUNCE and CTRL_MAC_ADDR, and VIRTIO_F_ANY_LAYOUT (headers may
  * share or span descriptors). No checksum or segmentation offloads: frames are whole and
  * fully checksummed both ways, so the header the device writes is all zeros but for
- * num_buffers. A driver that accepts CTRL_RX, CTRL_RX_EXTRA, GUEST_ANNOUNCE or
- * CTRL_MAC_ADDR without CTRL_VQ (5.1.3.1) cannot set FEATURES_OK.
+ * num_buffers. A driver that accepts CTRL_RX, GUEST_ANNOUNCE or CTRL_MAC_ADDR without
+ * CTRL_VQ (5.1.3.1) cannot set FEATURES_OK.
  *
  * The virtio_net_hdr is 12 bytes when VERSION_1 or MRG_RXBUF is negotiated (with
  * num_buffers), 10 bytes for other legacy drivers (5.1.6.1).
