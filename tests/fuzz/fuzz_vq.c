@@ -3,7 +3,9 @@
  * Fuzz target for virtqueue parsing (lib/virtio vq.c): the input is guest memory holding
  * a split or packed ring plus a header choosing the layout, byte order, size, features
  * and ring addresses; the target pops every element the driver "offered", pushes it
- * back, and asks for notification decisions. Sanitizers and the bounded walks are the
+ * back (one by one, or with header byte 1 set in groups of up to 4 through
+ * vccw_vq_push_many(), giving the newest of each group back once with vccw_vq_unpop()
+ * first), and asks for notification decisions. Sanitizers and the bounded walks are the
  * checks: no access outside guest RAM, no hang, no crash, whatever the rings say.
  */
 #include <stddef.h>
@@ -44,7 +46,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.device = vccw_ld_be32(data + 12) % (RAM_SIZE + 64);
 	mem = vccw_mem_wrap(ram, RAM_SIZE, NULL);
 	vq = vccw_vq_new(mem, NULL);
-	if (vq && vccw_vq_setup(vq, &cfg) == 0) {
+	if (vq && vccw_vq_setup(vq, &cfg) == 0 && (data[1] & 1)) {
+		struct vccw_vq_used used[4];
+		unsigned int n, rounds;
+
+		for (rounds = 0; rounds < VCCW_VQ_MAX_SIZE; rounds++) {
+			for (n = 0; n < 4 && vccw_vq_pop(vq, &elem) == 1; n++) {
+				if (n == 3 && (data[1] & 2)) {
+					/* Given back and taken again: the same element. */
+					vccw_vq_unpop(vq, elem.ndescs);
+					if (vccw_vq_pop(vq, &elem) != 1)
+						break;
+				}
+				used[n] = (struct vccw_vq_used){ elem.id, elem.ndescs,
+								 elem.in_len > 64 ? 64 : (uint32_t)elem.in_len,
+								 elem.in_num != 0 };
+			}
+			vccw_vq_push_many(vq, used, n);
+			if (n < 4)
+				break;
+		}
+		vccw_vq_should_notify(vq);
+	} else if (vq && vccw_vq_ready(vq)) {
 		for (i = 0; i < 2 * VCCW_VQ_MAX_SIZE; i++) {
 			int rc = vccw_vq_pop(vq, &elem);
 
