@@ -3,8 +3,10 @@
  * Conformance tests through the guest's own virtio-ccw driver (guest/virtio.h) and
  * device drivers (guest/drivers.h): queue notifications by adapter (two-stage) and by
  * classic indicators, each with an interruption that finds the queue's indicator bit
- * set (virtio 4.3.3.1), and virtio-blk data integrity (virtio 5.2.6) in revision 2 and
- * revision 0. Each test brings the guest cio layer up and takes it down again, then
+ * set (virtio 4.3.3.1), virtio-blk data integrity (virtio 5.2.6) in revision 2 and
+ * revision 0, and the virtio-blk features Linux takes: geometry, topology and cache
+ * mode in the configuration space (5.2.4, 5.2.5), WRITE_ZEROES and DISCARD (5.2.6),
+ * through indirect descriptors (2.7.5.3). Each test brings the guest cio layer up and takes it down again, then
  * gives the I/O handler back to the suite.
  */
 #include "guest/cio.h"
@@ -123,6 +125,73 @@ static void test_blk_rev0_classic(void)
 	blk_integrity(&o, 0x22);
 }
 
+/*
+ * The 1 MiB disk of the suite on either host: QEMU's defaults (512-byte blocks, the
+ * geometry guessed from the size, writeback cache), and what a driver does with them.
+ */
+static void test_blk_features(void)
+{
+	struct guest_vccw_opts o = { .max_rev = -1 };
+	struct guest_blk *blk;
+	uint32_t i;
+	bool zero = true;
+	int rc;
+
+	if (!wbuf)
+		wbuf = guest_alloc(CHUNK_SECTORS * GUEST_BLK_SECTOR_SIZE, 4096);
+	if (!rbuf)
+		rbuf = guest_alloc(CHUNK_SECTORS * GUEST_BLK_SECTOR_SIZE, 4096);
+	if (!wbuf || !rbuf || !drv_up(&o))
+		goto out;
+	blk = guest_blk_get(0);
+	report(blk != NULL, "the virtio-blk driver binds CU 3832/02", "no device");
+	if (!blk)
+		goto out;
+	report(blk->vdev.features & GUEST_VIRTIO_BIT(GUEST_VIRTIO_F_INDIRECT_DESC),
+	       "6: VIRTIO_F_INDIRECT_DESC offered and accepted", "features 0x%llx",
+	       (unsigned long long)blk->vdev.features);
+	report(blk->cylinders == 2 && blk->heads == 16 && blk->sectors == 63,
+	       "5.2.4: geometry 2/16/63 (QEMU's guess for 2048 sectors)", "%u/%u/%u",
+	       blk->cylinders, blk->heads, blk->sectors);
+	report(blk->blk_size == 512 && blk->phys_block_size == 512 && blk->min_io_size == 0 &&
+		       blk->opt_io_size == 0,
+	       "5.2.4: blk_size 512, topology: physical_block_exp 0, min/opt_io_size 0",
+	       "blk %u phys %u min %u opt %u", blk->blk_size, blk->phys_block_size,
+	       blk->min_io_size, blk->opt_io_size);
+	report(blk->has_config_wce && blk->has_flush && blk->writeback,
+	       "5.2.5: CONFIG_WCE and FLUSH offered, writeback reads 1 (writeback cache)",
+	       "config_wce %d flush %d writeback %d", blk->has_config_wce, blk->has_flush,
+	       blk->writeback);
+	rc = guest_blk_set_writeback(blk, false);
+	report(rc == 0 && !blk->writeback, "5.2.5: writing 0 to writeback selects writethrough",
+	       "rc %d", rc);
+	rc = guest_blk_set_writeback(blk, true);
+	report(rc == 0 && blk->writeback, "5.2.5: writing 1 to writeback selects writeback",
+	       "rc %d", rc);
+	report(blk->has_discard && blk->has_write_zeroes && blk->max_write_zeroes_sectors > 0 &&
+		       blk->max_discard_sectors > 0,
+	       "5.2.4: DISCARD and WRITE_ZEROES offered with their limits", "max %u / %u",
+	       blk->max_discard_sectors, blk->max_write_zeroes_sectors);
+	pattern(wbuf, 1200, 16, 0x33);
+	rc = guest_blk_write(blk, 1200, wbuf, 16);
+	rc = rc ? rc : guest_blk_write_zeroes(blk, 1204, 8, false);
+	rc = rc ? rc : guest_blk_read(blk, 1200, rbuf, 16);
+	for (i = 0; i < 16 * GUEST_BLK_SECTOR_SIZE; i++) {
+		bool in = i >= 4 * GUEST_BLK_SECTOR_SIZE && i < 12 * GUEST_BLK_SECTOR_SIZE;
+
+		zero = zero && rbuf[i] == (in ? 0 : wbuf[i]);
+	}
+	report(rc == 0 && zero,
+	       "5.2.6: VIRTIO_BLK_T_WRITE_ZEROES zeroes its sectors and nothing else", "rc %d",
+	       rc);
+	rc = guest_blk_discard(blk, 1212, 4);
+	report(rc == 0, "5.2.6: VIRTIO_BLK_T_DISCARD completes with S_OK", "rc %d", rc);
+	report(blk->vdev.vqs[0] && blk->vdev.vqs[0]->nr_indirect > 0,
+	       "2.7.5.3: the requests went out through indirect tables", "none did");
+out:
+	drv_down();
+}
+
 static void rng_notify(const struct guest_vccw_opts *opts, bool adapter)
 {
 	struct guest_rng *rng;
@@ -181,6 +250,7 @@ static void test_rng_classic(void)
 const struct conf_test conf_drv_tests[] = {
 	{ "vccw_blk_data_integrity_rev2_adapter", test_blk_rev2_adapter },
 	{ "vccw_blk_data_integrity_rev0_classic", test_blk_rev0_classic },
+	{ "vccw_blk_features_geometry_cache_zeroes", test_blk_features },
 	{ "vccw_rng_adapter_interruption", test_rng_adapter },
 	{ "vccw_rng_classic_interruption", test_rng_classic },
 };
