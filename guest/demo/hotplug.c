@@ -128,8 +128,8 @@ static void net_announcements(void)
 
 	for (i = 0; (net = guest_net_get(i)); i++)
 		if (net->config_pending && guest_net_config(net) == 1)
-			guest_demo_say("hotplug: virtio-net %u announced (GUEST_ANNOUNCE acknowledged)",
-				       i);
+			guest_demo_say("hotplug: virtio-net %u announced "
+				       "(GUEST_ANNOUNCE acknowledged)", i);
 }
 
 int guest_hotplug_main(void)

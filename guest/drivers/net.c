@@ -302,7 +302,8 @@ static int net_probe(struct guest_device *dev)
 		return -GUEST_ENOMEM;
 	vdev = &net->vdev;
 	rc = guest_vccw_init(vdev, dev,
-			     GUEST_VIRTIO_BIT(GUEST_NET_F_MAC) | GUEST_VIRTIO_BIT(GUEST_NET_F_STATUS) |
+			     GUEST_VIRTIO_BIT(GUEST_NET_F_MAC) |
+				     GUEST_VIRTIO_BIT(GUEST_NET_F_STATUS) |
 				     GUEST_VIRTIO_BIT(GUEST_NET_F_MRG_RXBUF) |
 				     GUEST_VIRTIO_BIT(GUEST_NET_F_CTRL_VQ) |
 				     GUEST_VIRTIO_BIT(GUEST_NET_F_CTRL_RX) |

@@ -6,8 +6,8 @@
  * set (virtio 4.3.3.1), virtio-blk data integrity (virtio 5.2.6) in revision 2 and
  * revision 0, and the virtio-blk features Linux takes: geometry, topology and cache
  * mode in the configuration space (5.2.4, 5.2.5), WRITE_ZEROES and DISCARD (5.2.6),
- * through indirect descriptors (2.7.5.3). Each test brings the guest cio layer up and takes it down again, then
- * gives the I/O handler back to the suite.
+ * through indirect descriptors (2.7.5.3). Each test brings the guest cio layer up and
+ * takes it down again, then gives the I/O handler back to the suite.
  */
 #include "guest/cio.h"
 #include "guest/drivers.h"

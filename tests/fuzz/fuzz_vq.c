@@ -58,9 +58,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					if (vccw_vq_pop(vq, &elem) != 1)
 						break;
 				}
-				used[n] = (struct vccw_vq_used){ elem.id, elem.ndescs,
-								 elem.in_len > 64 ? 64 : (uint32_t)elem.in_len,
-								 elem.in_num != 0 };
+				used[n].id = elem.id;
+				used[n].ndescs = elem.ndescs;
+				used[n].len = elem.in_len > 64 ? 64 : (uint32_t)elem.in_len;
+				used[n].has_in = elem.in_num != 0;
 			}
 			vccw_vq_push_many(vq, used, n);
 			if (n < 4)
