@@ -3,7 +3,8 @@
 #   make              build libvccw, the demo and the tests
 #   make check        build and run every test (closing line: N passed, N failed, N skipped)
 #   make demo         build and run the main job
-#   knobs: V=1 (echo commands), WERROR=1, DEBUG=1, SANITIZE=address,undefined, O=dir
+#   knobs: V=1 (echo commands), WERROR=1, DEBUG=1, SANITIZE=address,undefined or
+#          SANITIZE=thread, O=dir
 
 O ?= build
 V ?= 0
