@@ -13,6 +13,77 @@
 #include "vccw/byteorder.h"
 #include "vccw/mem.h"
 
+/*
+ * Guest RAM under ThreadSanitizer. The guest reads and writes its RAM whenever it likes,
+ * concurrently with the host: that is the contract of shared memory, not a host bug. So
+ * the copies, fills and field accesses below run with the calling thread's memory
+ * accesses ignored (guest_ram_begin/end), and a copy then reports its host buffer
+ * explicitly, so that a race on host memory is still found. The atomic helpers are
+ * left visible: TSan checks them and derives happens-before from their acquire and
+ * release, which orders the bulk of guest memory (buffers, descriptors) for it.
+ * Without -fsanitize=thread all of this compiles to nothing.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define VCCW_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define VCCW_TSAN 1
+#endif
+#endif
+
+#ifdef VCCW_TSAN
+/*
+ * The TSan runtime's interface, which its public header does not declare. GCC has the
+ * range checks as built-ins (a declaration of ours would clash with their types).
+ */
+void __tsan_ignore_thread_begin(void);
+void __tsan_ignore_thread_end(void);
+#ifdef __clang__
+void __tsan_read_range(void *addr, unsigned long size);
+void __tsan_write_range(void *addr, unsigned long size);
+#endif
+
+static inline void guest_ram_begin(void)
+{
+	__tsan_ignore_thread_begin();
+}
+
+static inline void guest_ram_end(void)
+{
+	__tsan_ignore_thread_end();
+}
+
+static inline void host_read(const void *buf, size_t len)
+{
+	__tsan_read_range((void *)buf, len);
+}
+
+static inline void host_written(void *buf, size_t len)
+{
+	__tsan_write_range(buf, len);
+}
+#else
+static inline void guest_ram_begin(void)
+{
+}
+
+static inline void guest_ram_end(void)
+{
+}
+
+static inline void host_read(const void *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+}
+
+static inline void host_written(void *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+}
+#endif
+
 struct vccw_mem {
 	uint8_t *ram;
 	uint64_t size;
@@ -115,7 +186,10 @@ enum vccw_mem_rc vccw_mem_read(const struct vccw_mem *mem, vccw_gaddr_t gaddr, v
 
 	if (!p)
 		return VCCW_MEM_ADDRESSING;
+	guest_ram_begin();
 	memcpy(buf, p, len);
+	guest_ram_end();
+	host_written(buf, len);
 	return VCCW_MEM_OK;
 }
 
@@ -126,7 +200,10 @@ enum vccw_mem_rc vccw_mem_write(struct vccw_mem *mem, vccw_gaddr_t gaddr, const 
 
 	if (!p)
 		return VCCW_MEM_ADDRESSING;
+	host_read(buf, len);
+	guest_ram_begin();
 	memcpy(p, buf, len);
+	guest_ram_end();
 	return VCCW_MEM_OK;
 }
 
@@ -137,17 +214,23 @@ enum vccw_mem_rc vccw_mem_fill(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint8_t
 
 	if (!p)
 		return VCCW_MEM_ADDRESSING;
+	guest_ram_begin();
 	memset(p, byte, len);
+	guest_ram_end();
 	return VCCW_MEM_OK;
 }
 
 enum vccw_mem_rc vccw_mem_ld_u8(const struct vccw_mem *mem, vccw_gaddr_t gaddr, uint8_t *val)
 {
 	uint8_t *p = host(mem, gaddr, 1);
+	uint8_t v;
 
 	if (!p)
 		return VCCW_MEM_ADDRESSING;
-	*val = *p;
+	guest_ram_begin();
+	v = *p;
+	guest_ram_end();
+	*val = v;
 	return VCCW_MEM_OK;
 }
 
@@ -157,7 +240,9 @@ enum vccw_mem_rc vccw_mem_st_u8(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint8_
 
 	if (!p)
 		return VCCW_MEM_ADDRESSING;
+	guest_ram_begin();
 	*p = val;
+	guest_ram_end();
 	return VCCW_MEM_OK;
 }
 
@@ -166,9 +251,13 @@ enum vccw_mem_rc vccw_mem_st_u8(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint8_
 						   uint##bits##_t *val)                            \
 	{                                                                                          \
 		uint8_t *p = host(mem, gaddr, bits / 8);                                           \
+		uint##bits##_t v;                                                                  \
 		if (!p)                                                                            \
 			return VCCW_MEM_ADDRESSING;                                                \
-		*val = vccw_ld_##order##bits(p);                                                   \
+		guest_ram_begin();                                                                 \
+		v = vccw_ld_##order##bits(p);                                                      \
+		guest_ram_end();                                                                   \
+		*val = v;                                                                          \
 		return VCCW_MEM_OK;                                                                \
 	}                                                                                          \
 	enum vccw_mem_rc vccw_mem_st_##order##bits(struct vccw_mem *mem, vccw_gaddr_t gaddr,       \
@@ -177,7 +266,9 @@ enum vccw_mem_rc vccw_mem_st_u8(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint8_
 		uint8_t *p = host(mem, gaddr, bits / 8);                                           \
 		if (!p)                                                                            \
 			return VCCW_MEM_ADDRESSING;                                                \
+		guest_ram_begin();                                                                 \
 		vccw_st_##order##bits(p, val);                                                     \
+		guest_ram_end();                                                                   \
 		return VCCW_MEM_OK;                                                                \
 	}
 
@@ -187,6 +278,40 @@ DEFINE_FIELD(be, 64)
 DEFINE_FIELD(le, 16)
 DEFINE_FIELD(le, 32)
 DEFINE_FIELD(le, 64)
+
+/* A naturally aligned 16-bit field in guest RAM, or NULL. */
+static uint16_t *field16(const struct vccw_mem *mem, vccw_gaddr_t gaddr)
+{
+	uint8_t *p = host(mem, gaddr, 2);
+
+	/* The RAM mapping is page-aligned, but wrapped RAM need not be: check the pointer. */
+	if (!p || ((uintptr_t)p & 1))
+		return NULL;
+	return (uint16_t *)(void *)p;
+}
+
+#define DEFINE_ORDERED16(order, ORDER)                                                             \
+	enum vccw_mem_rc vccw_mem_ld_acquire_##order##16(const struct vccw_mem *mem,               \
+							 vccw_gaddr_t gaddr, uint16_t *val)        \
+	{                                                                                          \
+		uint16_t *p = field16(mem, gaddr);                                                 \
+		if (!p)                                                                            \
+			return VCCW_MEM_ADDRESSING;                                                \
+		*val = VCCW__##ORDER(16, __atomic_load_n(p, __ATOMIC_ACQUIRE));                    \
+		return VCCW_MEM_OK;                                                                \
+	}                                                                                          \
+	enum vccw_mem_rc vccw_mem_st_release_##order##16(struct vccw_mem *mem, vccw_gaddr_t gaddr, \
+							 uint16_t val)                             \
+	{                                                                                          \
+		uint16_t *p = field16(mem, gaddr);                                                 \
+		if (!p)                                                                            \
+			return VCCW_MEM_ADDRESSING;                                                \
+		__atomic_store_n(p, VCCW__##ORDER(16, val), __ATOMIC_RELEASE);                     \
+		return VCCW_MEM_OK;                                                                \
+	}
+
+DEFINE_ORDERED16(be, BE)
+DEFINE_ORDERED16(le, LE)
 
 enum vccw_mem_rc vccw_mem_atomic_or_u8(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint8_t bits,
 				       uint8_t *old)
@@ -244,12 +369,16 @@ enum vccw_mem_rc vccw_mem_discard(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint
 		uintptr_t end = ((uintptr_t)p + len) & ~(pg - 1);
 
 		if (start < end && madvise((void *)start, end - start, MADV_DONTNEED) == 0) {
+			guest_ram_begin();
 			memset(p, 0, start - (uintptr_t)p);
 			memset((void *)end, 0, (uintptr_t)p + len - end);
+			guest_ram_end();
 			return VCCW_MEM_OK;
 		}
 	}
+	guest_ram_begin();
 	memset(p, 0, len);
+	guest_ram_end();
 	return VCCW_MEM_OK;
 }
 
