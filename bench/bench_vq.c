@@ -101,9 +101,8 @@ static void driver_fill(struct vb *b)
 		for (k = 0; k < b->batch; k++)
 			vccw_st_le16(at(b, DRIVER_ADDR + 4 + 2u * ((b->avail_idx + k) % QSIZE)),
 				     (uint16_t)(k * b->ndesc));
-		__atomic_thread_fence(__ATOMIC_RELEASE);
 		b->avail_idx = (uint16_t)(b->avail_idx + b->batch);
-		vccw_st_le16(at(b, DRIVER_ADDR + 2), b->avail_idx);
+		vccw_mem_st_release_le16(b->mem, DRIVER_ADDR + 2, b->avail_idx);
 		return;
 	}
 	for (k = 0; k < b->batch; k++) {
@@ -135,8 +134,7 @@ static void driver_fill(struct vb *b)
 				b->wrap = !b->wrap;
 			}
 		}
-		__atomic_thread_fence(__ATOMIC_RELEASE);
-		vccw_st_le16(at(b, DESC_ADDR + 16u * head + 14), head_flags);
+		vccw_mem_st_release_le16(b->mem, DESC_ADDR + 16u * head + 14, head_flags);
 	}
 }
 

@@ -5,9 +5,14 @@
  * (section 2.8), indirect descriptors (2.7.5.3, 2.8.9), event index (2.7.7, 2.7.10) and
  * packed event suppression (2.8.10, 2.8.14). Every ring field is read through lib/mem in
  * the queue's byte order; descriptors are fetched once into a local copy and validated
- * before anything they name is mapped. Any violation of a driver requirement that could
- * make the device misbehave marks the queue broken: vccw_vq_pop() then returns -EIO until
- * the queue is set up again, and nothing is written to guest memory on the way.
+ * before anything they name is mapped. The fields the driver accesses concurrently
+ * (indices, packed descriptor flags, event-index and event-suppression fields) are
+ * single atomic accesses: loads of the driver's publishing fields acquire, our
+ * publishing stores release, and vccw_mem_mb() separates a store from the load of the
+ * driver's wish where notification suppression needs it. Any violation of a driver
+ * requirement that could make the device misbehave marks the queue broken: vccw_vq_pop()
+ * then returns -EIO until the queue is set up again, and nothing is written to guest
+ * memory on the way.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -77,9 +82,33 @@ static bool ld16(const struct vccw_vq *vq, uint64_t gaddr, uint16_t *val)
 	return rc == VCCW_MEM_OK;
 }
 
+/*
+ * A field the driver writes concurrently (avail index, packed flags, event fields):
+ * one atomic load, ordering every later access to the ring after it.
+ */
+static bool ld16_acquire(const struct vccw_vq *vq, uint64_t gaddr, uint16_t *val)
+{
+	enum vccw_mem_rc rc = vq->cfg.big_endian ? vccw_mem_ld_acquire_be16(vq->mem, gaddr, val)
+						 : vccw_mem_ld_acquire_le16(vq->mem, gaddr, val);
+
+	return rc == VCCW_MEM_OK;
+}
+
+/*
+ * A field the driver reads concurrently (used index, packed flags, event fields): one
+ * atomic store, after every earlier access to the ring. Ring areas were checked to lie
+ * in guest RAM and to be aligned at setup; a store cannot fail.
+ */
+static void st16_release(struct vccw_vq *vq, uint64_t gaddr, uint16_t val)
+{
+	if (vq->cfg.big_endian)
+		vccw_mem_st_release_be16(vq->mem, gaddr, val);
+	else
+		vccw_mem_st_release_le16(vq->mem, gaddr, val);
+}
+
 static void st16(struct vccw_vq *vq, uint64_t gaddr, uint16_t val)
 {
-	/* Ring areas were checked to lie in guest RAM at setup; a store cannot fail. */
 	if (vq->cfg.big_endian)
 		vccw_mem_st_be16(vq->mem, gaddr, val);
 	else
@@ -273,7 +302,8 @@ static int split_pop(struct vccw_vq *vq, struct vccw_vq_elem *elem)
 	uint16_t avail_idx, head, pending;
 	int rc;
 
-	if (!ld16(vq, vq->cfg.driver + AVAIL_IDX, &avail_idx))
+	/* Ring entries and descriptors are read only after the index that published them. */
+	if (!ld16_acquire(vq, vq->cfg.driver + AVAIL_IDX, &avail_idx))
 		return -EIO;
 	pending = (uint16_t)(avail_idx - vq->last_avail);
 	if (pending == 0)
@@ -281,8 +311,6 @@ static int split_pop(struct vccw_vq *vq, struct vccw_vq_elem *elem)
 	/* 2.7.6: the driver cannot have more buffers outstanding than the queue holds. */
 	if (pending > vq->cfg.size)
 		return -EIO;
-	/* Ring entries and descriptors are read only after the index that published them. */
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (!ld16(vq, vq->cfg.driver + AVAIL_RING + (vq->last_avail % vq->cfg.size) * 2u, &head))
 		return -EIO;
 	if (head >= vq->cfg.size)
@@ -293,9 +321,9 @@ static int split_pop(struct vccw_vq *vq, struct vccw_vq_elem *elem)
 	vq->last_avail++;
 	/* 2.7.10: with event index, tell the driver where we are so it kicks on the next. */
 	if (vq->cfg.event_idx && vq->notification) {
-		st16(vq, split_avail_event(vq), vq->last_avail);
+		st16_release(vq, split_avail_event(vq), vq->last_avail);
 		/* Publish avail_event before any later look at the avail index. */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		vccw_mem_mb();
 	}
 	return 1;
 }
@@ -312,9 +340,8 @@ static void split_push_many(struct vccw_vq *vq, const struct vccw_vq_used *used,
 		st32(vq, slot + 4, used[k].len);
 	}
 	/* 2.7.8.2: the entries are visible before the index that publishes them. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	vq->used_idx = (uint16_t)(vq->used_idx + n);
-	st16(vq, vq->cfg.device + USED_IDX, vq->used_idx);
+	st16_release(vq, vq->cfg.device + USED_IDX, vq->used_idx);
 	vq->pending += n;
 }
 
@@ -331,17 +358,17 @@ static bool split_should_notify(struct vccw_vq *vq)
 	uint32_t pending = vq->pending;
 
 	/* Our used index store must be visible before we read the driver's wish. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	vccw_mem_mb();
 	vq->signalled = vq->used_idx;
 	vq->signalled_valid = true;
 	vq->pending = 0;
 	if (!vq->cfg.event_idx) {
 		/* 2.7.7.1: without event index the device honours NO_INTERRUPT. */
-		if (!ld16(vq, vq->cfg.driver, &flags))
+		if (!ld16_acquire(vq, vq->cfg.driver, &flags))
 			return true;
 		return !(flags & VCCW_VRING_AVAIL_F_NO_INTERRUPT);
 	}
-	if (!ld16(vq, split_used_event(vq), &event))
+	if (!ld16_acquire(vq, split_used_event(vq), &event))
 		return true;
 	/* A first decision, or more entries than 16 bits can tell apart: notify. */
 	if (!valid || pending > UINT16_MAX)
@@ -360,22 +387,23 @@ static void split_set_notification(struct vccw_vq *vq, bool enable)
 		 * the device has not consumed everything yet.
 		 */
 		if (enable) {
-			if (!ld16(vq, vq->cfg.driver + AVAIL_IDX, &avail_idx))
+			if (!ld16_acquire(vq, vq->cfg.driver + AVAIL_IDX, &avail_idx))
 				avail_idx = vq->last_avail;
-			st16(vq, split_avail_event(vq), avail_idx);
+			st16_release(vq, split_avail_event(vq), avail_idx);
 		}
 	} else {
-		st16(vq, vq->cfg.device + USED_FLAGS, enable ? 0 : VCCW_VRING_USED_F_NO_NOTIFY);
+		st16_release(vq, vq->cfg.device + USED_FLAGS,
+			     enable ? 0 : VCCW_VRING_USED_F_NO_NOTIFY);
 	}
 	/* The device re-checks the ring after this; that read must follow the store. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	vccw_mem_mb();
 }
 
 static bool split_has_work(struct vccw_vq *vq)
 {
 	uint16_t avail_idx;
 
-	if (!ld16(vq, vq->cfg.driver + AVAIL_IDX, &avail_idx))
+	if (!ld16_acquire(vq, vq->cfg.driver + AVAIL_IDX, &avail_idx))
 		return false;
 	return avail_idx != vq->last_avail;
 }
@@ -431,12 +459,11 @@ static int packed_pop(struct vccw_vq *vq, struct vccw_vq_elem *elem)
 	struct desc d;
 	int rc;
 
-	if (!ld16(vq, vq->cfg.desc + (uint64_t)pos * DESC_SIZE + PDESC_FLAGS, &flags))
+	/* The rest of the descriptor is read only after the flags that published it. */
+	if (!ld16_acquire(vq, vq->cfg.desc + (uint64_t)pos * DESC_SIZE + PDESC_FLAGS, &flags))
 		return -EIO;
 	if (!packed_is_avail(flags, wrap))
 		return 0;
-	/* The rest of the descriptor is read only after the flags that published it. */
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	walk_start(&w, elem);
 	for (;;) {
 		/* 2.8.19: a list is never longer than the queue. */
@@ -507,17 +534,14 @@ static void packed_push_many(struct vccw_vq *vq, const struct vccw_vq_used *used
 		desc = vq->cfg.desc + (uint64_t)pos * DESC_SIZE;
 		st16(vq, desc + PDESC_ID, used[k].id);
 		st32(vq, desc + PDESC_LEN, used[k].len);
-		if (k) {
-			__atomic_thread_fence(__ATOMIC_RELEASE);
-			st16(vq, desc + PDESC_FLAGS, packed_used_flags(wrap, &used[k]));
-		}
+		if (k)
+			st16_release(vq, desc + PDESC_FLAGS, packed_used_flags(wrap, &used[k]));
 		/* 2.8.6: one used descriptor per list; skip the rest of the list. */
 		packed_advance(vq, &pos, &wrap, used[k].ndescs ? used[k].ndescs : 1);
 		vq->pending += used[k].ndescs ? used[k].ndescs : 1;
 	}
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	st16(vq, vq->cfg.desc + (uint64_t)first_pos * DESC_SIZE + PDESC_FLAGS,
-	     packed_used_flags(first_wrap, &used[0]));
+	st16_release(vq, vq->cfg.desc + (uint64_t)first_pos * DESC_SIZE + PDESC_FLAGS,
+		     packed_used_flags(first_wrap, &used[0]));
 	vq->used_idx = pos;
 	vq->used_wrap = wrap;
 }
@@ -539,12 +563,12 @@ static bool packed_should_notify(struct vccw_vq *vq)
 	bool valid = vq->signalled_valid;
 	uint32_t pending = vq->pending;
 
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	vccw_mem_mb();
 	new_idx = ext_idx(vq, vq->used_idx, vq->used_wrap);
 	vq->signalled = new_idx;
 	vq->signalled_valid = true;
 	vq->pending = 0;
-	if (!ld16(vq, vq->cfg.driver + EVENT_FLAGS, &flags))
+	if (!ld16_acquire(vq, vq->cfg.driver + EVENT_FLAGS, &flags))
 		return true;
 	switch (flags & EVENT_FLAGS_MASK) {
 	case VCCW_VRING_PACKED_EVENT_FLAG_DISABLE:
@@ -557,7 +581,7 @@ static bool packed_should_notify(struct vccw_vq *vq)
 	default:
 		return true;
 	}
-	if (!ld16(vq, vq->cfg.driver + EVENT_OFF_WRAP, &off_wrap))
+	if (!ld16_acquire(vq, vq->cfg.driver + EVENT_OFF_WRAP, &off_wrap))
 		return true;
 	if (!valid || pending >= vq->cfg.size)
 		return true;
@@ -574,22 +598,24 @@ static void packed_set_notification(struct vccw_vq *vq, bool enable)
 		flags = VCCW_VRING_PACKED_EVENT_FLAG_DISABLE;
 	} else if (vq->cfg.event_idx) {
 		/* Ask for a notification once the next position we will read is made available. */
-		st16(vq, vq->cfg.device + EVENT_OFF_WRAP,
-		     (uint16_t)(vq->last_avail | (vq->avail_wrap ? 1u << EVENT_WRAP_BIT : 0)));
-		__atomic_thread_fence(__ATOMIC_RELEASE);
+		/* The position first, then (release) the flags that make it count. */
+		st16_release(vq, vq->cfg.device + EVENT_OFF_WRAP,
+			     (uint16_t)(vq->last_avail |
+					(vq->avail_wrap ? 1u << EVENT_WRAP_BIT : 0)));
 		flags = VCCW_VRING_PACKED_EVENT_FLAG_DESC;
 	} else {
 		flags = VCCW_VRING_PACKED_EVENT_FLAG_ENABLE;
 	}
-	st16(vq, vq->cfg.device + EVENT_FLAGS, flags);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	st16_release(vq, vq->cfg.device + EVENT_FLAGS, flags);
+	vccw_mem_mb();
 }
 
 static bool packed_has_work(struct vccw_vq *vq)
 {
 	uint16_t flags;
 
-	if (!ld16(vq, vq->cfg.desc + (uint64_t)vq->last_avail * DESC_SIZE + PDESC_FLAGS, &flags))
+	if (!ld16_acquire(vq,
+			  vq->cfg.desc + (uint64_t)vq->last_avail * DESC_SIZE + PDESC_FLAGS, &flags))
 		return false;
 	return packed_is_avail(flags, vq->avail_wrap);
 }

@@ -98,14 +98,23 @@ static void w64(struct vdrv *d, uint64_t a, uint64_t v)
 		vccw_mem_st_le64(d->mem, a, v);
 }
 
-static uint16_t r16(struct vdrv *d, uint64_t a)
+/* The ring indices the device reads or writes concurrently (2.7.13). */
+static void w16_release(struct vdrv *d, uint64_t a, uint16_t v)
+{
+	if (d->legacy)
+		vccw_mem_st_release_be16(d->mem, a, v);
+	else
+		vccw_mem_st_release_le16(d->mem, a, v);
+}
+
+static uint16_t r16_acquire(struct vdrv *d, uint64_t a)
 {
 	uint16_t v = 0;
 
 	if (d->legacy)
-		vccw_mem_ld_be16(d->mem, a, &v);
+		vccw_mem_ld_acquire_be16(d->mem, a, &v);
 	else
-		vccw_mem_ld_le16(d->mem, a, &v);
+		vccw_mem_ld_acquire_le16(d->mem, a, &v);
 	return v;
 }
 
@@ -230,10 +239,9 @@ uint16_t vdrv_add(struct vdrv *d, unsigned int qi, const struct vdrv_seg *segs, 
 	q->next_desc = (uint16_t)((head + n) % VDRV_QSIZE);
 	w16(d, q->avail + 4 + 2u * (q->avail_idx % VDRV_QSIZE), head);
 	/* 2.7.13: the ring entry is visible before the index that publishes it. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	q->avail_idx++;
-	w16(d, q->avail + 2, q->avail_idx);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	w16_release(d, q->avail + 2, q->avail_idx);
+	vccw_mem_mb();
 	return head;
 }
 
@@ -246,8 +254,8 @@ bool vdrv_used_pending(struct vdrv *d, unsigned int qi)
 {
 	struct vdrv_q *q = &d->q[qi];
 
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return r16(d, q->used + 2) != q->used_seen;
+	/* The used entries are read only after the index that covers them. */
+	return r16_acquire(d, q->used + 2) != q->used_seen;
 }
 
 bool vdrv_wait_used(struct vdrv *d, unsigned int qi, uint16_t *id, uint32_t *len)
