@@ -6,10 +6,12 @@
  * when negotiated. Ring memory and indirect tables are laid out by guest/virtio/vccw.c;
  * this file owns the indices, the descriptor free list and the buffer ids.
  *
- * Fields the device reads or writes concurrently (indices, packed flags) are accessed
- * with single aligned 16-bit atomic loads and stores, ordered by fences as 2.7.13 and
- * 2.8.21 require (descriptors before the index or head flags that publish them; used
- * index before the used entries it covers).
+ * Fields the device reads or writes concurrently (indices, packed flags, event fields)
+ * are accessed with single aligned atomic loads and stores, ordered as 2.7.13 and 2.8.21
+ * require: the index or head flags that publish descriptors are stored with release
+ * (after the descriptors), the used index or used flags are loaded with acquire (before
+ * the used entries they cover), and guest_arch_mb() separates a store from the load of
+ * the device's wish where notification suppression needs it.
  */
 #include "guest/lib.h"
 #include "guest/virtio.h"
@@ -65,9 +67,19 @@ static uint32_t ld32(const struct guest_vq *vq, const uint8_t *p)
 	return fix32(vq, __atomic_load_n((const uint32_t *)(const void *)p, __ATOMIC_RELAXED));
 }
 
+static uint16_t ld16_acquire(const struct guest_vq *vq, const uint8_t *p)
+{
+	return fix16(vq, __atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_ACQUIRE));
+}
+
 static void st16(const struct guest_vq *vq, uint8_t *p, uint16_t v)
 {
 	__atomic_store_n((uint16_t *)(void *)p, fix16(vq, v), __ATOMIC_RELAXED);
+}
+
+static void st16_release(const struct guest_vq *vq, uint8_t *p, uint16_t v)
+{
+	__atomic_store_n((uint16_t *)(void *)p, fix16(vq, v), __ATOMIC_RELEASE);
 }
 
 static void st32(const struct guest_vq *vq, uint8_t *p, uint32_t v)
@@ -78,11 +90,6 @@ static void st32(const struct guest_vq *vq, uint8_t *p, uint32_t v)
 static void st64(const struct guest_vq *vq, uint8_t *p, uint64_t v)
 {
 	__atomic_store_n((uint64_t *)(void *)p, fix64(vq, v), __ATOMIC_RELAXED);
-}
-
-static void mb(void)
-{
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 /* 2.7.10 / 2.8.10: should a notification go out for the entries in (old, new]? */
@@ -279,11 +286,10 @@ publish:
 	vq->state[head].ndescs = (uint16_t)total;
 	vq->state[head].last = last;
 
-	/* 2.7.13: ring entry first, then (after a write barrier) the index. */
+	/* 2.7.13: ring entry first, then (released after it) the index. */
 	st16(vq, avail_ring(vq, (uint16_t)(vq->avail_idx & (vq->num - 1))), head);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	vq->avail_idx++;
-	st16(vq, vq->avail + 2, vq->avail_idx);
+	st16_release(vq, vq->avail + 2, vq->avail_idx);
 }
 
 static void packed_add(struct guest_vq *vq, const struct guest_vq_seg *out, unsigned int nout,
@@ -334,9 +340,8 @@ publish:
 	vq->state[id].token = token;
 	vq->state[id].ndescs = (uint16_t)total;
 	vq->num_free = (uint16_t)(vq->num_free - total);
-	/* 2.8.21: the head's flags last, after the rest of the chain is visible. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	st16(vq, desc_at(vq, vq->next_avail) + 14, head_flags);
+	/* 2.8.21: the head's flags last, released after the rest of the chain. */
+	st16_release(vq, desc_at(vq, vq->next_avail) + 14, head_flags);
 	vq->next_avail = pos;
 	vq->avail_wrap = wrap;
 }
@@ -419,7 +424,7 @@ bool guest_vq_kick(struct guest_vq *vq)
 	if (vq->broken)
 		return false;
 	/* 2.7.13.4 / 2.8.23: index or flags visible before the suppression check. */
-	mb();
+	guest_arch_mb();
 	need = vq->packed ? packed_need_kick(vq) : split_need_kick(vq);
 	return need ? guest_vccw_notify(vq) : true;
 }
@@ -444,13 +449,12 @@ static void *release(struct guest_vq *vq, uint16_t id, bool split)
 
 static void *split_get_used(struct guest_vq *vq, uint32_t *len)
 {
-	uint16_t used_idx = ld16(vq, vq->used + 2), slot;
+	/* 2.7.13: read the entry only after the index that covers it. */
+	uint16_t used_idx = ld16_acquire(vq, vq->used + 2), slot;
 	uint32_t id, n;
 
 	if (used_idx == vq->last_used)
 		return NULL;
-	/* 2.7.13: read the entry only after the index that covers it. */
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	slot = (uint16_t)(vq->last_used & (vq->num - 1));
 	id = ld32(vq, used_elem(vq, slot));
 	n = ld32(vq, used_elem(vq, slot) + 4);
@@ -463,7 +467,7 @@ static void *split_get_used(struct guest_vq *vq, uint32_t *len)
 	if (vq->event_idx) {
 		/* 2.7.10: interrupt us again once the next entry is used. */
 		st16(vq, used_event(vq), vq->last_used);
-		mb();
+		guest_arch_mb();
 	}
 	if (len)
 		*len = n;
@@ -473,7 +477,8 @@ static void *split_get_used(struct guest_vq *vq, uint32_t *len)
 static void *packed_get_used(struct guest_vq *vq, uint32_t *len)
 {
 	uint8_t *d = desc_at(vq, vq->last_used_pos);
-	uint16_t flags = ld16(vq, d + 14), id;
+	/* 2.8.21: read the id and length only after the flags that hand them back. */
+	uint16_t flags = ld16_acquire(vq, d + 14), id;
 	bool avail = flags & PACKED_F_AVAIL, used = flags & PACKED_F_USED;
 	uint32_t n;
 	unsigned int pos;
@@ -481,7 +486,6 @@ static void *packed_get_used(struct guest_vq *vq, uint32_t *len)
 	/* 2.8.2: used when AVAIL == USED == the driver's used wrap counter. */
 	if (avail != used || used != vq->used_wrap)
 		return NULL;
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	id = ld16(vq, d + 12);
 	n = ld32(vq, d + 8);
 	if (id >= vq->num || !vq->state[id].token) {

@@ -203,6 +203,12 @@ void guest_arch_heap(guest_addr_t *start, guest_addr_t *end)
 	*end = HEAP_END_MAX;
 }
 
+void guest_arch_mb(void)
+{
+	/* BCR 15,0: serialization (PoP chapter 5, "CPU Serialization"). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 /* ---- I/O instructions ---- */
 
 #define SID_INSN(name, mnemonic)                                                                   \

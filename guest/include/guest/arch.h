@@ -53,6 +53,12 @@ uint64_t guest_arch_ram_size(void);
  * and the program image, below 2 GiB so 31-bit CCW addresses reach it).
  */
 void guest_arch_heap(guest_addr_t *start, guest_addr_t *end);
+/*
+ * Full barrier: this CPU's stores to guest RAM before it are visible to the host before
+ * its loads after it (Linux's virtio_mb()). Notification suppression needs it between
+ * publishing an index and reading the host's event field (virtio 2.7.13.4, 2.8.23).
+ */
+void guest_arch_mb(void);
 
 /* ---- I/O instructions (PoP chapter 14) ---- */
 
