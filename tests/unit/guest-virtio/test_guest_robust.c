@@ -229,7 +229,11 @@ out:
 #define STALL_BUFLEN (64u * 1024)
 #define STALL_TOTAL (STALL_NBUF * STALL_BUFLEN)
 
-static volatile bool stall_checked; /* the guest ran its commands while stalled */
+/*
+ * The guest ran its commands while stalled: set by the guest on its vCPU thread, polled
+ * by the reader thread, hence atomic (release/acquire: R is written before it).
+ */
+static bool stall_checked;
 
 static uint8_t stall_byte(size_t i)
 {
@@ -282,7 +286,7 @@ static int g_console_stalled(void)
 		return 7;
 	if (guest_vccw_read_status(&rng->vdev) < 0)
 		return 8;
-	stall_checked = true;
+	__atomic_store_n(&stall_checked, true, __ATOMIC_RELEASE);
 	/* The host reads now: the rest of the buffers come back. */
 	while (used < STALL_NBUF) {
 		if (!guest_vq_wait_used(vq, NULL, 10000000))
@@ -306,9 +310,9 @@ static void *read_when_checked(void *p)
 	unsigned int i;
 	ssize_t n;
 
-	for (i = 0; i < 3000 && !stall_checked; i++)
+	for (i = 0; i < 3000 && !__atomic_load_n(&stall_checked, __ATOMIC_ACQUIRE); i++)
 		usleep(10000);
-	if (!stall_checked)
+	if (!__atomic_load_n(&stall_checked, __ATOMIC_ACQUIRE))
 		return NULL;
 	while (r->got < STALL_TOTAL) {
 		if (poll(&pfd, 1, 10000) <= 0)
@@ -361,7 +365,7 @@ TEST(test_gv_console_peer_not_reading_stalls_neither_channel_nor_data)
 	reader = pthread_create(&t, NULL, read_when_checked, &rd) == 0;
 	REQUIRE(reader);
 	CHECK_EQ(gv_run(&m, g_console_stalled), 0);
-	CHECK(stall_checked);
+	CHECK(__atomic_load_n(&stall_checked, __ATOMIC_ACQUIRE));
 	CHECK(R.used_while_stalled < STALL_NBUF);
 	pthread_join(t, NULL);
 	reader = false;
@@ -371,7 +375,7 @@ TEST(test_gv_console_peer_not_reading_stalls_neither_channel_nor_data)
 	CHECK_EQ(i, STALL_TOTAL);
 out:
 	if (reader) {
-		stall_checked = true;
+		__atomic_store_n(&stall_checked, true, __ATOMIC_RELEASE);
 		pthread_join(t, NULL);
 	}
 	gv_fini(&m);
