@@ -74,7 +74,7 @@ static uint32_t take32(const uint8_t **p, size_t *left)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t ram[RAM_SIZE];
+	static _Alignas(8) uint8_t ram[RAM_SIZE]; /* vccw_mem_wrap() wants 8-byte alignment */
 	struct vccw_css_config cfg = { .manual = true, .slice_ccws = 8 };
 	struct vccw_cu_config ccfg = { .ops = &fz_ops, .id = { .cu_type = 0x3832 } };
 	struct vccw_cu *cu[3] = { 0 };

@@ -23,7 +23,7 @@ const char fuzz_corpus_dir[] = "tests/fuzz/corpus/vq";
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t ram[RAM_SIZE];
+	static _Alignas(8) uint8_t ram[RAM_SIZE]; /* vccw_mem_wrap() wants 8-byte alignment */
 	static struct vccw_vq_elem elem;
 	struct vccw_vq_config cfg;
 	struct vccw_mem *mem;

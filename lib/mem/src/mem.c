@@ -140,6 +140,11 @@ struct vccw_mem *vccw_mem_wrap(void *host, uint64_t size, struct vccw_err *err)
 		vccw_err_set(err, EINVAL, "guest memory needs a non-empty host buffer");
 		return NULL;
 	}
+	/* Aligned guest fields must be aligned host fields for the atomic helpers. */
+	if ((uintptr_t)host & 7) {
+		vccw_err_set(err, EINVAL, "guest memory at %p is not 8-byte aligned", host);
+		return NULL;
+	}
 	mem = calloc(1, sizeof(*mem));
 	if (!mem) {
 		vccw_err_set(err, ENOMEM, "out of memory");
@@ -279,15 +284,12 @@ DEFINE_FIELD(le, 16)
 DEFINE_FIELD(le, 32)
 DEFINE_FIELD(le, 64)
 
-/* A naturally aligned 16-bit field in guest RAM, or NULL. */
+/* A naturally aligned 16-bit field in guest RAM (RAM itself is 8-byte aligned), or NULL. */
 static uint16_t *field16(const struct vccw_mem *mem, vccw_gaddr_t gaddr)
 {
-	uint8_t *p = host(mem, gaddr, 2);
-
-	/* The RAM mapping is page-aligned, but wrapped RAM need not be: check the pointer. */
-	if (!p || ((uintptr_t)p & 1))
+	if (gaddr & 1)
 		return NULL;
-	return (uint16_t *)(void *)p;
+	return (uint16_t *)(void *)host(mem, gaddr, 2);
 }
 
 #define DEFINE_ORDERED16(order, ORDER)                                                             \

@@ -222,6 +222,25 @@ TEST(test_mem_wrap_rejects_null_host_and_size_0)
 	CHECK(vccw_mem_wrap(NULL, 0, NULL) == NULL);
 }
 
+TEST(test_mem_wrap_rejects_misaligned_host)
+{
+	uint64_t words[4];
+	struct vccw_err err = { 0 };
+	struct vccw_mem *mem;
+	unsigned int off;
+
+	/* The atomic helpers need aligned guest fields to be aligned host fields. */
+	for (off = 1; off < 8; off++) {
+		memset(&err, 0, sizeof(err));
+		CHECK_MSG(vccw_mem_wrap((uint8_t *)words + off, 16, &err) == NULL,
+			  "host buffer at offset %u accepted", off);
+		CHECK_EQ(err.code, -EINVAL);
+	}
+	mem = vccw_mem_wrap(words, sizeof(words), &err);
+	CHECK(mem != NULL);
+	vccw_mem_free(mem);
+}
+
 TEST(test_mem_wrap_shares_host_buffer)
 {
 	struct fixture f;
@@ -592,6 +611,70 @@ TEST(test_mem_atomic_or_be64_is_big_endian)
 	CHECK_EQ(f.ram[24], FILL_BYTE);
 	CHECK_EQ(vccw_mem_atomic_or_be64(f.mem, 16, UINT64_C(0x2), NULL), VCCW_MEM_OK);
 	CHECK_EQ(f.ram[23], 0x03);
+	fixture_fini(&f);
+}
+
+TEST(test_mem_ordered16_byte_order)
+{
+	struct fixture f;
+	uint16_t v = 0;
+
+	REQUIRE(fixture_init(&f));
+	CHECK_EQ(vccw_mem_st_release_be16(f.mem, 16, 0x1234), VCCW_MEM_OK);
+	CHECK_EQ(f.ram[16], 0x12);
+	CHECK_EQ(f.ram[17], 0x34);
+	CHECK_EQ(vccw_mem_st_release_le16(f.mem, 32, 0x1234), VCCW_MEM_OK);
+	CHECK_EQ(f.ram[32], 0x34);
+	CHECK_EQ(f.ram[33], 0x12);
+	CHECK_EQ(f.ram[15], FILL_BYTE);
+	CHECK_EQ(f.ram[18], FILL_BYTE);
+	CHECK_EQ(f.ram[31], FILL_BYTE);
+	CHECK_EQ(f.ram[34], FILL_BYTE);
+	CHECK_EQ(vccw_mem_ld_acquire_be16(f.mem, 16, &v), VCCW_MEM_OK);
+	CHECK_EQ(v, 0x1234);
+	CHECK_EQ(vccw_mem_ld_acquire_le16(f.mem, 16, &v), VCCW_MEM_OK);
+	CHECK_EQ(v, 0x3412);
+	CHECK_EQ(vccw_mem_ld_acquire_le16(f.mem, 32, &v), VCCW_MEM_OK);
+	CHECK_EQ(v, 0x1234);
+	memset(f.ram + 16, FILL_BYTE, 2);
+	memset(f.ram + 32, FILL_BYTE, 2);
+	fixture_fini(&f);
+}
+
+TEST(test_mem_ordered16_bounds_and_alignment)
+{
+	/* The last aligned halfword inside RAM_SIZE (4099) starts at 4096. */
+	const uint64_t bad[] = {
+		1, 3, 4097, /* misaligned: refused even though inside RAM */
+		4098,       /* aligned, but only one of its bytes is RAM */
+		UINT64_MAX - 1, /* aligned; gaddr + 2 wraps to 0 */
+	};
+	struct fixture f;
+	unsigned int i;
+	uint16_t v;
+
+	REQUIRE(fixture_init(&f));
+	CHECK_EQ(vccw_mem_st_release_be16(f.mem, 4096, 0xa55a), VCCW_MEM_OK);
+	CHECK_EQ(f.ram[4096], 0xa5);
+	CHECK_EQ(f.ram[4097], 0x5a);
+	CHECK_EQ(vccw_mem_ld_acquire_be16(f.mem, 4096, &v), VCCW_MEM_OK);
+	CHECK_EQ(v, 0xa55a);
+
+	snapshot(&f);
+	for (i = 0; i < VCCW_ARRAY_SIZE(bad); i++) {
+		v = 0x1234;
+		CHECK_MSG(vccw_mem_ld_acquire_be16(f.mem, bad[i], &v) == VCCW_MEM_ADDRESSING,
+			  "ld_acquire_be16 at 0x%" PRIx64 " accepted", bad[i]);
+		CHECK_MSG(vccw_mem_ld_acquire_le16(f.mem, bad[i], &v) == VCCW_MEM_ADDRESSING,
+			  "ld_acquire_le16 at 0x%" PRIx64 " accepted", bad[i]);
+		CHECK_EQ(v, 0x1234);
+		CHECK_MSG(vccw_mem_st_release_be16(f.mem, bad[i], 0) == VCCW_MEM_ADDRESSING,
+			  "st_release_be16 at 0x%" PRIx64 " accepted", bad[i]);
+		CHECK_MSG(vccw_mem_st_release_le16(f.mem, bad[i], 0) == VCCW_MEM_ADDRESSING,
+			  "st_release_le16 at 0x%" PRIx64 " accepted", bad[i]);
+	}
+	CHECK(unchanged(&f));
+	memset(f.ram + 4096, FILL_BYTE, 2);
 	fixture_fini(&f);
 }
 

@@ -48,8 +48,10 @@ struct vccw_mem *vccw_mem_new(uint64_t size, struct vccw_err *err);
 
 /*
  * Wrap host memory the caller already owns as guest RAM (embedders with their own
- * RAM, tests). @host must stay valid until vccw_mem_free().
- * Returns: a new object owned by the caller, or NULL with @err filled.
+ * RAM, tests). @host must be 8-byte aligned (so that the atomic helpers' aligned guest
+ * fields are aligned in the host too) and stay valid until vccw_mem_free().
+ * Returns: a new object owned by the caller, or NULL with @err filled (-EINVAL for a
+ * NULL or misaligned @host or a @size of 0).
  */
 struct vccw_mem *vccw_mem_wrap(void *host, uint64_t size, struct vccw_err *err);
 
