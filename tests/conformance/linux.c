@@ -893,16 +893,15 @@ static void rng_request(struct lrun *r)
 	vccw_st_le16(desc + 12, 2); /* VRING_DESC_F_WRITE */
 	vccw_st_le16(desc + 14, 0);
 	vccw_st_le16(avail + 4, 0); /* ring[0] = descriptor 0 */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	vccw_st_le16(avail + 2, 1); /* idx */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ring_publish_le16(avail + 2, 1); /* idx */
+	guest_arch_mb();
 	rc = guest_arch_diag500(3, r->d->sid, 0, 0, &pgm);
 	report(pgm == 0 && rc >= 0, "DIAGNOSE 0x500 subcode 3 for queue 0 (4.3.3.2)",
 	       "pgm 0x%x rc %lld", pgm, (long long)rc);
 	end = guest_arch_now_us() + 2000000;
 	/* The device sets the bits before it makes the interruption pending: wait for all. */
 	while (!(done && bit && adapter) && guest_arch_now_us() < end) {
-		done = vccw_ld_le16(used + 2) == 1;
+		done = ring_load_le16(used + 2) == 1;
 		bit = __atomic_load_n(&area[b / 8], __ATOMIC_SEQ_CST) & (0x80u >> (b % 8));
 		adapter = g_irqs != before && (g_irq_iiw & 0x80000000u);
 		if (!(done && bit && adapter))
@@ -910,7 +909,7 @@ static void rng_request(struct lrun *r)
 	}
 	report(done && vccw_ld_le32(used + 4) == 0 && vccw_ld_le32(used + 8) <= 16,
 	       "virtio-rng: the request is used (used idx 1, id 0, length <= 16; 5.4.6)",
-	       "idx %u id %u len %u", vccw_ld_le16(used + 2), vccw_ld_le32(used + 4),
+	       "idx %u id %u len %u", ring_load_le16(used + 2), vccw_ld_le32(used + 4),
 	       vccw_ld_le32(used + 8));
 	report(bit && summary[0] != 0,
 	       "4.3.3.1.2: the queue's indicator bit (Linux's bit 74, MSB first) and the summary "

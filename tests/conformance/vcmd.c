@@ -613,15 +613,13 @@ static void post_read(unsigned int n, uint16_t num)
 	vdesc(3 * n + 1, r + REQ_DATA, 512, VRING_F_NEXT | VRING_F_WRITE, (uint16_t)(3 * n + 2));
 	vdesc(3 * n + 2, r + REQ_STATUS, 1, VRING_F_WRITE, 0);
 	vccw_st_le16(ring + RING_AVAIL + 4 + 2 * (n % num), (uint16_t)(3 * n));
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	vccw_st_le16(ring + RING_AVAIL + 2, (uint16_t)(n + 1));
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ring_publish_le16(ring + RING_AVAIL + 2, (uint16_t)(n + 1));
+	guest_arch_mb();
 }
 
 static uint16_t used_idx(void)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return vccw_ld_le16(ring + RING_USED + 2);
+	return ring_load_le16(ring + RING_USED + 2);
 }
 
 /* Wait up to @ms for the used index to reach @want. */
@@ -640,6 +638,7 @@ static void test_diag500_notify(void)
 	uint16_t max, num;
 	int64_t rc;
 	int pgm = 0, cc;
+	bool used;
 
 	if (!reqs)
 		reqs = guest_alloc(4096, 4096);
@@ -666,7 +665,9 @@ static void test_diag500_notify(void)
 	       "4.3.3.2.1: notifying a set-up queue returns a host cookie (>= 0; Linux takes a "
 	       "negative value as failure)",
 	       "pgm 0x%x rc %lld", pgm, (long long)rc);
-	report(wait_used(1, 2000) && reqs[REQ_STATUS] == 0,
+	/* Wait first: the report's arguments read the status, in no particular order. */
+	used = wait_used(1, 2000);
+	report(used && reqs[REQ_STATUS] == 0,
 	       "4.3.3.2: the notification makes the device process the queue (the read is "
 	       "used, status OK)",
 	       "used idx %u status 0x%x", used_idx(), reqs[REQ_STATUS]);
@@ -690,7 +691,8 @@ static void test_diag500_notify(void)
 	       v.dstat, v.cstat);
 	post_read(2, num);
 	guest_arch_diag500(3, SID_BLK, 0, 0, &pgm);
-	report(!wait_used(3, 200) && used_idx() == 2 && reqs[2048 + REQ_STATUS] == 0xee,
+	used = wait_used(3, 200);
+	report(!used && used_idx() == 2 && reqs[2048 + REQ_STATUS] == 0xee,
 	       "SET_VQ with address 0 releases the queue: the device no longer uses its ring",
 	       "used idx %u status 0x%x", used_idx(), reqs[2048 + REQ_STATUS]);
 	cmd(CMD_VDEV_RESET, 0, 0, NULL, &v);
