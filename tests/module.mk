@@ -84,3 +84,11 @@ $(O)/fuzz/fuzz-vq: tests/fuzz/fuzz_vq.c $(wildcard lib/mem/src/*.c lib/trace/src
 fuzz-vq: $(O)/fuzz/fuzz-vq
 	@mkdir -p $(O)/fuzz/corpus-vq
 	$(O)/fuzz/fuzz-vq -max_total_time=$(FUZZ_TIME) -max_len=70000 $(O)/fuzz/corpus-vq tests/fuzz/corpus/vq
+
+# machine/ipl.c (firmware loading, IPLB, DIAGNOSE 0x308) without a CPU: the object
+# vccw-vm links, with guest memory from libvccw.
+$(eval $(call program,tests/unit-ipl,$(wildcard tests/unit/ipl/*.c) $(HARNESS),mem))
+$(tests/unit-ipl_OBJS): CPPFLAGS_MOD += -Imachine
+$(O)/tests/unit-ipl: $(O)/machine/ipl.o
+$(O)/tests/unit-ipl: LDLIBS := $(O)/machine/ipl.o $(LDLIBS)
+TEST_PROGRAMS += $(O)/tests/unit-ipl
