@@ -60,3 +60,14 @@ s390x-toolchain:
 .PHONY: guest-s390x s390x-toolchain
 -include $(GUEST_S390X_OBJS:.o=.d)
 .SECONDARY: $(GUEST_S390X_OBJS) $(patsubst %,$(O)/s390x/prog-%.o,$(GUEST_S390X_PROGRAMS))
+
+# The payload of the firmware-boot tests (tests/boot/run): the start-up code, console
+# and guest/lib only, so that the disk images stay small.
+BOOT_PAYLOAD_OBJS := $(patsubst %.c,$(O)/s390x/%.o,$(wildcard guest/lib/*.c) \
+	guest/arch/s390x/arch.c guest/arch/s390x/sclp.c guest/arch/s390x/shim.c tests/boot/payload.c) \
+	$(O)/s390x/guest/arch/s390x/start.o $(O)/s390x/prog-bootpayload.o
+$(O)/s390x/bootpayload.elf: $(BOOT_PAYLOAD_OBJS) guest/arch/s390x/flat.lds
+	$(call quiet,S390LD,$@)$(S390X_CC) -nostdlib -static -no-pie -Wl,-T,guest/arch/s390x/flat.lds \
+		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ $(filter %.o,$^) -lgcc
+-include $(O)/s390x/tests/boot/payload.d
+.SECONDARY: $(BOOT_PAYLOAD_OBJS)

@@ -92,3 +92,8 @@ $(tests/unit-ipl_OBJS): CPPFLAGS_MOD += -Imachine
 $(O)/tests/unit-ipl: $(O)/machine/ipl.o
 $(O)/tests/unit-ipl: LDLIBS := $(O)/machine/ipl.o $(LDLIBS)
 TEST_PROGRAMS += $(O)/tests/unit-ipl
+
+# QEMU's s390-ccw.img firmware booting our own disk images (tests/boot/run): on
+# qemu-system-s390x, and on vccw-vm when it has an s390x CPU back-end.
+TEST_PROGRAMS += tests/boot/run
+check: $(O)/s390x/bootpayload.elf
