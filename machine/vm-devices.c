@@ -121,6 +121,8 @@ static const struct vm_prop blk_props[] = {
 	PROP_UINT("secs", secs, 0, UINT32_MAX, false),
 	{ .name = "write-cache", .kind = VM_PROP_BOOL,
 	  .off = offsetof(struct vm_device, write_cache) },
+	/* Firmware boot: the device with the lowest bootindex gets the IPLB (QEMU). */
+	PROP_UINT("bootindex", bootindex, 0, VM_BOOTINDEX_MAX, false),
 };
 
 static void blk_fill_config(const struct vm_device *dev, struct vccw_blk_config *cfg)
@@ -690,6 +692,7 @@ int vm_device_parse_props(struct vm_device *dev, struct vm_kvlist *props)
 	dev->max_revision = 2; /* QEMU's default: the newest revision */
 	dev->max_ports = 31;   /* QEMU's virtio-serial default */
 	dev->nr = VM_PORT_NR_AUTO;
+	dev->bootindex = VM_BOOTINDEX_NONE;
 	dev->adapter_interrupts = true;
 	dev->write_cache = true; /* QEMU: write-cache=auto, writeback for cache=writeback */
 	vm_kv_get(props, "id"); /* taken by the caller */

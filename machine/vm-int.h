@@ -135,6 +135,9 @@ struct vm_netdev {
 struct vm_device_type;
 
 #define VM_PORT_NR_AUTO UINT64_MAX
+/* A device without bootindex=; QEMU's bootindex is an int32, -1 meaning none. */
+#define VM_BOOTINDEX_NONE UINT64_MAX
+#define VM_BOOTINDEX_MAX INT32_MAX
 
 struct vm_device {
 	const struct vm_device_type *type;
@@ -166,6 +169,7 @@ struct vm_device {
 	uint64_t logical_block_size, physical_block_size, min_io_size, opt_io_size;
 	uint64_t cyls, heads, secs;
 	bool write_cache; /* write-cache=on (default): writeback at reset */
+	uint64_t bootindex; /* VM_BOOTINDEX_NONE unless bootindex= (virtio-blk-ccw) */
 
 	/* Resolved by vm_config_check(). */
 	struct vm_drive *drive;
@@ -190,6 +194,9 @@ struct vm_config {
 	bool no_shutdown;
 	char *qmp_path; /* -qmp unix:PATH,server=on,wait=off; NULL: no monitor */
 	const struct vm_program *program; /* NULL: no guest program, vCPUs stay stopped */
+	char *bios_path; /* -bios FILE; NULL: VM_IPL_DEFAULT_BIOS when booting from a disk */
+	bool has_loadparm;
+	uint8_t loadparm[8]; /* -machine loadparm=, EBCDIC (vm_ipl_loadparm_parse()) */
 
 	struct vm_drive **drives;
 	unsigned int nr_drives;
@@ -290,6 +297,16 @@ int vm_program_run(const struct guest_native_host *host, const struct vm_program
  * of struct guest_native_host, it unwinds the program and vm_program_run() returns.
  */
 void vm_program_stop(void) __attribute__((noreturn));
+
+/* ---- Firmware boot (vm-ipl.c; the CPU-independent part is ipl.c) ---- */
+
+/*
+ * True when the machine boots firmware from a disk: no -kernel, and -bios or a device
+ * with bootindex= (without either, vCPUs stay stopped as they always did).
+ */
+bool vm_ipl_wanted(const struct vm_config *cfg);
+/* Check that a firmware boot can run in this build. 0, or -1 after vm_error(). */
+int vm_ipl_config_check(struct vm_config *cfg);
 
 /* ---- The machine ---- */
 

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipl.h"
 #include "vccw/trace.h"
 #include "vm-int.h"
 
@@ -703,24 +704,45 @@ static int opt_display(struct vm_config *cfg, const char *arg)
 
 static int opt_machine(struct vm_config *cfg, const char *arg)
 {
+	struct vccw_err err = { 0 };
 	struct vm_kvlist l;
-	const char *type;
+	const char *type, *loadparm;
 	int rc = -1;
 
-	(void)cfg;
 	if (vm_kv_parse("-machine", arg, "type", &l))
 		return -1;
 	type = vm_kv_get(&l, "type");
+	loadparm = vm_kv_get(&l, "loadparm");
 	if (vm_kv_check_unused("-machine", &l))
 		goto out;
 	if (type && strcmp(type, "s390-ccw-virtio")) {
 		vm_error("-machine", "unknown machine type '%s' (only s390-ccw-virtio)", type);
 		goto out;
 	}
+	if (loadparm) {
+		/* The firmware's boot-entry selection (SCLP Read SCP Info, the IPLB). */
+		if (vm_ipl_loadparm_parse(loadparm, cfg->loadparm, &err)) {
+			vm_error("-machine", "%s", err.msg);
+			goto out;
+		}
+		cfg->has_loadparm = true;
+	}
 	rc = 0;
 out:
 	vm_kv_free(&l);
 	return rc;
+}
+
+/* -bios FILE: the firmware that boots from a disk when there is no -kernel. */
+static int opt_bios(struct vm_config *cfg, const char *arg)
+{
+	if (!*arg) {
+		vm_error("-bios", "no file given");
+		return -1;
+	}
+	free(cfg->bios_path);
+	cfg->bios_path = xstrdup(arg);
+	return 0;
 }
 
 static int opt_nographic(struct vm_config *cfg, const char *arg)
@@ -843,9 +865,14 @@ static const struct vm_option vm_options[] = {
 	  "a network backend for -device virtio-net-ccw,netdev=ID" },
 	{ "kernel", "native:NAME", opt_kernel,
 	  "the built-in guest program vCPU 0 runs (-kernel help lists them)" },
-	{ "machine", "s390-ccw-virtio", opt_machine, "machine type (only s390-ccw-virtio)" },
-	{ "M", "s390-ccw-virtio", opt_machine, "same as -machine" },
+	{ "bios", "FILE", opt_bios,
+	  "firmware that boots from the disk with the lowest bootindex when there is no "
+	  "-kernel (default " VM_IPL_DEFAULT_BIOS ")" },
+	{ "machine", "s390-ccw-virtio[,loadparm=STR]", opt_machine,
+	  "machine type (only s390-ccw-virtio); loadparm selects the firmware's boot entry" },
+	{ "M", "s390-ccw-virtio[,loadparm=STR]", opt_machine, "same as -machine" },
 	{ "nographic", NULL, opt_nographic, "accepted: the console is on stdio anyway" },
+	{ "nodefaults", NULL, opt_nographic, "accepted: there are no default devices anyway" },
 	{ "display", "none", opt_display, "accepted: there is no display" },
 	{ "qmp", "unix:PATH,server=on,wait=off", opt_qmp,
 	  "a QMP monitor on a unix socket (device_add, device_del, query-ccw-devices, quit ...)" },
@@ -954,6 +981,27 @@ static void sim_take(struct devno_sim *s, unsigned int ssid, uint16_t devno,
  * and the lowest free device number from there upward), so that a clash between an
  * automatic and a later explicit number is found before anything is created.
  */
+/* Each bootindex once (QEMU check_boot_index()). */
+static int check_bootindex(struct vm_config *cfg)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < cfg->nr_devices; i++) {
+		const struct vm_device *dev = cfg->devices[i];
+
+		if (dev->bootindex == VM_BOOTINDEX_NONE)
+			continue;
+		for (j = 0; j < i; j++) {
+			if (cfg->devices[j]->bootindex == dev->bootindex) {
+				vm_error(dev->what, "The bootindex %llu has already been used",
+					 (unsigned long long)dev->bootindex);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 static int check_devnos(struct vm_config *cfg)
 {
 	struct devno_sim s = { 0 };
@@ -1014,7 +1062,9 @@ int vm_config_check(struct vm_config *cfg)
 		if (dev->type->check && dev->type->check(cfg, dev))
 			return -1;
 	}
-	return check_devnos(cfg);
+	if (check_devnos(cfg) || check_bootindex(cfg))
+		return -1;
+	return vm_ipl_config_check(cfg);
 }
 
 /* ---- backends ---- */
@@ -1109,6 +1159,8 @@ void vm_config_free(struct vm_config *cfg)
 {
 	unsigned int i;
 
+	free(cfg->bios_path);
+	cfg->bios_path = NULL;
 	for (i = 0; i < cfg->nr_drives; i++) {
 		free(cfg->drives[i]->what);
 		free(cfg->drives[i]->id);

@@ -127,6 +127,18 @@ bad drive_unknown_property "-drive id=d0: unknown property 'cache'" \
 	-drive file="$D",if=none,id=d0,cache=none
 bad drive_bad_readonly "property 'readonly': 'maybe' is not on or off" \
 	-drive file="$D",if=none,id=d0,readonly=maybe
+bad bootindex_twice "-device virtio-blk-ccw,id=b: The bootindex 1 has already been used" \
+	-drive file="$D",if=none,id=d0 -drive file="$T/other.img",if=none,id=d1 \
+	-device virtio-blk-ccw,drive=d0,bootindex=1 -device virtio-blk-ccw,id=b,drive=d1,bootindex=1
+bad bootindex_negative "property 'bootindex'" \
+	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,bootindex=-2
+bad bootindex_not_on_rng "-device virtio-rng-ccw: unknown property 'bootindex'" \
+	-device virtio-rng-ccw,bootindex=1
+bad loadparm_too_long "-machine: loadparm '123456789' is longer than 8 characters" \
+	-machine s390-ccw-virtio,loadparm=123456789
+bad loadparm_bad_char "-machine: loadparm: invalid character '_' (ASCII 0x5f)" \
+	-machine loadparm=A_B
+bad bios_empty "-bios: no file given" -bios ""
 bad mem_suffix "-m: '12X' is not a size" -m 12X
 bad mem_zero "-m: 0: guest RAM must be between" -m 0
 bad mem_too_big "-m: 100G: guest RAM must be between" -m 100G
