@@ -879,6 +879,12 @@ int vccw_virtio_ccw_revision(struct vccw_virtio_ccw *dev)
 	return get_revision(dev);
 }
 
+void vccw_virtio_ccw_reset(struct vccw_virtio_ccw *dev)
+{
+	transport_reset(dev);
+	set_revision(dev, -1);
+}
+
 /* ---- DIAGNOSE 0x500 (spec 4.3.3.2) ---- */
 
 struct diag_notify {

@@ -471,3 +471,25 @@ TEST(test_vccw_notify_storm_does_not_deadlock_commands)
 	CHECK(s.sent > 0);
 	vc_fini(&v);
 }
+
+/* A subsystem reset (DIAGNOSE 0x308) forgets the indicators and the revision. */
+TEST(test_vccw_subsystem_reset_forgets_indicators_and_revision)
+{
+	struct vc v;
+
+	REQUIRE(vc_init(&v, 2));
+	CHECK(vc_set_rev(&v, 1));
+	vccw_mem_st_be64(v.f.mem, IND, 0);
+	CHECK(vc_set_addr(&v, VCCW_VIRTIO_CCW_CMD_SET_IND, IND));
+	CHECK(vc_write_status(&v, VCCW_VIRTIO_S_ACKNOWLEDGE));
+	vccw_css_reset(v.f.css);
+	vccw_virtio_ccw_reset(v.dev);
+	CHECK_EQ(vccw_virtio_ccw_revision(v.dev), -1);
+	CHECK(v.fake.resets >= 1);
+	/* A notification after the reset sets no indicator bit any more. */
+	vc_notify_queue(&v, 0);
+	vc_sleep_ms(20);
+	CHECK_EQ(ld64(&v, IND), 0);
+	CHECK(!vccw_css_io_irq_pending(v.f.css, 0xff));
+	vc_fini(&v);
+}

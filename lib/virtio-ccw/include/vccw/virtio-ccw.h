@@ -80,6 +80,15 @@ struct vccw_cu *vccw_virtio_ccw_cu(const struct vccw_virtio_ccw *dev);
 int vccw_virtio_ccw_revision(struct vccw_virtio_ccw *dev);
 
 /*
+ * The device's part of a machine (subsystem) reset, as DIAGNOSE 0x308 load-normal and
+ * re-IPL do it after vccw_css_reset(): the virtio device is reset, classic, configuration
+ * and adapter indicators are forgotten and the revision is unset, so the next driver
+ * starts as after power-on. Context: no channel program or DIAGNOSE 0x500 of the
+ * guest running on it (the vCPUs are stopped or inside the reset).
+ */
+void vccw_virtio_ccw_reset(struct vccw_virtio_ccw *dev);
+
+/*
  * DIAGNOSE 0x500 as the embedder intercepts it: @subcode from GPR1, @gpr2 the
  * subchannel ID, @gpr3 the queue index, @gpr4 the host cookie. On VCCW_CC_UNCHANGED,
  * *@ret is the value for GPR2 (a host cookie >= 0, or a negative error for an unknown
