@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ipl.h"
 #include "native-host.h"
 #include "vccw/be-blk.h"
 #include "vccw/be-char.h"
@@ -308,6 +309,21 @@ bool vm_ipl_wanted(const struct vm_config *cfg);
 /* Check that a firmware boot can run in this build. 0, or -1 after vm_error(). */
 int vm_ipl_config_check(struct vm_config *cfg);
 
+struct vm;
+/*
+ * The IPL of a firmware boot, once the devices exist: load -bios (or the default) into
+ * vm->ipl, give the device with the lowest bootindex the IPLB, copy the firmware into
+ * guest RAM and return its start PSW in @psw. Returns 0, or -1 after vm_error().
+ */
+int vm_ipl_boot(struct vm *vm, struct vm_ipl_psw *psw);
+/*
+ * Subsystem reset of the machine (DIAGNOSE 0x308 load normal and re-IPL): the channel
+ * subsystem and every virtio-ccw device. The CPU back-end resets the CPU and its SCLP
+ * state itself. Context: the vCPU thread inside DIAGNOSE; takes vm->dev_lock (the one
+ * place a vCPU does: nothing that holds it waits for a vCPU).
+ */
+void vm_subsystem_reset(struct vm *vm);
+
 /* ---- The machine ---- */
 
 struct vm;
@@ -347,6 +363,9 @@ struct vm {
 	 * dev_lock, then (inside the library) css locks, then lock.
 	 */
 	pthread_mutex_t dev_lock;
+
+	/* Firmware boot (vm-ipl.c): the firmware image, the IPLB, DIAGNOSE 0x308 state. */
+	struct vm_ipl ipl;
 
 	int done_fd; /* eventfd: vCPU 0's program ended */
 	int quit_fd; /* eventfd: the monitor's quit command */

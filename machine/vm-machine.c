@@ -190,6 +190,7 @@ void vm_machine_destroy(struct vm *vm)
 	vccw_mem_free(vm->mem);
 	vm->mem = NULL;
 	vm->ram = NULL;
+	vm_ipl_fini(&vm->ipl);
 	free(vm->cpus);
 	vm->cpus = NULL;
 	vm->nr_cpus = 0;
