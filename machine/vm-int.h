@@ -190,6 +190,7 @@ struct vm_config {
 	bool no_shutdown;
 	char *qmp_path; /* -qmp unix:PATH,server=on,wait=off; NULL: no monitor */
 	const struct vm_program *program; /* NULL: no guest program, vCPUs stay stopped */
+	char *kernel_path; /* -kernel FILE: an s390x ELF run by the s390x back-end */
 
 	struct vm_drive **drives;
 	unsigned int nr_drives;
@@ -291,6 +292,15 @@ int vm_program_run(const struct guest_native_host *host, const struct vm_program
  */
 void vm_program_stop(void) __attribute__((noreturn));
 
+/*
+ * Carry out I/O instruction @opcode (B2xx, as struct guest_native_host numbers them)
+ * for the CPU described by @c: @gpr1 is GPR1 (GPR(R1) for CHSC is passed in @addr),
+ * @addr the second-operand real address (SCHM: GPR2). Shared by the native vCPU and
+ * the s390x back-end. Returns the condition code or program interruption.
+ */
+enum vccw_insn_rc vm_io_insn(struct vccw_css *css, const struct vccw_cpu *c, uint16_t opcode,
+			     uint64_t gpr1, uint64_t addr);
+
 /* ---- The machine ---- */
 
 struct vm;
@@ -307,6 +317,8 @@ struct vm_cpu {
 	int exit_code;
 	bool exited; /* the program ended by itself with exit_code */
 };
+
+struct vm_s390x;
 
 struct vm {
 	struct vm_config *cfg;
@@ -330,6 +342,9 @@ struct vm {
 	 * dev_lock, then (inside the library) css locks, then lock.
 	 */
 	pthread_mutex_t dev_lock;
+
+	struct vm_s390x *s390x; /* the s390x CPU (cpu-s390x.c), NULL for native programs */
+	uint64_t s390x_psw_mask, s390x_psw_addr; /* its first PSW, set by the loader */
 
 	int done_fd; /* eventfd: vCPU 0's program ended */
 	int quit_fd; /* eventfd: the monitor's quit command */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu-s390x.h"
 #include "vccw/trace.h"
 #include "vm-int.h"
 
@@ -667,19 +668,40 @@ static int opt_device(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
-/* -kernel native:NAME; "-kernel help" lists the built-in programs. */
+/*
+ * -kernel native:NAME runs a built-in program; -kernel FILE an s390x ELF (EM_S390,
+ * 64-bit big-endian) on the s390x back-end; "-kernel help" lists the built-in programs.
+ */
 static int opt_kernel(struct vm_config *cfg, const char *arg)
 {
 	const char *name;
+	int rc;
 
 	if (!strcmp(arg, "help") || !strcmp(arg, "native:help")) {
 		vm_programs_help();
 		return 1;
 	}
 	if (strncmp(arg, "native:", 7)) {
-		vm_error("-kernel", "'%s': only built-in native programs can be run "
-			 "(-kernel native:NAME; -kernel help lists them)", arg);
-		return -1;
+		rc = vm_s390x_elf_probe(arg);
+		if (rc < 0) {
+			vm_error("-kernel", "%s: %s", arg, strerror(-rc));
+			return -1;
+		}
+		if (!rc) {
+			vm_error("-kernel", "'%s' is neither an s390x ELF (64-bit, big-endian, "
+				 "EM_S390) nor a built-in program (-kernel native:NAME; "
+				 "-kernel help lists them)", arg);
+			return -1;
+		}
+		if (!vm_s390x_available()) {
+			vm_error("-kernel", "%s: an s390x ELF, but this vccw-vm was built without "
+				 "the s390x CPU back-end (install libunicorn-dev and rebuild)", arg);
+			return -1;
+		}
+		free(cfg->kernel_path);
+		cfg->kernel_path = xstrdup(arg);
+		cfg->program = NULL;
+		return 0;
 	}
 	name = arg + 7;
 	cfg->program = vm_program_find(name);
@@ -688,6 +710,8 @@ static int opt_kernel(struct vm_config *cfg, const char *arg)
 			 name);
 		return -1;
 	}
+	free(cfg->kernel_path);
+	cfg->kernel_path = NULL;
 	return 0;
 }
 
@@ -1109,6 +1133,8 @@ void vm_config_free(struct vm_config *cfg)
 {
 	unsigned int i;
 
+	free(cfg->kernel_path);
+	cfg->kernel_path = NULL;
 	for (i = 0; i < cfg->nr_drives; i++) {
 		free(cfg->drives[i]->what);
 		free(cfg->drives[i]->id);
