@@ -355,9 +355,12 @@ static enum vm_s390x_rc do_stsi(struct vm_s390x *c, struct op *op, uint64_t a)
 	unsigned int sel1 = r0 & 0xff, sel2 = r1 & 0xffff;
 	static uint8_t blk[4096];
 
-	/* PoP STSI: an invalid function code or reserved bits: cc 3, nothing else checked. */
-	if (fc > 3 || (r0 & STSI_R0_RESERVED) || (r1 & STSI_R1_RESERVED))
+	/* PoP STSI: an invalid function code is cc 3, nothing else checked. */
+	if (fc > 3)
 		return cc(3);
+	/* Reserved bits of GPR0/GPR1 set: specification exception (as QEMU 7.2). */
+	if ((r0 & STSI_R0_RESERVED) || (r1 & STSI_R1_RESERVED))
+		return pgm(op->pgm, S390X_PGM_SPECIFICATION);
 	if (fc == 0) {
 		s390x_set_gpr(c, 0, (r0 & ~0xffffffffull) | STSI_LEVEL_3);
 		return cc(0);
