@@ -34,7 +34,7 @@ GUEST_S390X_SRCS := $(GUEST_COMMON_SRCS) guest/arch/s390x/arch.c guest/arch/s390
 GUEST_S390X_OBJS := $(patsubst %.c,$(O)/s390x/%.o,$(GUEST_S390X_SRCS)) \
 	$(O)/s390x/guest/arch/s390x/start.o
 # Guest programs with a bare-metal image: guest_<name>_main() in guest code.
-GUEST_S390X_PROGRAMS ?= demo conformance lsall agent
+GUEST_S390X_PROGRAMS ?= demo conformance lsall agent hotplug
 
 $(O)/s390x/%.o: %.c
 	@mkdir -p $(dir $@)

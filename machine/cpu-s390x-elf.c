@@ -63,10 +63,10 @@ int vm_s390x_elf_probe(const char *path)
 	return is_s390x_ehdr(eh.e_ident, &eh);
 }
 
-int vm_s390x_elf_load(struct vccw_mem *mem, const char *what, const char *path,
-		      uint64_t *entry)
+int vm_s390x_elf_load(struct vccw_mem *mem, uint64_t ram, const char *what,
+		      const char *path, uint64_t *entry)
 {
-	uint64_t ram = vccw_mem_size(mem), fsize;
+	uint64_t fsize;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	unsigned int i, nr, loaded = 0;
@@ -116,6 +116,9 @@ int vm_s390x_elf_load(struct vccw_mem *mem, const char *what, const char *path,
 				 (unsigned long long)memsz, (unsigned long long)ram);
 			goto err;
 		}
+		loaded++;
+		if (!mem)
+			continue;
 		free(buf);
 		buf = calloc(1, memsz ? memsz : 1);
 		if (!buf) {
@@ -130,7 +133,6 @@ int vm_s390x_elf_load(struct vccw_mem *mem, const char *what, const char *path,
 			vm_error(what, "%s: segment %u: cannot store", path, i);
 			goto err;
 		}
-		loaded++;
 	}
 	if (!loaded) {
 		vm_error(what, "%s: no loadable segment", path);

@@ -119,11 +119,11 @@ struct vm *vm_s390x_vm(struct vm_s390x *cpu);
 int vm_s390x_elf_probe(const char *path);
 /*
  * Load the PT_LOAD segments of the s390x ELF @path at their physical addresses into
- * @mem, each checked against the size of RAM. On success *@entry is the entry point.
- * Returns 0, or -1 after vm_error() naming @what.
+ * @mem, each checked against @ram_size (@mem NULL: only check). On success *@entry is
+ * the entry point. Returns 0, or -1 after vm_error() naming @what.
  */
-int vm_s390x_elf_load(struct vccw_mem *mem, const char *what, const char *path,
-		      uint64_t *entry);
+int vm_s390x_elf_load(struct vccw_mem *mem, uint64_t ram_size, const char *what,
+		      const char *path, uint64_t *entry);
 /* True when this vccw-vm can run s390x code (built with libunicorn). */
 bool vm_s390x_available(void);
 

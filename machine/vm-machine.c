@@ -176,7 +176,7 @@ int vm_machine_create(struct vm *vm)
 		uint64_t entry;
 
 		/* QEMU starts an ELF -kernel at its entry point in 64-bit mode. */
-		if (vm_s390x_elf_load(vm->mem, "-kernel", cfg->kernel_path, &entry))
+		if (vm_s390x_elf_load(vm->mem, vccw_mem_size(vm->mem), "-kernel", cfg->kernel_path, &entry))
 			return -1;
 		vm->s390x_psw_mask = S390X_PSW_START_MASK;
 		vm->s390x_psw_addr = entry;

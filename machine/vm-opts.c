@@ -1031,6 +1031,13 @@ static int check_devnos(struct vm_config *cfg)
 int vm_config_check(struct vm_config *cfg)
 {
 	unsigned int i;
+	uint64_t entry;
+
+	/* An s390x ELF that does not fit the configured RAM is a configuration error. */
+	if (cfg->kernel_path &&
+	    vm_s390x_elf_load(NULL, cfg->mem_size ? cfg->mem_size : VM_MEM_DEFAULT, "-kernel",
+			      cfg->kernel_path, &entry))
+		return -1;
 
 	for (i = 0; i < cfg->nr_devices; i++) {
 		struct vm_device *dev = cfg->devices[i];
