@@ -24,6 +24,8 @@
 #ifdef VM_HAVE_UNICORN
 
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -785,8 +787,11 @@ void vm_s390x_free(struct vm *vm)
 
 	if (!c)
 		return;
-	uc_context_free(c->ctx);
-	uc_close(c->uc);
+	/* An engine left by an abort is in an unknown state: leave it alone. */
+	if (!c->engine_broken) {
+		uc_context_free(c->ctx);
+		uc_close(c->uc);
+	}
 	free(c);
 	vm->s390x = NULL;
 }
@@ -924,26 +929,6 @@ static int disabled_wait_status(const struct vm_s390x *c)
 	return (c->psw_addr & 0xff) ? (int)(c->psw_addr & 0xff) : 1;
 }
 
-static void run_native_step(struct vm_s390x *c, unsigned int len)
-{
-	uint64_t m;
-	uc_err err;
-
-	c->stepping = true;
-	c->exit = EXIT_NONE;
-	m = engine_mask(c);
-	uc_reg_write(c->uc, UC_S390X_REG_PSWM, &m);
-	err = uc_emu_start(c->uc, c->psw_addr, c->psw_addr + len, 0, 0);
-	if (c->exit == EXIT_NONE)
-		psw_from_engine(c);
-	c->stepping = false;
-	if (err != UC_ERR_OK) {
-		fprintf(stderr, VM_NAME ": s390x: engine: %s at 0x%llx\n", uc_strerror(err),
-			(unsigned long long)c->psw_addr);
-		c->stop_status = 1;
-		c->exit = EXIT_STOP;
-	}
-}
 
 /*
  * Did the engine stop between EXECUTE and its target? QEMU keeps the target in
@@ -958,6 +943,85 @@ static bool ex_pending(struct vm_s390x *c)
 	uc_context_save(c->uc, c->ctx);
 	memcpy(&v, (const char *)c->ctx + c->ex_value_off, sizeof(v));
 	return v != 0;
+}
+
+/*
+ * Containment of an abort inside the library: libunicorn 2.0.1 asserts (and so calls
+ * abort()) on some guest instructions, CSST with a zero storage characteristic among
+ * them. SIGABRT is raised on the thread that asserted; when that is this vCPU inside
+ * the engine, leave the engine for good and end the machine normally (devices taken
+ * down, disks flushed) instead of dumping core. The engine is not touched again.
+ */
+static __thread sigjmp_buf *engine_jmp;
+
+static void on_sigabrt(int sig)
+{
+	if (engine_jmp)
+		siglongjmp(*engine_jmp, 1);
+	/* Not ours: the default action, as if no handler had been installed. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static uc_err engine_start(struct vm_s390x *c, uint64_t begin, uint64_t until)
+{
+	sigjmp_buf jb;
+	uc_err err;
+
+	if (sigsetjmp(jb, 1)) {
+		engine_jmp = NULL;
+		c->engine_broken = true;
+		return UC_ERR_EXCEPTION;
+	}
+	engine_jmp = &jb;
+	err = uc_emu_start(c->uc, begin, until, 0, 0);
+	engine_jmp = NULL;
+	return err;
+}
+
+/* What the engine's error means for the machine; returns the exit status. */
+static int engine_error(struct vm_s390x *c, uc_err err)
+{
+	if (c->engine_broken) {
+		fprintf(stderr, VM_NAME ": s390x: libunicorn aborted while running the guest near "
+			"PSW address 0x%llx (an instruction the library cannot execute, such as "
+			"CSST); the machine stops\n", (unsigned long long)c->psw_addr);
+		return 1;
+	}
+	switch (err) {
+	case UC_ERR_READ_UNMAPPED:
+	case UC_ERR_WRITE_UNMAPPED:
+	case UC_ERR_FETCH_UNMAPPED:
+		/* The library reports these without the instruction's address (block start). */
+		fprintf(stderr, VM_NAME ": s390x: the guest accessed storage beyond RAM in the "
+			"block at 0x%llx; libunicorn does not say which instruction, so no "
+			"addressing exception can be presented: the machine stops\n",
+			(unsigned long long)c->psw_addr);
+		return 1;
+	default:
+		fprintf(stderr, VM_NAME ": s390x: engine: %s at 0x%llx\n", uc_strerror(err),
+			(unsigned long long)c->psw_addr);
+		return 1;
+	}
+}
+
+static void run_native_step(struct vm_s390x *c, unsigned int len)
+{
+	uint64_t m;
+	uc_err err;
+
+	c->stepping = true;
+	c->exit = EXIT_NONE;
+	m = engine_mask(c);
+	uc_reg_write(c->uc, UC_S390X_REG_PSWM, &m);
+	err = engine_start(c, c->psw_addr, c->psw_addr + len);
+	if (c->exit == EXIT_NONE && !c->engine_broken)
+		psw_from_engine(c);
+	c->stepping = false;
+	if (err != UC_ERR_OK) {
+		c->stop_status = engine_error(c, err);
+		c->exit = EXIT_STOP;
+	}
 }
 
 /* Returns the machine's exit status. */
@@ -1000,15 +1064,15 @@ enter:
 		c->exit = EXIT_NONE;
 		m = engine_mask(c);
 		uc_reg_write(c->uc, UC_S390X_REG_PSWM, &m);
-		err = uc_emu_start(c->uc, c->psw_addr, 0, 0, 0);
+		err = engine_start(c, c->psw_addr, 0);
+		if (err != UC_ERR_OK) {
+			if (!c->engine_broken)
+				psw_from_engine(c);
+			return engine_error(c, err);
+		}
 		if (c->exit == EXIT_NONE) {
 			psw_from_engine(c);
 			in_execute = ex_pending(c);
-		}
-		if (err != UC_ERR_OK) {
-			fprintf(stderr, VM_NAME ": s390x: engine: %s at 0x%llx\n",
-				uc_strerror(err), (unsigned long long)c->psw_addr);
-			return 1;
 		}
 		if (c->exit == EXIT_STEP) {
 			uint8_t op;
@@ -1025,8 +1089,13 @@ void vm_s390x_run(struct vm_cpu *cpu)
 {
 	struct vm *vm = cpu->vm;
 	struct vm_s390x *c = vm->s390x;
+	struct sigaction sa;
 	int status, rc;
 
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigabrt;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGABRT, &sa, NULL);
 	c->kicker_quit = false;
 	rc = pthread_create(&c->kicker, NULL, kicker_thread, c);
 	if (rc) {

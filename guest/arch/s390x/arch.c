@@ -49,6 +49,10 @@ void s390x_ext_handler(void);
 void s390x_pgm_handler(void);
 void s390x_mchk_handler(void);
 void guest_s390x_start(void) __attribute__((noreturn));
+extern volatile uint64_t s390x_pgm_resume;
+extern volatile uint16_t s390x_pgm_code;
+extern volatile uint16_t s390x_pgm_ilc;
+extern volatile uint64_t s390x_pgm_old_addr;
 int guest_program_main(void);
 void sclp_console_init(void);
 void sclp_console_write(const char *s, size_t len);
@@ -64,9 +68,16 @@ static guest_mchk_handler_fn *mchk_handler;
 static volatile int in_handler;
 static volatile unsigned int irqs_taken;
 
-/* Program interruptions the current instruction may cause (see EXPECTING below). */
-static volatile uint64_t pgm_resume;
-static volatile uint16_t pgm_code;
+/*
+ * Program interruptions the current instruction may cause (see EXPECTING below): where
+ * to resume, and what the interruption stored (code, ILC, old PSW address).
+ */
+volatile uint64_t s390x_pgm_resume;
+volatile uint16_t s390x_pgm_code;
+volatile uint16_t s390x_pgm_ilc;
+volatile uint64_t s390x_pgm_old_addr;
+#define pgm_resume s390x_pgm_resume
+#define pgm_code s390x_pgm_code
 
 /* The lowcore, at absolute 0 (prefix 0): a linker symbol, so no null pointer is formed. */
 extern uint8_t __lowcore[];
@@ -149,6 +160,8 @@ void s390x_pgm_handler(void)
 	struct psw *old = lc(LC_PGM_OLD_PSW);
 	uint16_t code = *(volatile uint16_t *)lc(LC_PGM_CODE);
 
+	s390x_pgm_ilc = *(volatile uint16_t *)lc(LC_PGM_ILC);
+	s390x_pgm_old_addr = old->addr;
 	if (pgm_resume) {
 		/*
 		 * An instruction wrapper expected this: resume after the instruction whether
