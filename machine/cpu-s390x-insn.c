@@ -198,12 +198,14 @@ static enum vm_s390x_rc do_lctl(struct vm_s390x *c, struct op *op, uint64_t a, b
 {
 	unsigned int r1 = op->insn[1] >> 4, r3 = op->insn[1] & 15, n = ((r3 - r1) & 15) + 1, i;
 	unsigned int w = g ? 8 : 4;
-	uint64_t old0 = c->cr[0], old6 = c->cr[6];
+	uint64_t old[16];
 	uint8_t b[16 * 8];
+	bool engine = false;
 
 	if (a & (w - 1))
 		return pgm(op->pgm, S390X_PGM_SPECIFICATION);
 	CHECK(s390x_load(c, a, b, n * w));
+	memcpy(old, c->cr, sizeof(old));
 	for (i = 0; i < n; i++) {
 		unsigned int r = (r1 + i) & 15;
 
@@ -212,8 +214,19 @@ static enum vm_s390x_rc do_lctl(struct vm_s390x *c, struct op *op, uint64_t a, b
 		else
 			c->cr[r] = (c->cr[r] & 0xffffffff00000000ull) | vccw_ld_be32(b + 4 * i);
 	}
-	crs_changed(c, old0, old6);
-	/* The engine gets the same registers (low-address protection, AFP) in one native step. */
+	crs_changed(c, old[0], old[6]);
+	/*
+	 * The engine needs the registers it consults itself (CR0 low-address protection,
+	 * AFP and vector control; the DAT registers): those go to it in one native step.
+	 * The external subclass masks (CR0 bits 48-63), CR6 and CR14 are ours alone.
+	 */
+	for (i = 0; i < 16; i++) {
+		uint64_t ours = i == 0 ? 0xffffull : (i == 6 || i == 14) ? ~0ull : 0;
+
+		engine |= ((c->cr[i] ^ old[i]) & ~ours) != 0;
+	}
+	if (!engine)
+		return VM_S390X_DONE;
 	c->exit = EXIT_STEP;
 	return VM_S390X_PSW_LOADED;
 }

@@ -81,6 +81,7 @@ struct vm_s390x {
 	uint64_t cr[16];
 	uint64_t prefix;
 	bool stepping; /* the engine runs one instruction in supervisor state */
+	bool ran;           /* the engine has run (translated blocks may exist) */
 	bool engine_broken; /* the library aborted inside the engine (see on_sigabrt()) */
 
 	/* Timers, in TOD-clock units (bit 51 = 1 us); under vm->lock. */

@@ -673,12 +673,11 @@ static long calibrate(long *ex_off)
 		uint64_t mask = S390X_PSW_EA | S390X_PSW_BA, want = 0x0700000000000006ull, v;
 		struct block_probe bp = { ctx[0], 0 };
 
-		uc_mem_write(uc, 0x1000, exrl, sizeof(exrl));
+		uc_mem_write(uc, 0x2000, exrl, sizeof(exrl));
 		uc_reg_write(uc, UC_S390X_REG_PSWM, &mask);
 		uc_hook_add(uc, &h, UC_HOOK_BLOCK, probe_block, &bp, 1, 0);
-		uc_emu_start(uc, 0x1000, 0x100a, 0, 0);
+		uc_emu_start(uc, 0x2000, 0x200a, 0, 0);
 		uc_hook_del(uc, h);
-		uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 		size = uc_context_size(uc);
 		for (off = 0; bp.blocks >= 2 && off + 8 <= size; off += 8) {
 			memcpy(&v, (char *)ctx[0] + off, 8);
@@ -695,12 +694,12 @@ static long calibrate(long *ex_off)
 
 		if (i < 3 && probes[i].problem)
 			mask |= S390X_PSW_PROBLEM;
-		uc_mem_write(uc, 0x1000, code, len);
+		/* Each probe at its own address: no stale translation, no (slow) flush. */
+		uc_mem_write(uc, 0x3000 + i * 0x100, code, len);
 		uc_hook_add(uc, &h, UC_HOOK_INTR, probe_hook, ctx[i], 1, 0);
 		uc_reg_write(uc, UC_S390X_REG_PSWM, &mask);
-		uc_emu_start(uc, 0x1000, 0x1000 + 0x100, 0, 0);
+		uc_emu_start(uc, 0x3000 + i * 0x100, 0x3000 + i * 0x100 + 0x80, 0, 0);
 		uc_hook_del(uc, h);
-		uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 	}
 	size = uc_context_size(uc);
 	for (off = 0; off + 16 <= size; off += 4) {
@@ -867,8 +866,12 @@ void vm_s390x_reset(struct vm_s390x *c, enum vm_s390x_reset_kind kind)
 			uc_reg_write(c->uc, UC_S390X_REG_F0 + (int)i, &zero);
 		}
 	}
-	/* Storage may be reloaded after a reset: drop every translated block. */
-	uc_ctl(c->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+	/*
+	 * Storage may be reloaded after a reset: drop the translated blocks of all of RAM
+	 * (UC_CTL_TB_FLUSH would do it too, but takes seconds).
+	 */
+	if (c->ran)
+		uc_ctl_remove_cache(c->uc, 0, c->ram_size);
 }
 
 void vm_s390x_load_psw(struct vm_s390x *c, uint64_t mask, uint64_t addr)
@@ -1064,6 +1067,7 @@ enter:
 		c->exit = EXIT_NONE;
 		m = engine_mask(c);
 		uc_reg_write(c->uc, UC_S390X_REG_PSWM, &m);
+		c->ran = true;
 		err = engine_start(c, c->psw_addr, 0);
 		if (err != UC_ERR_OK) {
 			if (!c->engine_broken)
