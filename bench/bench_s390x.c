@@ -68,7 +68,8 @@ static bool run_host(const char *cmd, double *loop, double *blk, double *loop_sp
 
 void bench_s390x(void)
 {
-	char exe[PATH_MAX], dir[PATH_MAX], img[] = "/tmp/vccw-bench-s390x.XXXXXX";
+	char exe[PATH_MAX], dir[PATH_MAX], img[PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
 	char vccw[3 * PATH_MAX + 256], qemu[3 * PATH_MAX + 256];
 	double vl, vb, ql, qb, vls, vbs, qls, qbs;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -87,6 +88,8 @@ void bench_s390x(void)
 		*slash = 0;
 	if ((slash = strrchr(dir, '/')))
 		*slash = 0;
+	/* The disk image goes where temporary files go (TMPDIR, else the C library's default). */
+	snprintf(img, sizeof(img), "%s/vccw-bench-s390x.XXXXXX", tmp && *tmp ? tmp : P_tmpdir);
 	fd = mkstemp(img);
 	if (fd < 0 || ftruncate(fd, 8 << 20)) {
 		bench_note("s390x: cannot create the disk image: %s", strerror(errno));

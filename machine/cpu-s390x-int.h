@@ -90,6 +90,8 @@ struct vm_s390x {
 	uint64_t cputm;     /* value at cputm_at */
 	uint64_t cputm_at;  /* host TOD when cputm was set */
 	uint64_t timer_gen; /* bumped when a timer or its CR0 mask changes */
+	uint64_t timer_cr0; /* CR0 as the kicker sees it */
+	uint64_t kicker_until; /* host TOD the kicker sleeps until (0: a css callback) */
 
 	/* Pending external conditions of this CPU (vCPU thread only). */
 	bool service_pending;

@@ -544,9 +544,19 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 
 void s390x_timers_changed(struct vm_s390x *c)
 {
+	uint64_t d;
+
 	pthread_mutex_lock(&c->vm->lock);
+	c->timer_cr0 = c->cr[0];
 	c->timer_gen++;
-	pthread_cond_broadcast(&c->vm->cond);
+	/*
+	 * Wake the kicker only when it now has to act earlier than it sleeps for: a timed
+	 * wait reloads the CPU timer and toggles CR0 several times, and each needless
+	 * wake-up is a host context switch.
+	 */
+	d = timer_deadline_locked(c, c->timer_cr0);
+	if (d && (!c->kicker_until || d < c->kicker_until))
+		pthread_cond_broadcast(&c->vm->cond);
 	pthread_mutex_unlock(&c->vm->lock);
 }
 
@@ -574,7 +584,7 @@ static void *kicker_thread(void *arg)
 			last_timer = c->timer_gen;
 			fired = false;
 		}
-		cr0 = c->cr[0];
+		cr0 = c->timer_cr0;
 		deadline = timer_deadline_locked(c, cr0);
 		now = s390x_host_tod();
 		if (deadline && !fired && now >= deadline) {
@@ -585,12 +595,14 @@ static void *kicker_thread(void *arg)
 			kick = true;
 		}
 		if (!kick) {
-			if (deadline && !fired) {
+			c->kicker_until = deadline && !fired ? deadline : 0;
+			if (c->kicker_until) {
 				tod_to_timespec(deadline, &ts);
 				pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
 			} else {
 				pthread_cond_wait(&vm->cond, &vm->lock);
 			}
+			c->kicker_until = 0;
 			continue;
 		}
 		/* hook_block() stops the engine at the next block; run() acknowledges. */
@@ -854,6 +866,7 @@ void vm_s390x_reset(struct vm_s390x *c, enum vm_s390x_reset_kind kind)
 		c->cputm = 0;
 		c->cputm_at = s390x_host_tod();
 		c->tod_offset = 0;
+		c->timer_cr0 = c->cr[0];
 		c->timer_gen++;
 		pthread_mutex_unlock(&c->vm->lock);
 		c->sclp_cp_receive = 0;
