@@ -34,8 +34,8 @@ GUEST_S390X_SRCS := $(GUEST_COMMON_SRCS) guest/arch/s390x/arch.c guest/arch/s390
 GUEST_S390X_OBJS := $(patsubst %.c,$(O)/s390x/%.o,$(GUEST_S390X_SRCS)) \
 	$(O)/s390x/guest/arch/s390x/start.o
 # Guest programs with a bare-metal image: guest_<name>_main() in guest code.
-# insntest, beyondram, csst and bench are s390x only (guest/arch/s390x/).
-GUEST_S390X_PROGRAMS ?= demo conformance lsall agent hotplug insntest beyondram csst bench
+# insntest, beyondram, csst, storm and bench are s390x only (guest/arch/s390x/).
+GUEST_S390X_PROGRAMS ?= demo conformance lsall agent hotplug insntest beyondram csst storm bench
 
 $(O)/s390x/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -471,9 +471,14 @@ static void handle_pgm(struct vm_s390x *c)
 	}
 	if (c->exit == EXIT_STEP)
 		return;
-	/* Whatever the instruction enabled or made pending is presented before the next one. */
-	while (deliver_one(c))
-		;
+	/*
+	 * Whatever the instruction enabled or made pending is presented before the next one.
+	 * After one, the run loop presents the rest: it also checks for the machine
+	 * stopping, which a guest whose new PSWs stay enabled for a lasting condition (a
+	 * negative CPU timer) would otherwise keep from happening.
+	 */
+	if (deliver_one(c))
+		c->exit = EXIT_RESUME;
 	if ((c->psw_mask & S390X_PSW_WAIT) || !s390x_psw_valid(c->psw_mask, c->psw_addr) ||
 	    (c->psw_addr & 1) || atomic_load(&c->vm->stop))
 		c->exit = EXIT_RESUME;
@@ -537,8 +542,10 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 	struct vm_s390x *c = opaque;
 
 	(void)addr, (void)size;
+	/* The machine stopping ends a guest that runs without ever trapping, too. */
 	if (atomic_load_explicit(&c->kick_seq, memory_order_relaxed) !=
-	    atomic_load_explicit(&c->seen_seq, memory_order_relaxed))
+	    atomic_load_explicit(&c->seen_seq, memory_order_relaxed) ||
+	    atomic_load_explicit(&c->vm->stop, memory_order_relaxed))
 		uc_emu_stop(uc);
 }
 

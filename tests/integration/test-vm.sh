@@ -728,6 +728,28 @@ else
 	else
 		fail s390x_csst_abort_contained "exit $rc; $(cat "$T/err")"
 	fi
+	# A guest livelocked in an interruption storm (its external new PSW enabled, the CPU
+	# timer negative) still lets vccw-vm stop on SIGTERM, with status 0.
+	if start_idle "$VM" -kernel "$S390X_DIR/storm.elf"; then
+		for _ in $(seq 1 100); do
+			grep -q "storm: starting" "$T/out" && break
+			sleep 0.05
+		done
+		sleep 0.3
+		kill -TERM "$(leaf_pid "$pid")"
+		wait "$pid"
+		rc=$?
+		if [ "$rc" -eq 0 ] && grep -q "storm: starting" "$T/out" &&
+		   grep -q "terminating on signal" "$T/err"; then
+			pass s390x_interruption_storm_stops_on_sigterm
+		else
+			fail s390x_interruption_storm_stops_on_sigterm "exit $rc; $(cat "$T/out" "$T/err")"
+		fi
+	else
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		fail s390x_interruption_storm_stops_on_sigterm "did not come up: $(cat "$T/err")"
+	fi
 	# A load beyond RAM: QEMU presents an addressing exception; libunicorn does not say
 	# which instruction faulted, so vccw-vm stops the machine with a message instead.
 	timeout 60 "$VM" -kernel "$S390X_DIR/beyondram.elf" >"$T/out" 2>"$T/err"

@@ -26,6 +26,7 @@ extern uint8_t __lowcore[];
 int guest_insntest_main(void);
 int guest_beyondram_main(void);
 int guest_csst_main(void);
+int guest_storm_main(void);
 
 /* The SVC handler: return to the old PSW, which points after the SVC. */
 asm(".text\n"
@@ -216,4 +217,33 @@ int guest_csst_main(void)
 	rc = TRY(".insn ssf,0xc80200000000,0(%[a]),64(%[a]),%%r3", "d"(r0), "d"(r3), [a] "a"(buf));
 	guest_printf("csst: result %d\n", rc);
 	return rc == 0 ? 0 : 1;
+}
+
+/*
+ * An interruption storm: the external new PSW is enabled for external interruptions and
+ * the CPU timer stays negative, so each interruption is followed by the next one at once
+ * (a guest livelock, on QEMU too). vccw-vm must still stop on a signal.
+ */
+void insntest_storm_loop(void);
+asm(".text\n"
+    "	.globl	insntest_storm_loop\n"
+    "insntest_storm_loop:\n"
+    "	j	insntest_storm_loop\n");
+
+int guest_storm_main(void)
+{
+	uint64_t *ext_new = (uint64_t *)(__lowcore + 0x1b0);
+	uint64_t cr0, zero = 0;
+	unsigned char old;
+
+	ext_new[0] = 0x0100000180000000ull; /* external interruptions on, 64-bit */
+	ext_new[1] = (uint64_t)(unsigned long)insntest_storm_loop;
+	guest_printf("storm: starting\n");
+	asm volatile("stctg 0,0,%0" : "=Q"(cr0));
+	cr0 |= 0x400; /* CPU-timer subclass */
+	asm volatile("lctlg 0,0,%0" : : "Q"(cr0));
+	asm volatile("spt %0" : : "Q"(zero));
+	asm volatile("stosm %0,0x01" : "=Q"(old) : : "memory");
+	for (;;)
+		;
 }
