@@ -11,10 +11,15 @@
  * cpu-s390x-sclp.c (the service-call logical processor), cpu-s390x-elf.c (the ELF
  * loader; built without libunicorn too, so that vccw-vm can name the missing package).
  *
- * Interface for IPL code (DIAGNOSE 0x308, firmware loading): register a DIAGNOSE
- * handler with vm_s390x_set_diag(), reach registers and storage through
- * vm_s390x_gpr()/vm_s390x_set_gpr() and vm_s390x_read()/vm_s390x_write(), and reset the
- * CPU and load a new PSW with vm_s390x_reset() and vm_s390x_load_psw().
+ * Interface for IPL code (DIAGNOSE 0x308, firmware loading):
+ *  - start: load storage through vccw_mem, then vm_s390x_create(vm, mask, addr) from
+ *    vm_machine_create() (as it does for an ELF -kernel); vCPU 0 then runs it;
+ *  - DIAGNOSE 0x308: vm_s390x_set_diag(vm, VM_S390X_DIAG_IPL, fn, opaque) after
+ *    vm_s390x_create(); fn runs on the vCPU thread inside the engine's hook and may
+ *    use vm_s390x_gpr()/vm_s390x_set_gpr(), vm_s390x_read()/vm_s390x_write() (real
+ *    addresses, prefixing applied; a write also drops translated code there), reset the
+ *    channel subsystem (vccw_css_reset()), vm_s390x_reset() and vm_s390x_load_psw(),
+ *    then return VM_S390X_PSW_LOADED (or a condition code, or VM_S390X_PGM).
  */
 #ifndef VM_CPU_S390X_H
 #define VM_CPU_S390X_H
