@@ -284,6 +284,7 @@ static const struct {
 	{ "vq", bench_vq },
 	{ "blk", bench_blk },
 	{ "mem", bench_mem },
+	{ "s390x", bench_s390x },
 };
 
 int main(int argc, char **argv)

@@ -22,7 +22,8 @@ $(O)/bench/vccw-bench: LDLIBS := $(O)/libguest-native.a $(LDLIBS)
 all: $(O)/bench/vccw-bench
 
 # make bench: build, then run every benchmark (about a minute and a half).
-bench: $(O)/bench/vccw-bench
+# The s390x rows run build/s390x/bench.elf on vccw-vm and on qemu-system-s390x.
+bench: $(O)/bench/vccw-bench $(O)/vccw-vm $(O)/s390x/bench.elf
 	$(O)/bench/vccw-bench
 
 .PHONY: bench

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # The machine: vccw-vm, the VMM (command line, devices, vCPU threads running native
-# guest programs). It links libvccw and the native guest library.
+# guest programs or s390x code). It links libvccw and the native guest library, and
+# libunicorn for the s390x CPU back-end (machine/cpu-s390x*.c).
 
 VM_SRCS := $(wildcard machine/*.c)
 VM_OBJS := $(patsubst %.c,$(O)/%.o,$(VM_SRCS))
@@ -29,4 +30,18 @@ $(VM_OBJS): CPPFLAGS_MOD += -DVM_HAVE_QMP $(JANSSON_CFLAGS)
 $(O)/vccw-vm: LDLIBS += $(JANSSON_LIBS)
 else
 $(info vccw: libjansson not found: building vccw-vm without the QMP monitor (install libjansson-dev))
+endif
+
+# libunicorn (Debian libunicorn-dev, GPL-2) for the s390x CPU back-end; only vccw-vm links
+# it, never libvccw. Without it vccw-vm still builds and refuses s390x ELFs with a message
+# naming the package. NO_UNICORN=1 builds without it on purpose (to test that message).
+ifneq ($(NO_UNICORN),1)
+UNICORN_LIBS := $(shell pkg-config --libs unicorn 2>/dev/null)
+UNICORN_CFLAGS := $(shell pkg-config --cflags unicorn 2>/dev/null)
+endif
+ifneq ($(UNICORN_LIBS),)
+$(VM_OBJS): CPPFLAGS_MOD += -DVM_HAVE_UNICORN $(UNICORN_CFLAGS)
+$(O)/vccw-vm: LDLIBS += $(UNICORN_LIBS)
+else
+$(info vccw: libunicorn not found: building vccw-vm without the s390x CPU back-end (install libunicorn-dev))
 endif

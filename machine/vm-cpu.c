@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu-s390x.h"
 #include "vccw/virtio-ccw.h"
 #include "vm-int.h"
 
@@ -56,70 +57,58 @@ static int insn_result(enum vccw_insn_rc rc)
 	return (int)rc;
 }
 
+enum vccw_insn_rc vm_io_insn(struct vccw_css *css, const struct vccw_cpu *c, uint16_t opcode,
+			     uint64_t gpr1, uint64_t addr)
+{
+	uint32_t sid = (uint32_t)gpr1; /* GPR1 bits 32-63 */
+
+	switch (opcode) {
+	case GUEST_OP_CSCH:
+		return vccw_css_csch(css, c, sid);
+	case GUEST_OP_HSCH:
+		return vccw_css_hsch(css, c, sid);
+	case GUEST_OP_MSCH:
+		return vccw_css_msch(css, c, sid, addr);
+	case GUEST_OP_SSCH:
+		return vccw_css_ssch(css, c, sid, addr);
+	case GUEST_OP_STSCH:
+		return vccw_css_stsch(css, c, sid, addr);
+	case GUEST_OP_TSCH:
+		return vccw_css_tsch(css, c, sid, addr);
+	case GUEST_OP_TPI:
+		return vccw_css_tpi(css, c, addr);
+	case GUEST_OP_SAL:
+		return vccw_css_sal(css, c, gpr1);
+	case GUEST_OP_RSCH:
+		return vccw_css_rsch(css, c, sid);
+	case GUEST_OP_STCRW:
+		return vccw_css_stcrw(css, c, addr);
+	case GUEST_OP_RCHP:
+		return vccw_css_rchp(css, c, gpr1);
+	case GUEST_OP_SCHM:
+		/* SCHM passes GPR2 (the measurement-block origin) in @addr. */
+		return vccw_css_schm(css, c, gpr1, addr);
+	case GUEST_OP_CHSC:
+		return vccw_css_chsc(css, c, addr);
+	case GUEST_OP_XSCH:
+		return vccw_css_xsch(css, c, sid);
+	case GUEST_OP_SIC:
+		/* SIC passes GPR(R1) in @gpr1 and GPR(R3) in @addr: the ISC is in its bits 34-36. */
+		return vccw_css_sic(css, c, gpr1, (uint8_t)((addr >> 27) & 7));
+	default:
+		/* An opcode the machine does not implement: PoP operation exception. */
+		return VCCW_PGM_OPERATION;
+	}
+}
+
 static int host_io_insn(void *ctx, uint16_t opcode, uint64_t gpr1, uint64_t addr)
 {
 	struct vm_cpu *cpu = ctx;
-	struct vccw_css *css = cpu->vm->css;
-	uint32_t sid = (uint32_t)gpr1; /* GPR1 bits 32-63 */
 	struct vccw_cpu c;
-	enum vccw_insn_rc rc;
 
 	check_stop(cpu);
 	cpu_desc(cpu, &c);
-	switch (opcode) {
-	case GUEST_OP_CSCH:
-		rc = vccw_css_csch(css, &c, sid);
-		break;
-	case GUEST_OP_HSCH:
-		rc = vccw_css_hsch(css, &c, sid);
-		break;
-	case GUEST_OP_MSCH:
-		rc = vccw_css_msch(css, &c, sid, addr);
-		break;
-	case GUEST_OP_SSCH:
-		rc = vccw_css_ssch(css, &c, sid, addr);
-		break;
-	case GUEST_OP_STSCH:
-		rc = vccw_css_stsch(css, &c, sid, addr);
-		break;
-	case GUEST_OP_TSCH:
-		rc = vccw_css_tsch(css, &c, sid, addr);
-		break;
-	case GUEST_OP_TPI:
-		rc = vccw_css_tpi(css, &c, addr);
-		break;
-	case GUEST_OP_SAL:
-		rc = vccw_css_sal(css, &c, gpr1);
-		break;
-	case GUEST_OP_RSCH:
-		rc = vccw_css_rsch(css, &c, sid);
-		break;
-	case GUEST_OP_STCRW:
-		rc = vccw_css_stcrw(css, &c, addr);
-		break;
-	case GUEST_OP_RCHP:
-		rc = vccw_css_rchp(css, &c, gpr1);
-		break;
-	case GUEST_OP_SCHM:
-		/* SCHM passes GPR2 (the measurement-block origin) in @addr. */
-		rc = vccw_css_schm(css, &c, gpr1, addr);
-		break;
-	case GUEST_OP_CHSC:
-		rc = vccw_css_chsc(css, &c, addr);
-		break;
-	case GUEST_OP_XSCH:
-		rc = vccw_css_xsch(css, &c, sid);
-		break;
-	case GUEST_OP_SIC:
-		/* SIC passes GPR(R3) in @addr: the ISC is in its bits 34-36. */
-		rc = vccw_css_sic(css, &c, gpr1, (uint8_t)((addr >> 27) & 7));
-		break;
-	default:
-		/* An opcode the machine does not implement: PoP operation exception. */
-		rc = VCCW_PGM_OPERATION;
-		break;
-	}
-	return insn_result(rc);
+	return insn_result(vm_io_insn(cpu->vm->css, &c, opcode, gpr1, addr));
 }
 
 static int64_t host_diag500(void *ctx, uint64_t gpr1, uint64_t gpr2, uint64_t gpr3,
@@ -341,6 +330,11 @@ static void *vcpu_thread(void *arg)
 
 	if (cpu->index == 0 && vm->cfg->program)
 		run_program(cpu);
+	else if (cpu->index == 0 && vm->s390x) {
+		vm_s390x_run(cpu);
+		if (cpu->exited)
+			signal_done(vm);
+	}
 	/* Stopped state: wait for the machine to go away. */
 	pthread_mutex_lock(&vm->lock);
 	while (!atomic_load(&vm->stop))

@@ -198,6 +198,7 @@ struct vm_config {
 	char *bios_path; /* -bios FILE; NULL: VM_IPL_DEFAULT_BIOS when booting from a disk */
 	bool has_loadparm;
 	uint8_t loadparm[8]; /* -machine loadparm=, EBCDIC (vm_ipl_loadparm_parse()) */
+	char *kernel_path; /* -kernel FILE: an s390x ELF run by the s390x back-end */
 
 	struct vm_drive **drives;
 	unsigned int nr_drives;
@@ -299,6 +300,15 @@ int vm_program_run(const struct guest_native_host *host, const struct vm_program
  */
 void vm_program_stop(void) __attribute__((noreturn));
 
+/*
+ * Carry out I/O instruction @opcode (B2xx, as struct guest_native_host numbers them)
+ * for the CPU described by @c: @gpr1 is GPR1 (GPR(R1) for CHSC is passed in @addr),
+ * @addr the second-operand real address (SCHM: GPR2). Shared by the native vCPU and
+ * the s390x back-end. Returns the condition code or program interruption.
+ */
+enum vccw_insn_rc vm_io_insn(struct vccw_css *css, const struct vccw_cpu *c, uint16_t opcode,
+			     uint64_t gpr1, uint64_t addr);
+
 /* ---- Firmware boot (vm-ipl.c; the CPU-independent part is ipl.c) ---- */
 
 /*
@@ -341,6 +351,8 @@ struct vm_cpu {
 	bool exited; /* the program ended by itself with exit_code */
 };
 
+struct vm_s390x;
+
 struct vm {
 	struct vm_config *cfg;
 	struct vccw_mem *mem;
@@ -366,6 +378,8 @@ struct vm {
 
 	/* Firmware boot (vm-ipl.c): the firmware image, the IPLB, DIAGNOSE 0x308 state. */
 	struct vm_ipl ipl;
+	struct vm_s390x *s390x; /* the s390x CPU (cpu-s390x.c), NULL for native programs */
+	uint64_t s390x_psw_mask, s390x_psw_addr; /* its first PSW, set by the loader */
 
 	int done_fd; /* eventfd: vCPU 0's program ended */
 	int quit_fd; /* eventfd: the monitor's quit command */

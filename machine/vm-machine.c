@@ -12,6 +12,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "cpu-s390x.h"
 #include "vm-int.h"
 
 /* Transport features offered besides each device's own, as QEMU does by default. */
@@ -171,6 +172,17 @@ int vm_machine_create(struct vm *vm)
 		vm->cpus[i].vm = vm;
 		vm->cpus[i].index = i;
 	}
+	if (cfg->kernel_path) {
+		uint64_t entry;
+
+		/* QEMU starts an ELF -kernel at its entry point in 64-bit mode. */
+		if (vm_s390x_elf_load(vm->mem, vccw_mem_size(vm->mem), "-kernel", cfg->kernel_path, &entry))
+			return -1;
+		vm->s390x_psw_mask = S390X_PSW_START_MASK;
+		vm->s390x_psw_addr = entry;
+		if (vm_s390x_create(vm, vm->s390x_psw_mask, vm->s390x_psw_addr))
+			return -1;
+	}
 	return 0;
 }
 
@@ -184,6 +196,7 @@ void vm_machine_destroy(struct vm *vm)
 	for (i = 0; cfg && i < cfg->nr_devices; i++)
 		vm_device_destroy(cfg->devices[i], false);
 	pthread_mutex_unlock(&vm->dev_lock);
+	vm_s390x_free(vm);
 	if (vm->css)
 		vccw_css_free(vm->css);
 	vm->css = NULL;

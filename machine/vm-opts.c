@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ipl.h"
+#include "cpu-s390x.h"
 #include "vccw/trace.h"
 #include "vm-int.h"
 
@@ -668,19 +669,40 @@ static int opt_device(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
-/* -kernel native:NAME; "-kernel help" lists the built-in programs. */
+/*
+ * -kernel native:NAME runs a built-in program; -kernel FILE an s390x ELF (EM_S390,
+ * 64-bit big-endian) on the s390x back-end; "-kernel help" lists the built-in programs.
+ */
 static int opt_kernel(struct vm_config *cfg, const char *arg)
 {
 	const char *name;
+	int rc;
 
 	if (!strcmp(arg, "help") || !strcmp(arg, "native:help")) {
 		vm_programs_help();
 		return 1;
 	}
 	if (strncmp(arg, "native:", 7)) {
-		vm_error("-kernel", "'%s': only built-in native programs can be run "
-			 "(-kernel native:NAME; -kernel help lists them)", arg);
-		return -1;
+		rc = vm_s390x_elf_probe(arg);
+		if (rc < 0) {
+			vm_error("-kernel", "%s: %s", arg, strerror(-rc));
+			return -1;
+		}
+		if (!rc) {
+			vm_error("-kernel", "'%s' is neither an s390x ELF (64-bit, big-endian, "
+				 "EM_S390) nor a built-in program (-kernel native:NAME; "
+				 "-kernel help lists them)", arg);
+			return -1;
+		}
+		if (!vm_s390x_available()) {
+			vm_error("-kernel", "%s: an s390x ELF, but this vccw-vm was built without "
+				 "the s390x CPU back-end (install libunicorn-dev and rebuild)", arg);
+			return -1;
+		}
+		free(cfg->kernel_path);
+		cfg->kernel_path = xstrdup(arg);
+		cfg->program = NULL;
+		return 0;
 	}
 	name = arg + 7;
 	cfg->program = vm_program_find(name);
@@ -689,6 +711,8 @@ static int opt_kernel(struct vm_config *cfg, const char *arg)
 			 name);
 		return -1;
 	}
+	free(cfg->kernel_path);
+	cfg->kernel_path = NULL;
 	return 0;
 }
 
@@ -1055,6 +1079,13 @@ static int check_devnos(struct vm_config *cfg)
 int vm_config_check(struct vm_config *cfg)
 {
 	unsigned int i;
+	uint64_t entry;
+
+	/* An s390x ELF that does not fit the configured RAM is a configuration error. */
+	if (cfg->kernel_path &&
+	    vm_s390x_elf_load(NULL, cfg->mem_size ? cfg->mem_size : VM_MEM_DEFAULT, "-kernel",
+			      cfg->kernel_path, &entry))
+		return -1;
 
 	for (i = 0; i < cfg->nr_devices; i++) {
 		struct vm_device *dev = cfg->devices[i];
@@ -1161,6 +1192,8 @@ void vm_config_free(struct vm_config *cfg)
 
 	free(cfg->bios_path);
 	cfg->bios_path = NULL;
+	free(cfg->kernel_path);
+	cfg->kernel_path = NULL;
 	for (i = 0; i < cfg->nr_drives; i++) {
 		free(cfg->drives[i]->what);
 		free(cfg->drives[i]->id);

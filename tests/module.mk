@@ -69,6 +69,13 @@ $(O)/tests/integration-qmp: tests/integration/test-qmp.py $(O)/vccw-vm
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
 TEST_PROGRAMS += $(O)/tests/integration-qmp
 
+# Instruction exceptions of the s390x back-end, against the PoP on vccw-vm and on QEMU
+# (tests/integration/test-s390x-insn.sh with build/s390x/insntest.elf).
+$(O)/tests/integration-s390x-insn: tests/integration/test-s390x-insn.sh $(O)/vccw-vm
+	@mkdir -p $(dir $@)
+	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
+TEST_PROGRAMS += $(O)/tests/integration-s390x-insn
+
 # The conformance suite on both hosts: vccw-vm (native) and qemu-system-s390x
 # (bare-metal image built with the s390x cross compiler).
 TEST_PROGRAMS += tests/conformance/run

@@ -3,7 +3,9 @@
  * Bare-metal s390x back-end of guest/include/guest/arch.h: the real I/O instructions
  * and DIAGNOSE 0x500 with program interruptions caught and reported as negative codes,
  * new PSWs and interruption handlers in the lowcore (PoP chapter 6 "Interruptions"),
- * control registers 6 and 14, TOD-clock time, console output through the SCLP (sclp.c),
+ * control registers 6 and 14, time from the CPU timer (never the TOD clock: STCK reads 0
+ * on vccw-vm's s390x back-end, while SPT/STPT trap there and are backed by host time),
+ * console output through the SCLP (sclp.c),
  * and exit by a message and a disabled wait whose PSW address is the result code.
  */
 #include <stdint.h>
@@ -29,8 +31,8 @@
 #define LC_MCHK_OLD_PSW 0x160
 #define LC_IO_OLD_PSW 0x170
 #define LC_EXT_NEW_PSW 0x1b0
-#define EXT_CODE_CLOCK_COMPARATOR 0x1004
-#define CR0_CLOCK_COMPARATOR 0x800ull /* CR0 bit 52 */
+#define EXT_CODE_CPU_TIMER 0x1005
+#define CR0_CPU_TIMER 0x400ull /* CR0 bit 53 */
 #define LC_PGM_NEW_PSW 0x1d0
 #define LC_MCHK_NEW_PSW 0x1e0
 #define LC_IO_NEW_PSW 0x1f0
@@ -47,6 +49,10 @@ void s390x_ext_handler(void);
 void s390x_pgm_handler(void);
 void s390x_mchk_handler(void);
 void guest_s390x_start(void) __attribute__((noreturn));
+extern volatile uint64_t s390x_pgm_resume;
+extern volatile uint16_t s390x_pgm_code;
+extern volatile uint16_t s390x_pgm_ilc;
+extern volatile uint64_t s390x_pgm_old_addr;
 int guest_program_main(void);
 void sclp_console_init(void);
 void sclp_console_write(const char *s, size_t len);
@@ -62,9 +68,16 @@ static guest_mchk_handler_fn *mchk_handler;
 static volatile int in_handler;
 static volatile unsigned int irqs_taken;
 
-/* Program interruptions the current instruction may cause (see EXPECTING below). */
-static volatile uint64_t pgm_resume;
-static volatile uint16_t pgm_code;
+/*
+ * Program interruptions the current instruction may cause (see EXPECTING below): where
+ * to resume, and what the interruption stored (code, ILC, old PSW address).
+ */
+volatile uint64_t s390x_pgm_resume;
+volatile uint16_t s390x_pgm_code;
+volatile uint16_t s390x_pgm_ilc;
+volatile uint64_t s390x_pgm_old_addr;
+#define pgm_resume s390x_pgm_resume
+#define pgm_code s390x_pgm_code
 
 /* The lowcore, at absolute 0 (prefix 0): a linker symbol, so no null pointer is formed. */
 extern uint8_t __lowcore[];
@@ -108,21 +121,26 @@ void s390x_io_handler(void)
 	in_handler = 0;
 }
 
-static void set_ckc(uint64_t v)
-{
-	asm volatile("sckc %0" : : "Q"(v));
-}
+static volatile int timer_fired;
+
+static uint64_t stctg(int cr);
+static void lctlg(int cr, uint64_t v);
 
 void s390x_ext_handler(void)
 {
 	uint16_t code = *(volatile uint16_t *)lc(LC_EXT_INT_CODE);
 
 	end_wait(LC_EXT_OLD_PSW);
-	/* The clock comparator ends a timed wait; push it out so it stays quiet. */
-	if (code == EXT_CODE_CLOCK_COMPARATOR)
-		set_ckc(~0ull);
-	else
+	/*
+	 * The CPU timer went negative: a timed wait is over. It stays pending while
+	 * negative, so its subclass mask goes off here.
+	 */
+	if (code == EXT_CODE_CPU_TIMER) {
+		timer_fired = 1;
+		lctlg(0, stctg(0) & ~CR0_CPU_TIMER);
+	} else {
 		sclp_ext_interrupt(code);
+	}
 }
 
 void s390x_mchk_handler(void)
@@ -142,6 +160,8 @@ void s390x_pgm_handler(void)
 	struct psw *old = lc(LC_PGM_OLD_PSW);
 	uint16_t code = *(volatile uint16_t *)lc(LC_PGM_CODE);
 
+	s390x_pgm_ilc = *(volatile uint16_t *)lc(LC_PGM_ILC);
+	s390x_pgm_old_addr = old->addr;
 	if (pgm_resume) {
 		/*
 		 * An instruction wrapper expected this: resume after the instruction whether
@@ -391,18 +411,51 @@ void guest_arch_irq_disable(void)
 	asm volatile("stnsm %0,0xfd" : "=Q"(old) : : "memory");
 }
 
-static uint64_t tod(void)
-{
-	uint64_t t;
+/*
+ * Time: the CPU timer counts down in TOD units (bit 51 = 1 us). It runs from a large
+ * value loaded at start (cputm_loaded); a timed wait reloads it with the timeout so
+ * that its going negative ends the wait, and folds the time that passed into
+ * cputm_base first.
+ */
+/* 2^56 TOD units (about 200 days): QEMU converts the timer to ns as t * 125, within 64 bits. */
+#define CPUTM_START (1ull << 56)
+static uint64_t cputm_base, cputm_loaded;
 
-	asm volatile("stck %0" : "=Q"(t) : : "cc");
-	return t;
+static void spt(uint64_t v)
+{
+	asm volatile("spt %0" : : "Q"(v));
+}
+
+static uint64_t stpt(void)
+{
+	uint64_t v;
+
+	asm volatile("stpt %0" : "=Q"(v));
+	return v;
+}
+
+/*
+ * TOD units the CPU timer ran since it was loaded. Once it has gone negative, QEMU's
+ * STPT returns a value no count-down from cputm_loaded can produce (it converts a
+ * negative difference as unsigned): the whole loaded interval has passed then.
+ */
+static uint64_t cputm_elapsed(void)
+{
+	uint64_t left = stpt();
+
+	return left > cputm_loaded ? cputm_loaded : cputm_loaded - left;
+}
+
+static void cputm_reload(uint64_t v)
+{
+	cputm_base += cputm_elapsed();
+	cputm_loaded = v;
+	spt(v);
 }
 
 uint64_t guest_arch_now_us(void)
 {
-	/* TOD clock bit 51 is one microsecond. */
-	return tod() >> 12;
+	return (cputm_base + cputm_elapsed()) >> 12;
 }
 
 /*
@@ -429,7 +482,6 @@ static void enabled_wait(void)
 bool guest_arch_wait(uint64_t timeout_us)
 {
 	unsigned int before = irqs_taken;
-	uint64_t end, cr0;
 	unsigned char old;
 
 	if (in_handler)
@@ -438,20 +490,21 @@ bool guest_arch_wait(uint64_t timeout_us)
 	guest_arch_irq_enable();
 	if (irqs_taken != before || !timeout_us)
 		return irqs_taken != before;
-	/* The clock comparator (CR0 subclass) ends the wait at the timeout. */
-	asm volatile("stctg 0,0,%0" : "=Q"(cr0));
-	cr0 |= CR0_CLOCK_COMPARATOR;
-	asm volatile("lctlg 0,0,%0" : : "Q"(cr0));
-	end = tod() + (timeout_us << 12);
-	set_ckc(end);
-	while (irqs_taken == before && tod() < end) {
+	/* The CPU timer (CR0 subclass) ends the wait at the timeout. */
+	if (timeout_us > (CPUTM_START >> 13))
+		timeout_us = CPUTM_START >> 13;
+	timer_fired = 0;
+	cputm_reload(timeout_us << 12);
+	lctlg(0, stctg(0) | CR0_CPU_TIMER);
+	while (irqs_taken == before && !timer_fired) {
 		/* Masked until the wait PSW itself enables: no wakeup is lost. */
 		asm volatile("stnsm %0,0xfc" : "=Q"(old) : : "memory");
-		if (irqs_taken != before)
+		if (irqs_taken != before || timer_fired)
 			break;
 		enabled_wait();
 	}
-	set_ckc(~0ull);
+	lctlg(0, stctg(0) & ~CR0_CPU_TIMER);
+	cputm_reload(CPUTM_START);
 	/* Back to the masks guest code expects: I/O on, external off. */
 	asm volatile("stnsm %0,0xfe" : "=Q"(old) : : "memory");
 	guest_arch_irq_enable();
@@ -467,7 +520,9 @@ void guest_arch_console_write(const char *s, size_t len)
 
 void guest_arch_exit(int code)
 {
-	struct psw wait = { PSW_MASK_WAIT | PSW_MASK_64, (uint64_t)(unsigned int)code };
+	/* QEMU's convention: a disabled wait at ...fff is a clean stop; else the code. */
+	struct psw wait = { PSW_MASK_WAIT | PSW_MASK_64,
+			    code ? (uint64_t)(unsigned int)code : 0xfffull };
 
 	guest_printf("EXIT: STATUS=%d\n", code);
 	/* A disabled wait: QEMU stops the machine; the PSW address carries the code. */
@@ -486,6 +541,8 @@ void guest_s390x_start(void)
 	set_new_psw(LC_EXT_NEW_PSW, s390x_ext_entry, PSW_MASK_64);
 	set_new_psw(LC_PGM_NEW_PSW, s390x_pgm_entry, PSW_MASK_64);
 	set_new_psw(LC_MCHK_NEW_PSW, s390x_mchk_entry, PSW_MASK_64);
+	cputm_loaded = CPUTM_START;
+	spt(CPUTM_START);
 	sclp_console_init();
 	guest_arch_exit(guest_program_main());
 }
