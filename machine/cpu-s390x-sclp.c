@@ -84,7 +84,7 @@ static uint16_t read_scp_info(struct vm_s390x *c, uint8_t *sccb, uint16_t len)
 	}
 	vccw_st_be16(sccb + 16, 1);              /* CPU entries */
 	vccw_st_be16(sccb + 18, READ_INFO_LEN);  /* their offset */
-	memset(sccb + 24, 0x40, 8);              /* load parameter: EBCDIC blanks */
+	vm_ipl_scp_loadparm(&c->vm->ipl, sccb + 24); /* load parameter (EBCDIC): the IPLB's or -machine's */
 	vccw_st_be16(sccb + 120, 0);             /* highest CPU address */
 	/* CPU entry 0: address 0, type 0 (CP). */
 	return SCLP_RC_NORMAL_READ;

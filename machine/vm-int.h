@@ -327,6 +327,11 @@ struct vm;
  */
 int vm_ipl_boot(struct vm *vm, struct vm_ipl_psw *psw);
 /*
+ * Firmware boot on the s390x back-end: vm_ipl_boot(), the CPU created at the firmware's
+ * start PSW, DIAGNOSE 0x308 handled by ipl.c. Returns 0, or -1 after printing.
+ */
+int vm_ipl_cpu_start(struct vm *vm);
+/*
  * Subsystem reset of the machine (DIAGNOSE 0x308 load normal and re-IPL): the channel
  * subsystem and every virtio-ccw device. The CPU back-end resets the CPU and its SCLP
  * state itself. Context: the vCPU thread inside DIAGNOSE; takes vm->dev_lock (the one

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "cpu-s390x.h"
 #include "ipl.h"
 #include "vccw/ccw.h"
 #include "vm-int.h"
@@ -13,7 +14,7 @@ bool vm_ipl_wanted(const struct vm_config *cfg)
 {
 	unsigned int i;
 
-	if (cfg->program)
+	if (cfg->program || cfg->kernel_path)
 		return false;
 	if (cfg->bios_path)
 		return true;
@@ -25,10 +26,11 @@ bool vm_ipl_wanted(const struct vm_config *cfg)
 
 int vm_ipl_config_check(struct vm_config *cfg)
 {
-	if (!vm_ipl_wanted(cfg))
+	if (!vm_ipl_wanted(cfg) || vm_s390x_available())
 		return 0;
 	vm_error(cfg->bios_path ? "-bios" : "bootindex",
-		 "booting firmware needs the s390x CPU back-end, which this vccw-vm does not have");
+		 "booting firmware needs the s390x CPU back-end: this vccw-vm was built without "
+		 "it (install libunicorn-dev and rebuild)");
 	return -1;
 }
 
@@ -57,10 +59,6 @@ int vm_ipl_boot(struct vm *vm, struct vm_ipl_psw *psw)
 	struct vm_device *dev;
 	int rc;
 
-	vm_ipl_fini(&vm->ipl);
-	vm_ipl_init(&vm->ipl);
-	if (cfg->has_loadparm)
-		memcpy(vm->ipl.machine_loadparm, cfg->loadparm, sizeof(cfg->loadparm));
 	if (vm_ipl_fw_load_file(&vm->ipl, path, vccw_mem_size(vm->mem), &err)) {
 		vm_error("-bios", "%s: %s", path, err.msg);
 		return -1;
@@ -91,4 +89,62 @@ void vm_subsystem_reset(struct vm *vm)
 		if (vm->cfg->devices[i]->transport)
 			vccw_virtio_ccw_reset(vm->cfg->devices[i]->transport);
 	pthread_mutex_unlock(&vm->dev_lock);
+}
+
+/*
+ * DIAGNOSE 0x308 on the s390x back-end: ipl.c decides on the registers, this carries the
+ * resets out (QEMU s390_machine_reset(): load normal = subsystem reset and initial CPU
+ * reset; modified clear and re-IPL = subsystem reset and clear reset) and loads the PSW.
+ */
+static enum vm_s390x_rc diag308(struct vm_s390x *cpu, void *opaque, unsigned int r1,
+				unsigned int r3, uint64_t addr, uint16_t *pgm)
+{
+	struct vm *vm = opaque;
+	enum vccw_insn_rc pgm_rc;
+	enum vm_ipl_action act;
+	struct vm_ipl_psw psw;
+	uint64_t gprs[16];
+	unsigned int i;
+
+	(void)addr;
+	for (i = 0; i < 16; i++)
+		gprs[i] = vm_s390x_gpr(cpu, i);
+	/* The back-end checked the privilege before calling (DIAGNOSE is privileged). */
+	act = vm_ipl_diag308(&vm->ipl, vm->mem, false, r1, r3, gprs, &pgm_rc);
+	switch (act) {
+	case VM_IPL_ACT_NONE:
+		for (i = 0; i < 16; i++)
+			vm_s390x_set_gpr(cpu, i, gprs[i]);
+		return VM_S390X_DONE;
+	case VM_IPL_ACT_PROGRAM:
+		*pgm = vccw_insn_pic(pgm_rc);
+		return VM_S390X_PGM;
+	case VM_IPL_ACT_LOAD_NORMAL:
+	case VM_IPL_ACT_MODIFIED_CLEAR:
+	case VM_IPL_ACT_REIPL:
+		break;
+	}
+	vm_subsystem_reset(vm);
+	vm_s390x_reset(cpu, act == VM_IPL_ACT_LOAD_NORMAL ? VM_S390X_RESET_INITIAL :
+							       VM_S390X_RESET_CLEAR);
+	if (vm_ipl_restart(&vm->ipl, vm->mem, act, &psw)) {
+		/* Storage below 8 bytes or the firmware's range is always RAM: a host bug. */
+		*pgm = S390X_PGM_ADDRESSING;
+		return VM_S390X_PGM;
+	}
+	vm_s390x_load_psw(cpu, psw.mask, psw.addr);
+	return VM_S390X_PSW_LOADED;
+}
+
+int vm_ipl_cpu_start(struct vm *vm)
+{
+	struct vm_ipl_psw psw;
+
+	if (vm_ipl_boot(vm, &psw))
+		return -1;
+	vm->s390x_psw_mask = psw.mask;
+	vm->s390x_psw_addr = psw.addr;
+	if (vm_s390x_create(vm, psw.mask, psw.addr))
+		return -1;
+	return vm_s390x_set_diag(vm, VM_S390X_DIAG_IPL, diag308, vm) ? -1 : 0;
 }

@@ -146,6 +146,10 @@ int vm_machine_create(struct vm *vm)
 		vm_error("-m", "%s", err.msg);
 		return -1;
 	}
+	/* The loadparm SCLP reports, with or without a firmware boot. */
+	vm_ipl_init(&vm->ipl);
+	if (cfg->has_loadparm)
+		memcpy(vm->ipl.machine_loadparm, cfg->loadparm, sizeof(cfg->loadparm));
 	/* The native guest sees RAM through one host pointer: RAM is one flat range. */
 	if (vccw_mem_map(vm->mem, 0, cfg->mem_size, &iov, 1, &nr) != VCCW_MEM_OK || nr != 1) {
 		fprintf(stderr, VM_NAME ": guest RAM is not one contiguous range\n");
@@ -182,6 +186,8 @@ int vm_machine_create(struct vm *vm)
 		vm->s390x_psw_addr = entry;
 		if (vm_s390x_create(vm, vm->s390x_psw_mask, vm->s390x_psw_addr))
 			return -1;
+	} else if (vm_ipl_wanted(cfg) && vm_ipl_cpu_start(vm)) {
+		return -1;
 	}
 	return 0;
 }
