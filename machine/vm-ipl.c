@@ -26,12 +26,26 @@ bool vm_ipl_wanted(const struct vm_config *cfg)
 
 int vm_ipl_config_check(struct vm_config *cfg)
 {
-	if (!vm_ipl_wanted(cfg) || vm_s390x_available())
+	const char *path = cfg->bios_path ? cfg->bios_path : VM_IPL_DEFAULT_BIOS;
+	struct vccw_err err = { 0 };
+	struct vm_ipl ipl;
+	int rc;
+
+	if (!vm_ipl_wanted(cfg))
 		return 0;
-	vm_error(cfg->bios_path ? "-bios" : "bootindex",
-		 "booting firmware needs the s390x CPU back-end: this vccw-vm was built without "
-		 "it (install libunicorn-dev and rebuild)");
-	return -1;
+	if (!vm_s390x_available()) {
+		vm_error(cfg->bios_path ? "-bios" : "bootindex",
+			 "booting firmware needs the s390x CPU back-end: this vccw-vm was built "
+			 "without it (install libunicorn-dev and rebuild)");
+		return -1;
+	}
+	/* A firmware that cannot be read or placed is a configuration error (exit 2). */
+	vm_ipl_init(&ipl);
+	rc = vm_ipl_fw_load_file(&ipl, path, cfg->mem_size, &err);
+	vm_ipl_fini(&ipl);
+	if (rc)
+		vm_error("-bios", "%s: %s", path, err.msg);
+	return rc ? -1 : 0;
 }
 
 /* The created device with the lowest bootindex, or NULL (QEMU get_boot_device(0)). */

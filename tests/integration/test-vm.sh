@@ -139,6 +139,21 @@ bad loadparm_too_long "-machine: loadparm '123456789' is longer than 8 character
 bad loadparm_bad_char "-machine: loadparm: invalid character '_' (ASCII 0x5f)" \
 	-machine loadparm=A_B
 bad bios_empty "-bios: no file given" -bios ""
+# Firmware boot (no -kernel): a -bios that is missing or not a firmware is a
+# configuration error too; so is booting firmware without the s390x back-end.
+for case in "bios_missing:$T/nonexistent.img:No such file" "bios_not_firmware:$D:neither an s390x ELF"; do
+	IFS=: read -r name file msg <<<"$case"
+	err=$("$VM" -bios "$file" -drive file="$D",if=none,id=d0 \
+		-device virtio-blk-ccw,drive=d0,bootindex=1 2>&1 >/dev/null)
+	rc=$?
+	if [[ $err == *libunicorn-dev* ]] && [ "$rc" -eq 2 ]; then
+		pass "${name}_without_s390x_back_end"
+	elif [ "$rc" -eq 2 ] && [[ $err == "vccw-vm: -bios: $file: "*"$msg"* ]]; then
+		pass "$name"
+	else
+		fail "$name" "exit status $rc, stderr '$err'"
+	fi
+done
 bad mem_suffix "-m: '12X' is not a size" -m 12X
 bad mem_zero "-m: 0: guest RAM must be between" -m 0
 bad mem_too_big "-m: 100G: guest RAM must be between" -m 100G
