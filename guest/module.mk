@@ -70,5 +70,14 @@ BOOT_PAYLOAD_OBJS := $(patsubst %.c,$(O)/s390x/%.o,$(wildcard guest/lib/*.c) \
 $(O)/s390x/bootpayload.elf: $(BOOT_PAYLOAD_OBJS) guest/arch/s390x/flat.lds
 	$(call quiet,S390LD,$@)$(S390X_CC) -nostdlib -static -no-pie -Wl,-T,guest/arch/s390x/flat.lds \
 		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ $(filter %.o,$^) -lgcc
--include $(O)/s390x/tests/boot/payload.d
-.SECONDARY: $(BOOT_PAYLOAD_OBJS)
+# The same payload built to re-IPL once first (tests/boot/run's reipl case).
+$(O)/s390x/tests/boot/payload-reipl.o: tests/boot/payload.c
+	@mkdir -p $(dir $@)
+	$(call quiet,S390CC,$@)$(S390X_CC) $(S390X_CFLAGS) -DPAYLOAD_REIPL -c -o $@ $<
+BOOT_PAYLOAD_REIPL_OBJS := $(filter-out %/tests/boot/payload.o,$(BOOT_PAYLOAD_OBJS)) \
+	$(O)/s390x/tests/boot/payload-reipl.o
+$(O)/s390x/bootpayload-reipl.elf: $(BOOT_PAYLOAD_REIPL_OBJS) guest/arch/s390x/flat.lds
+	$(call quiet,S390LD,$@)$(S390X_CC) -nostdlib -static -no-pie -Wl,-T,guest/arch/s390x/flat.lds \
+		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ $(filter %.o,$^) -lgcc
+-include $(O)/s390x/tests/boot/payload.d $(O)/s390x/tests/boot/payload-reipl.d
+.SECONDARY: $(BOOT_PAYLOAD_OBJS) $(BOOT_PAYLOAD_REIPL_OBJS)

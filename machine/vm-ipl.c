@@ -146,6 +146,15 @@ static enum vm_s390x_rc diag308(struct vm_s390x *cpu, void *opaque, unsigned int
 		*pgm = S390X_PGM_ADDRESSING;
 		return VM_S390X_PGM;
 	}
+	if (act == VM_IPL_ACT_REIPL) {
+		/*
+		 * The firmware went back into RAM behind the engine's back: write it again
+		 * through the CPU so that code the guest changed there is translated afresh.
+		 */
+		for (i = 0; i < vm->ipl.nr_segs; i++)
+			vm_s390x_write(cpu, vm->ipl.segs[i].addr, vm->ipl.segs[i].data,
+				       vm->ipl.segs[i].filesz);
+	}
 	vm_s390x_load_psw(cpu, psw.mask, psw.addr);
 	return VM_S390X_PSW_LOADED;
 }

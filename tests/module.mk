@@ -103,4 +103,4 @@ TEST_PROGRAMS += $(O)/tests/unit-ipl
 # QEMU's s390-ccw.img firmware booting our own disk images (tests/boot/run): on
 # qemu-system-s390x, and on vccw-vm when it has an s390x CPU back-end.
 TEST_PROGRAMS += tests/boot/run
-check: $(O)/s390x/bootpayload.elf
+check: $(O)/s390x/bootpayload.elf $(O)/s390x/bootpayload-reipl.elf

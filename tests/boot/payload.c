@@ -5,7 +5,9 @@
  * from its IPL PSW at 0x10000. It prints a fixed greeting, the subchannel the firmware
  * booted from (lowcore 0xb8, stored before the jump) and the IPL information block it
  * reads back with DIAGNOSE 0x308 subcode 6, then stops in a disabled wait whose address
- * ends in 0xfff: QEMU's (and vccw-vm's) clean-stop convention.
+ * ends in 0xfff: QEMU's (and vccw-vm's) clean-stop convention. Built with -DPAYLOAD_REIPL
+ * (bootpayload-reipl.elf) it first re-IPLs the machine once (DIAGNOSE 0x308 subcode 3),
+ * keeping a marker in storage to know the second boot.
  */
 #include <stdint.h>
 
@@ -31,6 +33,20 @@ static unsigned long diag308_store(void *buf)
 	return r3;
 }
 
+#ifdef PAYLOAD_REIPL
+/* Marker of the first boot, in storage the firmware and a SCSI-scheme load leave alone. */
+#define REIPL_MARK_ADDR 0x8000
+#define REIPL_MARK 0x5245495049504c31ull /* "REIPIPL1" */
+
+/* DIAGNOSE 0x308 subcode 3: load clear, the machine IPLs again with the same IPLB. */
+static void diag308_reipl(void)
+{
+	register unsigned long r3 asm("3") = 3;
+
+	asm volatile("diag 2,3,0x308" : : "d"(r3) : "memory");
+}
+#endif
+
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -47,6 +63,21 @@ int guest_bootpayload_main(void)
 	guest_printf("vccw boot payload: hello from the boot disk\n");
 	guest_printf("vccw boot payload: booted from subchannel 0.%x.%04x\n", (sid[0] >> 1) & 3,
 		     sid[1]);
+#ifdef PAYLOAD_REIPL
+	{
+		volatile uint64_t *mark = guest_arch_ptr(REIPL_MARK_ADDR);
+
+		if (*mark != REIPL_MARK) {
+			*mark = REIPL_MARK;
+			guest_printf("vccw boot payload: re-IPL (DIAGNOSE 0x308 subcode 3)\n");
+			diag308_reipl();
+			guest_printf("vccw boot payload: re-IPL returned\n");
+		} else {
+			*mark = 0;
+			guest_printf("vccw boot payload: booted again after re-IPL\n");
+		}
+	}
+#endif
 	rc = diag308_store(iplb);
 	guest_printf("vccw boot payload: diag308 store rc=%04lx iplb len=%u pbt=%02x flags=%02x "
 		     "loadparm=%02x ssid=%u devno=%04x\n",
