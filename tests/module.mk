@@ -15,29 +15,8 @@ TEST_PROGRAMS += $(O)/tests/unit-mem $(O)/tests/unit-css $(O)/tests/unit-ccw $(O
 $(eval $(call program,tests/unit-trace,$(wildcard tests/unit/trace/*.c) $(HARNESS) $(FIXTURE),mem css ccw virtio virtio-ccw $(DEVICE_LAYERS)))
 TEST_PROGRAMS += $(O)/tests/unit-trace
 
-# Fuzz targets: replayed over their seed corpus and a fixed-seed random stream in
-# make check; `make fuzz` builds libFuzzer binaries with clang.
-$(eval $(call program,tests/fuzz-css-replay,tests/fuzz/fuzz_css.c tests/fuzz/replay.c,mem css ccw))
-TEST_PROGRAMS += $(O)/tests/fuzz-css-replay
-FUZZ_CORPUS_css := tests/fuzz/corpus/css
-
-FUZZ_CC ?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined $(call lib_includes,mem css ccw)
-FUZZ_LIB_SRCS := $(wildcard lib/mem/src/*.c lib/trace/src/*.c lib/css/src/*.c lib/ccw/src/*.c)
-
-$(O)/fuzz/fuzz-css: tests/fuzz/fuzz_css.c $(FUZZ_LIB_SRCS)
-	@mkdir -p $(dir $@)
-	$(call quiet,FUZZ,$@)$(FUZZ_CC) $(FUZZ_FLAGS) -Ilib/css/src -o $@ $^ -pthread
-
-# make fuzz [FUZZ_TIME=seconds]: run each libFuzzer target from its seed corpus.
-FUZZ_TIME ?= 60
-fuzz: fuzz-css fuzz-vq
-
-fuzz-css: $(O)/fuzz/fuzz-css
-	@mkdir -p $(O)/fuzz/corpus-css
-	$(O)/fuzz/fuzz-css -max_total_time=$(FUZZ_TIME) -max_len=16384 $(O)/fuzz/corpus-css $(FUZZ_CORPUS_css)
-
-.PHONY: fuzz fuzz-css fuzz-vq
+# Fuzz targets (libFuzzer, and their seed corpora replayed in make check).
+include tests/fuzz/module.mk
 
 # Native guest code (guest/lib, guest/arch/native, guest/cio, guest/tools) against a
 # real css: the test links libguest-native.a and sees the guest headers besides its own.
@@ -81,16 +60,6 @@ TEST_PROGRAMS += $(O)/tests/integration-s390x-insn
 TEST_PROGRAMS += tests/conformance/run
 check: $(O)/vccw-vm $(patsubst %,$(O)/s390x/%.elf,$(GUEST_S390X_PROGRAMS))
 export O
-
-$(eval $(call program,tests/fuzz-vq-replay,tests/fuzz/fuzz_vq.c tests/fuzz/replay.c,mem virtio))
-TEST_PROGRAMS += $(O)/tests/fuzz-vq-replay
-$(O)/fuzz/fuzz-vq: tests/fuzz/fuzz_vq.c $(wildcard lib/mem/src/*.c lib/trace/src/*.c lib/virtio/src/*.c)
-	@mkdir -p $(dir $@)
-	$(call quiet,FUZZ,$@)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
-		$(call lib_includes,mem virtio) -Ilib/virtio/src -o $@ $^ -pthread
-fuzz-vq: $(O)/fuzz/fuzz-vq
-	@mkdir -p $(O)/fuzz/corpus-vq
-	$(O)/fuzz/fuzz-vq -max_total_time=$(FUZZ_TIME) -max_len=70000 $(O)/fuzz/corpus-vq tests/fuzz/corpus/vq
 
 # machine/ipl.c (firmware loading, IPLB, DIAGNOSE 0x308) without a CPU: the object
 # vccw-vm links, with guest memory from libvccw.

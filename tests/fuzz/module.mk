@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: MIT
+# Fuzz targets (tests/fuzz/fuzz_<name>.c, tests/fuzz/README.md). Each one is built twice:
+# linked with tests/fuzz/replay.c as a test of make check, which replays its committed
+# seed corpus (tests/fuzz/corpus/<name>) and a fixed-seed random stream; and with clang's
+# libFuzzer, ASan and UBSan (make fuzz). The coverage of the corpus: make fuzz-cov.
+
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_COV_FLAGS := -fprofile-instr-generate -fcoverage-mapping
+FUZZ_TARGETS :=
+
+# fuzz_target(name, layers, max_len): layers are the library layers it links and owns
+# (their sources are compiled into the libFuzzer binary).
+define fuzz_target
+$$(eval $$(call program,tests/fuzz-$(1)-replay,tests/fuzz/fuzz_$(1).c tests/fuzz/replay.c,$(2)))
+TEST_PROGRAMS += $$(O)/tests/fuzz-$(1)-replay
+FUZZ_SRCS_$(1) := $$(foreach l,trace $(2),$$(wildcard lib/$$(l)/src/*.c))
+FUZZ_INC_$(1) := $$(call lib_includes,$(2)) $$(foreach l,$(2),-Ilib/$$(l)/src)
+$$(O)/fuzz/fuzz-$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_SRCS_$(1))
+	@mkdir -p $$(dir $$@)
+	$$(call quiet,FUZZ,$$@)$$(FUZZ_CC) -g -O1 $$(FUZZ_SAN) $$(FUZZ_INC_$(1)) -o $$@ $$^ -pthread
+$$(O)/fuzz/cov-$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/replay.c $$(FUZZ_SRCS_$(1))
+	@mkdir -p $$(dir $$@)
+	$$(call quiet,COV,$$@)$$(FUZZ_CC) -g -O1 $$(FUZZ_COV_FLAGS) $$(FUZZ_INC_$(1)) -o $$@ $$^ -pthread
+fuzz-$(1): $$(O)/fuzz/fuzz-$(1)
+	@mkdir -p $$(O)/fuzz/corpus-$(1)
+	$$(O)/fuzz/fuzz-$(1) -max_total_time=$$(FUZZ_TIME) -max_len=$(3) -print_final_stats=1 \
+		$$(O)/fuzz/corpus-$(1) tests/fuzz/corpus/$(1)
+# Line coverage of the layers the target owns, over the committed seeds and what
+# make fuzz-<name> found (FUZZ_COV_CORPUS=dir to choose).
+fuzz-cov-$(1): $$(O)/fuzz/cov-$(1)
+	@mkdir -p $$(O)/fuzz/corpus-$(1)
+	LLVM_PROFILE_FILE=$$(O)/fuzz/cov-$(1).profraw $$(O)/fuzz/cov-$(1) \
+		$$(or $$(FUZZ_COV_CORPUS),$$(O)/fuzz/corpus-$(1)) 0 >/dev/null
+	LLVM_PROFILE_FILE=$$(O)/fuzz/cov-$(1)-seeds.profraw $$(O)/fuzz/cov-$(1) tests/fuzz/corpus/$(1) >/dev/null
+	llvm-profdata$$(FUZZ_LLVM_SUFFIX) merge -o $$(O)/fuzz/cov-$(1).profdata \
+		$$(O)/fuzz/cov-$(1).profraw $$(O)/fuzz/cov-$(1)-seeds.profraw
+	llvm-cov$$(FUZZ_LLVM_SUFFIX) report $$(O)/fuzz/cov-$(1) -instr-profile=$$(O)/fuzz/cov-$(1).profdata \
+		$$(FUZZ_OWNS_$(1))
+FUZZ_TARGETS += $(1)
+endef
+
+FUZZ_LLVM_SUFFIX ?= $(if $(shell command -v llvm-cov 2>/dev/null),,-14)
+
+FUZZ_DEVICE_LAYERS := devices/blk devices/console devices/net devices/balloon devices/rng \
+	backends/blk backends/char backends/net
+
+$(eval $(call fuzz_target,css,mem css ccw,16384))
+FUZZ_OWNS_css := lib/css/src/*.c lib/ccw/src/*.c
+$(eval $(call fuzz_target,vq,mem virtio,70000))
+FUZZ_OWNS_vq := lib/virtio/src/vq.c
+$(eval $(call fuzz_target,vccw,mem css ccw virtio virtio-ccw,4001))
+FUZZ_OWNS_vccw := lib/virtio-ccw/src/virtio-ccw.c
+$(eval $(call fuzz_target,dev,mem virtio $(FUZZ_DEVICE_LAYERS),65568))
+FUZZ_OWNS_dev := $(foreach d,blk console net balloon rng,lib/devices/$(d)/src/*.c)
+
+# make fuzz [FUZZ_TIME=seconds per target]: every target in turn, from its corpus.
+fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
+fuzz-cov: $(addprefix fuzz-cov-,$(FUZZ_TARGETS))
+.PHONY: fuzz fuzz-cov $(addprefix fuzz-,$(FUZZ_TARGETS)) $(addprefix fuzz-cov-,$(FUZZ_TARGETS))
