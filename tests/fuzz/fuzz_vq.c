@@ -2,12 +2,16 @@
 /*
  * Fuzz target for virtqueue parsing (lib/virtio vq.c): the input is guest memory holding
  * a split or packed ring plus a header choosing the layout, byte order, size, features
- * and ring addresses; the target pops every element the driver "offered", pushes it
- * back (one by one, or with header byte 1 set in groups of up to 4 through
- * vccw_vq_push_many(), giving the newest of each group back once with vccw_vq_unpop()
- * first), and asks for notification decisions. Sanitizers and the bounded walks are the
- * checks: no access outside guest RAM, no hang, no crash, whatever the rings say.
+ * and ring addresses (or the legacy layout computed from the descriptor address and an
+ * alignment: header byte 0 bits 4-5 = 1, byte 1 bits 2-5 the alignment's log2 and bit 7
+ * a descriptor address near 2^64); the target pops every element the driver "offered",
+ * pushes it back (one by one, or with header byte 1 bit 0 set in groups of up to 4
+ * through vccw_vq_push_many(), giving the newest of each group back once with
+ * vccw_vq_unpop() first), and asks for notification decisions (after every push with
+ * header byte 0 bit 5). Sanitizers and the bounded walks are the checks: no access
+ * outside guest RAM, no hang, no crash, whatever the rings say.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -29,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vccw_mem *mem;
 	struct vccw_vq *vq;
 	unsigned int i;
+	bool event_each;
 
 	if (size < 16)
 		return 0;
@@ -44,6 +49,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.desc = vccw_ld_be32(data + 4) % (RAM_SIZE + 64);
 	cfg.driver = vccw_ld_be32(data + 8) % (RAM_SIZE + 64);
 	cfg.device = vccw_ld_be32(data + 12) % (RAM_SIZE + 64);
+	/* The legacy (revision 0) layout: rings placed from the descriptor table alone. */
+	if ((data[0] & 0x30) == 0x10 && (data[1] & 0x80))
+		cfg.desc = UINT64_MAX - vccw_ld_be32(data + 4); /* the overflow checks */
+	if ((data[0] & 0x30) == 0x10 &&
+	    !vccw_vq_legacy_layout(cfg.desc, cfg.size, 1u << (data[1] >> 2 & 15), &cfg.driver,
+				   &cfg.device))
+		return 0;
+	/* Event index on both sides: the decision follows every push, not only the last. */
+	event_each = data[0] & 0x20;
 	mem = vccw_mem_wrap(ram, RAM_SIZE, NULL);
 	vq = vccw_vq_new(mem, NULL);
 	if (vq && vccw_vq_setup(vq, &cfg) == 0 && (data[1] & 1)) {
@@ -64,6 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				used[n].has_in = elem.in_num != 0;
 			}
 			vccw_vq_push_many(vq, used, n);
+			if (event_each)
+				vccw_vq_should_notify(vq);
 			if (n < 4)
 				break;
 		}
@@ -75,6 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (rc <= 0)
 				break;
 			vccw_vq_push(vq, &elem, (uint32_t)(elem.in_len > 64 ? 64 : elem.in_len));
+			if (event_each)
+				vccw_vq_should_notify(vq);
 			if (i % 7 == 0)
 				vccw_vq_set_notification(vq, i & 8);
 		}

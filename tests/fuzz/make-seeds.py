@@ -15,16 +15,19 @@ def ccw1(cmd, flags, count, cda):
     return struct.pack(">BBHI", cmd, flags, count, cda)
 
 
-def seed(program, extra_ops=(), orb_ctrl=0x00808000, idaws=b""):
-    ram = bytearray(4096)
+def seed(program, extra_ops=(), orb_ctrl=0x00808000, idaws=b"", size=4096, blocks=None,
+         prog_at=0x300):
+    ram = bytearray(size)
     schib = bytearray(52)
     struct.pack_into(">HH", schib, 4, 0x0080 | (3 << 11), 0)  # E, ISC 3
     schib[8] = 0x80   # LPM
     schib[14] = 0xFF  # POM
     ram[0x100:0x100 + 52] = schib
-    ram[0x200:0x20C] = struct.pack(">III", 0xCAFE, orb_ctrl, 0x300)
-    ram[0x300:0x300 + len(program)] = program
+    ram[0x200:0x20C] = struct.pack(">III", 0xCAFE, orb_ctrl, prog_at)
+    ram[prog_at:prog_at + len(program)] = program
     ram[0x600:0x600 + len(idaws)] = idaws
+    for addr, data in (blocks or {}).items():
+        ram[addr:addr + len(data)] = data
     ops = [(1, SID, 0x100), (2, SID, 0x200), (RUN, 0, 0), (3, SID, 0x500),
            (RUN, 0, 0), (3, SID, 0x500)] + list(extra_ops)
     script = b"".join(struct.pack("<III", *o) for o in ops)
@@ -50,3 +53,56 @@ for name, prog in seeds.items():
     idaws = struct.pack(">II", 0x7F0, 0x800) if name == "idaw" else b""
     with open(f"{sys.argv[1]}/{name}", "wb") as f:
         f.write(seed(prog, extra, ctrl, idaws))
+
+
+# CHSC (op 10: the request block at a 4 KiB boundary), SIC (op 13) and SCHM (op 12 with
+# bit 8 set, so that GPR1 is taken as it is): every command with a valid request, in
+# guest memory of 8 KiB (request block at 0x1000).
+def chsc_req(code, length, words):
+    return struct.pack(">HH", length, code) + words
+
+
+chsc = {
+    "scpd": chsc_req(0x0002, 0x10, struct.pack(">III", 0x10000000, 0xff, 0)),
+    "scpd-fmt0": chsc_req(0x0002, 0x10, struct.pack(">III", 0, 0xfe, 0)),
+    "ssd": chsc_req(0x0004, 0x10, struct.pack(">HHBBHI", 0, 0, 0, 0, 0xffff, 0)),
+    "sei": chsc_req(0x000E, 0x10, bytes(12)),
+    "scsc": chsc_req(0x0010, 0x10, bytes(12)),
+    "sda-mss": chsc_req(0x0031, 0x400, struct.pack(">I", 2)),
+    "sda-mcsse": chsc_req(0x0031, 0x400, struct.pack(">I", 0)),
+    "bad-code": chsc_req(0x0099, 0x10, bytes(12)),
+}
+CHSC_OP, SIC_OP, SCHM_OP = 10, 13, 12 | 0x100
+for name, req in chsc.items():
+    ops = [(CHSC_OP, 0, 0x1000)]
+    if name.startswith("sda"):
+        # Then SSD of subchannel set 1 (visible only after MSS) and with M=1.
+        ops += [(CHSC_OP, 0, 0x1000)]
+    ops += [(SIC_OP, 1, 3), (SIC_OP, 0, 3), (SIC_OP, 2, 7), (SCHM_OP, 2, 0x1800),
+            (SCHM_OP, 1, 0), (SCHM_OP, 0x10000002, 0x1801), (RUN, 0, 0)]
+    blocks = {0x1000: req}
+    with open(f"{sys.argv[1]}/chsc-{name}", "wb") as f:
+        f.write(seed(ccw1(0x03, SLI, 0, 0), ops, size=8192, blocks=blocks))
+
+# Long programs in 16 KiB of guest memory: 200 data-chained CCWs, a 4 KiB transfer
+# through format-1 and format-2 IDAW lists (2K and 4K blocks), 100 command-chained
+# CCWs through TICs.
+big = 16 * 1024
+chain = b"".join(ccw1(0x05 if i == 0 else 0, CD, 16, 0x2000 + 16 * i) for i in range(199))
+chain += ccw1(0, 0, 16, 0x2000 + 16 * 199)
+idaw1 = struct.pack(">" + "I" * 4, 0x3010, 0x3800, 0x4000, 0x4800)
+idaw2 = struct.pack(">" + "Q" * 3, 0x3010, 0x4000, 0x5000)
+tics = b"".join(ccw1(0x03, CC | SLI, 0, 0) + ccw1(0x08, 0, 0, 0x1000 + 16 * (i + 1))
+                for i in range(100)) + ccw1(0x03, SLI, 0, 0)
+longs = {
+    "long-datachain": (chain, 0x00808000, {}),
+    "long-idaw-f1": (ccw1(0x05, IDA, 4000, 0x600), 0x00808000, {0x600: idaw1}),
+    "long-idaw-f2-2k": (ccw1(0x05, IDA, 4000, 0x600), 0x00808000 | 0x00020000 | 0x00010000,
+                        {0x600: idaw2}),
+    "long-idaw-f2-4k": (ccw1(0x05, IDA, 4000, 0x600), 0x00808000 | 0x00020000,
+                        {0x600: idaw2}),
+    "long-tics": (tics, 0x00808000, {}),
+}
+for name, (prog, ctrl, blocks) in longs.items():
+    with open(f"{sys.argv[1]}/{name}", "wb") as f:
+        f.write(seed(prog, [(RUN, 0, 0)] * 8, ctrl, size=big, blocks=blocks, prog_at=0x1000))

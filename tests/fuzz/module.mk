@@ -46,7 +46,7 @@ FUZZ_LLVM_SUFFIX ?= $(if $(shell command -v llvm-cov 2>/dev/null),,-14)
 FUZZ_DEVICE_LAYERS := devices/blk devices/console devices/net devices/balloon devices/rng \
 	backends/blk backends/char backends/net
 
-$(eval $(call fuzz_target,css,mem css ccw,16384))
+$(eval $(call fuzz_target,css,mem css ccw,65536))
 FUZZ_OWNS_css := lib/css/src/*.c lib/ccw/src/*.c
 $(eval $(call fuzz_target,vq,mem virtio,70000))
 FUZZ_OWNS_vq := lib/virtio/src/vq.c
