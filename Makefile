@@ -42,6 +42,7 @@ include $(sort $(wildcard lib/*/module.mk lib/*/*/module.mk))
 include guest/module.mk
 include tests/module.mk
 include machine/module.mk
+include tests/fuzz/module.mk
 include bench/module.mk
 
 LIBVCCW := $(O)/libvccw.a

@@ -15,8 +15,8 @@ TEST_PROGRAMS += $(O)/tests/unit-mem $(O)/tests/unit-css $(O)/tests/unit-ccw $(O
 $(eval $(call program,tests/unit-trace,$(wildcard tests/unit/trace/*.c) $(HARNESS) $(FIXTURE),mem css ccw virtio virtio-ccw $(DEVICE_LAYERS)))
 TEST_PROGRAMS += $(O)/tests/unit-trace
 
-# Fuzz targets (libFuzzer, and their seed corpora replayed in make check).
-include tests/fuzz/module.mk
+# Fuzz targets (libFuzzer, and their seed corpora replayed in make check): tests/fuzz/module.mk,
+# included by the Makefile after machine/module.mk (the command-line target links the machine).
 
 # Native guest code (guest/lib, guest/arch/native, guest/cio, guest/tools) against a
 # real css: the test links libguest-native.a and sees the guest headers besides its own.

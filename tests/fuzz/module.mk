@@ -55,7 +55,48 @@ FUZZ_OWNS_vccw := lib/virtio-ccw/src/virtio-ccw.c
 $(eval $(call fuzz_target,dev,mem virtio $(FUZZ_DEVICE_LAYERS),65568))
 FUZZ_OWNS_dev := $(foreach d,blk console net balloon rng,lib/devices/$(d)/src/*.c)
 
+.PHONY: fuzz fuzz-cov $(addprefix fuzz-,$(FUZZ_TARGETS)) $(addprefix fuzz-cov-,$(FUZZ_TARGETS))
+
+# The command line of vccw-vm: machine/ objects but vccw-vm.o (main), without starting a
+# machine. The libFuzzer build instruments the parsers (vm-opts.c, vm-devices.c,
+# vm-qmp.c) and links the rest of the machine as make built it.
+FUZZ_VM_PARSERS := machine/vm-opts.c machine/vm-devices.c machine/vm-qmp.c
+FUZZ_VM_REST := $(filter-out $(O)/machine/vccw-vm.o $(patsubst %.c,$(O)/%.o,$(FUZZ_VM_PARSERS)),$(VM_OBJS))
+FUZZ_VM_LIBS := $(VM_GUEST_OBJS) $(O)/libguest-native.a $(O)/libvccw.a
+FUZZ_VM_FLAGS := $(call lib_includes,$(VM_LAYERS)) -Iguest/arch/native -Imachine \
+	$(if $(JANSSON_LIBS),-DVM_HAVE_QMP $(JANSSON_CFLAGS))
+$(O)/tests/fuzz/fuzz_cmdline.o: CPPFLAGS_MOD := $(FUZZ_VM_FLAGS) $(if $(JANSSON_LIBS),-DVM_HAVE_QMP)
+$(O)/tests/fuzz-cmdline-replay: $(O)/tests/fuzz/fuzz_cmdline.o $(O)/tests/fuzz/replay.o \
+		$(filter-out $(O)/machine/vccw-vm.o,$(VM_OBJS)) $(FUZZ_VM_LIBS)
+	@mkdir -p $(dir $@)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(JANSSON_LIBS)
+TEST_PROGRAMS += $(O)/tests/fuzz-cmdline-replay
+ALL_DEPS += $(O)/tests/fuzz/fuzz_cmdline.d
+$(O)/fuzz/fuzz-cmdline: tests/fuzz/fuzz_cmdline.c $(FUZZ_VM_PARSERS) $(FUZZ_VM_REST) $(FUZZ_VM_LIBS)
+	@mkdir -p $(dir $@)
+	$(call quiet,FUZZ,$@)$(FUZZ_CC) -g -O1 $(FUZZ_SAN) $(FUZZ_VM_FLAGS) -o $@ $^ \
+		$(LDLIBS) $(JANSSON_LIBS)
+$(O)/fuzz/cov-cmdline: tests/fuzz/fuzz_cmdline.c tests/fuzz/replay.c $(FUZZ_VM_PARSERS) $(FUZZ_VM_REST) $(FUZZ_VM_LIBS)
+	@mkdir -p $(dir $@)
+	$(call quiet,COV,$@)$(FUZZ_CC) -g -O1 $(FUZZ_COV_FLAGS) $(FUZZ_VM_FLAGS) -o $@ $^ \
+		$(LDLIBS) $(JANSSON_LIBS)
+fuzz-cmdline: $(O)/fuzz/fuzz-cmdline
+	@mkdir -p $(O)/fuzz/corpus-cmdline
+	$(O)/fuzz/fuzz-cmdline -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 \
+		-dict=tests/fuzz/cmdline.dict $(O)/fuzz/corpus-cmdline tests/fuzz/corpus/cmdline
+FUZZ_OWNS_cmdline := machine/vm-opts.c machine/vm-devices.c
+fuzz-cov-cmdline: $(O)/fuzz/cov-cmdline
+	@mkdir -p $(O)/fuzz/corpus-cmdline
+	LLVM_PROFILE_FILE=$(O)/fuzz/cov-cmdline.profraw $(O)/fuzz/cov-cmdline \
+		$(or $(FUZZ_COV_CORPUS),$(O)/fuzz/corpus-cmdline) 0 >/dev/null 2>&1
+	LLVM_PROFILE_FILE=$(O)/fuzz/cov-cmdline-seeds.profraw $(O)/fuzz/cov-cmdline \
+		tests/fuzz/corpus/cmdline >/dev/null 2>&1
+	llvm-profdata$(FUZZ_LLVM_SUFFIX) merge -o $(O)/fuzz/cov-cmdline.profdata \
+		$(O)/fuzz/cov-cmdline.profraw $(O)/fuzz/cov-cmdline-seeds.profraw
+	llvm-cov$(FUZZ_LLVM_SUFFIX) report $(O)/fuzz/cov-cmdline \
+		-instr-profile=$(O)/fuzz/cov-cmdline.profdata $(FUZZ_OWNS_cmdline)
+FUZZ_TARGETS += cmdline
+
 # make fuzz [FUZZ_TIME=seconds per target]: every target in turn, from its corpus.
 fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
 fuzz-cov: $(addprefix fuzz-cov-,$(FUZZ_TARGETS))
-.PHONY: fuzz fuzz-cov $(addprefix fuzz-,$(FUZZ_TARGETS)) $(addprefix fuzz-cov-,$(FUZZ_TARGETS))

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# Writes the seed corpus of fuzz_cmdline.c: vccw-vm command lines, one argument a line,
+# using every option and every -device/-drive/-netdev/-chardev property, valid ones and
+# ones each check refuses. Run: tests/fuzz/make-seeds-cmdline.py DIR
+import sys
+
+seeds = {
+    "full": ["-m", "256M", "-smp", "2", "-machine", "s390-ccw-virtio", "-nographic",
+             "-display", "none", "-no-shutdown", "-kernel", "native:hello",
+             "-drive", "file=disk.img,format=raw,if=none,id=d0,readonly=on",
+             "-device", "virtio-blk-ccw,drive=d0,devno=fe.0.0001,serial=abc,num-queues=2,"
+             "queue-size=128,max_revision=1,id=blk0,packed=on",
+             "-chardev", "socket,id=c0,path=sock,server=on,wait=off",
+             "-device", "virtio-serial-ccw,devno=fe.1.0002", "-device", "virtconsole,chardev=c0",
+             "-chardev", "file,id=c1,path=out.txt",
+             "-device", "virtio-console-ccw,chardev=c1",
+             "-netdev", "socket,id=n0,path=nsock", "-device",
+             "virtio-net-ccw,netdev=n0,mac=52:54:00:12:34:56,host_mtu=1500",
+             "-netdev", "user,id=n1,restrict=on", "-netdev", "tap,id=n2,ifname=tap0",
+             "-netdev", "loopback,id=n3", "-netdev", "none,id=n4",
+             "-device", "virtio-rng-ccw", "-device", "virtio-balloon-ccw,devno=fe.3.ffff",
+             "-qmp", "unix:qmp.sock,server=on,wait=off", "-trace", "css_*",
+             "-trace", "enable=-css_ssch"],
+    "sizes": ["-m", "4G", "-m", "0x10000000", "-m", "3", "-smp", "64"],
+    "bad-sizes": ["-m", "18446744073709551615G"],
+    "bad-smp": ["-smp", "65"],
+    "dup-devno": ["-device", "virtio-rng-ccw,devno=fe.0.0005", "-device",
+                  "virtio-rng-ccw,devno=fe.0.0005"],
+    "auto-devno": ["-device", "virtio-rng-ccw,devno=fe.0.0000", "-device", "virtio-rng-ccw",
+                   "-device", "virtio-balloon-ccw,devno=fe.0.0001"],
+    "bad-devno": ["-device", "virtio-rng-ccw,devno=fe.4.0001"],
+    "unknown-drive": ["-device", "virtio-blk-ccw,drive=nope"],
+    "drive-twice": ["-drive", "file=a,if=none,id=d", "-device", "virtio-blk-ccw,drive=d",
+                    "-device", "virtio-blk-ccw,drive=d"],
+    "bad-drive": ["-drive", "file=a,format=qcow2,if=virtio,id=1d,cache=none"],
+    "commas": ["-drive", "file=a,,b,,,if=none,id=d", "-chardev", "file,id=x,path=,,"],
+    "bad-mac": ["-netdev", "none,id=n", "-device", "virtio-net-ccw,netdev=n,mac=01:00:00:00:00:00"],
+    "chardev-shared": ["-chardev", "null,id=c", "-device", "virtio-console-ccw,chardev=c",
+                       "-device", "virtio-console-ccw,chardev=c"],
+    "virtconsole-alone": ["-chardev", "stdio,id=c", "-device", "virtconsole,chardev=c"],
+    "help": ["-device", "help"],
+    "kernel-help": ["-kernel", "help"],
+    "trace-help": ["-trace", "help"],
+    "version": ["--version"],
+    "unknown": ["-bogus"],
+    "missing-arg": ["-m"],
+    "not-option": ["file"],
+    "qmp-twice": ["-qmp", "unix:a,server=on,wait=off", "-qmp", "unix:b,server=on,wait=off"],
+    "qmp-bad": ["-qmp", "tcp:1234"],
+    "props-unknown": ["-device", "virtio-rng-ccw,bogus=1,id=", "-device", "virtio-blk-ccw,queue-size=3"],
+}
+for name, args in seeds.items():
+    with open(f"{sys.argv[1]}/{name}", "w") as f:
+        f.write("\n".join(args))
