@@ -468,10 +468,15 @@ static void test_s_flag_without_orb_s(void)
 	       "cc %d cstat 0x%x ctrl 0x%x", cc, v.cstat, v.ctrl);
 }
 
-/* A NOP that chains to a TIC back to it: the program runs until it is stopped. */
+/*
+ * A WRITE_CONF of one byte that chains to a TIC back to it: the program moves data each
+ * round and runs until it is stopped. Its data address is 0, so that QEMU, which counts
+ * only CCWs with data address 0, ends it instead of holding its vCPU for ever.
+ */
+#define CMD_WRITE_CONF 0x21
 static bool start_loop(uint32_t sid)
 {
-	ccw1(0, CMD_NOP, CCW_CC | CCW_SLI, 0, NULL);
+	ccw1(0, CMD_WRITE_CONF, CCW_CC | CCW_SLI, 1, NULL);
 	ccw1(1, CMD_TIC, 0, 0, g_ccw);
 	if (ssch_prog(sid, 0x100b, 0) != 0)
 		return false;
@@ -486,8 +491,8 @@ static bool loop_still_running(uint32_t sid)
 	stsch_buf(sid);
 	ctrl = vccw_ld_be32(g_schib + SCHIB_SCSW);
 	report((ctrl & 0x4000) && !(ctrl & 0x1),
-	       "PoP: a NOP/TIC loop is a valid program that runs until halted or cleared (no "
-	       "CCW limit is architected)",
+	       "PoP: a loop that moves data is a valid program that runs until halted or "
+	       "cleared (no CCW limit is architected)",
 	       "ctrl 0x%x", ctrl);
 	return !(ctrl & 0x1);
 }
@@ -540,6 +545,28 @@ static void test_clear_loop(void)
 	clean_sch(SID_BLK);
 }
 
+/*
+ * A NOP/TIC loop moves no data: the host ends it by itself with a channel-program check,
+ * at a CCW of the loop (vccw after 256 backward TICs, as Hercules; QEMU after 255 CCWs
+ * with data address 0, which the NOP has). No HSCH is needed.
+ */
+static void test_idle_loop_ends(void)
+{
+	struct irb_view v;
+	int cc;
+
+	clean_sch(SID_BLK);
+	ccw1(0, CMD_NOP, CCW_CC | CCW_SLI, 0, NULL);
+	ccw1(1, CMD_TIC, 0, 0, g_ccw);
+	cc = run_prog(SID_BLK, 0, &v);
+	report(cc == 0 && (v.cstat & CS_PROG) && (v.ctrl & 0x7000) == 0x4000,
+	       "host bound: a loop without data transfer ends with a channel-program check",
+	       "cc %d ctrl 0x%x cstat 0x%x", cc, v.ctrl, v.cstat);
+	report(cc != 0 || v.cpa == ccw_addr(0) + 8 || v.cpa == ccw_addr(1) + 8,
+	       "SCSW CCW address: a CCW of the loop + 8", "cpa 0x%x", v.cpa);
+	clean_sch(SID_BLK);
+}
+
 const struct conf_test conf_ccw_tests[] = {
 	{ "css_stsch_schib_rng", test_schib_rng },
 	{ "css_msch_readonly_fields", test_msch_readonly_fields },
@@ -562,5 +589,6 @@ const struct conf_test conf_ccw_tests[] = {
 	{ "ccw_s_flag_without_orb_s", test_s_flag_without_orb_s },
 	{ "ccw_halt_running_program", test_halt_loop },
 	{ "ccw_clear_running_program", test_clear_loop },
+	{ "ccw_idle_tic_loop_program_check", test_idle_loop_ends },
 };
 const unsigned int conf_ccw_nr = sizeof(conf_ccw_tests) / sizeof(conf_ccw_tests[0]);

@@ -18,7 +18,7 @@
  *   11    bits 0-3: log2 of the queue sizes (each clamped to the queue's maximum);
  *         bits 4-5: ring stride, 0x400 << n
  *   12-13 configuration write offset, 14 its length (0: none), 15-22 its bytes
- *   23    bytes of backend input (console, net), 24-31 their contents
+ *   23    bytes of console input / 8-byte units of a net frame (0-8), 24-31 them
  * Queue q has its descriptors at q * stride, its driver area at + stride / 4 and its
  * device area at + stride / 2 (rings of large queues overlap their neighbours, as a
  * hostile driver may make them); buffers lie anywhere in the 64 KiB.
@@ -204,8 +204,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Input the device has no buffer for stays queued: a full pipe is fine. */
 		if (in && vdev == g.vdev[2] && write(g.chr_in, data + 24, in) < 0)
 			in = 0;
-		if (in && vdev == g.vdev[3] && send(g.net_peer, data + 24, in * 8, 0) < 0)
-			in = 0;
+		if (in && vdev == g.vdev[3]) {
+			/* A frame of in * 8 bytes: the 8 input bytes repeated. */
+			for (q = 0; q < in; q++)
+				memcpy(frame + 8 * q, data + 24, 8);
+			if (send(g.net_peer, frame, in * 8, 0) < 0)
+				in = 0;
+		}
 		rounds = 1 + data[10] % 4;
 		for (round = 0; round < rounds; round++) {
 			for (q = 0; q < 8; q++) {

@@ -52,6 +52,7 @@ struct prog {
 	bool ill_suppress;   /* ORB L */
 	uint32_t next;       /* next CCW to fetch */
 	bool prev_tic;       /* the last CCW fetched was a TIC */
+	unsigned int idle_tics; /* backward TICs since the program last moved data */
 	bool suspended;
 	uint32_t last_cpa;   /* last CCW used + 8, reported if the program is halted */
 	uint16_t last_count; /* its residual count */
@@ -405,6 +406,7 @@ struct cmd_result {
 	uint8_t last_flags;
 	uint16_t residual;
 	bool pci;
+	bool moved; /* the command transferred data (at least one byte) */
 };
 
 static void set_reject_sense(struct vccw_cu *cu)
@@ -529,6 +531,7 @@ static enum xfer_rc execute(struct vccw_cu *cu, uint32_t addr, const struct ccw 
 		}
 	}
 	last = &cu->segs[ds.nr - 1];
+	res->moved = !immediate && last->start + last->done > 0;
 	res->last_addr = last->addr;
 	res->last_flags = last->ccw.flags;
 	res->residual = (uint16_t)(last->ccw.count - last->done);
@@ -629,6 +632,14 @@ static enum vccw_exec_rc run(struct vccw_cu *cu, unsigned int budget,
 			p->prev_tic = true;
 			p->next = p->fmt1 ? ccw.cda : (ccw.cda & 0xffffff);
 			VCCW_TRACE(ccw_tic, CU_ID(cu), addr, p->next);
+			/*
+			 * A loop that moves no data would keep the channel busy until HSCH or
+			 * CSCH: end it as Hercules does, with a channel-program check at the
+			 * TIC, once it went backward more than VCCW_CCW_MAX_IDLE_TICS times
+			 * since data last moved (a loop needs a backward TIC each round).
+			 */
+			if (p->next <= addr && ++p->idle_tics > VCCW_CCW_MAX_IDLE_TICS)
+				return prog_check(cu, addr, "tic-loop", st);
 			continue;
 		}
 		p->prev_tic = false;
@@ -654,6 +665,8 @@ static enum vccw_exec_rc run(struct vccw_cu *cu, unsigned int budget,
 		}
 		if (execute(cu, addr, &ccw, &res) != XFER_OK)
 			return prog_check(cu, res.last_addr, "data", st);
+		if (res.moved)
+			p->idle_tics = 0;
 		st->cpa = res.last_addr + 8;
 		st->count = res.residual;
 		p->last_cpa = st->cpa;

@@ -331,9 +331,13 @@ TEST(test_ccw_suspend_again_if_s_flag_still_set)
 /* ---- Programs that never end (reference 13 #1) ---- */
 
 /* NOP(CC) -> TIC back to the NOP: every CCW has a non-zero address; runs forever. */
+/*
+ * A program that never ends: a write that moves data each round, then a TIC back (a loop
+ * that moves no data would end after VCCW_CCW_MAX_IDLE_TICS rounds, see below).
+ */
 static void endless_program(struct fx *f, uint32_t at)
 {
-	fx_ccw1(f, at, VCCW_CCW_CMD_NOP, VCCW_CCW_FLAG_CC, 0, DATA);
+	fx_ccw1(f, at, FX_CMD_WRITE, VCCW_CCW_FLAG_CC, 4, DATA);
 	fx_ccw1(f, at + 8, VCCW_CCW_CMD_TIC, 0, 0, at);
 }
 
@@ -449,5 +453,94 @@ TEST(test_ccw_endless_program_bounded_slices)
 	CHECK_EQ(fx_tsch(&t.f, t.sid, &irb), VCCW_CC0);
 	CHECK_EQ(irb.scsw.ctrl & VCCW_SCSW_FC_MASK, VCCW_SCSW_FC_CLEAR);
 	CHECK_EQ(irb.scsw.ctrl & VCCW_SCSW_SC_MASK, VCCW_SCSW_SC_PENDING);
+	et_fini(&t);
+}
+
+/* ---- The host bound on loops that move no data (VCCW_CCW_MAX_IDLE_TICS) ---- */
+
+/*
+ * A ladder of @tics backward TICs: block i (16 bytes at PROG + 16 i) is a command-chained
+ * NOP (or, for block @write_at, a 4-byte write) and a TIC to block i - 1; block 0 is a
+ * NOP that ends the program. Started at the top block, every TIC goes backward.
+ */
+static void tic_ladder(struct et *t, unsigned int tics, unsigned int write_at)
+{
+	unsigned int i;
+
+	fx_ccw1(&t->f, PROG, VCCW_CCW_CMD_NOP, 0, 0, 0);
+	for (i = 1; i <= tics; i++) {
+		uint32_t at = PROG + 16 * i;
+
+		if (i == write_at)
+			fx_ccw1(&t->f, at, FX_CMD_WRITE, VCCW_CCW_FLAG_CC, 4, DATA);
+		else
+			fx_ccw1(&t->f, at, VCCW_CCW_CMD_NOP, VCCW_CCW_FLAG_CC, 0, 0);
+		fx_ccw1(&t->f, at + 8, VCCW_CCW_CMD_TIC, 0, 0, at - 16);
+	}
+}
+
+/* 256 backward TICs without data transfer are allowed: the program ends normally. */
+TEST(test_ccw_idle_tics_256_allowed)
+{
+	struct et t;
+	struct fx_irb irb;
+
+	REQUIRE(et_init(&t, false));
+	tic_ladder(&t, VCCW_CCW_MAX_IDLE_TICS, 0);
+	CHECK_EQ(et_start(&t, PROG + 16 * VCCW_CCW_MAX_IDLE_TICS, 0, &irb), VCCW_CC0);
+	CHECK_NORMAL(&irb, PROG, 0);
+	et_fini(&t);
+}
+
+/* The 257th: a channel-program check at that TIC (CCW address = the TIC + 8). */
+TEST(test_ccw_idle_tics_257th_program_check)
+{
+	struct et t;
+	struct fx_irb irb;
+
+	REQUIRE(et_init(&t, false));
+	tic_ladder(&t, VCCW_CCW_MAX_IDLE_TICS + 1, 0);
+	CHECK_EQ(et_start(&t, PROG + 16 * (VCCW_CCW_MAX_IDLE_TICS + 1), 0, &irb), VCCW_CC0);
+	CHECK_PROG_CHECK(&irb);
+	/* The last TIC fetched is block 1's, at PROG + 24. */
+	CHECK_EQ(irb.scsw.cpa, PROG + 24 + 8);
+	et_fini(&t);
+}
+
+/* Data moved on the way restarts the count: 300 TICs with a write among them end well. */
+TEST(test_ccw_idle_tics_reset_by_data)
+{
+	struct et t;
+	struct fx_irb irb;
+
+	REQUIRE(et_init(&t, false));
+	vccw_mem_write(t.f.mem, DATA, "loop", 4);
+	tic_ladder(&t, 300, 150);
+	CHECK_EQ(et_start(&t, PROG + 16 * 300, 0, &irb), VCCW_CC0);
+	CHECK_NORMAL(&irb, PROG, 0);
+	CHECK_EQ(t.st.nr_cmds, 1);
+	CHECK(memcmp(t.st.data, "loop", 4) == 0);
+	/* A write at block 20 comes too late: 280 idle TICs lead to it. */
+	tic_ladder(&t, 300, 20);
+	CHECK_EQ(et_start(&t, PROG + 16 * 300, 0, &irb), VCCW_CC0);
+	CHECK_PROG_CHECK(&irb);
+	CHECK_EQ(t.st.nr_cmds, 1); /* only the first ladder's write */
+	/* The 257th TIC, block 44's, ends the program before the write is reached. */
+	CHECK_EQ(irb.scsw.cpa, PROG + 16 * 44 + 8 + 8);
+	et_fini(&t);
+}
+
+/* The endless NOP/TIC loop of a driver bug ends by itself, with the same check. */
+TEST(test_ccw_idle_tic_loop_ends)
+{
+	struct et t;
+	struct fx_irb irb;
+
+	REQUIRE(et_init(&t, false));
+	fx_ccw1(&t.f, PROG, VCCW_CCW_CMD_NOP, VCCW_CCW_FLAG_CC, 0, 0);
+	fx_ccw1(&t.f, PROG + 8, VCCW_CCW_CMD_TIC, 0, 0, PROG);
+	CHECK_EQ(et_start(&t, PROG, 0, &irb), VCCW_CC0);
+	CHECK_PROG_CHECK(&irb);
+	CHECK_EQ(irb.scsw.cpa, PROG + 16);
 	et_fini(&t);
 }

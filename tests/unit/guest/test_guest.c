@@ -374,11 +374,24 @@ static int io_main(void)
 	CHECK_EQ(guest_cio_do_io(d, prog, NULL, sense, 1000000), GUEST_IO_ERROR);
 	CHECK_EQ(sense[0], 0x10);
 
-	/* A program that never ends (NOP, TIC back to it): halted, then usable again. */
+	/*
+	 * A program that never ends (SENSE ID moving data, TIC back to it): halted, then
+	 * usable again.
+	 */
+	{
+		uint8_t *id = guest_alloc(8, 8);
+
+		guest_ccw1_set(&prog[0], 0xe4, GUEST_CCW_FLAG_CC | GUEST_CCW_FLAG_SLI, 8, id);
+		guest_ccw1_set(&prog[1], CMD_TIC, 0, 0, &prog[0]);
+		CHECK_EQ(guest_cio_do_io(d, prog, NULL, NULL, 50000), GUEST_IO_TIMEOUT);
+		CHECK_EQ(guest_cio_do_ccw(d, CMD_NOP, GUEST_CCW_FLAG_SLI, 0, NULL, NULL),
+			 GUEST_IO_OK);
+	}
+	/* A NOP/TIC loop moves no data: the channel ends it after 256 backward TICs. */
 	guest_ccw1_set(&prog[0], CMD_NOP, GUEST_CCW_FLAG_CC | GUEST_CCW_FLAG_SLI, 0, NULL);
 	guest_ccw1_set(&prog[1], CMD_TIC, 0, 0, &prog[0]);
-	CHECK_EQ(guest_cio_do_io(d, prog, NULL, NULL, 50000), GUEST_IO_TIMEOUT);
-	CHECK_EQ(guest_cio_do_ccw(d, CMD_NOP, GUEST_CCW_FLAG_SLI, 0, NULL, NULL), GUEST_IO_OK);
+	CHECK_EQ(guest_cio_do_io(d, prog, &irb, NULL, 1000000), GUEST_IO_ERROR);
+	CHECK_EQ(irb.scsw.cstat, 0x20);
 
 	/* Data transfer through the layer: SENSE ID again, into guest RAM. */
 	{

@@ -40,6 +40,16 @@
 #define VCCW_CCW_CMD_SENSE_ID 0xe4
 #define VCCW_CCW_CMD_TIC 0x08
 
+/*
+ * Host bound on a channel program that loops without moving data: the TIC that goes
+ * backward (to its own address or below) for the 257th time since the program last
+ * transferred data ends the program with a channel-program check, SCSW CCW address =
+ * that TIC + 8, as Hercules does. Transferring at least one byte (a read or write with
+ * data, not a NOP or another immediate command) restarts the count. HSCH and CSCH end
+ * such a loop earlier, as they end any program.
+ */
+#define VCCW_CCW_MAX_IDLE_TICS 256
+
 /* Sense byte 0 bits (BASIC SENSE). */
 #define VCCW_SENSE_CMD_REJECT 0x80
 #define VCCW_SENSE_INTERVENTION_REQ 0x40
