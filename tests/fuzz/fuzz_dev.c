@@ -83,7 +83,7 @@ static void die(const char *what)
 static void setup(void)
 {
 	char path[64];
-	int pfd[2], sv[2], null_fd;
+	int pfd[2], sv[2], null_fd, ro_fd;
 	struct vccw_blk_config bc = { .serial = "fuzz", .num_queues = 2, .queue_size = 64 };
 	struct vccw_console_config cc = { .queue_size = 64 };
 	struct vccw_net_config nc = { .mtu = 1500, .queue_size = 64 };
@@ -100,7 +100,13 @@ static void setup(void)
 		die("the disk image");
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", g.disk_fd);
 	g.disk = vccw_be_blk_file_open(path, false, NULL);
+	/* The read-only disk is another image: the writable one is locked. */
+	ro_fd = memfd_create("vccw-fuzz-disk-ro", 0);
+	if (ro_fd < 0 || ftruncate(ro_fd, DISK_SIZE))
+		die("the read-only disk image");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", ro_fd);
 	g.disk_ro = vccw_be_blk_file_open(path, true, NULL);
+	close(ro_fd);
 	if (pipe2(pfd, O_NONBLOCK) || socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv))
 		die("pipes");
 	null_fd = open("/dev/null", O_WRONLY);
@@ -210,6 +216,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				memcpy(frame + 8 * q, data + 24, 8);
 			if (send(g.net_peer, frame, in * 8, 0) < 0)
 				in = 0;
+		}
+		/* The host side too: a balloon target, the link state (config notifications). */
+		if (vdev == g.vdev[4]) {
+			vccw_balloon_set_target(g.balloon, data[23] * 4u);
+			(void)vccw_balloon_actual(g.balloon);
+			(void)vccw_balloon_discarded(g.balloon);
+		}
+		if (vdev == g.vdev[3]) {
+			struct vccw_net_stats ns;
+
+			vccw_net_set_link(g.net, !(data[23] & 0x80));
+			vccw_net_get_stats(g.net, &ns);
 		}
 		rounds = 1 + data[10] % 4;
 		for (round = 0; round < rounds; round++) {

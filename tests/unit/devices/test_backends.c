@@ -51,6 +51,83 @@ TEST(test_be_blk_file_open_missing_path_names_it)
 	CHECK(strstr(err.msg, "/tmp"));
 }
 
+/* A FIFO or a character device is refused at once (a read-only FIFO waited in open()). */
+TEST(test_be_blk_file_refuses_fifo_and_char_device)
+{
+	struct vccw_err err = { 0 };
+	char path[32], fifo[48];
+	int fd;
+
+	fd = temp_disk(path, 0);
+	REQUIRE(fd >= 0);
+	close(fd);
+	unlink(path);
+	snprintf(fifo, sizeof(fifo), "%s.fifo", path);
+	REQUIRE(mkfifo(fifo, 0600) == 0);
+	CHECK(!vccw_be_blk_file_open(fifo, true, &err));
+	CHECK_EQ(err.code, -EINVAL);
+	CHECK(strstr(err.msg, "not a regular file or block device"));
+	CHECK(!vccw_be_blk_file_open(fifo, false, &err));
+	CHECK(strstr(err.msg, fifo));
+	unlink(fifo);
+	CHECK(!vccw_be_blk_file_open("/dev/null", true, &err));
+	CHECK(strstr(err.msg, "not a regular file or block device"));
+}
+
+/* Whole sectors only; an empty image is a disk without sectors (QEMU accepts it too). */
+TEST(test_be_blk_file_size_rules)
+{
+	struct vccw_err err = { 0 };
+	struct vccw_be_blk *be;
+	char path[32];
+	int fd;
+
+	fd = temp_disk(path, 1000);
+	REQUIRE(fd >= 0);
+	CHECK(!vccw_be_blk_file_open(path, true, &err));
+	CHECK_EQ(err.code, -EINVAL);
+	CHECK(strstr(err.msg, "size 1000 is not a multiple of 512 bytes"));
+	CHECK(ftruncate(fd, 0) == 0);
+	be = vccw_be_blk_file_open(path, false, &err);
+	REQUIRE(be);
+	CHECK_EQ(be->size, 0);
+	vccw_be_blk_close(be);
+	close(fd);
+	unlink(path);
+}
+
+/* One writer per image; readers share it; a closed backend releases its lock. */
+TEST(test_be_blk_file_lock)
+{
+	struct vccw_err err = { 0 };
+	struct vccw_be_blk *w, *r1, *r2;
+	char path[32];
+	int fd;
+
+	fd = temp_disk(path, 4096);
+	REQUIRE(fd >= 0);
+	w = vccw_be_blk_file_open(path, false, NULL);
+	REQUIRE(w);
+	CHECK(!vccw_be_blk_file_open(path, false, &err));
+	CHECK_EQ(err.code, -EBUSY);
+	CHECK(strstr(err.msg, "the image is in use"));
+	CHECK(!vccw_be_blk_file_open(path, true, &err));
+	CHECK_EQ(err.code, -EBUSY);
+	vccw_be_blk_close(w);
+	r1 = vccw_be_blk_file_open(path, true, NULL);
+	r2 = vccw_be_blk_file_open(path, true, NULL);
+	CHECK(r1 && r2);
+	CHECK(!vccw_be_blk_file_open(path, false, &err));
+	CHECK_EQ(err.code, -EBUSY);
+	vccw_be_blk_close(r1);
+	vccw_be_blk_close(r2);
+	w = vccw_be_blk_file_open(path, false, NULL);
+	CHECK(w);
+	vccw_be_blk_close(w);
+	close(fd);
+	unlink(path);
+}
+
 TEST(test_be_blk_file_vectored_io_round_trip)
 {
 	char path[32], a[100], b[300], c[112], out[512], host[512];

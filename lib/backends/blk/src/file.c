@@ -160,13 +160,40 @@ static const struct vccw_be_blk_ops file_ops = {
 	.close = file_close,
 };
 
+/*
+ * Lock the whole image with an open file description lock, as QEMU's file driver does
+ * with its permission bytes: a writer excludes every other user, a reader every writer,
+ * so one image behind two writable drives (or a drive and another running vccw-vm or
+ * QEMU) is refused. The lock goes with the last close of the descriptor, also when the
+ * process is killed.
+ */
+static int lock_image(int fd, bool readonly, const char *path, struct vccw_err *err)
+{
+	struct flock fl = { .l_type = readonly ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
+
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES)
+		return vccw_err_set(err, EBUSY,
+				    "%s: the image is in use (locked for %s by another drive or "
+				    "process)", path, readonly ? "writing" : "reading or writing");
+	/* A file system without locks (some network ones): run unlocked, as QEMU does. */
+	if (errno == ENOLCK || errno == EOPNOTSUPP || errno == ENOSYS)
+		return 0;
+	return vccw_err_set(err, errno, "%s: cannot lock the image: %s", path, strerror(errno));
+}
+
 struct vccw_be_blk *vccw_be_blk_file_open(const char *path, bool readonly, struct vccw_err *err)
 {
 	struct be_file *f;
 	struct stat st;
 	int fd, rc;
 
-	fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: opening a FIFO (read-only above all) would otherwise wait for a peer;
+	 * it is refused below like any file that is neither regular nor a block device.
+	 */
+	fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		vccw_err_set(err, errno, "%s: %s", path, strerror(errno));
 		return NULL;
@@ -183,6 +210,18 @@ struct vccw_be_blk *vccw_be_blk_file_open(const char *path, bool readonly, struc
 	f->be.block_size = 512;
 	if (S_ISREG(st.st_mode)) {
 		f->be.size = (uint64_t)st.st_size;
+		/*
+		 * The guest sees whole 512-byte sectors: a tail would be invisible to it and
+		 * never written, so such an image is refused rather than silently cut.
+		 */
+		if (f->be.size % 512) {
+			vccw_err_set(err, EINVAL,
+				     "%s: size %llu is not a multiple of 512 bytes (the last %u "
+				     "bytes would be invisible to the guest)",
+				     path, (unsigned long long)f->be.size,
+				     (unsigned int)(f->be.size % 512));
+			goto err_free;
+		}
 	} else if (S_ISBLK(st.st_mode)) {
 		uint64_t size;
 		int ssz;
@@ -200,6 +239,13 @@ struct vccw_be_blk *vccw_be_blk_file_open(const char *path, bool readonly, struc
 		vccw_err_set(err, EINVAL, "%s: not a regular file or block device", path);
 		goto err_free;
 	}
+	/* Back to blocking I/O; then the image lock. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		vccw_err_set(err, errno, "%s: %s", path, strerror(errno));
+		goto err_free;
+	}
+	if (lock_image(fd, readonly, path, err))
+		goto err_free;
 	f->fd = fd;
 	f->be.ops = &file_ops;
 	f->be.readonly = readonly;

@@ -62,11 +62,16 @@ struct vccw_be_blk {
 };
 
 /*
- * Open the raw backend over @path: a regular file (size = file size) or a block device
- * (size and logical block size from the kernel). @readonly opens it O_RDONLY.
+ * Open the raw backend over @path: a regular file (size = file size, which must be a
+ * multiple of 512 bytes; 0 is allowed, as in QEMU: a disk without sectors) or a block
+ * device (size and logical block size from the kernel). Anything else (a FIFO, a
+ * character device, a directory) is refused without waiting in open(). @readonly opens
+ * it O_RDONLY. The image is locked (open file description lock on the whole file): a
+ * writable open excludes any other open, a read-only one excludes writable ones; a
+ * conflict is -EBUSY.
  * Returns: a new backend owned by the caller (release with vccw_be_blk_close()), or
  * NULL with @err filled (the message names @path).
- * Context: any thread; blocks in open().
+ * Context: any thread; may block in open() only on a slow file system.
  */
 struct vccw_be_blk *vccw_be_blk_file_open(const char *path, bool readonly, struct vccw_err *err);
 
