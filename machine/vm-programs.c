@@ -21,6 +21,7 @@ int guest_builtin_lschp_main(void);
 int guest_conformance_main(void);
 int guest_lsall_main(void);
 int guest_agent_main(void);
+int guest_stamp_main(void);
 
 static const struct vm_program vm_programs[] = {
 	{ "demo", guest_demo_main, "the demo: lscss, then each device driven by its driver" },
@@ -39,6 +40,9 @@ static const struct vm_program vm_programs[] = {
 	{ "true", guest_builtin_true_main, "end at once with status 0" },
 	{ "false", guest_builtin_false_main, "end at once with status 1" },
 	{ "hello", guest_builtin_hello_main, "print a line on the machine console, end with 0" },
+	{ "stamp", guest_stamp_main,
+	  "write stamped sectors to the first disk, reporting each completed write on the "
+	  "console (the crash-consistency test)" },
 	{ "idle", guest_builtin_idle_main,
 	  "enable interruptions and wait for them until the machine is stopped" },
 	{ NULL, NULL, NULL },

@@ -55,6 +55,13 @@ $(O)/tests/integration-s390x-insn: tests/integration/test-s390x-insn.sh $(O)/vcc
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
 TEST_PROGRAMS += $(O)/tests/integration-s390x-insn
 
+# Crash consistency (tests/integration/test-crash.py): vccw-vm killed with SIGKILL while
+# -kernel native:stamp writes; every acknowledged write must be in the image.
+$(O)/tests/integration-crash: tests/integration/test-crash.py $(O)/vccw-vm
+	@mkdir -p $(dir $@)
+	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
+TEST_PROGRAMS += $(O)/tests/integration-crash
+
 # The conformance suite on both hosts: vccw-vm (native) and qemu-system-s390x
 # (bare-metal image built with the s390x cross compiler).
 TEST_PROGRAMS += tests/conformance/run
