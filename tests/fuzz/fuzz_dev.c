@@ -4,7 +4,9 @@
  * driven through real rings: the input chooses a device, the features the driver
  * accepts, the ring format, the size of each queue, a configuration-space write and some
  * backend input, and the rest is guest memory holding the rings and the requests
- * (virtio-blk headers and segment lists, console and net buffers, balloon page numbers).
+ * (virtio-blk headers and segment lists, console data and control messages of a
+ * multiport console with ports 0, 1 and 3, net headers and control commands, balloon
+ * page numbers and statistics).
  * The device is brought to DRIVER_OK through the virtio core as a transport would, and
  * each of its queues is serviced by calling its queue_notify hook on this thread (so a
  * run is deterministic, apart from backend input that the I/O thread handles).
@@ -53,6 +55,7 @@
 #define HDR 32
 #define DISK_SIZE (256u * 1024)
 #define NR_DEVS 6
+#define MAX_Q 12 /* queues set up and serviced: every one of these devices' */
 
 const char fuzz_corpus_dir[] = "tests/fuzz/corpus/dev";
 
@@ -85,7 +88,14 @@ static void setup(void)
 	char path[64];
 	int pfd[2], sv[2], null_fd, ro_fd;
 	struct vccw_blk_config bc = { .serial = "fuzz", .num_queues = 2, .queue_size = 64 };
-	struct vccw_console_config cc = { .queue_size = 64 };
+	/* Multiport: port 0 the console on the pipe, port 1 named without a backend, port 3. */
+	struct vccw_console_port_config ports[3] = {
+		{ .nr = 0, .console = true },
+		{ .nr = 1, .name = "org.vccw.fuzz.1" },
+		{ .nr = 3 },
+	};
+	struct vccw_console_config cc = { .queue_size = 64, .max_ports = 4, .ports = ports,
+					  .nr_ports = 3 };
 	struct vccw_net_config nc = { .mtu = 1500, .queue_size = 64 };
 	struct vccw_balloon_config balc = { .queue_size = 64 };
 	struct vccw_rng_config rc = { .queue_size = 64 };
@@ -121,7 +131,7 @@ static void setup(void)
 	bc.backend = g.disk_ro;
 	bc.num_queues = 1;
 	g.blk_ro = vccw_blk_new(g.mem, &bc, extra, NULL);
-	cc.backend = g.chr;
+	ports[0].backend = g.chr;
 	g.con = vccw_console_new(g.mem, &cc, extra, NULL);
 	nc.backend = g.net_be;
 	g.net = vccw_net_new(g.mem, &nc, extra, NULL);
@@ -167,7 +177,7 @@ static bool bring_up(struct vccw_virtio_dev *vdev, const uint8_t *h)
 	    !vccw_virtio_set_status(vdev, VCCW_VIRTIO_S_ACKNOWLEDGE | VCCW_VIRTIO_S_DRIVER |
 						  VCCW_VIRTIO_S_FEATURES_OK))
 		return false;
-	for (q = 0; q < VCCW_VIRTIO_MAX_QUEUES && q < 8; q++) {
+	for (q = 0; q < VCCW_VIRTIO_MAX_QUEUES && q < MAX_Q; q++) {
 		uint16_t max = vccw_virtio_queue_max(vdev, q);
 		struct vccw_vq_config cfg = { 0 };
 
@@ -222,6 +232,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			vccw_balloon_set_target(g.balloon, data[23] * 4u);
 			(void)vccw_balloon_actual(g.balloon);
 			(void)vccw_balloon_discarded(g.balloon);
+			(void)vccw_balloon_request_stats(g.balloon);
+		}
+		if (vdev == g.vdev[2]) {
+			(void)vccw_console_port_resize(g.con, data[23] & 3, 80, 24);
+			(void)vccw_console_port_is_open(g.con, data[23] & 3);
 		}
 		if (vdev == g.vdev[3]) {
 			struct vccw_net_stats ns;
@@ -231,7 +246,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		rounds = 1 + data[10] % 4;
 		for (round = 0; round < rounds; round++) {
-			for (q = 0; q < 8; q++) {
+			for (q = 0; q < MAX_Q; q++) {
 				pthread_mutex_lock(&vdev->lock);
 				if ((vdev->status & VCCW_VIRTIO_S_DRIVER_OK) &&
 				    !(vdev->status & VCCW_VIRTIO_S_NEEDS_RESET) && vdev->vqs[q] &&

@@ -18,7 +18,7 @@ class Mem:
         self.b = bytearray(RAM)
         self.flags = flags
         self.e = ">" if flags & LEGACY else "<"
-        self.heap = 0x2000
+        self.heap = 0x3000
 
     def put(self, data, align=8):
         self.heap = (self.heap + align - 1) & ~(align - 1)
@@ -26,6 +26,13 @@ class Mem:
         self.b[a:a + len(data)] = data
         self.heap += max(len(data), 1)
         return a
+
+    def wbuf(self, n):
+        """A device-writable buffer: an address only (high memory, left zero)."""
+        self.whigh = getattr(self, "whigh", 0xC000)
+        a = self.whigh
+        self.whigh += (n + 7) & ~7
+        return a if self.whigh <= RAM else 0xF000
 
     def buf(self, n, fill=0):
         return self.put(bytes([fill]) * n)
@@ -84,7 +91,7 @@ def blk(m, typ, sector=0, data=(), status=1):
     e = m.e
     hdr = m.put(struct.pack(e + "IIQ", typ, 0, sector))
     chain = [(hdr, 16, False)] + list(data)
-    chain.append((m.buf(status), status, True))
+    chain.append((m.wbuf(status), status, True))
     return chain
 
 
@@ -94,10 +101,10 @@ def blk_seed(flags, dev=BLK):
     dwz = m.put(struct.pack(e + "QII", 8, 8, 0) + struct.pack(e + "QII", 400, 1 << 22, 1))
     chains = [
         blk(m, 1, 0, [(m.buf(512, 0xab), 512, False), (m.buf(1024, 0xcd), 1024, False)]),
-        blk(m, 0, 0, [(m.buf(512), 512, True), (m.buf(512), 512, True)]),
-        blk(m, 0, 511, [(m.buf(1024), 1024, True)]),   # crosses the end
+        blk(m, 0, 0, [(m.wbuf(512), 512, True), (m.wbuf(512), 512, True)]),
+        blk(m, 0, 511, [(m.wbuf(1024), 1024, True)]),   # crosses the end
         blk(m, 1, 2, [(m.buf(100), 100, False)]),      # not a sector multiple
-        blk(m, 4), blk(m, 8, 0, [(m.buf(20), 20, True)]),
+        blk(m, 4), blk(m, 8, 0, [(m.wbuf(20), 20, True)]),
         blk(m, 11, 0, [(dwz, 16, False)]), blk(m, 13, 0, [(dwz, 32, False)]),
     ]
     m.queue(0, chains)
@@ -109,13 +116,13 @@ def console_seed(flags, multiport):
     m = Mem(flags)
     e = m.e
     feats = (1 << 64) - 1 if multiport else ~2 & ((1 << 64) - 1)
-    m.queue(0, [[(m.buf(64), 64, True)], [(m.buf(1), 1, True)]])
+    m.queue(0, [[(m.wbuf(64), 64, True)], [(m.wbuf(1), 1, True)]])
     m.queue(1, [[(m.put(b"hello, console\n"), 15, False)], [(m.buf(0), 0, False)]])
     if multiport:
         ctrl = [struct.pack(e + "IHH", 0, 0, 1), struct.pack(e + "IHH", 0, 3, 1),
                 struct.pack(e + "IHH", 0, 6, 1), struct.pack(e + "IHH", 7, 6, 1),
                 struct.pack(e + "IH", 0, 3)]
-        m.queue(2, [[(m.buf(64), 64, True)]])
+        m.queue(2, [[(m.wbuf(64), 64, True)]])
         m.queue(3, [[(m.put(c), len(c), False)] for c in ctrl])
         m.queue(5, [[(m.put(b"port 1\n"), 7, False)]])
     return header(CONSOLE, flags, feats, rounds=2, cfg=(8, b"!\0\0\0"), inp=b"typed\n") + bytes(m.b)
@@ -125,15 +132,15 @@ def net_seed(flags):
     m = Mem(flags)
     e = m.e
     frame = bytes(6) + bytes([2, 0, 0, 0, 0, 1]) + b"\x08\x00" + bytes(50)
-    m.queue(0, [[(m.buf(12 + 1514), 12 + 1514, True)], [(m.buf(12), 12, True), (m.buf(64), 64, True)],
-                [(m.buf(8), 8, True)]])
+    m.queue(0, [[(m.wbuf(12 + 1514), 12 + 1514, True)], [(m.wbuf(12), 12, True), (m.wbuf(64), 64, True)],
+                [(m.wbuf(8), 8, True)]])
     m.queue(1, [[(m.buf(12), 12, False), (m.put(frame), len(frame), False)],
                 [(m.put(bytes(12) + frame), 12 + len(frame), False)], [(m.buf(4), 4, False)],
                 [(m.buf(12), 12, False), (0x9000, 20000, False)]])
     ctrl = [(0, 0, b"\1"), (1, 1, bytes([2, 0, 0, 0, 0, 9])), (3, 0, b""),
             (1, 0, struct.pack(e + "I", 1) + bytes(6) + struct.pack(e + "I", 0)), (9, 9, b"")]
     m.queue(2, [[(m.put(bytes([c, k])), 2, False)] + ([(m.put(d), len(d), False)] if d else [])
-                + [(m.buf(1), 1, True)] for c, k, d in ctrl])
+                + [(m.wbuf(1), 1, True)] for c, k, d in ctrl])
     return header(NET, flags, rounds=2, cfg=(0, bytes(6)), inp=frame[:24]) + bytes(m.b)
 
 
@@ -150,7 +157,7 @@ def balloon_seed(flags):
 
 def rng_seed(flags):
     m = Mem(flags)
-    m.queue(0, [[(m.buf(32), 32, True)], [(m.buf(16), 16, True), (m.buf(16), 16, True)],
+    m.queue(0, [[(m.wbuf(32), 32, True)], [(m.wbuf(16), 16, True), (m.wbuf(16), 16, True)],
                 [(m.buf(8), 8, False)], [(RAM - 4, 16, True)]])
     return header(RNG, flags) + bytes(m.b)
 
