@@ -25,8 +25,8 @@ $$(O)/fuzz/cov-$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/replay.c $$(FUZZ_SRCS_$(1
 	$$(call quiet,COV,$$@)$$(FUZZ_CC) -g -O1 $$(FUZZ_COV_FLAGS) $$(FUZZ_INC_$(1)) -o $$@ $$^ -pthread
 fuzz-$(1): $$(O)/fuzz/fuzz-$(1)
 	@mkdir -p $$(O)/fuzz/corpus-$(1)
-	$$(O)/fuzz/fuzz-$(1) -max_total_time=$$(FUZZ_TIME) -max_len=$(3) -print_final_stats=1 -artifact_prefix=$$(O)/fuzz/$(1)- \
-		$$(O)/fuzz/corpus-$(1) tests/fuzz/corpus/$(1)
+	$$(O)/fuzz/fuzz-$(1) -max_total_time=$$(FUZZ_TIME) -max_len=$(3) -print_final_stats=1 \
+		-artifact_prefix=$$(O)/fuzz/$(1)- $$(O)/fuzz/corpus-$(1) tests/fuzz/corpus/$(1)
 # Line coverage of the layers the target owns, over the committed seeds and what
 # make fuzz-<name> found (FUZZ_COV_CORPUS=dir to choose).
 fuzz-cov-$(1): $$(O)/fuzz/cov-$(1)
@@ -82,8 +82,8 @@ $(O)/fuzz/cov-cmdline: tests/fuzz/fuzz_cmdline.c tests/fuzz/replay.c $(FUZZ_VM_P
 		$(LDLIBS) $(JANSSON_LIBS)
 fuzz-cmdline: $(O)/fuzz/fuzz-cmdline
 	@mkdir -p $(O)/fuzz/corpus-cmdline
-	$(O)/fuzz/fuzz-cmdline -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 -artifact_prefix=$$(O)/fuzz/$(1)- \
-		-dict=tests/fuzz/cmdline.dict $(O)/fuzz/corpus-cmdline tests/fuzz/corpus/cmdline
+	$(O)/fuzz/fuzz-cmdline -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 \
+		-artifact_prefix=$(O)/fuzz/cmdline- -dict=tests/fuzz/cmdline.dict $(O)/fuzz/corpus-cmdline tests/fuzz/corpus/cmdline
 FUZZ_OWNS_cmdline := machine/vm-opts.c machine/vm-devices.c
 fuzz-cov-cmdline: $(O)/fuzz/cov-cmdline
 	@mkdir -p $(O)/fuzz/corpus-cmdline
