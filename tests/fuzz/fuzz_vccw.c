@@ -251,7 +251,7 @@ static void step(struct fz *z, const uint8_t *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t ram[RAM_SIZE];
+	static _Alignas(8) uint8_t ram[RAM_SIZE]; /* vccw_mem_wrap() wants 8-byte alignment */
 	struct vccw_css_config ccfg = { .manual = true, .slice_ccws = 8 };
 	struct fz z;
 	size_t off;
