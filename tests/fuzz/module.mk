@@ -64,22 +64,25 @@ FUZZ_VM_PARSERS := machine/vm-opts.c machine/vm-devices.c machine/vm-qmp.c
 FUZZ_VM_REST := $(filter-out $(O)/machine/vccw-vm.o $(patsubst %.c,$(O)/%.o,$(FUZZ_VM_PARSERS)),$(VM_OBJS))
 FUZZ_VM_LIBS := $(VM_GUEST_OBJS) $(O)/libguest-native.a $(O)/libvccw.a
 FUZZ_VM_FLAGS := $(call lib_includes,$(VM_LAYERS)) -Iguest/arch/native -Imachine \
-	$(if $(JANSSON_LIBS),-DVM_HAVE_QMP $(JANSSON_CFLAGS))
-$(O)/tests/fuzz/fuzz_cmdline.o: CPPFLAGS_MOD := $(FUZZ_VM_FLAGS) $(if $(JANSSON_LIBS),-DVM_HAVE_QMP)
+	$(if $(JANSSON_LIBS),-DVM_HAVE_QMP $(JANSSON_CFLAGS)) \
+	$(if $(UNICORN_LIBS),-DVM_HAVE_UNICORN $(UNICORN_CFLAGS))
+# The machine's libraries (jansson for -qmp, unicorn for its s390x CPU back-end).
+FUZZ_VM_LDLIBS := $(LDLIBS) $(JANSSON_LIBS) $(UNICORN_LIBS)
+$(O)/tests/fuzz/fuzz_cmdline.o: CPPFLAGS_MOD := $(FUZZ_VM_FLAGS)
 $(O)/tests/fuzz-cmdline-replay: $(O)/tests/fuzz/fuzz_cmdline.o $(O)/tests/fuzz/replay.o \
 		$(filter-out $(O)/machine/vccw-vm.o,$(VM_OBJS)) $(FUZZ_VM_LIBS)
 	@mkdir -p $(dir $@)
-	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(JANSSON_LIBS)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(FUZZ_VM_LDLIBS)
 TEST_PROGRAMS += $(O)/tests/fuzz-cmdline-replay
 ALL_DEPS += $(O)/tests/fuzz/fuzz_cmdline.d
 $(O)/fuzz/fuzz-cmdline: tests/fuzz/fuzz_cmdline.c $(FUZZ_VM_PARSERS) $(FUZZ_VM_REST) $(FUZZ_VM_LIBS)
 	@mkdir -p $(dir $@)
 	$(call quiet,FUZZ,$@)$(FUZZ_CC) -g -O1 $(FUZZ_SAN) $(FUZZ_VM_FLAGS) -o $@ $^ \
-		$(LDLIBS) $(JANSSON_LIBS)
+		$(FUZZ_VM_LDLIBS)
 $(O)/fuzz/cov-cmdline: tests/fuzz/fuzz_cmdline.c tests/fuzz/replay.c $(FUZZ_VM_PARSERS) $(FUZZ_VM_REST) $(FUZZ_VM_LIBS)
 	@mkdir -p $(dir $@)
 	$(call quiet,COV,$@)$(FUZZ_CC) -g -O1 $(FUZZ_COV_FLAGS) $(FUZZ_VM_FLAGS) -o $@ $^ \
-		$(LDLIBS) $(JANSSON_LIBS)
+		$(FUZZ_VM_LDLIBS)
 fuzz-cmdline: $(O)/fuzz/fuzz-cmdline
 	@mkdir -p $(O)/fuzz/corpus-cmdline
 	$(O)/fuzz/fuzz-cmdline -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 \
