@@ -4,8 +4,8 @@
 # A library layer lib/<name>/ declares its name and the layers it may use:
 #   $(eval $(call lib_module,css,mem))
 # Its sources (lib/<name>/src/*.c) are compiled with -I only for its own headers, the
-# headers of the layers it may use, and include/ (common types), so a layering
-# violation fails to compile.
+# headers of the layers it may use, include/ (common types) and lib/trace/src (the
+# private trace points every layer may use), so a layering violation fails to compile.
 
 quiet = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2);)
 
@@ -20,7 +20,7 @@ lib_includes = -Iinclude $(foreach l,$(1),-Ilib/$(l)/include)
 define lib_module
 $(1)_SRCS := $$(wildcard lib/$(1)/src/*.c)
 $(1)_OBJS := $$(patsubst %.c,$$(O)/%.o,$$($(1)_SRCS))
-$(1)_INCLUDES := $$(call lib_includes,$(1) $(2)) -Ilib/$(1)/src
+$(1)_INCLUDES := $$(call lib_includes,$(1) $(2)) -Ilib/$(1)/src -Ilib/trace/src
 $$($(1)_OBJS): CPPFLAGS_MOD := $$($(1)_INCLUDES)
 LIB_OBJS += $$($(1)_OBJS)
 ALL_DEPS += $$($(1)_OBJS:.o=.d)

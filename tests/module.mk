@@ -13,6 +13,7 @@ TEST_PROGRAMS += $(O)/tests/unit-mem $(O)/tests/unit-css $(O)/tests/unit-ccw $(O
 		 $(O)/tests/unit-virtio-ccw $(O)/tests/unit-devices
 # Trace points of every layer (include/vccw/trace.h), through the css and transport fixtures.
 $(eval $(call program,tests/unit-trace,$(wildcard tests/unit/trace/*.c) $(HARNESS) $(FIXTURE),mem css ccw virtio virtio-ccw $(DEVICE_LAYERS)))
+$(tests/unit-trace_OBJS): CPPFLAGS_MOD += -Ilib/trace/src
 TEST_PROGRAMS += $(O)/tests/unit-trace
 
 # Fuzz targets: replayed over their seed corpus and a fixed-seed random stream in
@@ -27,7 +28,7 @@ FUZZ_LIB_SRCS := $(wildcard lib/mem/src/*.c lib/trace/src/*.c lib/css/src/*.c li
 
 $(O)/fuzz/fuzz-css: tests/fuzz/fuzz_css.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(dir $@)
-	$(call quiet,FUZZ,$@)$(FUZZ_CC) $(FUZZ_FLAGS) -Ilib/css/src -o $@ $^ -pthread
+	$(call quiet,FUZZ,$@)$(FUZZ_CC) $(FUZZ_FLAGS) -Ilib/css/src -Ilib/trace/src -o $@ $^ -pthread
 
 # make fuzz [FUZZ_TIME=seconds]: run each libFuzzer target from its seed corpus.
 FUZZ_TIME ?= 60
@@ -87,7 +88,7 @@ TEST_PROGRAMS += $(O)/tests/fuzz-vq-replay
 $(O)/fuzz/fuzz-vq: tests/fuzz/fuzz_vq.c $(wildcard lib/mem/src/*.c lib/trace/src/*.c lib/virtio/src/*.c)
 	@mkdir -p $(dir $@)
 	$(call quiet,FUZZ,$@)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
-		$(call lib_includes,mem virtio) -Ilib/virtio/src -o $@ $^ -pthread
+		$(call lib_includes,mem virtio) -Ilib/virtio/src -Ilib/trace/src -o $@ $^ -pthread
 fuzz-vq: $(O)/fuzz/fuzz-vq
 	@mkdir -p $(O)/fuzz/corpus-vq
 	$(O)/fuzz/fuzz-vq -max_total_time=$(FUZZ_TIME) -max_len=70000 $(O)/fuzz/corpus-vq tests/fuzz/corpus/vq
