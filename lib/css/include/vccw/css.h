@@ -31,6 +31,10 @@
 #include "vccw/mem.h"
 #include "vccw/types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The virtual css image of KVM/QEMU; shown to a guest as css 0 until it enables MCSS-E. */
 #define VCCW_CSS_VIRTUAL_CSSID 0xfe
 #define VCCW_CSS_MAX_SSID 3
@@ -508,5 +512,9 @@ bool vccw_css_mcsse_enabled(struct vccw_css *css);
  */
 int vccw_css_for_each_sch(struct vccw_css *css, int (*fn)(struct vccw_sch *sch, void *arg),
 			  void *arg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_CSS_H */

@@ -20,6 +20,10 @@
 #include "vccw/types.h"
 #include "vccw/virtio.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VCCW_VIRTIO_CCW_CU_TYPE 0x3832
 
 /* Channel commands (spec 4.3.1.1). */
@@ -97,5 +101,9 @@ void vccw_virtio_ccw_reset(struct vccw_virtio_ccw *dev);
  */
 enum vccw_insn_rc vccw_virtio_ccw_diag500(struct vccw_css *css, uint64_t subcode, uint64_t gpr2,
 					  uint64_t gpr3, uint64_t gpr4, int64_t *ret);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_VIRTIO_CCW_H */
