@@ -44,6 +44,17 @@ extern "C" {
 /* DIAGNOSE 0x500 subcode for a virtqueue notification. */
 #define VCCW_VIRTIO_CCW_DIAG_NOTIFY 3
 
+/*
+ * Transport and ring features a device on this transport offers besides its own, as
+ * QEMU's virtio-ccw devices do by default: VERSION_1 (the modern interface; virtio-ccw
+ * revision 1 and up), INDIRECT_DESC and EVENT_IDX. Pass it as the device's
+ * extra_features (vccw_rng_new(), vccw_blk_new() ...); add VCCW_VIRTIO_F_RING_PACKED
+ * for packed rings (QEMU's packed=on).
+ */
+#define VCCW_VIRTIO_CCW_DEFAULT_FEATURES                                                           \
+	(VCCW_BIT(VCCW_VIRTIO_F_VERSION_1) | VCCW_BIT(VCCW_VIRTIO_F_INDIRECT_DESC) |               \
+	 VCCW_BIT(VCCW_VIRTIO_F_EVENT_IDX))
+
 struct vccw_virtio_ccw;
 
 struct vccw_virtio_ccw_config {
