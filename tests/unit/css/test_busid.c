@@ -71,7 +71,7 @@ TEST(test_busid_to_sid_unknown_or_invalid)
 {
 	struct fx f;
 	struct fx_cu_state a;
-	struct vccw_busid id = { VCCW_CSS_VIRTUAL_CSSID, 0, 0x0816 };
+	struct vccw_busid id = {VCCW_CSS_VIRTUAL_CSSID, 0, 0x0816};
 	uint32_t sid = 0xdeadbeef;
 	struct vccw_cu *cu;
 
@@ -94,9 +94,8 @@ TEST(test_busid_to_sid_unknown_or_invalid)
 	fx_fini(&f);
 }
 
-static enum vccw_exec_rc done_start(struct vccw_sch *sch, void *opaque,
-				    const struct vccw_orb *orb, unsigned int budget,
-				    struct vccw_exec_status *st)
+static enum vccw_exec_rc done_start(struct vccw_sch *sch, void *opaque, const struct vccw_orb *orb,
+				    unsigned int budget, struct vccw_exec_status *st)
 {
 	(void)sch, (void)opaque, (void)orb, (void)budget, (void)st;
 	return VCCW_EXEC_DONE;
@@ -113,10 +112,12 @@ static enum vccw_exec_rc done_more(struct vccw_sch *sch, void *opaque, unsigned 
 TEST(test_busid_to_sid_unpublished_is_enodev)
 {
 	static const struct vccw_sch_exec_ops ops = {
-		.start = done_start, .resume = done_more, .step = done_more,
+	    .start = done_start,
+	    .resume = done_more,
+	    .step = done_more,
 	};
-	struct vccw_busid id = { VCCW_CSS_VIRTUAL_CSSID, 0, 0x0042 };
-	struct vccw_sch_config cfg = { .busid = &id, .ops = &ops };
+	struct vccw_busid id = {VCCW_CSS_VIRTUAL_CSSID, 0, 0x0042};
+	struct vccw_sch_config cfg = {.busid = &id, .ops = &ops};
 	struct vccw_err err;
 	struct vccw_sch *sch;
 	struct fx f;
