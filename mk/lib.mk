@@ -62,6 +62,10 @@ $(LIBVCCW_DIST): $(LIB_OBJS) $(LIBVCCW_SYMS)
 		$(OBJCOPY) --keep-global-symbols=$(LIBVCCW_SYMS) $(@:.a=.o) && \
 		$(AR) rcs $@ $(@:.a=.o)
 
+# pc_rel(prefix, dir): dir as ${prefix}/... when it lies under prefix, so that the
+# installed vccw.pc stays right when the tree is moved (pkg-config --define-prefix).
+pc_rel = $(if $(filter $(1)/%,$(2)),$${prefix}/$(patsubst $(1)/%,%,$(2)),$(2))
+
 # install_libvccw(staging root, prefix, libdir, includedir, pkgconfigdir)
 define install_libvccw
 	$(Q)install -d $(1)$(3) $(1)$(4)/vccw $(1)$(5)
@@ -70,7 +74,8 @@ define install_libvccw
 	$(Q)install -m 755 $(LIBVCCW_SO) $(1)$(3)/
 	$(Q)ln -sf $(notdir $(LIBVCCW_SO)) $(1)$(3)/$(LIBVCCW_SONAME)
 	$(Q)ln -sf $(LIBVCCW_SONAME) $(1)$(3)/libvccw.so
-	$(Q)sed -e 's|@PREFIX@|$(2)|' -e 's|@LIBDIR@|$(3)|' -e 's|@INCLUDEDIR@|$(4)|' \
+	$(Q)sed -e 's|@PREFIX@|$(2)|' -e 's|@LIBDIR@|$(call pc_rel,$(2),$(3))|' \
+		-e 's|@INCLUDEDIR@|$(call pc_rel,$(2),$(4))|' \
 		-e 's|@VERSION@|$(VCCW_VERSION)|' -e 's|@LIBS_PRIVATE@|$(strip $(LIBVCCW_LIBS))|' \
 		mk/vccw.pc.in >$(1)$(5)/vccw.pc
 endef
@@ -90,3 +95,9 @@ $(O)/stage/.installed: $(LIBVCCW_DIST) $(LIBVCCW_SO) $(LIBVCCW_HEADERS) mk/vccw.
 all: $(LIBVCCW) $(LIBVCCW_SO) $(LIBVCCW_DIST)
 
 .PHONY: install
+
+# docs/api.md, the API reference, laid out from the public headers.
+api-doc:
+	$(call quiet,GEN,docs/api.md)mk/gen-api-doc.py $(LIBVCCW_HEADERS) >docs/api.md.tmp && \
+		mv docs/api.md.tmp docs/api.md
+.PHONY: api-doc

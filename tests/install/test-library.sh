@@ -118,6 +118,13 @@ for f in vccw_version vccw_css_busid_to_sid vccw_sch_sid vccw_css_new vccw_virti
 	check "so_exports_$f" "missing" grep -qx "$f" "$T/so"
 done
 
+# docs/api.md documents every exported function (regenerate it with make api-doc).
+grep -oE '^### .*' "$SRCDIR/docs/api.md" | grep -oE 'vccw_[A-Za-z0-9_]+\(\)' | tr -d '()' |
+	sort -u >"$T/documented"
+undocumented=$(comm -23 "$T/so" "$T/documented" | tr '\n' ' ')
+check api_doc_covers_exports "not in docs/api.md (run make api-doc): $undocumented" \
+	test -z "$undocumented"
+
 # ---- licences of what libvccw.so links (libvccw is MIT and links nothing GPL) ----
 
 # Library -> licence, as the Debian package's copyright file gives it for the library.
