@@ -46,12 +46,13 @@ check pkgconfig_version "pkg-config --modversion: $(PC --modversion vccw 2>&1)" 
 check pkgconfig_points_at_install "cflags '$(PC --cflags vccw)' libs '$(PC --libs vccw)'" \
 	test "$(echo $(PC --cflags vccw))" = "-I$STAGE/include" -a \
 	"$(echo $(PC --libs vccw))" = "-L$LIBDIR -lvccw"
-# Libs.private is what the shared library really needs: each NEEDED but libc is there.
+# Libs.private is what the shared library really needs: each NEEDED but libc is there
+# (and the sanitizer runtimes, which -fsanitize brings in a sanitizer build).
 needed=$(readelf -d "$LIBDIR/libvccw.so.$VERSION" | sed -n 's/.*(NEEDED).*\[lib\([^.]*\)\.so.*\]/\1/p')
 private=$(PC --static --libs vccw)
 missing=
 for lib in $needed; do
-	case $lib in c | pthread) ;; *) [[ " $private " == *" -l$lib "* ]] || missing+=" $lib" ;; esac
+	case $lib in c | pthread | asan | ubsan | lsan | tsan) ;; *) [[ " $private " == *" -l$lib "* ]] || missing+=" $lib" ;; esac
 done
 check pkgconfig_libs_private_complete "NEEDED but not in Libs.private:$missing" test -z "$missing"
 
@@ -136,7 +137,7 @@ licence() {
 	libglib-2.0.so.*) echo "LGPL-2.1+ (GLib, through libslirp)" ;;
 	libpcre2-8.so.*) echo "BSD-3-Clause (PCRE2, through GLib)" ;;
 	liburing.so.*) echo "MIT or LGPL-2.1 (liburing)" ;;
-	libasan.so.* | libubsan.so.* | libgcc_s.so.* | libstdc++.so.*)
+	libasan.so.* | libubsan.so.* | libtsan.so.* | liblsan.so.* | libgcc_s.so.* | libstdc++.so.*)
 		echo "GPL-3+ with the GCC Runtime Library Exception" ;;
 	*) echo unknown ;;
 	esac
