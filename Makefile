@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # vccw top-level makefile: non-recursive, out of tree (O=dir, default build/).
-#   make              build libvccw, the demo and the tests
+#   make              build libvccw (static and shared), the demo and the tests
 #   make check        build and run every test (closing line: N passed, N failed, N skipped)
+#   make install      install libvccw: PREFIX=/usr/local, DESTDIR, LIBDIR (mk/lib.mk)
 #   make demo         build and run the main job
 #   knobs: V=1 (echo commands), WERROR=1, DEBUG=1, SANITIZE=address,undefined or
 #          SANITIZE=thread, O=dir
@@ -31,7 +32,10 @@ ifneq ($(SANITIZE),)
 BASE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-LDLIBS += -pthread
+# What libvccw itself links (module.mk files append, e.g. -lslirp): the shared
+# library's dependencies and Libs.private in vccw.pc.
+LIBVCCW_LIBS := -pthread
+LDLIBS += $(LIBVCCW_LIBS)
 
 all:
 
@@ -45,10 +49,9 @@ include machine/module.mk
 include tests/fuzz/module.mk
 include bench/module.mk
 
-LIBVCCW := $(O)/libvccw.a
-$(LIBVCCW): $(LIB_OBJS)
-	@mkdir -p $(dir $@)
-	$(call quiet,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+# libvccw.a, libvccw.so, make install (PREFIX, DESTDIR ...), vccw.pc.
+include mk/lib.mk
+include examples/module.mk
 
 all: $(LIBVCCW) $(PROGRAMS) $(TEST_PROGRAMS)
 

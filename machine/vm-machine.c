@@ -15,11 +15,6 @@
 #include "cpu-s390x.h"
 #include "vm-int.h"
 
-/* Transport features offered besides each device's own, as QEMU does by default. */
-#define VM_TRANSPORT_FEATURES                                                                      \
-	(VCCW_BIT(VCCW_VIRTIO_F_VERSION_1) | VCCW_BIT(VCCW_VIRTIO_F_INDIRECT_DESC) |               \
-	 VCCW_BIT(VCCW_VIRTIO_F_EVENT_IDX))
-
 static void vm_log(void *opaque, enum vccw_log_level level, const char *msg)
 {
 	static const char *const names[] = {
@@ -77,7 +72,7 @@ int vm_device_create(struct vm *vm, struct vm_device *dev, bool hotplug)
 		/* Reference 9.4: only a device added while the guest runs gets a CRW. */
 		.hotplug = hotplug,
 	};
-	uint64_t features = VM_TRANSPORT_FEATURES;
+	uint64_t features = VCCW_VIRTIO_CCW_DEFAULT_FEATURES;
 
 	if (!dev->type->device_id)
 		return 0; /* a port: created by the device it plugs into */

@@ -803,7 +803,7 @@ static int opt_version(struct vm_config *cfg, const char *arg)
 }
 
 /* Traced lines on stderr, as QEMU's log backend writes them: PID@SECONDS.MICROS:line. */
-static void trace_to_stderr(void *opaque, enum vccw_trace_id id, const char *line)
+static void trace_to_stderr(void *opaque, unsigned int id, const char *line)
 {
 	struct timespec ts;
 

@@ -13,6 +13,7 @@ TEST_PROGRAMS += $(O)/tests/unit-mem $(O)/tests/unit-css $(O)/tests/unit-ccw $(O
 		 $(O)/tests/unit-virtio-ccw $(O)/tests/unit-devices
 # Trace points of every layer (include/vccw/trace.h), through the css and transport fixtures.
 $(eval $(call program,tests/unit-trace,$(wildcard tests/unit/trace/*.c) $(HARNESS) $(FIXTURE),mem css ccw virtio virtio-ccw $(DEVICE_LAYERS)))
+$(tests/unit-trace_OBJS): CPPFLAGS_MOD += -Ilib/trace/src
 TEST_PROGRAMS += $(O)/tests/unit-trace
 
 # Fuzz targets (libFuzzer, and their seed corpora replayed in make check): tests/fuzz/module.mk,

@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A guest absolute address. Never a host pointer; only lib/mem turns it into one. */
 typedef uint64_t vccw_gaddr_t;
 
@@ -77,6 +81,10 @@ static inline uint16_t vccw_insn_pic(enum vccw_insn_rc rc)
 
 #ifndef container_of
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#endif
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif /* VCCW_TYPES_H */

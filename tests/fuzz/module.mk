@@ -16,7 +16,7 @@ define fuzz_target
 $$(eval $$(call program,tests/fuzz-$(1)-replay,tests/fuzz/fuzz_$(1).c tests/fuzz/replay.c,$(2)))
 TEST_PROGRAMS += $$(O)/tests/fuzz-$(1)-replay
 FUZZ_SRCS_$(1) := $$(foreach l,trace $(2),$$(wildcard lib/$$(l)/src/*.c))
-FUZZ_INC_$(1) := $$(call lib_includes,$(2)) $$(foreach l,$(2),-Ilib/$$(l)/src)
+FUZZ_INC_$(1) := $$(call lib_includes,$(2)) $$(foreach l,trace $(2),-Ilib/$$(l)/src)
 $$(O)/fuzz/fuzz-$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_SRCS_$(1))
 	@mkdir -p $$(dir $$@)
 	$$(call quiet,FUZZ,$$@)$$(FUZZ_CC) -g -O1 $$(FUZZ_SAN) $$(FUZZ_INC_$(1)) -o $$@ $$^ -pthread

@@ -22,5 +22,5 @@ ifeq ($(SLIRP_LIBS),)
 $(info vccw: libslirp not found: building without -netdev user (install libslirp-dev))
 else
 $(O)/lib/backends/net/src/user.o: CPPFLAGS_MOD += $(SLIRP_CFLAGS) -DVCCW_HAVE_SLIRP
-LDLIBS += $(SLIRP_LIBS)
+LIBVCCW_LIBS += $(SLIRP_LIBS)
 endif

@@ -17,7 +17,7 @@
 
 #include "vccw/byteorder.h"
 #include "vccw/ccw.h"
-#include "vccw/trace.h"
+#include "trace-int.h"
 
 /* Trace arguments for the bus ID of @cu's device (evaluated only when tracing). */
 #define CU_ID(cu) VCCW_TRACE_BUSID(vccw_sch_busid((cu)->sch))

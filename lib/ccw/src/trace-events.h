@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Trace events of the channel-program engine (engine.c): name, category, format.
- * Included by include/vccw/trace.h with VCCW_TRACE_EVENT defined; no include guard.
+ * Included by lib/trace/src/trace-int.h with VCCW_TRACE_EVENT defined; no include guard.
  * dev= is the device's bus ID; CCW addresses, command codes and status bytes in hex.
  */
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "vccw/byteorder.h"
-#include "vccw/trace.h"
+#include "trace-int.h"
 
 #include "css-int.h"
 

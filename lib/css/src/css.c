@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vccw/trace.h"
+#include "trace-int.h"
 #include "css-int.h"
 
 #define DEFAULT_SLICE_CCWS 64

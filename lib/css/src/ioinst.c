@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "vccw/byteorder.h"
-#include "vccw/trace.h"
+#include "trace-int.h"
 #include "css-int.h"
 
 #define SCHIB_LEN 52

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Trace events of the css layer (css.c, ioinst.c, chsc.c): name, category, format.
- * Included by include/vccw/trace.h with VCCW_TRACE_EVENT defined; no include guard.
+ * Included by lib/trace/src/trace-int.h with VCCW_TRACE_EVENT defined; no include guard.
  * A SID is the subsystem-identification word as the guest passes it; an outcome is
  * VCCW_TRACE_RC() ("cc=1", "pic=0x0015"); bus IDs are cssid.ssid.devno.
  */

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vccw/trace.h"
+#include "trace-int.h"
 
 /* A line longer than this is cut; no event comes close. */
 #define LINE_MAX_LEN 512

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Trace events of the virtio-ccw transport (virtio-ccw.c): name, category, format.
- * Included by include/vccw/trace.h with VCCW_TRACE_EVENT defined; no include guard.
+ * Included by lib/trace/src/trace-int.h with VCCW_TRACE_EVENT defined; no include guard.
  * Every command event carries the device's bus ID, the revision in force (-1: none
  * selected yet) and the outcome (ok, reject, unit-check, unit-exception).
  */

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "vccw/byteorder.h"
-#include "vccw/trace.h"
+#include "trace-int.h"
 #include "vccw/virtio-ccw.h"
 
 /* Trace arguments for the bus ID of @dev's device (evaluated only when tracing). */

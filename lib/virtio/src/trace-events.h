@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Trace events of the virtio core (virtio.c): name, category, format. Included by
- * include/vccw/trace.h with VCCW_TRACE_EVENT defined; no include guard. The core knows
+ * lib/trace/src/trace-int.h with VCCW_TRACE_EVENT defined; no include guard. The core knows
  * no bus: a device is its type name and its address (vdev=), which the transport's own
  * events (vccw_*) pair with a bus ID.
  */

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "vccw/byteorder.h"
-#include "vccw/trace.h"
+#include "trace-int.h"
 #include "vccw/virtio.h"
 
 /* Trace arguments naming @vdev: its type and address. */

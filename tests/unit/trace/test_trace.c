@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "test.h"
-#include "vccw/trace.h"
+#include "trace-int.h"
 #include "virtio-ccw/vc_util.h"
 
 /* ---- A capturing sink ---- */
@@ -30,7 +30,7 @@ struct capture {
 
 static struct capture cap = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static void cap_sink(void *opaque, enum vccw_trace_id id, const char *line)
+static void cap_sink(void *opaque, unsigned int id, const char *line)
 {
 	struct capture *c = opaque;
 	size_t len = strlen(line);

@@ -39,7 +39,7 @@ struct stress {
 	atomic_ulong trace_lines;
 };
 
-static void count_line(void *opaque, enum vccw_trace_id id, const char *line)
+static void count_line(void *opaque, unsigned int id, const char *line)
 {
 	struct stress *s = opaque;
 

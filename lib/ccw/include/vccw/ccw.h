@@ -24,6 +24,10 @@
 #include "vccw/css.h"
 #include "vccw/types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* CCW flags (PoP figure 15-5). */
 #define VCCW_CCW_FLAG_CD 0x80
 #define VCCW_CCW_FLAG_CC 0x40
@@ -189,5 +193,9 @@ struct vccw_sch *vccw_cu_sch(const struct vccw_cu *cu);
  * in command payloads (indicators, rings). Handlers still never dereference it.
  */
 struct vccw_mem *vccw_cu_mem(const struct vccw_cu *cu);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_CCW_H */

@@ -31,6 +31,10 @@
 #include "vccw/mem.h"
 #include "vccw/types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The virtual css image of KVM/QEMU; shown to a guest as css 0 until it enables MCSS-E. */
 #define VCCW_CSS_VIRTUAL_CSSID 0xfe
 #define VCCW_CSS_MAX_SSID 3
@@ -380,6 +384,23 @@ void vccw_css_sch_publish(struct vccw_sch *sch);
  */
 void vccw_css_sch_free(struct vccw_sch *sch, bool hotplug);
 
+/*
+ * The subsystem-identification word that addresses @sch (GPR1 of an I/O instruction,
+ * the first word of its interruption code): the one bit, the set and the subchannel
+ * number, plus the M bit and css id 0xfe once the guest enabled MCSS-E, exactly as
+ * struct vccw_io_irq carries it. Context: any thread; takes the topology lock (read).
+ */
+uint32_t vccw_sch_sid(struct vccw_sch *sch);
+
+/*
+ * The subsystem-identification word (as vccw_sch_sid()) of the published subchannel of
+ * device @busid, e.g. from vccw_css_parse_busid(), into *@sid (may be NULL to test).
+ * Returns 0; -EINVAL when @busid is NULL or names a css image other than 0xfe or a set
+ * above 3; -ENODEV when no published subchannel has that device number.
+ * Context: any thread; takes the topology lock (read).
+ */
+int vccw_css_busid_to_sid(struct vccw_css *css, const struct vccw_busid *busid, uint32_t *sid);
+
 /* The subchannel's identity: css (0xfe), set, and device number / subchannel number. */
 struct vccw_busid vccw_sch_busid(const struct vccw_sch *sch);
 uint16_t vccw_sch_schnr(const struct vccw_sch *sch);
@@ -508,5 +529,9 @@ bool vccw_css_mcsse_enabled(struct vccw_css *css);
  */
 int vccw_css_for_each_sch(struct vccw_css *css, int (*fn)(struct vccw_sch *sch, void *arg),
 			  void *arg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_CSS_H */

@@ -32,6 +32,10 @@
 
 #include "vccw/types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct vccw_mem;
 
 enum vccw_mem_rc {
@@ -169,5 +173,9 @@ enum vccw_mem_rc vccw_mem_discard(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint
  */
 enum vccw_mem_rc vccw_mem_map(struct vccw_mem *mem, vccw_gaddr_t gaddr, uint64_t len,
 			      struct iovec *iov, unsigned int max_iov, unsigned int *nr_iov);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_MEM_H */

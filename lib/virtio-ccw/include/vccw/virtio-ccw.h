@@ -20,6 +20,10 @@
 #include "vccw/types.h"
 #include "vccw/virtio.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VCCW_VIRTIO_CCW_CU_TYPE 0x3832
 
 /* Channel commands (spec 4.3.1.1). */
@@ -39,6 +43,17 @@
 
 /* DIAGNOSE 0x500 subcode for a virtqueue notification. */
 #define VCCW_VIRTIO_CCW_DIAG_NOTIFY 3
+
+/*
+ * Transport and ring features a device on this transport offers besides its own, as
+ * QEMU's virtio-ccw devices do by default: VERSION_1 (the modern interface; virtio-ccw
+ * revision 1 and up), INDIRECT_DESC and EVENT_IDX. Pass it as the device's
+ * extra_features (vccw_rng_new(), vccw_blk_new() ...); add VCCW_VIRTIO_F_RING_PACKED
+ * for packed rings (QEMU's packed=on).
+ */
+#define VCCW_VIRTIO_CCW_DEFAULT_FEATURES                                                           \
+	(VCCW_BIT(VCCW_VIRTIO_F_VERSION_1) | VCCW_BIT(VCCW_VIRTIO_F_INDIRECT_DESC) |               \
+	 VCCW_BIT(VCCW_VIRTIO_F_EVENT_IDX))
 
 struct vccw_virtio_ccw;
 
@@ -97,5 +112,9 @@ void vccw_virtio_ccw_reset(struct vccw_virtio_ccw *dev);
  */
 enum vccw_insn_rc vccw_virtio_ccw_diag500(struct vccw_css *css, uint64_t subcode, uint64_t gpr2,
 					  uint64_t gpr3, uint64_t gpr4, int64_t *ret);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_VIRTIO_CCW_H */

@@ -25,6 +25,10 @@
 #include "vccw/types.h"
 #include "vccw/virtqueue.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Device status bits (spec 2.1). */
 #define VCCW_VIRTIO_S_ACKNOWLEDGE 1
 #define VCCW_VIRTIO_S_DRIVER 2
@@ -253,5 +257,9 @@ static inline bool vccw_virtio_has_feature(const struct vccw_virtio_dev *vdev, u
 {
 	return vdev->guest_features & VCCW_BIT(bit);
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_VIRTIO_H */

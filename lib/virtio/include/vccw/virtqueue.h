@@ -26,6 +26,10 @@
 #include "vccw/mem.h"
 #include "vccw/types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VCCW_VQ_MAX_SIZE 1024
 /* Segments one element may carry (a chain is never longer than the queue). */
 #define VCCW_VQ_MAX_SEGS VCCW_VQ_MAX_SIZE
@@ -153,5 +157,9 @@ void vccw_vq_set_notification(struct vccw_vq *vq, bool enable);
 
 /* True when vccw_vq_pop() would find a buffer. */
 bool vccw_vq_has_work(struct vccw_vq *vq);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_VIRTQUEUE_H */

@@ -23,6 +23,10 @@
 
 #include "vccw/types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct vccw_be_blk;
 
 /*
@@ -99,5 +103,9 @@ int vccw_be_blk_write_zeroes(struct vccw_be_blk *be, uint64_t off, uint64_t len,
 			     bool may_unmap);
 /* Close @be and free it. NULL is a no-op. */
 void vccw_be_blk_close(struct vccw_be_blk *be);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_BE_BLK_H */

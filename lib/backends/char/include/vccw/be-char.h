@@ -40,6 +40,10 @@
 
 #include "vccw/types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct vccw_be_char;
 
 /* Output a backend keeps for a peer that does not read fast enough. */
@@ -125,5 +129,9 @@ int vccw_be_char_input_fd(struct vccw_be_char *be);
 void vccw_be_char_set_input(struct vccw_be_char *be, bool enable);
 /* Close @be and free it. NULL is a no-op. */
 void vccw_be_char_close(struct vccw_be_char *be);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_BE_CHAR_H */

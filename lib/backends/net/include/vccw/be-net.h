@@ -37,6 +37,10 @@
 
 #include "vccw/types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Largest frame a backend carries: a 64 KiB IP packet plus Ethernet and VLAN headers. */
 #define VCCW_BE_NET_MAX_FRAME 65558u
 
@@ -98,5 +102,9 @@ ssize_t vccw_be_net_recv(struct vccw_be_net *be, void *buf, size_t len);
 int vccw_be_net_rx_fd(struct vccw_be_net *be);
 /* Close @be and free it. NULL is a no-op. */
 void vccw_be_net_close(struct vccw_be_net *be);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_BE_NET_H */

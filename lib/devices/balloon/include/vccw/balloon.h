@@ -49,6 +49,10 @@
 #include "vccw/types.h"
 #include "vccw/virtio.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Feature bits (spec 5.5.3): STATS_VQ is offered. */
 #define VCCW_VIRTIO_BALLOON_F_MUST_TELL_HOST 0
 #define VCCW_VIRTIO_BALLOON_F_STATS_VQ 1
@@ -139,5 +143,9 @@ uint32_t vccw_balloon_stats_interval(struct vccw_balloon *b);
 void vccw_balloon_get_stats(struct vccw_balloon *b, struct vccw_balloon_stats *st);
 /* Stop the device and free it. NULL is a no-op. */
 void vccw_balloon_free(struct vccw_balloon *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_BALLOON_H */

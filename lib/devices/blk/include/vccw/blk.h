@@ -48,6 +48,10 @@
 #include "vccw/types.h"
 #include "vccw/virtio.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Feature bits (spec 5.2.3). */
 #define VCCW_VIRTIO_BLK_F_SIZE_MAX 1
 #define VCCW_VIRTIO_BLK_F_SEG_MAX 2
@@ -156,5 +160,9 @@ struct vccw_blk *vccw_blk_new(struct vccw_mem *mem, const struct vccw_blk_config
 struct vccw_virtio_dev *vccw_blk_vdev(struct vccw_blk *blk);
 /* Stop the device and free it (not the backend). NULL is a no-op. */
 void vccw_blk_free(struct vccw_blk *blk);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_BLK_H */

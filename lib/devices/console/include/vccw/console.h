@@ -60,6 +60,10 @@
 #include "vccw/types.h"
 #include "vccw/virtio.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Feature bits (spec 5.3.3). */
 #define VCCW_VIRTIO_CONSOLE_F_SIZE 0
 #define VCCW_VIRTIO_CONSOLE_F_MULTIPORT 1
@@ -168,5 +172,9 @@ int vccw_console_port_resize(struct vccw_console *con, uint32_t nr, uint16_t col
 bool vccw_console_port_is_open(struct vccw_console *con, uint32_t nr);
 /* Stop the device and free it (not the backends). NULL is a no-op. */
 void vccw_console_free(struct vccw_console *con);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_CONSOLE_H */

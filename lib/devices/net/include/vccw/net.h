@@ -60,6 +60,10 @@
 #include "vccw/types.h"
 #include "vccw/virtio.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Feature bits (spec 5.1.3). */
 #define VCCW_VIRTIO_NET_F_CSUM 0
 #define VCCW_VIRTIO_NET_F_GUEST_CSUM 1
@@ -169,5 +173,9 @@ void vccw_net_get_filter(struct vccw_net *net, uint8_t mac[6], unsigned int *rx_
 void vccw_net_get_stats(struct vccw_net *net, struct vccw_net_stats *stats);
 /* Stop the device and free it (not the backend). NULL is a no-op. */
 void vccw_net_free(struct vccw_net *net);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_NET_H */

@@ -13,6 +13,10 @@
 #include "vccw/types.h"
 #include "vccw/virtio.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Bytes placed into one buffer at most (spec 5.4.6.1: the device may fill less). */
 #define VCCW_RNG_MAX_BYTES_PER_BUF 65536
 
@@ -34,5 +38,9 @@ struct vccw_rng *vccw_rng_new(struct vccw_mem *mem, const struct vccw_rng_config
 struct vccw_virtio_dev *vccw_rng_vdev(struct vccw_rng *rng);
 /* Stop the device and free it. The transport must have let go of it. NULL is a no-op. */
 void vccw_rng_free(struct vccw_rng *rng);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_RNG_H */
