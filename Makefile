@@ -44,6 +44,7 @@ include mk/rules.mk
 # lib/backends/<kind>/module.mk) declares itself; see mk/rules.mk.
 include $(sort $(wildcard lib/*/module.mk lib/*/*/module.mk))
 include guest/module.mk
+include third_party/unicorn/module.mk
 include tests/module.mk
 include machine/module.mk
 include tests/fuzz/module.mk
