@@ -818,6 +818,13 @@ static bool apply_exec(struct vccw_sch *sch, enum vccw_exec_rc rc,
 		if (!(s->ctrl & VCCW_SCSW_U))
 			make_status_pending(sch, VCCW_SCSW_SC_INTERMEDIATE);
 		return false;
+	case VCCW_EXEC_WAIT:
+		/*
+		 * The device works on a command of its own accord: the subchannel stays
+		 * subchannel- and device-active, off the work queue, until the executor's
+		 * vccw_sch_kick(); meanwhile the channel thread serves everybody else.
+		 */
+		return false;
 	case VCCW_EXEC_DONE:
 		break;
 	}
@@ -1189,6 +1196,15 @@ void vccw_sch_unsolicited(struct vccw_sch *sch, uint8_t dstat)
 	pthread_mutex_lock(&css->work_lock);
 	sch->unsol_requested = true;
 	sch->unsol_dstat |= dstat;
+	enqueue_wl(sch);
+	pthread_mutex_unlock(&css->work_lock);
+}
+
+void vccw_sch_kick(struct vccw_sch *sch)
+{
+	struct vccw_css *css = sch->css;
+
+	pthread_mutex_lock(&css->work_lock);
 	enqueue_wl(sch);
 	pthread_mutex_unlock(&css->work_lock);
 }

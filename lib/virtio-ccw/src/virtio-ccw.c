@@ -519,6 +519,8 @@ static const char *rc_name(enum vccw_cu_rc rc)
 		return "unit-check";
 	case VCCW_CU_UNIT_EXCEPTION:
 		return "unit-exception";
+	case VCCW_CU_IN_PROGRESS:
+		return "in-progress";
 	}
 	return "?";
 }

@@ -303,6 +303,9 @@ enum vccw_exec_rc {
 	VCCW_EXEC_SUSPENDED, /* a CCW with the S flag was reached (ORB S=1): suspend */
 	VCCW_EXEC_PCI,       /* a CCW with the PCI flag took control: present intermediate
 			      * status, then call step() again */
+	VCCW_EXEC_WAIT,      /* the device executes a command on its own: the subchannel
+			      * stays active, and step() is called again after the
+			      * executor's vccw_sch_kick() */
 };
 
 /* Status an executor reports when a function ends or pauses. */
@@ -407,6 +410,14 @@ void vccw_sch_get_schib(struct vccw_sch *sch, struct vccw_schib *out);
  * stay alive for the call.
  */
 void vccw_sch_unsolicited(struct vccw_sch *sch, uint8_t dstat);
+
+/*
+ * Give the subchannel's executor a slice on the channel thread (it returned
+ * VCCW_EXEC_WAIT and can go on now). A kick with nothing to do is harmless.
+ * Context: any thread, any locks held except the subchannel's own (it takes only the
+ * work-queue lock); @sch must stay alive for the call.
+ */
+void vccw_sch_kick(struct vccw_sch *sch);
 
 /* The executor hooks @sch was created with. */
 const struct vccw_sch_exec_ops *vccw_sch_exec_ops(const struct vccw_sch *sch);
