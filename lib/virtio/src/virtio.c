@@ -28,6 +28,7 @@
 #define TAG_STOP 0u
 #define TAG_KICK 1u
 #define TAG_WATCH 2u
+#define TAG_CALL 3u
 #define TAG(kind, idx) (((uint64_t)(kind) << 32) | (idx))
 
 /* ---- I/O thread ---- */
@@ -42,6 +43,7 @@ static void handle_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
 	(void)n;
 	bool live;
 
+	__atomic_store_n(&vdev->io_busy, true, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&vdev->lock);
 	/* 2.1.2 / 3.1: queues are serviced only while the driver says the device is live. */
 	live = (vdev->status & VCCW_VIRTIO_S_DRIVER_OK) &&
@@ -51,6 +53,34 @@ static void handle_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
 	if (live)
 		vdev->ops->queue_notify(vdev, idx);
 	pthread_mutex_unlock(&vdev->lock);
+	__atomic_store_n(&vdev->io_busy, false, __ATOMIC_RELEASE);
+}
+
+/* Run the calls queued so far, in order, each without any lock held. */
+static void handle_calls(struct vccw_virtio_dev *vdev)
+{
+	struct vccw_virtio_call *call;
+	struct vccw_list *n;
+	uint64_t count;
+	ssize_t r;
+
+	r = read(vdev->call_fd, &count, sizeof(count));
+	(void)r;
+	for (;;) {
+		pthread_mutex_lock(&vdev->call_lock);
+		n = vccw_list_first(&vdev->calls);
+		if (n)
+			vccw_list_del(n);
+		pthread_mutex_unlock(&vdev->call_lock);
+		if (!n)
+			return;
+		call = container_of(n, struct vccw_virtio_call, link);
+		call->fn(vdev, call);
+		pthread_mutex_lock(&vdev->call_lock);
+		vdev->calls_done++;
+		pthread_cond_broadcast(&vdev->call_cond);
+		pthread_mutex_unlock(&vdev->call_lock);
+	}
 }
 
 static void *io_thread(void *arg)
@@ -78,12 +108,17 @@ static void *io_thread(void *arg)
 				handle_kick(vdev, idx);
 				break;
 			case TAG_WATCH:
+				__atomic_store_n(&vdev->io_busy, true, __ATOMIC_RELEASE);
 				pthread_mutex_lock(&vdev->lock);
 				w = &vdev->watch[idx];
 				/* Unwatched after epoll reported it: nothing to do. */
 				if (w->fn)
 					w->fn(vdev, w->fd, w->arg);
 				pthread_mutex_unlock(&vdev->lock);
+				__atomic_store_n(&vdev->io_busy, false, __ATOMIC_RELEASE);
+				break;
+			case TAG_CALL:
+				handle_calls(vdev);
 				break;
 			}
 		}
@@ -120,9 +155,12 @@ static void close_fds(struct vccw_virtio_dev *vdev)
 	}
 	if (vdev->stop_fd >= 0)
 		close(vdev->stop_fd);
+	if (vdev->call_fd >= 0)
+		close(vdev->call_fd);
 	if (vdev->epfd >= 0)
 		close(vdev->epfd);
 	vdev->stop_fd = -1;
+	vdev->call_fd = -1;
 	vdev->epfd = -1;
 }
 
@@ -151,6 +189,7 @@ int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_
 	vdev->legacy = true;
 	vdev->epfd = -1;
 	vdev->stop_fd = -1;
+	vdev->call_fd = -1;
 	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES; i++)
 		vdev->kick_fd[i] = -1;
 	if (!ops || !ops->queue_max)
@@ -158,6 +197,9 @@ int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_
 	rc = pthread_mutex_init(&vdev->lock, NULL);
 	if (rc)
 		return vccw_err_set(err, rc, "%s: cannot create the device lock", ops->name);
+	pthread_mutex_init(&vdev->call_lock, NULL);
+	pthread_cond_init(&vdev->call_cond, NULL);
+	vccw_list_init(&vdev->calls);
 
 	vdev->elem = calloc(1, sizeof(*vdev->elem));
 	if (!vdev->elem) {
@@ -166,11 +208,14 @@ int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_
 	}
 	vdev->epfd = epoll_create1(EPOLL_CLOEXEC);
 	vdev->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (vdev->epfd < 0 || vdev->stop_fd < 0) {
+	vdev->call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vdev->epfd < 0 || vdev->stop_fd < 0 || vdev->call_fd < 0) {
 		rc = vccw_err_set(err, errno, "%s: cannot create the I/O thread's fds", ops->name);
 		goto err_close_fds;
 	}
 	rc = epoll_add(vdev, vdev->stop_fd, TAG(TAG_STOP, 0));
+	if (!rc)
+		rc = epoll_add(vdev, vdev->call_fd, TAG(TAG_CALL, 0));
 	if (rc) {
 		vccw_err_set(err, -rc, "%s: epoll_ctl failed", ops->name);
 		goto err_close_fds;
@@ -219,6 +264,8 @@ err_close_fds:
 	close_fds(vdev);
 err_free_queues:
 	free_queues(vdev);
+	pthread_cond_destroy(&vdev->call_cond);
+	pthread_mutex_destroy(&vdev->call_lock);
 	pthread_mutex_destroy(&vdev->lock);
 	return rc;
 }
@@ -236,7 +283,39 @@ void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev)
 	}
 	close_fds(vdev);
 	free_queues(vdev);
+	pthread_cond_destroy(&vdev->call_cond);
+	pthread_mutex_destroy(&vdev->call_lock);
 	pthread_mutex_destroy(&vdev->lock);
+}
+
+bool vccw_virtio_dev_busy(struct vccw_virtio_dev *vdev)
+{
+	return __atomic_load_n(&vdev->io_busy, __ATOMIC_ACQUIRE);
+}
+
+void vccw_virtio_dev_call(struct vccw_virtio_dev *vdev, struct vccw_virtio_call *call)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	pthread_mutex_lock(&vdev->call_lock);
+	vccw_list_add_tail(&vdev->calls, &call->link);
+	vdev->calls_queued++;
+	pthread_mutex_unlock(&vdev->call_lock);
+	/* Non-blocking: a counter at its maximum already means "calls pending". */
+	n = write(vdev->call_fd, &one, sizeof(one));
+	(void)n;
+}
+
+void vccw_virtio_dev_flush_calls(struct vccw_virtio_dev *vdev)
+{
+	uint64_t want;
+
+	pthread_mutex_lock(&vdev->call_lock);
+	want = vdev->calls_queued;
+	while (vdev->calls_done < want)
+		pthread_cond_wait(&vdev->call_cond, &vdev->call_lock);
+	pthread_mutex_unlock(&vdev->call_lock);
 }
 
 int vccw_virtio_dev_watch_fd(struct vccw_virtio_dev *vdev, int fd, vccw_virtio_fd_fn *fn,

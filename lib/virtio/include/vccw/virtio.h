@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vccw/list.h"
 #include "vccw/mem.h"
 #include "vccw/types.h"
 #include "vccw/virtqueue.h"
@@ -104,6 +105,16 @@ struct vccw_virtio_transport_ops {
 /* Extra file descriptors a device wants its I/O thread to watch (backends). */
 typedef void vccw_virtio_fd_fn(struct vccw_virtio_dev *vdev, int fd, void *arg);
 
+/*
+ * Work another thread hands to the device's I/O thread (vccw_virtio_dev_call()): the
+ * caller embeds it in its own object; @fn runs once, on the I/O thread, without the
+ * device lock, and may free the object.
+ */
+struct vccw_virtio_call {
+	struct vccw_list link;
+	void (*fn)(struct vccw_virtio_dev *vdev, struct vccw_virtio_call *call);
+};
+
 struct vccw_virtio_dev {
 	const struct vccw_virtio_dev_ops *ops;
 	const struct vccw_virtio_transport_ops *transport;
@@ -132,6 +143,15 @@ struct vccw_virtio_dev {
 		void *arg;
 	} watch[VCCW_VIRTIO_MAX_WATCH]; /* fn NULL: unwatched */
 	unsigned int nr_watch;
+	/* Set (atomic) while the I/O thread serves a queue or a watch: it may block there. */
+	bool io_busy;
+
+	/* Calls for the I/O thread: protected by call_lock. */
+	pthread_mutex_t call_lock;
+	pthread_cond_t call_cond;
+	struct vccw_list calls;
+	uint64_t calls_queued, calls_done;
+	int call_fd;
 };
 
 /*
@@ -141,7 +161,7 @@ struct vccw_virtio_dev {
  */
 int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_dev_ops *ops,
 			 struct vccw_mem *mem, uint64_t extra_features, struct vccw_err *err);
-/* Stop the I/O thread and release what init allocated. */
+/* Stop the I/O thread and release what init allocated. No call may be pending. */
 void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev);
 
 /*
@@ -159,6 +179,28 @@ int vccw_virtio_dev_watch_fd(struct vccw_virtio_dev *vdev, int fd, vccw_virtio_f
  * Context: the device lock held (a hook, or a device function that took it).
  */
 int vccw_virtio_dev_unwatch_fd_locked(struct vccw_virtio_dev *vdev, int fd);
+
+/*
+ * True while the I/O thread serves a queue or a watched fd under the device lock, where
+ * a backend call may keep it (and the lock) for as long as host I/O takes: a transport
+ * command that needs the lock is better handed to that thread (vccw_virtio_dev_call())
+ * than waited for. A hint: the thread may start or stop right after the answer.
+ * Context: any thread; lock-free.
+ */
+bool vccw_virtio_dev_busy(struct vccw_virtio_dev *vdev);
+
+/*
+ * Queue @call (with @call->fn set) for the device's I/O thread, which runs it after what
+ * it is doing now, in queue order. @call is borrowed until its fn runs.
+ * Context: any thread; never blocks on the device.
+ */
+void vccw_virtio_dev_call(struct vccw_virtio_dev *vdev, struct vccw_virtio_call *call);
+
+/*
+ * Wait until every call queued before this one has run. Context: not the I/O thread;
+ * may block for as long as the I/O thread's current work takes.
+ */
+void vccw_virtio_dev_flush_calls(struct vccw_virtio_dev *vdev);
 
 /* ---- Used by transports (device lock NOT held by the caller) ---- */
 
