@@ -25,6 +25,8 @@ struct vccw_sch {
 	uint16_t schnr;         /* immutable */
 	uint16_t devno;         /* immutable */
 	pthread_mutex_t lock;
+	/* Instructions waiting for @lock (atomic): the channel thread lets them in. */
+	unsigned int waiters;
 
 	struct vccw_schib schib; /* PMCW, SCSW, MBA as the subchannel holds them */
 	uint32_t erw;            /* ESW word 1 for the pending status */
@@ -109,6 +111,19 @@ struct vccw_css {
 	bool thread_started;
 	pthread_t thread;
 };
+
+/*
+ * Take @sch's lock for an instruction or another short user. Counted in sch->waiters,
+ * so that the channel thread, which runs slice after slice of a long program under the
+ * same lock, lets the waiter in between two slices (a mutex is not fair: the thread
+ * that just unlocked tends to win it back, and STSCH waited seconds behind a program).
+ */
+static inline void css_sch_lock(struct vccw_sch *sch)
+{
+	__atomic_add_fetch(&sch->waiters, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&sch->lock);
+	__atomic_sub_fetch(&sch->waiters, 1, __ATOMIC_SEQ_CST);
+}
 
 /* Log through the embedder's callback; preserves errno. */
 void css_log(struct vccw_css *css, enum vccw_log_level level, const char *fmt, ...)

@@ -11,12 +11,16 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
+#include <time.h>
 
 #include "vccw/trace.h"
 #include "css-int.h"
 
 #define DEFAULT_SLICE_CCWS 64
+/* How long the channel thread waits at most for instructions to take a subchannel. */
+#define MAKE_WAY_NS 1000000u
 
 void css_log(struct vccw_css *css, enum vccw_log_level level, const char *fmt, ...)
 {
@@ -416,7 +420,7 @@ bool vccw_sch_csense(const struct vccw_sch *sch)
 
 void vccw_sch_get_schib(struct vccw_sch *sch, struct vccw_schib *out)
 {
-	pthread_mutex_lock(&sch->lock);
+	css_sch_lock(sch);
 	*out = sch->schib;
 	pthread_mutex_unlock(&sch->lock);
 }
@@ -997,6 +1001,27 @@ static bool run_slice_locked(struct vccw_sch *sch)
 	return false;
 }
 
+/*
+ * Before a slice: let instructions that wait for the subchannel lock have it first
+ * (css_sch_lock()), for a bounded time, so a program running slice after slice cannot
+ * keep STSCH or TSCH out.
+ */
+static void make_way(struct vccw_sch *sch)
+{
+	uint64_t deadline = 0;
+	struct timespec ts;
+
+	while (__atomic_load_n(&sch->waiters, __ATOMIC_SEQ_CST)) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (!deadline)
+			deadline = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
+				   MAKE_WAY_NS;
+		else if ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec > deadline)
+			break;
+		sched_yield();
+	}
+}
+
 /* Pop one runnable subchannel and run a slice. Context: topo (read) held. */
 static bool run_one(struct vccw_css *css)
 {
@@ -1014,6 +1039,7 @@ static bool run_one(struct vccw_css *css)
 	pthread_mutex_unlock(&css->work_lock);
 	if (!n)
 		return false;
+	make_way(sch);
 	pthread_mutex_lock(&sch->lock);
 	more = run_slice_locked(sch);
 	if (more)
