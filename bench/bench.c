@@ -285,6 +285,7 @@ static const struct {
 	{ "blk", bench_blk },
 	{ "mem", bench_mem },
 	{ "s390x", bench_s390x },
+	{ "idle", bench_idle },
 };
 
 int main(int argc, char **argv)

@@ -80,5 +80,6 @@ void bench_blk(void);
 void bench_mem(void);
 /* s390x code on vccw-vm against qemu-system-s390x (bench_s390x.c). */
 void bench_s390x(void);
+void bench_idle(void);
 
 #endif /* VCCW_BENCH_H */

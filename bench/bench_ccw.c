@@ -4,8 +4,10 @@
  * program and of a 64-CCW NOP chain on a test control unit, the way a vCPU issues them
  * (PoP chapter 14 instructions, chapter 15 program execution).
  *
- *  - measured: the threaded css; the caller sleeps on a condition variable until the
- *    css's io_irq callback says the interruption is pending, takes it and runs TSCH;
+ *  - measured: the threaded css; the caller waits as a vCPU of vccw-vm does (polls
+ *    its pending-interruption flag adaptively, include/vccw/poll.h, then sleeps on a
+ *    condition variable) until the css's io_irq callback says the interruption is
+ *    pending, takes it and runs TSCH;
  *  - baseline: the same loop on a css in manual mode, the program run by
  *    vccw_css_run() on the caller's thread (the difference is the channel-thread
  *    handoff: a wake-up there and one back);
@@ -30,6 +32,7 @@
 #include "vccw/ccw.h"
 #include "vccw/css.h"
 #include "vccw/mem.h"
+#include "vccw/poll.h"
 
 #define RAM_SIZE (1u << 20)
 #define ORB_ADDR 0x1000
@@ -57,7 +60,8 @@ struct cb {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool irq;
+	bool irq; /* atomic */
+	struct vccw_poll poll;
 	unsigned long errors;
 
 	/* A second subchannel, for the isolation rows. */
@@ -71,9 +75,16 @@ static void on_io_irq(void *opaque)
 	struct cb *b = opaque;
 
 	pthread_mutex_lock(&b->lock);
-	b->irq = true;
+	__atomic_store_n(&b->irq, true, __ATOMIC_SEQ_CST);
 	pthread_cond_signal(&b->cond);
 	pthread_mutex_unlock(&b->lock);
+}
+
+static bool irq_ready(void *arg)
+{
+	struct cb *b = arg;
+
+	return __atomic_load_n(&b->irq, __ATOMIC_SEQ_CST);
 }
 
 static const struct vccw_css_ops css_ops = { .io_irq = on_io_irq };
@@ -128,6 +139,7 @@ static bool cb_init(struct cb *b, bool manual)
 	unsigned int i;
 
 	memset(b, 0, sizeof(*b));
+	b->poll.max_ns = VCCW_POLL_DEFAULT_MAX_NS;
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->cond, NULL);
 	b->manual = manual;
@@ -218,11 +230,15 @@ static void run_ssch(void *arg, uint64_t n)
 		if (b->manual) {
 			vccw_css_run(b->css, 0);
 		} else {
+			uint64_t t0;
+
+			vccw_poll_spin(&b->poll, irq_ready, b, &t0);
 			pthread_mutex_lock(&b->lock);
 			while (!b->irq)
 				pthread_cond_wait(&b->cond, &b->lock);
-			b->irq = false;
+			__atomic_store_n(&b->irq, false, __ATOMIC_SEQ_CST);
 			pthread_mutex_unlock(&b->lock);
+			vccw_poll_adapt(&b->poll, t0);
 		}
 		if (!vccw_css_take_io_irq(b->css, 0x80 >> ISC, &io))
 			b->errors++;

@@ -27,6 +27,7 @@
 #include "vccw/be-char.h"
 #include "vccw/be-net.h"
 #include "vccw/css.h"
+#include "vccw/poll.h"
 #include "vccw/mem.h"
 #include "vccw/virtio-ccw.h"
 #include "vccw/virtio.h"
@@ -354,6 +355,8 @@ struct vm_cpu {
 	bool stopping; /* the machine is ending the guest program (vCPU thread only) */
 	int exit_code;
 	bool exited; /* the program ended by itself with exit_code */
+	struct vccw_poll poll; /* polling for an interruption before sleeping (vCPU thread) */
+	uint64_t poll_gen;     /* the generation the poll waits to change */
 };
 
 struct vm_s390x;
@@ -369,7 +372,7 @@ struct vm {
 	/* Wakes vCPUs waiting in take_irq; protects irq_gen and crw_mchk_pending. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	uint64_t irq_gen;       /* bumped by every css callback */
+	uint64_t irq_gen;       /* bumped by every css callback; atomic */
 	bool crw_mchk_pending;  /* a channel-report machine check is to be presented */
 	atomic_bool stop;       /* the machine is shutting down: vCPUs leave the guest */
 

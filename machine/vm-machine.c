@@ -40,7 +40,8 @@ static void vm_log(void *opaque, enum vccw_log_level level, const char *msg)
 static void wake_cpus(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
-	vm->irq_gen++;
+	/* Atomic: a vCPU polls it without the lock before it sleeps. */
+	__atomic_add_fetch(&vm->irq_gen, 1, __ATOMIC_SEQ_CST);
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
 }

@@ -11,6 +11,7 @@
 
 #include "vccw/css.h"
 #include "vccw/list.h"
+#include "vccw/poll.h"
 
 #define NR_SETS (VCCW_CSS_MAX_SSID + 1)
 #define SCH_PAGE_SHIFT 8
@@ -107,7 +108,9 @@ struct vccw_css {
 	pthread_mutex_t work_lock;
 	pthread_cond_t work_cond;
 	struct vccw_list work_queue;
-	bool work_stop;
+	unsigned int nr_work; /* subchannels queued; atomic, so the thread can poll it */
+	bool work_stop;       /* atomic */
+	struct vccw_poll poll; /* the channel thread's own */
 	bool thread_started;
 	pthread_t thread;
 };

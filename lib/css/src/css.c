@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "vccw/poll.h"
 #include "vccw/trace.h"
 #include "css-int.h"
 
@@ -324,6 +325,8 @@ static void enqueue_wl(struct vccw_sch *sch)
 	if (!sch->work_queued) {
 		sch->work_queued = true;
 		vccw_list_add_tail(&css->work_queue, &sch->work_link);
+		__atomic_add_fetch(&css->nr_work, 1, __ATOMIC_SEQ_CST);
+		/* Cheap when the thread polls: no waiter, no system call. */
 		pthread_cond_signal(&css->work_cond);
 	}
 }
@@ -334,6 +337,7 @@ static void dequeue_wl(struct vccw_sch *sch)
 	if (sch->work_queued) {
 		vccw_list_del(&sch->work_link);
 		sch->work_queued = false;
+		__atomic_sub_fetch(&sch->css->nr_work, 1, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -1035,6 +1039,7 @@ static bool run_one(struct vccw_css *css)
 		vccw_list_del(n);
 		sch = container_of(n, struct vccw_sch, work_link);
 		sch->work_queued = false;
+		__atomic_sub_fetch(&css->nr_work, 1, __ATOMIC_SEQ_CST);
 	}
 	pthread_mutex_unlock(&css->work_lock);
 	if (!n)
@@ -1065,11 +1070,28 @@ unsigned int vccw_css_run(struct vccw_css *css, unsigned int max_slices)
 	return n;
 }
 
+/* Polling condition of the channel thread: work queued, or told to stop. */
+static bool work_ready(void *arg)
+{
+	struct vccw_css *css = arg;
+
+	return __atomic_load_n(&css->nr_work, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&css->work_stop, __ATOMIC_SEQ_CST);
+}
+
 static void *channel_thread(void *arg)
 {
 	struct vccw_css *css = arg;
 
 	for (;;) {
+		uint64_t t0 = 0;
+		bool waited = false;
+
+		/* An instruction usually follows soon: poll the queue before sleeping. */
+		if (!work_ready(css)) {
+			waited = true;
+			vccw_poll_spin(&css->poll, work_ready, css, &t0);
+		}
 		pthread_mutex_lock(&css->work_lock);
 		while (vccw_list_empty(&css->work_queue) && !css->work_stop)
 			pthread_cond_wait(&css->work_cond, &css->work_lock);
@@ -1078,6 +1100,8 @@ static void *channel_thread(void *arg)
 			return NULL;
 		}
 		pthread_mutex_unlock(&css->work_lock);
+		if (waited)
+			vccw_poll_adapt(&css->poll, t0);
 		pthread_rwlock_rdlock(&css->topo);
 		run_one(css);
 		pthread_rwlock_unlock(&css->topo);
@@ -1112,6 +1136,8 @@ struct vccw_css *vccw_css_new(struct vccw_mem *mem, const struct vccw_css_config
 	css->manual = cfg->manual;
 	css->slice_ccws = cfg->slice_ccws ? cfg->slice_ccws : DEFAULT_SLICE_CCWS;
 	css->log_level = cfg->log_level ? cfg->log_level : VCCW_LOG_WARNING;
+	css->poll.max_ns = cfg->poll_max_ns < 0 ? 0 :
+			   cfg->poll_max_ns ? (uint32_t)cfg->poll_max_ns : VCCW_POLL_DEFAULT_MAX_NS;
 	pthread_rwlockattr_init(&attr);
 	/* Writers (plug/unplug) must not starve behind a stream of instructions. */
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -1149,7 +1175,7 @@ void vccw_css_free(struct vccw_css *css)
 		return;
 	if (css->thread_started) {
 		pthread_mutex_lock(&css->work_lock);
-		css->work_stop = true;
+		__atomic_store_n(&css->work_stop, true, __ATOMIC_SEQ_CST);
 		pthread_cond_broadcast(&css->work_cond);
 		pthread_mutex_unlock(&css->work_lock);
 		pthread_join(css->thread, NULL);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "vccw/byteorder.h"
+#include "vccw/poll.h"
 #include "vccw/trace.h"
 #include "vccw/virtio.h"
 
@@ -33,14 +34,9 @@
 
 /* ---- I/O thread ---- */
 
-static void handle_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
+/* Serve queue @idx after a notification. Context: the I/O thread. */
+static void serve_queue(struct vccw_virtio_dev *vdev, unsigned int idx)
 {
-	uint64_t count;
-	ssize_t n;
-
-	/* Several kicks collapse into one pass: the device drains the queue anyway. */
-	n = read(vdev->kick_fd[idx], &count, sizeof(count));
-	(void)n;
 	bool live;
 
 	__atomic_store_n(&vdev->io_busy, true, __ATOMIC_RELEASE);
@@ -54,6 +50,31 @@ static void handle_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
 		vdev->ops->queue_notify(vdev, idx);
 	pthread_mutex_unlock(&vdev->lock);
 	__atomic_store_n(&vdev->io_busy, false, __ATOMIC_RELEASE);
+}
+
+/* Serve every queue notified so far; several kicks of a queue collapse into one pass. */
+static bool serve_kicks(struct vccw_virtio_dev *vdev)
+{
+	uint64_t bits = __atomic_exchange_n(&vdev->kick_bits, 0, __ATOMIC_SEQ_CST);
+	bool any = bits != 0;
+
+	while (bits) {
+		unsigned int idx = (unsigned int)__builtin_ctzll(bits);
+
+		bits &= bits - 1;
+		serve_queue(vdev, idx);
+	}
+	return any;
+}
+
+/* Polling condition of the I/O thread: a queue notified or a call queued. */
+static bool io_ready(void *arg)
+{
+	struct vccw_virtio_dev *vdev = arg;
+
+	return __atomic_load_n(&vdev->kick_bits, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&vdev->calls_queued, __ATOMIC_SEQ_CST) !=
+		       __atomic_load_n(&vdev->calls_done, __ATOMIC_SEQ_CST);
 }
 
 /* Run the calls queued so far, in order, each without any lock held. */
@@ -77,21 +98,40 @@ static void handle_calls(struct vccw_virtio_dev *vdev)
 		call = container_of(n, struct vccw_virtio_call, link);
 		call->fn(vdev, call);
 		pthread_mutex_lock(&vdev->call_lock);
-		vdev->calls_done++;
+		__atomic_add_fetch(&vdev->calls_done, 1, __ATOMIC_SEQ_CST);
 		pthread_cond_broadcast(&vdev->call_cond);
 		pthread_mutex_unlock(&vdev->call_lock);
 	}
 }
 
+/*
+ * The I/O thread: serve notified queues; when there is nothing to do, poll the kick
+ * bits (and the call queue) for an adaptive, bounded time (include/vccw/poll.h) while
+ * vccw_virtio_kick() leaves the eventfd alone, then sleep in epoll_wait() on the
+ * eventfds, watched fds and the stop fd.
+ */
 static void *io_thread(void *arg)
 {
 	struct vccw_virtio_dev *vdev = arg;
 	struct epoll_event ev[16];
+	uint64_t t0, count;
 	int n, i;
+	ssize_t r;
 	__typeof__(&vdev->watch[0]) w;
 
 	for (;;) {
+		if (serve_kicks(vdev))
+			continue;
+		__atomic_store_n(&vdev->io_polling, true, __ATOMIC_SEQ_CST);
+		vccw_poll_spin(&vdev->poll, io_ready, vdev, &t0);
+		/* A kick that saw io_polling set relies on the kick bits being read after. */
+		__atomic_store_n(&vdev->io_polling, false, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&vdev->kick_bits, __ATOMIC_SEQ_CST)) {
+			vccw_poll_adapt(&vdev->poll, t0);
+			continue;
+		}
 		n = epoll_wait(vdev->epfd, ev, VCCW_ARRAY_SIZE(ev), -1);
+		vccw_poll_adapt(&vdev->poll, t0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -105,7 +145,10 @@ static void *io_thread(void *arg)
 			case TAG_STOP:
 				return NULL;
 			case TAG_KICK:
-				handle_kick(vdev, idx);
+				/* The bit was set before the eventfd was written. */
+				r = read(vdev->kick_fd[idx], &count, sizeof(count));
+				(void)r;
+				__atomic_or_fetch(&vdev->kick_bits, VCCW_BIT(idx), __ATOMIC_SEQ_CST);
 				break;
 			case TAG_WATCH:
 				__atomic_store_n(&vdev->io_busy, true, __ATOMIC_RELEASE);
@@ -200,6 +243,7 @@ int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_
 	pthread_mutex_init(&vdev->call_lock, NULL);
 	pthread_cond_init(&vdev->call_cond, NULL);
 	vccw_list_init(&vdev->calls);
+	vdev->poll.max_ns = VCCW_POLL_DEFAULT_MAX_NS;
 
 	vdev->elem = calloc(1, sizeof(*vdev->elem));
 	if (!vdev->elem) {
@@ -300,7 +344,7 @@ void vccw_virtio_dev_call(struct vccw_virtio_dev *vdev, struct vccw_virtio_call 
 
 	pthread_mutex_lock(&vdev->call_lock);
 	vccw_list_add_tail(&vdev->calls, &call->link);
-	vdev->calls_queued++;
+	__atomic_add_fetch(&vdev->calls_queued, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&vdev->call_lock);
 	/* Non-blocking: a counter at its maximum already means "calls pending". */
 	n = write(vdev->call_fd, &one, sizeof(one));
@@ -596,6 +640,10 @@ int vccw_virtio_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
 		return -EINVAL;
 	}
 	VCCW_TRACE(virtio_kick, VDEV_ID(vdev), idx, 0);
+	__atomic_or_fetch(&vdev->kick_bits, VCCW_BIT(idx), __ATOMIC_SEQ_CST);
+	/* A polling I/O thread sees the bit: no system call, no wake-up. */
+	if (__atomic_load_n(&vdev->io_polling, __ATOMIC_SEQ_CST))
+		return 0;
 	/* Non-blocking: a counter at its maximum already means "work pending". */
 	n = write(vdev->kick_fd[idx], &one, sizeof(one));
 	(void)n;

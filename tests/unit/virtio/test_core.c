@@ -516,6 +516,35 @@ TEST(test_virtio_kick_reaches_queue_notify_on_io_thread)
 	fake_fini(&f);
 }
 
+/*
+ * No kick is lost whether the I/O thread polls its kick bits (the kick then writes no
+ * eventfd) or sleeps in epoll_wait: every kick, one at a time, reaches queue_notify,
+ * with pauses now and then so the polling window lapses and the thread goes to sleep.
+ */
+TEST(test_virtio_every_kick_served_polling_or_sleeping)
+{
+	const struct timespec pause = { 0, 2000000 };
+	struct fake f;
+	struct vccw_virtio_dev *vdev = &f.vdev;
+	struct vccw_vq_config c = ring_cfg(4);
+	unsigned int i;
+
+	REQUIRE(fake_init(&f));
+	REQUIRE(negotiate(&f, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1)));
+	REQUIRE(vccw_virtio_queue_setup(vdev, 2, &c) == 0);
+	REQUIRE(driver_ok(&f));
+	for (i = 0; i < 2000; i++) {
+		CHECK_EQ(vccw_virtio_kick(vdev, 2), 0);
+		if (!wait_notifies(&f, 2, i + 1)) {
+			CHECK_MSG(false, "kick %u never reached the device", i);
+			break;
+		}
+		if (i % 128 == 127)
+			nanosleep(&pause, NULL);
+	}
+	fake_fini(&f);
+}
+
 /* 2.1.2: a broken ring sets NEEDS_RESET, notifies the config change once, stops kicks. */
 TEST(test_virtio_broken_ring_sets_needs_reset)
 {

@@ -254,6 +254,12 @@ struct vccw_css_config {
 	bool manual;
 	/* CCWs an executor may process per slice before yielding (0: default 64). */
 	unsigned int slice_ccws;
+	/*
+	 * Bound of the channel thread's adaptive polling of its work queue before it
+	 * sleeps (include/vccw/poll.h), in ns: 0 the default, VCCW_POLL_DEFAULT_MAX_NS;
+	 * negative: never poll.
+	 */
+	int poll_max_ns;
 	/* Lowest enabled log level; 0 means VCCW_LOG_WARNING. */
 	enum vccw_log_level log_level;
 };

@@ -23,6 +23,7 @@
 
 #include "vccw/list.h"
 #include "vccw/mem.h"
+#include "vccw/poll.h"
 #include "vccw/types.h"
 #include "vccw/virtqueue.h"
 
@@ -145,12 +146,18 @@ struct vccw_virtio_dev {
 	unsigned int nr_watch;
 	/* Set (atomic) while the I/O thread serves a queue or a watch: it may block there. */
 	bool io_busy;
+	/* Queues notified and not yet served (atomic), bit n for queue n. */
+	uint64_t kick_bits;
+	/* The I/O thread polls kick_bits (atomic): a kick then needs no eventfd write. */
+	bool io_polling;
+	/* The I/O thread's adaptive polling (include/vccw/poll.h); max_ns 0: never. */
+	struct vccw_poll poll;
 
 	/* Calls for the I/O thread: protected by call_lock. */
 	pthread_mutex_t call_lock;
 	pthread_cond_t call_cond;
 	struct vccw_list calls;
-	uint64_t calls_queued, calls_done;
+	uint64_t calls_queued, calls_done; /* also read atomically by the polling thread */
 	int call_fd;
 };
 
