@@ -103,6 +103,8 @@ struct vm_drive {
 	char *id;
 	char *file;
 	bool readonly;
+	enum vccw_be_blk_cache cache; /* -drive cache= (default writeback) */
+	enum vccw_be_blk_aio aio;     /* -drive aio= (default threads) */
 	struct vm_device *user;
 	struct vccw_be_blk *be; /* opened by vm_backends_open() */
 };

@@ -3,7 +3,9 @@
  * Raw block backend over a host regular file or block device: preadv/pwritev with
  * retries on EINTR and short transfers, fdatasync for flush, fallocate hole punching for
  * discard, and fallocate ZERO_RANGE / PUNCH_HOLE for write zeroes (the front writes
- * zeroes by hand when neither works).
+ * zeroes by hand when neither works). Cache modes as QEMU's: O_DIRECT (with an aligned
+ * bounce buffer for transfers that do not meet the direct-I/O alignment), O_DSYNC, and
+ * flush ignored for cache=unsafe.
  */
 #define _GNU_SOURCE /* fallocate(), accept4() */
 #include <errno.h>
@@ -26,6 +28,10 @@
 struct be_file {
 	struct vccw_be_blk be;
 	int fd;
+	bool direct;          /* O_DIRECT */
+	bool no_flush;        /* cache=unsafe */
+	uint32_t mem_align;   /* direct I/O: buffer address alignment */
+	uint32_t off_align;   /* direct I/O: offset and length alignment */
 };
 
 static struct be_file *to_file(struct vccw_be_blk *be)
@@ -86,20 +92,78 @@ static int file_rw(struct be_file *f, const struct iovec *iov, unsigned int iovc
 	return 0;
 }
 
+/* True when O_DIRECT can take @iov at @off as it is. */
+static bool direct_ok(const struct be_file *f, const struct iovec *iov, unsigned int iovcnt,
+		      uint64_t off)
+{
+	unsigned int i;
+
+	if (off % f->off_align)
+		return false;
+	for (i = 0; i < iovcnt; i++) {
+		if ((uintptr_t)iov[i].iov_base % f->mem_align || iov[i].iov_len % f->off_align)
+			return false;
+	}
+	return true;
+}
+
+/* O_DIRECT through an aligned copy of the data (QEMU's bounce buffer for cache=none). */
+static int bounce_rw(struct be_file *f, const struct iovec *iov, unsigned int iovcnt,
+		     uint64_t off, bool write)
+{
+	uint64_t len = 0, done = 0;
+	struct iovec b;
+	unsigned int i;
+	void *buf;
+	int rc;
+
+	for (i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	/* The range is checked against the size; O_DIRECT refuses what is not aligned. */
+	if (len % f->off_align || off % f->off_align)
+		return -EINVAL;
+	if (posix_memalign(&buf, f->mem_align > 4096 ? f->mem_align : 4096, len ? len : 1))
+		return -ENOMEM;
+	if (write) {
+		for (i = 0; i < iovcnt; i++, done += iov[i - 1].iov_len)
+			memcpy((char *)buf + done, iov[i].iov_base, iov[i].iov_len);
+	}
+	b.iov_base = buf;
+	b.iov_len = len;
+	rc = file_rw(f, &b, 1, off, write);
+	if (!rc && !write) {
+		for (i = 0, done = 0; i < iovcnt; done += iov[i].iov_len, i++)
+			memcpy(iov[i].iov_base, (char *)buf + done, iov[i].iov_len);
+	}
+	free(buf);
+	return rc;
+}
+
 static int file_preadv(struct vccw_be_blk *be, const struct iovec *iov, unsigned int iovcnt,
 		       uint64_t off)
 {
-	return file_rw(to_file(be), iov, iovcnt, off, false);
+	struct be_file *f = to_file(be);
+
+	if (f->direct && !direct_ok(f, iov, iovcnt, off))
+		return bounce_rw(f, iov, iovcnt, off, false);
+	return file_rw(f, iov, iovcnt, off, false);
 }
 
 static int file_pwritev(struct vccw_be_blk *be, const struct iovec *iov, unsigned int iovcnt,
 			uint64_t off)
 {
-	return file_rw(to_file(be), iov, iovcnt, off, true);
+	struct be_file *f = to_file(be);
+
+	if (f->direct && !direct_ok(f, iov, iovcnt, off))
+		return bounce_rw(f, iov, iovcnt, off, true);
+	return file_rw(f, iov, iovcnt, off, true);
 }
 
 static int file_flush(struct vccw_be_blk *be)
 {
+	/* cache=unsafe: the guest's flushes never reach the host. */
+	if (to_file(be)->no_flush)
+		return 0;
 	while (fdatasync(to_file(be)->fd) < 0) {
 		if (errno != EINTR)
 			return -errno;
@@ -160,15 +224,104 @@ static const struct vccw_be_blk_ops file_ops = {
 	.close = file_close,
 };
 
+int vccw_be_blk_parse_cache(const char *str, enum vccw_be_blk_cache *out)
+{
+	static const char *const names[] = {
+		[VCCW_BE_BLK_CACHE_WRITEBACK] = "writeback",
+		[VCCW_BE_BLK_CACHE_NONE] = "none",
+		[VCCW_BE_BLK_CACHE_WRITETHROUGH] = "writethrough",
+		[VCCW_BE_BLK_CACHE_DIRECTSYNC] = "directsync",
+		[VCCW_BE_BLK_CACHE_UNSAFE] = "unsafe",
+	};
+	unsigned int i;
+
+	for (i = 0; i < VCCW_ARRAY_SIZE(names); i++) {
+		if (str && !strcmp(str, names[i])) {
+			*out = (enum vccw_be_blk_cache)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int vccw_be_blk_parse_aio(const char *str, enum vccw_be_blk_aio *out)
+{
+	if (!str)
+		return -EINVAL;
+	if (!strcmp(str, "threads"))
+		*out = VCCW_BE_BLK_AIO_THREADS;
+	else if (!strcmp(str, "io_uring"))
+		*out = VCCW_BE_BLK_AIO_IO_URING;
+	else if (!strcmp(str, "native"))
+		*out = VCCW_BE_BLK_AIO_NATIVE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+bool vccw_be_blk_have_io_uring(void)
+{
+#ifdef VCCW_HAVE_LIBURING
+	return true;
+#else
+	return false;
+#endif
+}
+
+/* Direct-I/O alignment of @fd (statx STATX_DIOALIGN where the kernel has it). */
+static void dio_align(int fd, uint32_t *mem, uint32_t *off)
+{
+	*mem = 512;
+	*off = 512;
+#ifdef STATX_DIOALIGN
+	{
+		struct statx sx;
+
+		if (statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 &&
+		    (sx.stx_mask & STATX_DIOALIGN) && sx.stx_dio_offset_align) {
+			*mem = sx.stx_dio_mem_align ? sx.stx_dio_mem_align : 512;
+			*off = sx.stx_dio_offset_align;
+		}
+	}
+#endif
+}
+
 struct vccw_be_blk *vccw_be_blk_file_open(const char *path, bool readonly, struct vccw_err *err)
 {
+	struct vccw_be_blk_file_opts opts = { .readonly = readonly };
+
+	return vccw_be_blk_file_open_opts(path, &opts, err);
+}
+
+struct vccw_be_blk *vccw_be_blk_file_open_opts(const char *path,
+					       const struct vccw_be_blk_file_opts *opts,
+					       struct vccw_err *err)
+{
+	enum vccw_be_blk_cache cache = opts->cache;
+	bool readonly = opts->readonly;
 	struct be_file *f;
 	struct stat st;
-	int fd, rc;
+	int fd, rc, flags;
 
-	fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (opts->aio != VCCW_BE_BLK_AIO_THREADS && !vccw_be_blk_have_io_uring()) {
+		vccw_err_set(err, ENOTSUP, "%s: aio=%s needs io_uring, and this build has no "
+			     "liburing (install liburing-dev and rebuild)", path,
+			     opts->aio == VCCW_BE_BLK_AIO_NATIVE ? "native" : "io_uring");
+		return NULL;
+	}
+	flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	if (cache == VCCW_BE_BLK_CACHE_NONE || cache == VCCW_BE_BLK_CACHE_DIRECTSYNC)
+		flags |= O_DIRECT;
+	if (cache == VCCW_BE_BLK_CACHE_WRITETHROUGH || cache == VCCW_BE_BLK_CACHE_DIRECTSYNC)
+		flags |= O_DSYNC;
+	fd = open(path, flags);
 	if (fd < 0) {
-		vccw_err_set(err, errno, "%s: %s", path, strerror(errno));
+		rc = errno;
+		if (rc == EINVAL && (flags & O_DIRECT))
+			vccw_err_set(err, rc, "%s: the file system does not support O_DIRECT "
+				     "(cache=none or directsync)", path);
+		else
+			vccw_err_set(err, rc, "%s: %s", path, strerror(rc));
 		return NULL;
 	}
 	f = calloc(1, sizeof(*f));
@@ -203,6 +356,15 @@ struct vccw_be_blk *vccw_be_blk_file_open(const char *path, bool readonly, struc
 	f->fd = fd;
 	f->be.ops = &file_ops;
 	f->be.readonly = readonly;
+	f->be.cache = cache;
+	f->be.aio = opts->aio;
+	f->no_flush = cache == VCCW_BE_BLK_CACHE_UNSAFE;
+	f->direct = flags & O_DIRECT;
+	if (f->direct) {
+		dio_align(fd, &f->mem_align, &f->off_align);
+		if (f->off_align > f->be.block_size && f->off_align <= 4096)
+			f->be.block_size = f->off_align;
+	}
 	return &f->be;
 
 err_free:

@@ -23,6 +23,26 @@
 
 #include "vccw/types.h"
 
+/*
+ * Host cache modes, with QEMU's meaning (-drive cache=): whether the host page cache is
+ * bypassed (O_DIRECT), whether every write is stable when it completes (O_DSYNC), and
+ * whether flush requests reach the host at all.
+ */
+enum vccw_be_blk_cache {
+	VCCW_BE_BLK_CACHE_WRITEBACK,    /* page cache; stable after a flush (fdatasync) */
+	VCCW_BE_BLK_CACHE_NONE,         /* O_DIRECT; stable after a flush */
+	VCCW_BE_BLK_CACHE_WRITETHROUGH, /* page cache + O_DSYNC: stable on completion */
+	VCCW_BE_BLK_CACHE_DIRECTSYNC,   /* O_DIRECT + O_DSYNC: stable on completion */
+	VCCW_BE_BLK_CACHE_UNSAFE,       /* page cache; flush ignored: nothing is promised */
+};
+
+/* How requests reach the host (-drive aio=). */
+enum vccw_be_blk_aio {
+	VCCW_BE_BLK_AIO_THREADS,  /* blocking calls on the device's I/O thread, one at a time */
+	VCCW_BE_BLK_AIO_IO_URING, /* io_uring: many requests in flight per queue */
+	VCCW_BE_BLK_AIO_NATIVE,   /* Linux AIO in QEMU; here the same io_uring path */
+};
+
 struct vccw_be_blk;
 
 /*
@@ -59,7 +79,21 @@ struct vccw_be_blk {
 	uint64_t size;       /* bytes */
 	bool readonly;
 	uint32_t block_size; /* logical block size in bytes (512 for files) */
+	enum vccw_be_blk_cache cache;
+	enum vccw_be_blk_aio aio;
 };
+
+struct vccw_be_blk_file_opts {
+	bool readonly;                /* O_RDONLY; the device offers RO */
+	enum vccw_be_blk_cache cache; /* default writeback */
+	enum vccw_be_blk_aio aio;     /* default threads */
+};
+
+/* Parse QEMU's spelling ("none", "writeback" ...; "io_uring", "threads", "native"). */
+int vccw_be_blk_parse_cache(const char *str, enum vccw_be_blk_cache *out);
+int vccw_be_blk_parse_aio(const char *str, enum vccw_be_blk_aio *out);
+/* True when this build has io_uring (liburing found at build time). */
+bool vccw_be_blk_have_io_uring(void);
 
 /*
  * Open the raw backend over @path: a regular file (size = file size) or a block device
@@ -69,6 +103,16 @@ struct vccw_be_blk {
  * Context: any thread; blocks in open().
  */
 struct vccw_be_blk *vccw_be_blk_file_open(const char *path, bool readonly, struct vccw_err *err);
+/*
+ * As vccw_be_blk_file_open() with a cache mode and an aio kind. With O_DIRECT (cache
+ * none, directsync) transfers whose buffers or lengths do not meet the file's direct-I/O
+ * alignment go through an aligned bounce buffer, and the logical block size is the
+ * file's direct-I/O offset alignment when that is above 512. aio io_uring or native in a
+ * build without liburing: -ENOTSUP with a message saying so.
+ */
+struct vccw_be_blk *vccw_be_blk_file_open_opts(const char *path,
+					       const struct vccw_be_blk_file_opts *opts,
+					       struct vccw_err *err);
 
 /*
  * Read/write @iov at byte offset @off. Short transfers and EINTR are retried inside.
