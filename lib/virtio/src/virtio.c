@@ -74,7 +74,8 @@ static bool io_ready(void *arg)
 
 	return __atomic_load_n(&vdev->kick_bits, __ATOMIC_SEQ_CST) ||
 	       __atomic_load_n(&vdev->calls_queued, __ATOMIC_SEQ_CST) !=
-		       __atomic_load_n(&vdev->calls_done, __ATOMIC_SEQ_CST);
+		       __atomic_load_n(&vdev->calls_done, __ATOMIC_SEQ_CST) ||
+	       (vdev->ops->poll_ready && vdev->ops->poll_ready(vdev));
 }
 
 /* Run the calls queued so far, in order, each without any lock held. */
@@ -115,6 +116,7 @@ static void *io_thread(void *arg)
 	struct vccw_virtio_dev *vdev = arg;
 	struct epoll_event ev[16];
 	uint64_t t0, count;
+	bool ready;
 	int n, i;
 	ssize_t r;
 	__typeof__(&vdev->watch[0]) w;
@@ -123,14 +125,15 @@ static void *io_thread(void *arg)
 		if (serve_kicks(vdev))
 			continue;
 		__atomic_store_n(&vdev->io_polling, true, __ATOMIC_SEQ_CST);
-		vccw_poll_spin(&vdev->poll, io_ready, vdev, &t0);
+		ready = vccw_poll_spin(&vdev->poll, io_ready, vdev, &t0);
 		/* A kick that saw io_polling set relies on the kick bits being read after. */
 		__atomic_store_n(&vdev->io_polling, false, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&vdev->kick_bits, __ATOMIC_SEQ_CST)) {
 			vccw_poll_adapt(&vdev->poll, t0);
 			continue;
 		}
-		n = epoll_wait(vdev->epfd, ev, VCCW_ARRAY_SIZE(ev), -1);
+		/* Something else became ready while polling: collect it without sleeping. */
+		n = epoll_wait(vdev->epfd, ev, VCCW_ARRAY_SIZE(ev), ready ? 0 : -1);
 		vccw_poll_adapt(&vdev->poll, t0);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -15,9 +15,13 @@
 #include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef VCCW_HAVE_LIBURING
+#include <liburing.h>
+#endif
 
 #include "vccw/be-blk.h"
 
@@ -214,6 +218,214 @@ static void file_close(struct vccw_be_blk *be)
 	free(f);
 }
 
+
+/* ---- Requests in flight through io_uring (aio=io_uring, aio=native) ---- */
+
+#ifdef VCCW_HAVE_LIBURING
+struct file_queue {
+	struct vccw_be_blk_queue q;
+	struct io_uring ring;
+	unsigned int queued; /* prepared, not yet submitted */
+};
+
+static struct file_queue *to_fq(struct vccw_be_blk_queue *q)
+{
+	return container_of(q, struct file_queue, q);
+}
+
+static uint64_t req_bytes(const struct vccw_be_blk_req *req)
+{
+	uint64_t len = 0;
+	unsigned int i;
+
+	for (i = 0; i < req->iovcnt; i++)
+		len += req->iov[i].iov_len;
+	return len;
+}
+
+static struct vccw_be_blk_queue *file_queue_new(struct vccw_be_blk *be, unsigned int depth,
+						struct vccw_err *err)
+{
+	struct file_queue *fq = calloc(1, sizeof(*fq));
+	int rc;
+
+	if (!fq) {
+		vccw_err_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	/* Completions never outnumber the CQ: at most @depth requests are in flight. */
+	rc = io_uring_queue_init(depth > 4096 ? 4096 : depth, &fq->ring, 0);
+	if (rc < 0) {
+		vccw_err_set(err, -rc, "io_uring_queue_init: %s", strerror(-rc));
+		free(fq);
+		return NULL;
+	}
+	fq->q.be = be;
+	fq->q.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (fq->q.fd < 0 || io_uring_register_eventfd(&fq->ring, fq->q.fd) < 0) {
+		vccw_err_set(err, errno ? errno : EIO, "cannot signal io_uring completions");
+		if (fq->q.fd >= 0)
+			close(fq->q.fd);
+		io_uring_queue_exit(&fq->ring);
+		free(fq);
+		return NULL;
+	}
+	return &fq->q;
+}
+
+static void file_queue_free(struct vccw_be_blk_queue *q)
+{
+	struct file_queue *fq = to_fq(q);
+
+	io_uring_queue_exit(&fq->ring);
+	close(q->fd);
+	free(fq);
+}
+
+static void file_queue_flush(struct vccw_be_blk_queue *q)
+{
+	struct file_queue *fq = to_fq(q);
+
+	if (fq->queued) {
+		/* -EBUSY/-EAGAIN: the kernel takes them on the next call. */
+		if (io_uring_submit(&fq->ring) >= 0)
+			fq->queued = 0;
+	}
+}
+
+static int file_queue_submit(struct vccw_be_blk_queue *q, struct vccw_be_blk_req *req)
+{
+	struct file_queue *fq = to_fq(q);
+	struct be_file *f = to_file(q->be);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&fq->ring);
+	bool write = req->op == VCCW_BE_BLK_OP_WRITE;
+	int mode;
+
+	if (!sqe) {
+		file_queue_flush(q);
+		sqe = io_uring_get_sqe(&fq->ring);
+		if (!sqe)
+			return -EBUSY;
+	}
+	switch (req->op) {
+	case VCCW_BE_BLK_OP_READ:
+	case VCCW_BE_BLK_OP_WRITE:
+		if (f->direct && !direct_ok(f, req->iov, req->iovcnt, req->off)) {
+			uint64_t len = req_bytes(req), done = 0;
+			unsigned int i;
+
+			if (len % f->off_align || req->off % f->off_align ||
+			    posix_memalign(&req->bounce, f->mem_align > 4096 ? f->mem_align : 4096,
+					   len ? len : 1)) {
+				req->bounce = NULL;
+				io_uring_prep_nop(sqe);
+				io_uring_sqe_set_data(sqe, req);
+				req->bounce_len = UINT64_MAX; /* fails with -EINVAL at completion */
+				break;
+			}
+			req->bounce_len = len;
+			if (write) {
+				for (i = 0; i < req->iovcnt; done += req->iov[i].iov_len, i++)
+					memcpy((char *)req->bounce + done, req->iov[i].iov_base,
+					       req->iov[i].iov_len);
+				io_uring_prep_write(sqe, f->fd, req->bounce, (unsigned int)len,
+						    req->off);
+			} else {
+				io_uring_prep_read(sqe, f->fd, req->bounce, (unsigned int)len,
+						   req->off);
+			}
+		} else if (write) {
+			io_uring_prep_writev(sqe, f->fd, req->iov, req->iovcnt, req->off);
+		} else {
+			io_uring_prep_readv(sqe, f->fd, req->iov, req->iovcnt, req->off);
+		}
+		break;
+	case VCCW_BE_BLK_OP_FLUSH:
+		/* cache=unsafe: the flush never reaches the host. */
+		if (f->no_flush)
+			io_uring_prep_nop(sqe);
+		else
+			io_uring_prep_fsync(sqe, f->fd, IORING_FSYNC_DATASYNC);
+		break;
+	case VCCW_BE_BLK_OP_DISCARD:
+	case VCCW_BE_BLK_OP_WRITE_ZEROES:
+		mode = FALLOC_FL_KEEP_SIZE;
+		mode |= req->op == VCCW_BE_BLK_OP_DISCARD || req->may_unmap ? FALLOC_FL_PUNCH_HOLE
+									    : FALLOC_FL_ZERO_RANGE;
+		io_uring_prep_fallocate(sqe, f->fd, mode, req->off, req->len);
+		break;
+	}
+	io_uring_sqe_set_data(sqe, req);
+	fq->queued++;
+	return 0;
+}
+
+/* The result of a completed request, and the copy out of its bounce buffer. */
+static int finish(struct be_file *f, struct vccw_be_blk_req *req, int res)
+{
+	uint64_t want, done = 0;
+	unsigned int i;
+
+	if (req->bounce_len == UINT64_MAX)
+		return -EINVAL;
+	if (res < 0) {
+		/* A discard the file system cannot do is no error: discarding is advisory. */
+		if (req->op == VCCW_BE_BLK_OP_DISCARD &&
+		    (res == -EOPNOTSUPP || res == -ENOSYS || res == -ENOTTY))
+			return 0;
+		/* Neither fallocate mode: write the zeroes by hand, here. */
+		if (req->op == VCCW_BE_BLK_OP_WRITE_ZEROES && res == -EOPNOTSUPP)
+			return vccw_be_blk_write_zeroes(&f->be, req->off, req->len, false);
+		return res;
+	}
+	if (req->op != VCCW_BE_BLK_OP_READ && req->op != VCCW_BE_BLK_OP_WRITE)
+		return 0;
+	want = req->bounce ? req->bounce_len : req_bytes(req);
+	/* A short transfer within the recorded size means the file ended early. */
+	if ((uint64_t)res != want)
+		return -EIO;
+	if (req->bounce && req->op == VCCW_BE_BLK_OP_READ) {
+		for (i = 0; i < req->iovcnt; done += req->iov[i].iov_len, i++)
+			memcpy(req->iov[i].iov_base, (char *)req->bounce + done,
+			       req->iov[i].iov_len);
+	}
+	return 0;
+}
+
+static void file_queue_complete(struct vccw_be_blk_queue *q, bool wait)
+{
+	struct file_queue *fq = to_fq(q);
+	struct io_uring_cqe *cqe;
+	uint64_t count;
+	ssize_t n;
+
+	n = read(q->fd, &count, sizeof(count));
+	(void)n;
+	if (wait) {
+		file_queue_flush(q);
+		while (io_uring_wait_cqe(&fq->ring, &cqe) == -EINTR)
+			;
+	}
+	while (io_uring_peek_cqe(&fq->ring, &cqe) == 0) {
+		struct vccw_be_blk_req *req = io_uring_cqe_get_data(cqe);
+		int res = cqe->res, rc;
+
+		io_uring_cqe_seen(&fq->ring, cqe);
+		rc = finish(to_file(q->be), req, res);
+		free(req->bounce);
+		req->bounce = NULL;
+		req->bounce_len = 0;
+		q->inflight--;
+		req->done(req, rc);
+	}
+}
+
+static bool file_queue_ready(struct vccw_be_blk_queue *q)
+{
+	return io_uring_cq_ready(&to_fq(q)->ring) != 0;
+}
+#endif /* VCCW_HAVE_LIBURING */
+
 static const struct vccw_be_blk_ops file_ops = {
 	.kind = "file",
 	.preadv = file_preadv,
@@ -222,6 +434,14 @@ static const struct vccw_be_blk_ops file_ops = {
 	.discard = file_discard,
 	.write_zeroes = file_write_zeroes,
 	.close = file_close,
+#ifdef VCCW_HAVE_LIBURING
+	.queue_new = file_queue_new,
+	.queue_free = file_queue_free,
+	.queue_submit = file_queue_submit,
+	.queue_flush = file_queue_flush,
+	.queue_complete = file_queue_complete,
+	.queue_ready = file_queue_ready,
+#endif
 };
 
 int vccw_be_blk_parse_cache(const char *str, enum vccw_be_blk_cache *out)

@@ -93,6 +93,11 @@ struct vccw_virtio_dev_ops {
 	void (*start)(struct vccw_virtio_dev *vdev);
 	/* The device is reset (status 0 written, transport reset): drop in-flight state. */
 	void (*reset)(struct vccw_virtio_dev *vdev);
+	/*
+	 * Polled by the I/O thread before it sleeps, without the device lock: true when a
+	 * watched fd will have input (backend completions waiting). Optional.
+	 */
+	bool (*poll_ready)(struct vccw_virtio_dev *vdev);
 };
 
 /* How the core notifies the driver; implemented by the transport. Device lock held. */

@@ -44,6 +44,39 @@ enum vccw_be_blk_aio {
 };
 
 struct vccw_be_blk;
+struct vccw_be_blk_queue;
+
+/* ---- Requests in flight ---- */
+
+enum vccw_be_blk_op {
+	VCCW_BE_BLK_OP_READ,
+	VCCW_BE_BLK_OP_WRITE,
+	VCCW_BE_BLK_OP_FLUSH,        /* io_uring: IORING_OP_FSYNC with DATASYNC */
+	VCCW_BE_BLK_OP_DISCARD,      /* fallocate PUNCH_HOLE; "cannot" is success */
+	VCCW_BE_BLK_OP_WRITE_ZEROES, /* fallocate ZERO_RANGE (PUNCH_HOLE with may_unmap) */
+};
+
+/*
+ * One request for vccw_be_blk_queue_submit(), owned by the caller until @done runs.
+ * The caller fills the fields up to @done; the rest belongs to the backend.
+ */
+struct vccw_be_blk_req {
+	enum vccw_be_blk_op op;
+	const struct iovec *iov; /* READ, WRITE: borrowed until @done */
+	unsigned int iovcnt;
+	uint64_t off;            /* bytes */
+	uint64_t len;            /* DISCARD, WRITE_ZEROES: bytes */
+	bool may_unmap;          /* WRITE_ZEROES */
+	/*
+	 * Called exactly once with 0 or -errno. Context: inside vccw_be_blk_queue_submit()
+	 * for aio=threads, inside vccw_be_blk_queue_complete() / _drain() otherwise; it may
+	 * submit again (with @req or another request).
+	 */
+	void (*done)(struct vccw_be_blk_req *req, int rc);
+	/* Backend state. */
+	void *bounce;
+	uint64_t bounce_len;
+};
 
 /*
  * Hooks of a backend kind. Each returns 0 or -errno; ranges are already checked against
@@ -71,6 +104,27 @@ struct vccw_be_blk_ops {
 	int (*write_zeroes)(struct vccw_be_blk *be, uint64_t off, uint64_t len, bool may_unmap);
 	/* Release the backend and the object itself. Required. */
 	void (*close)(struct vccw_be_blk *be);
+	/*
+	 * Requests in flight (aio=io_uring/native). NULL: the front executes every
+	 * request inline, through the calls above (aio=threads). @queue_new returns a
+	 * queue embedding struct vccw_be_blk_queue; @queue_complete reaps what has
+	 * completed (with @wait: at least one, blocking) and calls each request's done.
+	 */
+	struct vccw_be_blk_queue *(*queue_new)(struct vccw_be_blk *be, unsigned int depth,
+					       struct vccw_err *err);
+	void (*queue_free)(struct vccw_be_blk_queue *q);
+	int (*queue_submit)(struct vccw_be_blk_queue *q, struct vccw_be_blk_req *req);
+	void (*queue_flush)(struct vccw_be_blk_queue *q);
+	void (*queue_complete)(struct vccw_be_blk_queue *q, bool wait);
+	/* True (lock-free) when completions wait to be reaped. */
+	bool (*queue_ready)(struct vccw_be_blk_queue *q);
+};
+
+/* A queue of requests in flight on one thread; kinds embed it. Fields read-only. */
+struct vccw_be_blk_queue {
+	struct vccw_be_blk *be;
+	unsigned int inflight; /* submitted, done not yet called */
+	int fd;                /* readable when completions wait (-1: none, inline queue) */
 };
 
 /* A backend object; kinds embed it as their first member. Fields are read-only. */
@@ -136,6 +190,29 @@ int vccw_be_blk_discard(struct vccw_be_blk *be, uint64_t off, uint64_t len);
  */
 int vccw_be_blk_write_zeroes(struct vccw_be_blk *be, uint64_t off, uint64_t len,
 			     bool may_unmap);
+/*
+ * A queue for up to @depth requests in flight, used by one thread at a time (a
+ * device's I/O thread). With aio=threads the queue executes each request inline.
+ * Returns a new queue owned by the caller, or NULL with @err filled.
+ */
+struct vccw_be_blk_queue *vccw_be_blk_queue_new(struct vccw_be_blk *be, unsigned int depth,
+						struct vccw_err *err);
+/* Wait for every request in flight (their done runs), then free. NULL is a no-op. */
+void vccw_be_blk_queue_free(struct vccw_be_blk_queue *q);
+/*
+ * Queue @req. The same checks as the blocking calls (range, read-only) come first.
+ * Returns 0 (done will be called) or -errno (not queued; done is not called).
+ */
+int vccw_be_blk_queue_submit(struct vccw_be_blk_queue *q, struct vccw_be_blk_req *req);
+/* Hand the queued requests to the host (one system call for a batch). */
+void vccw_be_blk_queue_flush(struct vccw_be_blk_queue *q);
+/* Reap completed requests (calling their done); with @wait block for one at least. */
+void vccw_be_blk_queue_complete(struct vccw_be_blk_queue *q, bool wait);
+/* Complete everything in flight. */
+void vccw_be_blk_queue_drain(struct vccw_be_blk_queue *q);
+/* Completions wait to be reaped (lock-free, for a polling thread). */
+bool vccw_be_blk_queue_ready(struct vccw_be_blk_queue *q);
+
 /* Close @be and free it. NULL is a no-op. */
 void vccw_be_blk_close(struct vccw_be_blk *be);
 
