@@ -7,9 +7,11 @@
  * about guests: a device checks the guest's request (virtio spec v1.2 section 5.2.6) and
  * turns a backend error into VIRTIO_BLK_S_IOERR.
  *
- * Completion rule: every call returns only after the operation is done. A write has
- * reached the host kernel (not necessarily stable storage) when pwritev returns; flush
- * returns after the host reported the data stable (fdatasync).
+ * Completion rule: every blocking call returns only after the operation is done, and a
+ * request of a queue (vccw_be_blk_queue_*) calls its done only then. A write has
+ * reached the host kernel (not necessarily stable storage) when it completes, unless the
+ * cache mode says otherwise (writethrough, directsync: stable); flush completes after
+ * the host reported the data stable (fdatasync), except with cache=unsafe.
  *
  * Context: the calls may block (host I/O). One backend may be used by several threads
  * at once; the file backend keeps no per-call state.
