@@ -337,7 +337,8 @@ void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev)
 
 bool vccw_virtio_dev_busy(struct vccw_virtio_dev *vdev)
 {
-	return __atomic_load_n(&vdev->io_busy, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&vdev->io_busy, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&vdev->backend_inflight, __ATOMIC_ACQUIRE);
 }
 
 void vccw_virtio_dev_call(struct vccw_virtio_dev *vdev, struct vccw_virtio_call *call)

@@ -365,6 +365,7 @@ static void req_done(struct vccw_be_blk_req *breq, int rc)
 	}
 	push_result(blk, r->qidx, r->id, r->ndescs, r->in_num, r->status,
 		    rc ? VCCW_VIRTIO_BLK_S_IOERR : VCCW_VIRTIO_BLK_S_OK, rc ? 1 : r->used);
+	__atomic_sub_fetch(&blk->vdev.backend_inflight, 1, __ATOMIC_RELEASE);
 	free(r);
 }
 
@@ -412,6 +413,8 @@ static void start_request(struct vccw_blk *blk, unsigned int qidx,
 		r->be.op = VCCW_BE_BLK_OP_FLUSH;
 		r->used = 1;
 	}
+	/* Counted before the submission: an inline backend completes within it. */
+	__atomic_add_fetch(&blk->vdev.backend_inflight, 1, __ATOMIC_RELEASE);
 	rc = vccw_be_blk_queue_submit(blk->bq, &r->be);
 	if (rc == -EBUSY) {
 		/* The ring is full: make room by reaping, then try once more. */
@@ -420,6 +423,7 @@ static void start_request(struct vccw_blk *blk, unsigned int qidx,
 	}
 	if (!rc)
 		return;
+	__atomic_sub_fetch(&blk->vdev.backend_inflight, 1, __ATOMIC_RELEASE);
 	free(r);
 ioerr:
 	push_result(blk, (uint16_t)qidx, e->id, e->ndescs, e->in_num, status,

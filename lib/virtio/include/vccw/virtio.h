@@ -151,6 +151,11 @@ struct vccw_virtio_dev {
 	unsigned int nr_watch;
 	/* Set (atomic) while the I/O thread serves a queue or a watch: it may block there. */
 	bool io_busy;
+	/*
+	 * Requests the device has in flight in its backend (atomic; kept by the device):
+	 * a reset then waits for them, so the device counts as busy too.
+	 */
+	unsigned int backend_inflight;
 	/* Queues notified and not yet served (atomic), bit n for queue n. */
 	uint64_t kick_bits;
 	/* The I/O thread polls kick_bits (atomic): a kick then needs no eventfd write. */
@@ -194,7 +199,8 @@ int vccw_virtio_dev_unwatch_fd_locked(struct vccw_virtio_dev *vdev, int fd);
 
 /*
  * True while the I/O thread serves a queue or a watched fd under the device lock, where
- * a backend call may keep it (and the lock) for as long as host I/O takes: a transport
+ * a backend call may keep it (and the lock) for as long as host I/O takes, or while the
+ * device has requests in flight in its backend (a reset waits for them): a transport
  * command that needs the lock is better handed to that thread (vccw_virtio_dev_call())
  * than waited for. A hint: the thread may start or stop right after the answer.
  * Context: any thread; lock-free.
