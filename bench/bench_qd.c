@@ -7,8 +7,11 @@
  *  - 4 KiB random reads at QD32 with aio=io_uring against a raw io_uring loop on the
  *    host keeping 32 reads in flight on the same file;
  *  - 1 MiB sequential reads at QD1 against host pread() of 1 MiB.
- * The device runs once with aio=threads and once with aio=io_uring; the image is a
- * file in tmpfs (/dev/shm), its pages allocated before timing.
+ * The device runs with aio=threads, with aio=threads and ioeventfd=off (the vCPU serves
+ * its own notifications), and with aio=io_uring; the image is a file in tmpfs
+ * (/dev/shm), its pages allocated before timing. At QD1 the loop also records each
+ * request's time from its notification (DIAGNOSE 0x500) to the used buffer seen after
+ * the interruption: the 99th percentile of those is printed against host pread's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +34,7 @@
 
 #define FILE_SIZE (64u << 20)
 #define TARGET_MS 150
+#define LAT_SAMPLES 2000
 #define MAX_QD 32
 #define BIG (1u << 20)
 
@@ -132,9 +136,36 @@ static const struct {
 
 static struct {
 	struct bench_result res[NR_CASES];
+	double lat[LAT_SAMPLES]; /* QD1 4 KiB: notification to used buffer, ns */
 	unsigned long errors;
 	int rc;
 } G;
+
+/* QD1 4 KiB reads one by one, each timed from before its kick to its used buffer. */
+static void lg_latency(struct lg *g)
+{
+	unsigned int i;
+
+	g->qd = 1;
+	g->size = 4096;
+	g->seq = false;
+	for (i = 0; i < LAT_SAMPLES; i++) {
+		uint64_t t0;
+
+		if (!submit(g, &g->slots[0])) {
+			g->errors++;
+			return;
+		}
+		t0 = bench_now_ns();
+		guest_vq_kick(g->vq);
+		if (!guest_vq_wait_used(g->vq, NULL, 5000000)) {
+			g->errors++;
+			return;
+		}
+		G.lat[i] = (double)(bench_now_ns() - t0);
+	}
+	bench_median(G.lat, LAT_SAMPLES); /* sorts */
+}
 
 static int g_qd(void)
 {
@@ -163,6 +194,7 @@ static int g_qd(void)
 		g.next = 0;
 		G.res[c] = bench_measure(lg_run, &g, TARGET_MS);
 	}
+	lg_latency(&g);
 	G.errors += g.errors;
 	guest_cio_exit();
 	return 0;
@@ -271,9 +303,12 @@ static int make_file(char *path, size_t len)
 	return fd;
 }
 
-/* The guest cases on a device whose backend runs with @aio; false if it did not run. */
-static bool guest_cases(const char *path, enum vccw_be_blk_aio aio,
-			struct bench_result res[NR_CASES])
+/*
+ * The guest cases on a device whose backend runs with @aio, notifications served on
+ * the vCPU when @inline_notify; false if it did not run. *@p99: the QD1 latency p99.
+ */
+static bool guest_cases(const char *path, enum vccw_be_blk_aio aio, bool inline_notify,
+			struct bench_result res[NR_CASES], double *p99)
 {
 	static struct gv_machine m;
 	struct vccw_be_blk_file_opts opts = { .aio = aio };
@@ -295,6 +330,8 @@ static bool guest_cases(const char *path, enum vccw_be_blk_aio aio,
 	}
 	cfg.backend = be;
 	blk = vccw_blk_new(m.mem, &cfg, gv_default_extra(), &err);
+	if (blk)
+		vccw_virtio_dev_set_notify_inline(vccw_blk_vdev(blk), inline_notify);
 	if (blk && gv_add_vdev(&m, vccw_blk_vdev(blk), 2) >= 0) {
 		memset(&G, 0, sizeof(G));
 		rc = gv_run(&m, g_qd);
@@ -303,6 +340,7 @@ static bool guest_cases(const char *path, enum vccw_be_blk_aio aio,
 		else
 			ok = true;
 		memcpy(res, G.res, sizeof(G.res));
+		*p99 = G.lat[LAT_SAMPLES * 99 / 100];
 		if (G.errors)
 			bench_note("qd: %lu guest requests failed", G.errors);
 	}
@@ -314,9 +352,10 @@ static bool guest_cases(const char *path, enum vccw_be_blk_aio aio,
 
 void bench_qd(void)
 {
-	struct bench_result thr[NR_CASES], uring[NR_CASES], base[NR_CASES];
+	struct bench_result thr[NR_CASES], inl[NR_CASES], uring[NR_CASES], base[NR_CASES];
+	double p99_thr = 0, p99_inl = 0, p99_uring = 0, host_lat[LAT_SAMPLES];
 	struct host h = { 0 };
-	bool have_thr, have_uring = false;
+	bool have_thr, have_inl, have_uring = false;
 	char path[64], what[96];
 	unsigned int c;
 	int fd;
@@ -337,9 +376,21 @@ void bench_qd(void)
 		h.next = 0;
 		base[c] = bench_measure(host_pread, &h, TARGET_MS);
 	}
-	have_thr = guest_cases(path, VCCW_BE_BLK_AIO_THREADS, thr);
+	/* Host pread latency of the same 4 KiB blocks, one by one. */
+	h.size = 4096;
+	h.seq = false;
+	h.rng = 12345;
+	for (c = 0; c < LAT_SAMPLES; c++) {
+		uint64_t t0 = bench_now_ns();
+
+		host_pread(&h, 1);
+		host_lat[c] = (double)(bench_now_ns() - t0);
+	}
+	bench_median(host_lat, LAT_SAMPLES);
+	have_thr = guest_cases(path, VCCW_BE_BLK_AIO_THREADS, false, thr, &p99_thr);
+	have_inl = guest_cases(path, VCCW_BE_BLK_AIO_THREADS, true, inl, &p99_inl);
 	if (vccw_be_blk_have_io_uring())
-		have_uring = guest_cases(path, VCCW_BE_BLK_AIO_IO_URING, uring);
+		have_uring = guest_cases(path, VCCW_BE_BLK_AIO_IO_URING, false, uring, &p99_uring);
 	bench_section("virtio-blk at a queue depth: guest load generator, file in tmpfs");
 	for (c = 0; c < NR_CASES; c++) {
 		double size = cases[c].size;
@@ -352,6 +403,14 @@ void bench_qd(void)
 				  size * 1e9 / base[c].median,
 				  100.0 * (thr[c].worst - thr[c].best) / thr[c].median);
 		}
+		if (have_inl) {
+			snprintf(what, sizeof(what), "%s, ioeventfd=off", cases[c].name);
+			bench_row(what, BENCH_BYTES_PS, size * 1e9 / inl[c].median,
+				  cases[c].seq ? "host pread 1 MiB, same file" :
+						 "host pread 4 KiB QD1, same blocks",
+				  size * 1e9 / base[c].median,
+				  100.0 * (inl[c].worst - inl[c].best) / inl[c].median);
+		}
 		if (have_uring) {
 			snprintf(what, sizeof(what), "%s, aio=io_uring", cases[c].name);
 			bench_row(what, BENCH_BYTES_PS, size * 1e9 / uring[c].median,
@@ -361,6 +420,15 @@ void bench_qd(void)
 				  100.0 * (uring[c].worst - uring[c].best) / uring[c].median);
 		}
 	}
+	if (have_thr)
+		bench_row("4 KiB read QD1, kick -> used, p99, aio=threads", BENCH_NS, p99_thr,
+			  "host pread 4 KiB, p99", host_lat[LAT_SAMPLES * 99 / 100], -1);
+	if (have_inl)
+		bench_row("4 KiB read QD1, kick -> used, p99, ioeventfd=off", BENCH_NS, p99_inl,
+			  "host pread 4 KiB, p99", host_lat[LAT_SAMPLES * 99 / 100], -1);
+	if (have_uring)
+		bench_row("4 KiB read QD1, kick -> used, p99, aio=io_uring", BENCH_NS, p99_uring,
+			  "host pread 4 KiB, p99", host_lat[LAT_SAMPLES * 99 / 100], -1);
 #ifdef VCCW_HAVE_LIBURING
 	if (have_uring) {
 		static struct uring u;
@@ -388,7 +456,8 @@ void bench_qd(void)
 	}
 #endif
 	bench_note("qd: guest requests use their own buffers in guest RAM (no bounce copy); "
-		   "one used-buffer interruption may cover several completions");
+		   "one used-buffer interruption may cover several completions; ioeventfd=off "
+		   "rows use aio=threads");
 	if (h.errors)
 		bench_note("qd: %lu host reads failed", h.errors);
 out:

@@ -155,6 +155,7 @@ struct vm_device {
 	uint64_t max_revision;
 	bool adapter_interrupts; /* off: SET_IND_ADAPTER is rejected (classic fallback) */
 	bool strict_read_status; /* on: READ_STATUS only from revision 2 */
+	bool ioeventfd;          /* off: notifications served on the vCPU thread */
 	uint64_t num_queues;
 	uint64_t queue_size;
 	bool packed;

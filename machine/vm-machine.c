@@ -89,6 +89,7 @@ int vm_device_create(struct vm *vm, struct vm_device *dev, bool hotplug)
 		vm_error(dev->what, "%s", err.msg);
 		return -1;
 	}
+	vccw_virtio_dev_set_notify_inline(dev->vdev, !dev->ioeventfd);
 	dev->transport = vccw_virtio_ccw_new(vm->css, dev->vdev, &tcfg, &err);
 	if (!dev->transport) {
 		vm_error(dev->what, "%s", err.msg);

@@ -34,13 +34,11 @@
 
 /* ---- I/O thread ---- */
 
-/* Serve queue @idx after a notification. Context: the I/O thread. */
-static void serve_queue(struct vccw_virtio_dev *vdev, unsigned int idx)
+/* Serve queue @idx after a notification. Context: device lock held. */
+static void serve_queue_locked(struct vccw_virtio_dev *vdev, unsigned int idx)
 {
 	bool live;
 
-	__atomic_store_n(&vdev->io_busy, true, __ATOMIC_RELEASE);
-	pthread_mutex_lock(&vdev->lock);
 	/* 2.1.2 / 3.1: queues are serviced only while the driver says the device is live. */
 	live = (vdev->status & VCCW_VIRTIO_S_DRIVER_OK) &&
 	       !(vdev->status & VCCW_VIRTIO_S_NEEDS_RESET) && vccw_vq_ready(vdev->vqs[idx]) &&
@@ -48,8 +46,16 @@ static void serve_queue(struct vccw_virtio_dev *vdev, unsigned int idx)
 	VCCW_TRACE(virtio_queue_notify, VDEV_ID(vdev), idx, live);
 	if (live)
 		vdev->ops->queue_notify(vdev, idx);
+}
+
+/* Serve queue @idx after a notification. Context: the I/O thread. */
+static void serve_queue(struct vccw_virtio_dev *vdev, unsigned int idx)
+{
+	__atomic_add_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_lock(&vdev->lock);
+	serve_queue_locked(vdev, idx);
 	pthread_mutex_unlock(&vdev->lock);
-	__atomic_store_n(&vdev->io_busy, false, __ATOMIC_RELEASE);
+	__atomic_sub_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
 }
 
 /* Serve every queue notified so far; several kicks of a queue collapse into one pass. */
@@ -154,14 +160,14 @@ static void *io_thread(void *arg)
 				__atomic_or_fetch(&vdev->kick_bits, VCCW_BIT(idx), __ATOMIC_SEQ_CST);
 				break;
 			case TAG_WATCH:
-				__atomic_store_n(&vdev->io_busy, true, __ATOMIC_RELEASE);
+				__atomic_add_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
 				pthread_mutex_lock(&vdev->lock);
 				w = &vdev->watch[idx];
 				/* Unwatched after epoll reported it: nothing to do. */
 				if (w->fn)
 					w->fn(vdev, w->fd, w->arg);
 				pthread_mutex_unlock(&vdev->lock);
-				__atomic_store_n(&vdev->io_busy, false, __ATOMIC_RELEASE);
+				__atomic_sub_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
 				break;
 			case TAG_CALL:
 				handle_calls(vdev);
@@ -333,6 +339,11 @@ void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev)
 	pthread_cond_destroy(&vdev->call_cond);
 	pthread_mutex_destroy(&vdev->call_lock);
 	pthread_mutex_destroy(&vdev->lock);
+}
+
+void vccw_virtio_dev_set_notify_inline(struct vccw_virtio_dev *vdev, bool on)
+{
+	__atomic_store_n(&vdev->notify_inline, on, __ATOMIC_RELEASE);
 }
 
 bool vccw_virtio_dev_busy(struct vccw_virtio_dev *vdev)
@@ -644,6 +655,15 @@ int vccw_virtio_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
 		return -EINVAL;
 	}
 	VCCW_TRACE(virtio_kick, VDEV_ID(vdev), idx, 0);
+	/* ioeventfd=off: serve it here unless somebody holds the device (never wait). */
+	if (__atomic_load_n(&vdev->notify_inline, __ATOMIC_ACQUIRE) &&
+	    pthread_mutex_trylock(&vdev->lock) == 0) {
+		__atomic_add_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+		serve_queue_locked(vdev, idx);
+		__atomic_sub_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+		pthread_mutex_unlock(&vdev->lock);
+		return 0;
+	}
 	__atomic_or_fetch(&vdev->kick_bits, VCCW_BIT(idx), __ATOMIC_SEQ_CST);
 	/* A polling I/O thread sees the bit: no system call, no wake-up. */
 	if (__atomic_load_n(&vdev->io_polling, __ATOMIC_SEQ_CST))

@@ -149,8 +149,11 @@ struct vccw_virtio_dev {
 		void *arg;
 	} watch[VCCW_VIRTIO_MAX_WATCH]; /* fn NULL: unwatched */
 	unsigned int nr_watch;
-	/* Set (atomic) while the I/O thread serves a queue or a watch: it may block there. */
-	bool io_busy;
+	/*
+	 * Threads serving a queue or a watch under the device lock (atomic count), where
+	 * a backend call may block: the I/O thread, or a vCPU with notify_inline.
+	 */
+	unsigned int io_busy;
 	/*
 	 * Requests the device has in flight in its backend (atomic; kept by the device):
 	 * a reset then waits for them, so the device counts as busy too.
@@ -162,6 +165,8 @@ struct vccw_virtio_dev {
 	bool io_polling;
 	/* The I/O thread's adaptive polling (include/vccw/poll.h); max_ns 0: never. */
 	struct vccw_poll poll;
+	/* ioeventfd=off (atomic): a notification is served on the notifying thread. */
+	bool notify_inline;
 
 	/* Calls for the I/O thread: protected by call_lock. */
 	pthread_mutex_t call_lock;
@@ -263,10 +268,20 @@ int vccw_virtio_queue_setup(struct vccw_virtio_dev *vdev, unsigned int idx,
 			    const struct vccw_vq_config *cfg);
 /*
  * Available-buffer notification for @idx (e.g. DIAGNOSE 0x500): hands it to the I/O
- * thread and returns at once. Returns 0, or -EINVAL for a queue that does not exist.
- * Context: any thread (a vCPU); never blocks.
+ * thread and returns at once; with notifications served inline (ioeventfd=off) the
+ * calling thread serves the queue itself when the device lock is free, and only
+ * otherwise hands it over. Returns 0, or -EINVAL for a queue that does not exist.
+ * Context: any thread (a vCPU); never waits for the device lock. Inline, it runs the
+ * device's queue handler, with its backend calls (QEMU's ioeventfd=off trade: no
+ * hand-off, but the vCPU does the device's work).
  */
 int vccw_virtio_kick(struct vccw_virtio_dev *vdev, unsigned int idx);
+
+/*
+ * Serve notifications on the notifying thread (@on: QEMU's ioeventfd=off) or on the
+ * I/O thread (off, the default). Context: any thread.
+ */
+void vccw_virtio_dev_set_notify_inline(struct vccw_virtio_dev *vdev, bool on);
 
 /* ---- Used by devices (device lock held: inside hooks) ---- */
 
