@@ -125,9 +125,10 @@ static void ccw1(struct vccw_mem *mem, uint64_t addr, uint8_t cmd, uint8_t flags
 	vccw_mem_write(mem, addr, b, sizeof(b));
 }
 
-static bool cb_init(struct cb *b, bool manual)
+static bool cb_init(struct cb *b, bool manual, bool inline_start)
 {
-	struct vccw_css_config cfg = { .ops = &css_ops, .opaque = b, .manual = manual };
+	struct vccw_css_config cfg = { .ops = &css_ops, .opaque = b, .manual = manual,
+				       .inline_start = inline_start };
 	struct vccw_cu_config cu_cfg = {
 		.ops = &cu_ops,
 		.opaque = b,
@@ -268,19 +269,24 @@ static void run_engine(void *arg, uint64_t n)
 	}
 }
 
-static void one(const char *name, uint32_t prog, struct cb *threaded, struct cb *manual)
+static void one(const char *name, uint32_t prog, struct cb *threaded, struct cb *manual,
+		struct cb *inl)
 {
-	struct bench_result t, m, e;
+	struct bench_result t, m, e, i;
 	char what[64];
 
-	threaded->prog = manual->prog = prog;
+	threaded->prog = manual->prog = inl->prog = prog;
 	set_orb(threaded, prog);
 	set_orb(manual, prog);
+	set_orb(inl, prog);
 	m = bench_measure(run_ssch, manual, TARGET_MS);
 	t = bench_measure(run_ssch, threaded, TARGET_MS);
+	i = bench_measure(run_ssch, inl, TARGET_MS);
 	e = bench_measure(run_engine, manual, TARGET_MS);
 	snprintf(what, sizeof(what), "SSCH..TSCH %s, threaded css", name);
 	bench_row_rate(what, &t, "same loop, manual css, caller's thread", &m);
+	snprintf(what, sizeof(what), "SSCH..TSCH %s, threaded, inline start", name);
+	bench_row_rate(what, &i, "same loop, manual css, caller's thread", &m);
 	if (bench_wakeup.median > 0)
 		bench_row_rate(what, &t, "condvar ping-pong round trip (machine)", &bench_wakeup);
 	snprintf(what, sizeof(what), "SSCH..TSCH %s, manual css", name);
@@ -400,19 +406,21 @@ static void isolation(struct cb *threaded)
 
 void bench_ccw(void)
 {
-	struct cb threaded, manual;
+	struct cb threaded, manual, inl;
 
-	if (!cb_init(&threaded, false) || !cb_init(&manual, true)) {
+	if (!cb_init(&threaded, false, false) || !cb_init(&manual, true, false) ||
+	    !cb_init(&inl, false, true)) {
 		bench_note("ccw: setup failed, benchmark skipped");
 		return;
 	}
 	bench_section("channel programs (test control unit, format-1 CCWs)");
-	one("1 NOP", PROG1_ADDR, &threaded, &manual);
-	one("64-NOP chain", PROG64_ADDR, &threaded, &manual);
+	one("1 NOP", PROG1_ADDR, &threaded, &manual, &inl);
+	one("64-NOP chain", PROG64_ADDR, &threaded, &manual, &inl);
 	isolation(&threaded);
-	if (threaded.errors || manual.errors)
+	if (threaded.errors || manual.errors || inl.errors)
 		bench_note("ccw: %lu unexpected condition codes or statuses", threaded.errors +
-			   manual.errors);
+			   manual.errors + inl.errors);
 	cb_fini(&threaded);
 	cb_fini(&manual);
+	cb_fini(&inl);
 }

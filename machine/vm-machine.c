@@ -123,6 +123,8 @@ int vm_machine_create(struct vm *vm)
 	struct vccw_css_config ccfg = {
 		.ops = &vm_css_ops,
 		.opaque = vm,
+		/* A short channel program ends inside SSCH, without the channel-thread hand-off. */
+		.inline_start = true,
 	};
 	struct vccw_err err = { 0 };
 	pthread_condattr_t attr;

@@ -71,6 +71,7 @@ struct vccw_css {
 	const struct vccw_css_ops *ops;
 	void *opaque;
 	bool manual;
+	bool inline_start; /* first slice of a start function inside SSCH */
 	unsigned int slice_ccws;
 	enum vccw_log_level log_level;
 
@@ -164,6 +165,11 @@ enum vccw_insn_rc css_cpu_check_write(struct vccw_css *css, const struct vccw_cp
 void css_queue_irq_locked(struct vccw_sch *sch);
 /* Withdraw @sch's interruption request, if any. Context: sch lock held. */
 void css_withdraw_irq_locked(struct vccw_sch *sch);
+/*
+ * Run one slice of @sch's pending function on the calling thread. Returns true when
+ * more work remains (the caller queues it). Context: topo (read) and sch lock held.
+ */
+bool css_run_slice_locked(struct vccw_sch *sch);
 /* Hand @sch to the channel thread. Context: sch lock held. */
 void css_queue_work_locked(struct vccw_sch *sch);
 /*

@@ -1026,6 +1026,11 @@ static void make_way(struct vccw_sch *sch)
 	}
 }
 
+bool css_run_slice_locked(struct vccw_sch *sch)
+{
+	return run_slice_locked(sch);
+}
+
 /* Pop one runnable subchannel and run a slice. Context: topo (read) held. */
 static bool run_one(struct vccw_css *css)
 {
@@ -1134,6 +1139,7 @@ struct vccw_css *vccw_css_new(struct vccw_mem *mem, const struct vccw_css_config
 	css->ops = cfg->ops;
 	css->opaque = cfg->opaque;
 	css->manual = cfg->manual;
+	css->inline_start = cfg->inline_start && !cfg->manual;
 	css->slice_ccws = cfg->slice_ccws ? cfg->slice_ccws : DEFAULT_SLICE_CCWS;
 	css->log_level = cfg->log_level ? cfg->log_level : VCCW_LOG_WARNING;
 	css->poll.max_ns = cfg->poll_max_ns < 0 ? 0 :

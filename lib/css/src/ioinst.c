@@ -378,7 +378,12 @@ static enum vccw_insn_rc ssch(struct vccw_css *css, const struct vccw_cpu *cpu, 
 		s->count = 0;
 		sch->erw = 0;
 		css_measure_start(sch);
-		css_queue_work_locked(sch);
+		/*
+		 * PoP: the start function may complete any time after cc 0. Inline, the first
+		 * slice runs here and only what remains goes to the channel thread.
+		 */
+		if (!css->inline_start || css_run_slice_locked(sch))
+			css_queue_work_locked(sch);
 		rc = VCCW_CC0;
 	}
 	pthread_mutex_unlock(&sch->lock);

@@ -320,3 +320,79 @@ TEST(test_ccw_slice_counts_data_chained_ccws)
 	CHECK(memcmp(t.st.data, "0123456789abcdef", PER_CMD) == 0);
 	et_fini(&t);
 }
+
+/* ---- Start functions run inline in SSCH (css config inline_start) ---- */
+
+/* A threaded css with inline_start and one enabled test control unit. */
+static bool inline_init(struct et *t)
+{
+	struct vccw_css_config cfg = { .inline_start = true };
+	struct vccw_err err;
+
+	fx_init(&t->f, true);
+	vccw_css_free(t->f.css);
+	t->f.css = vccw_css_new(t->f.mem, &cfg, &err);
+	if (!t->f.css)
+		return false;
+	t->cu = fx_add_cu(&t->f, "fe.0.0100", &t->st, false);
+	if (!t->cu)
+		return false;
+	t->sid = fx_sid_of(t->cu);
+	return fx_enable(&t->f, t->sid, 3) == VCCW_CC0;
+}
+
+/*
+ * PoP: the start function may complete any time after SSCH's cc 0. Inline, a program
+ * that fits one slice has ended when SSCH returns: TSCH at once finds its final status,
+ * and the data moved.
+ */
+TEST(test_css_inline_start_short_program_done_at_ssch_return)
+{
+	struct et t;
+	struct fx_irb irb;
+
+	REQUIRE(inline_init(&t));
+	vccw_mem_write(t.f.mem, DATA, "fast", 4);
+	fx_ccw1(&t.f, PROG, VCCW_CCW_CMD_NOP, VCCW_CCW_FLAG_CC, 0, 0);
+	fx_ccw1(&t.f, PROG + 8, FX_CMD_WRITE, 0, 4, DATA);
+	CHECK_EQ(fx_ssch(&t.f, t.sid, PROG, 0), VCCW_CC0);
+	CHECK_EQ(fx_tsch(&t.f, t.sid, &irb), VCCW_CC0);
+	CHECK_NORMAL(&irb, PROG + 8, 0);
+	CHECK_EQ(t.st.nr_cmds, 1);
+	CHECK(memcmp(t.st.data, "fast", 4) == 0);
+	et_fini(&t);
+}
+
+/*
+ * Inline, a program longer than a slice still returns from SSCH after one slice; the
+ * channel thread goes on with it (it is active, without status), and HSCH ends it.
+ * An asynchronous command started inline completes through the channel thread too.
+ */
+TEST(test_css_inline_start_long_program_goes_on_in_channel_thread)
+{
+	struct et t;
+	struct vccw_schib schib;
+	struct fx_irb irb;
+
+	REQUIRE(inline_init(&t));
+	fx_ccw1(&t.f, PROG, VCCW_CCW_CMD_NOP, VCCW_CCW_FLAG_CC, 0, 0);
+	fx_ccw1(&t.f, PROG + 8, VCCW_CCW_CMD_TIC, 0, 0, PROG);
+	CHECK_EQ(fx_ssch(&t.f, t.sid, PROG, 0), VCCW_CC0);
+	REQUIRE(fx_stsch(&t.f, t.sid, &schib) == VCCW_CC0);
+	CHECK_EQ(schib.scsw.ctrl & VCCW_SCSW_FC_MASK, VCCW_SCSW_FC_START);
+	CHECK_EQ(schib.scsw.ctrl & VCCW_SCSW_SC_MASK, 0);
+	CHECK_EQ(vccw_css_hsch(t.f.css, &t.f.cpu, t.sid), VCCW_CC0);
+	CHECK_EQ(et_wait_status(&t.f, t.sid, &irb, 5), VCCW_CC0);
+	CHECK(irb.scsw.ctrl & VCCW_SCSW_FC_HALT);
+	CHECK_EQ(irb.scsw.dstat, VCCW_DSTAT_DE);
+
+	fx_ccw1(&t.f, PROG + 0x40, FX_CMD_SLOW_CTL, 0, 0, 0);
+	CHECK_EQ(fx_ssch(&t.f, t.sid, PROG + 0x40, 0), VCCW_CC0);
+	/* The handler ran inside SSCH: its tag is there already. */
+	REQUIRE(slow_tag(&t.st) != 0);
+	CHECK_EQ(fx_tsch(&t.f, t.sid, &irb), VCCW_CC1);
+	CHECK(vccw_cu_complete(t.cu, slow_tag(&t.st), VCCW_CU_OK, NULL, 0, NULL));
+	CHECK_EQ(et_wait_status(&t.f, t.sid, &irb, 5), VCCW_CC0);
+	CHECK_NORMAL(&irb, PROG + 0x40, 0);
+	et_fini(&t);
+}

@@ -132,8 +132,9 @@ struct vccw_cu_cmd {
 	 */
 	bool count_driven;
 	/*
-	 * Execute the command. Context: channel thread (or vccw_css_run()), subchannel lock
-	 * held; must not block for long: a command that would (it waits for a device
+	 * Execute the command. Context: channel thread (or vccw_css_run(), or the thread
+	 * issuing SSCH on a css with inline_start), subchannel lock held; must not block
+	 * for long: a command that would (it waits for a device
 	 * thread or for host I/O) returns VCCW_CU_IN_PROGRESS and completes later.
 	 * @req->buf is valid only during the call.
 	 */

@@ -260,6 +260,14 @@ struct vccw_css_config {
 	 * negative: never poll.
 	 */
 	int poll_max_ns;
+	/*
+	 * Run the first slice of a start function inside SSCH, on the issuing thread (the
+	 * architecture allows completion at any time after cc 0): a short program is then
+	 * status pending when SSCH returns, without a hand-off to the channel thread; a
+	 * longer one goes on there. Executor hooks (command handlers) then also run on the
+	 * thread issuing SSCH. Ignored in manual mode.
+	 */
+	bool inline_start;
 	/* Lowest enabled log level; 0 means VCCW_LOG_WARNING. */
 	enum vccw_log_level log_level;
 };
@@ -327,8 +335,9 @@ struct vccw_exec_status {
 
 /*
  * Executor hooks of a subchannel (implemented by lib/ccw). All are called with the
- * subchannel lock held, on the channel thread or in vccw_css_run(); they must not block
- * for long and must not call vccw_css_* instructions.
+ * subchannel lock held, on the channel thread or in vccw_css_run() (start also inside
+ * SSCH with cfg->inline_start); they must not block for long and must not call
+ * vccw_css_* instructions.
  */
 struct vccw_sch_exec_ops {
 	/* A start function begins (@orb validated by SSCH). Returns like step(). */
