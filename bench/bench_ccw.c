@@ -285,10 +285,10 @@ static void one(const char *name, uint32_t prog, struct cb *threaded, struct cb 
 	e = bench_measure(run_engine, manual, TARGET_MS);
 	snprintf(what, sizeof(what), "SSCH..TSCH %s, threaded css", name);
 	bench_row_rate(what, &t, "same loop, manual css, caller's thread", &m);
-	snprintf(what, sizeof(what), "SSCH..TSCH %s, threaded, inline start", name);
-	bench_row_rate(what, &i, "same loop, manual css, caller's thread", &m);
 	if (bench_wakeup.median > 0)
 		bench_row_rate(what, &t, "condvar ping-pong round trip (machine)", &bench_wakeup);
+	snprintf(what, sizeof(what), "SSCH..TSCH %s, threaded, inline start", name);
+	bench_row_rate(what, &i, "same loop, manual css, caller's thread", &m);
 	snprintf(what, sizeof(what), "SSCH..TSCH %s, manual css", name);
 	bench_row_rate(what, &m, "engine start hook, direct call", &e);
 }
