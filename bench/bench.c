@@ -283,8 +283,10 @@ static const struct {
 	{ "ccw", bench_ccw },
 	{ "vq", bench_vq },
 	{ "blk", bench_blk },
+	{ "qd", bench_qd },
 	{ "mem", bench_mem },
 	{ "s390x", bench_s390x },
+	{ "idle", bench_idle },
 };
 
 int main(int argc, char **argv)

@@ -80,5 +80,7 @@ void bench_blk(void);
 void bench_mem(void);
 /* s390x code on vccw-vm against qemu-system-s390x (bench_s390x.c). */
 void bench_s390x(void);
+void bench_idle(void);
+void bench_qd(void);
 
 #endif /* VCCW_BENCH_H */

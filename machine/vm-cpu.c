@@ -218,11 +218,20 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* Polling condition of a waiting vCPU: a css callback came, or the machine stops. */
+static bool irq_ready(void *arg)
+{
+	struct vm_cpu *cpu = arg;
+
+	return __atomic_load_n(&cpu->vm->irq_gen, __ATOMIC_SEQ_CST) != cpu->poll_gen ||
+	       atomic_load(&cpu->vm->stop);
+}
+
 static bool host_take_irq(void *ctx, uint64_t timeout_us, struct guest_native_irq *irq)
 {
 	struct vm_cpu *cpu = ctx;
 	struct vm *vm = cpu->vm;
-	uint64_t deadline = now_us() + timeout_us, gen;
+	uint64_t deadline = now_us() + timeout_us, gen, t0;
 	struct timespec ts;
 
 	if (timeout_us > UINT64_MAX / 2)
@@ -230,13 +239,14 @@ static bool host_take_irq(void *ctx, uint64_t timeout_us, struct guest_native_ir
 	for (;;) {
 		check_stop(cpu);
 		/* Sample the generation first, so a callback after the check wakes us. */
-		pthread_mutex_lock(&vm->lock);
-		gen = vm->irq_gen;
-		pthread_mutex_unlock(&vm->lock);
+		gen = __atomic_load_n(&vm->irq_gen, __ATOMIC_SEQ_CST);
 		if (try_irq(cpu, irq))
 			return true;
 		if (now_us() >= deadline)
 			return false;
+		/* The interruption a guest waits for usually comes soon: poll, then sleep. */
+		cpu->poll_gen = gen;
+		vccw_poll_spin(&cpu->poll, irq_ready, cpu, &t0);
 		ts.tv_sec = (time_t)(deadline / 1000000u);
 		ts.tv_nsec = (long)(deadline % 1000000u) * 1000;
 		pthread_mutex_lock(&vm->lock);
@@ -245,6 +255,7 @@ static bool host_take_irq(void *ctx, uint64_t timeout_us, struct guest_native_ir
 				break;
 		}
 		pthread_mutex_unlock(&vm->lock);
+		vccw_poll_adapt(&cpu->poll, t0);
 	}
 }
 
@@ -315,6 +326,8 @@ static void run_program(struct vm_cpu *cpu)
 
 	/* The guest starts with interruptions disabled (a fresh PSW and control registers). */
 	memset(&cpu->state, 0, sizeof(cpu->state));
+	cpu->poll.max_ns = VCCW_POLL_DEFAULT_MAX_NS;
+	cpu->poll.ns = 0;
 	rc = vm_program_run(&host, vm->cfg->program);
 	if (cpu->stopping)
 		return; /* stopped by the machine: not the program's own status */

@@ -45,6 +45,11 @@ static const struct vm_prop transport_props[] = {
 	 */
 	{ .name = "x-strict-read-status", .kind = VM_PROP_BOOL,
 	  .off = offsetof(struct vm_device, strict_read_status) },
+	/*
+	 * QEMU's ioeventfd: on (default), a notification goes to the device's I/O thread;
+	 * off, the vCPU that notified serves the queue itself when the device is free.
+	 */
+	{ .name = "ioeventfd", .kind = VM_PROP_BOOL, .off = offsetof(struct vm_device, ioeventfd) },
 };
 
 /* ---- references between options ---- */
@@ -573,7 +578,7 @@ void vm_device_types_help(void)
 	unsigned int i;
 
 	printf("Device types (transport properties of each virtio device: devno=fe.S.DDDD, "
-	       "max_revision=0..2, packed=on|off, x-adapter-interrupts=on|off, "
+	       "max_revision=0..2, packed=on|off, ioeventfd=on|off, x-adapter-interrupts=on|off, "
 	       "x-strict-read-status=on|off, id=ID):\n");
 	for (i = 0; i < VCCW_ARRAY_SIZE(vm_device_types); i++)
 		printf("  %-20s %s\n", vm_device_types[i].name, vm_device_types[i].help);
@@ -695,6 +700,7 @@ int vm_device_parse_props(struct vm_device *dev, struct vm_kvlist *props)
 	dev->bootindex = VM_BOOTINDEX_NONE;
 	dev->adapter_interrupts = true;
 	dev->write_cache = true; /* QEMU: write-cache=auto, writeback for cache=writeback */
+	dev->ioeventfd = true;
 	vm_kv_get(props, "id"); /* taken by the caller */
 	if (dev->type->device_id &&
 	    parse_props(dev, props, transport_props, VCCW_ARRAY_SIZE(transport_props)))

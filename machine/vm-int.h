@@ -27,6 +27,7 @@
 #include "vccw/be-char.h"
 #include "vccw/be-net.h"
 #include "vccw/css.h"
+#include "vccw/poll.h"
 #include "vccw/mem.h"
 #include "vccw/virtio-ccw.h"
 #include "vccw/virtio.h"
@@ -102,6 +103,8 @@ struct vm_drive {
 	char *id;
 	char *file;
 	bool readonly;
+	enum vccw_be_blk_cache cache; /* -drive cache= (default writeback) */
+	enum vccw_be_blk_aio aio;     /* -drive aio= (default threads) */
 	struct vm_device *user;
 	struct vccw_be_blk *be; /* opened by vm_backends_open() */
 };
@@ -152,6 +155,7 @@ struct vm_device {
 	uint64_t max_revision;
 	bool adapter_interrupts; /* off: SET_IND_ADAPTER is rejected (classic fallback) */
 	bool strict_read_status; /* on: READ_STATUS only from revision 2 */
+	bool ioeventfd;          /* off: notifications served on the vCPU thread */
 	uint64_t num_queues;
 	uint64_t queue_size;
 	bool packed;
@@ -354,6 +358,8 @@ struct vm_cpu {
 	bool stopping; /* the machine is ending the guest program (vCPU thread only) */
 	int exit_code;
 	bool exited; /* the program ended by itself with exit_code */
+	struct vccw_poll poll; /* polling for an interruption before sleeping (vCPU thread) */
+	uint64_t poll_gen;     /* the generation the poll waits to change */
 };
 
 struct vm_s390x;
@@ -369,7 +375,7 @@ struct vm {
 	/* Wakes vCPUs waiting in take_irq; protects irq_gen and crw_mchk_pending. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	uint64_t irq_gen;       /* bumped by every css callback */
+	uint64_t irq_gen;       /* bumped by every css callback; atomic */
 	bool crw_mchk_pending;  /* a channel-report machine check is to be presented */
 	atomic_bool stop;       /* the machine is shutting down: vCPUs leave the guest */
 

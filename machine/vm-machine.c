@@ -35,7 +35,8 @@ static void vm_log(void *opaque, enum vccw_log_level level, const char *msg)
 static void wake_cpus(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
-	vm->irq_gen++;
+	/* Atomic: a vCPU polls it without the lock before it sleeps. */
+	__atomic_add_fetch(&vm->irq_gen, 1, __ATOMIC_SEQ_CST);
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -83,6 +84,7 @@ int vm_device_create(struct vm *vm, struct vm_device *dev, bool hotplug)
 		vm_error(dev->what, "%s", err.msg);
 		return -1;
 	}
+	vccw_virtio_dev_set_notify_inline(dev->vdev, !dev->ioeventfd);
 	dev->transport = vccw_virtio_ccw_new(vm->css, dev->vdev, &tcfg, &err);
 	if (!dev->transport) {
 		vm_error(dev->what, "%s", err.msg);
@@ -116,6 +118,8 @@ int vm_machine_create(struct vm *vm)
 	struct vccw_css_config ccfg = {
 		.ops = &vm_css_ops,
 		.opaque = vm,
+		/* A short channel program ends inside SSCH, without the channel-thread hand-off. */
+		.inline_start = true,
 	};
 	struct vccw_err err = { 0 };
 	pthread_condattr_t attr;

@@ -383,11 +383,11 @@ out:
 	return rc;
 }
 
-/* -drive file=PATH,format=raw,if=none,id=ID[,readonly=on] */
+/* -drive file=PATH,format=raw,if=none,id=ID[,readonly=on][,cache=MODE][,aio=KIND] */
 static int opt_drive(struct vm_config *cfg, const char *arg)
 {
 	struct vm_drive *d = xcalloc(1, sizeof(*d));
-	const char *file, *format, *iface, *ro;
+	const char *file, *format, *iface, *ro, *cache, *aio;
 	struct vm_kvlist l;
 	unsigned int i;
 
@@ -403,6 +403,8 @@ static int opt_drive(struct vm_config *cfg, const char *arg)
 	format = vm_kv_get(&l, "format");
 	iface = vm_kv_get(&l, "if");
 	ro = vm_kv_get(&l, "readonly");
+	cache = vm_kv_get(&l, "cache");
+	aio = vm_kv_get(&l, "aio");
 	if (vm_kv_check_unused(d->what, &l))
 		goto err_kv;
 	if (!file || !*file) {
@@ -422,6 +424,21 @@ static int opt_drive(struct vm_config *cfg, const char *arg)
 		goto err_kv;
 	if (ro && vm_parse_bool(d->what, "readonly", ro, &d->readonly))
 		goto err_kv;
+	if (cache && vccw_be_blk_parse_cache(cache, &d->cache)) {
+		vm_error(d->what, "cache=%s: expected none, writeback, writethrough, directsync "
+			 "or unsafe", cache);
+		goto err_kv;
+	}
+	if (aio && vccw_be_blk_parse_aio(aio, &d->aio)) {
+		vm_error(d->what, "aio=%s: expected threads, io_uring or native", aio);
+		goto err_kv;
+	}
+	/* QEMU: aio=native needs the host page cache bypassed. */
+	if (d->aio == VCCW_BE_BLK_AIO_NATIVE && d->cache != VCCW_BE_BLK_CACHE_NONE &&
+	    d->cache != VCCW_BE_BLK_CACHE_DIRECTSYNC) {
+		vm_error(d->what, "aio=native needs cache=none or cache=directsync");
+		goto err_kv;
+	}
 	for (i = 0; i < cfg->nr_drives; i++) {
 		if (!strcmp(cfg->drives[i]->id, d->id)) {
 			vm_error(d->what, "duplicate drive id '%s'", d->id);
@@ -880,7 +897,10 @@ static const struct vm_option vm_options[] = {
 	{ "m", "SIZE", opt_m, "guest RAM: N (MiB), NM or NG (default 128M)" },
 	{ "smp", "N", opt_smp, "number of vCPUs (default 1); vCPU 0 runs the program" },
 	{ "device", "TYPE[,PROP=VAL...]", opt_device, "add a device (-device help lists them)" },
-	{ "drive", "file=PATH,format=raw,if=none,id=ID[,readonly=on]", opt_drive,
+	{ "drive",
+	  "file=PATH,format=raw,if=none,id=ID[,readonly=on][,cache=none|writeback|"
+	  "writethrough|directsync|unsafe][,aio=threads|io_uring|native]",
+	  opt_drive,
 	  "a disk image for -device virtio-blk-ccw,drive=ID" },
 	{ "chardev", "null|stdio|file|socket,id=ID[,path=PATH][,server=on][,wait=off]",
 	  opt_chardev, "a character backend for a console port" },
@@ -1130,7 +1150,11 @@ int vm_backends_open(struct vm_config *cfg)
 	for (i = 0; i < cfg->nr_drives; i++) {
 		struct vm_drive *d = cfg->drives[i];
 
-		d->be = vccw_be_blk_file_open(d->file, d->readonly, &err);
+		struct vccw_be_blk_file_opts opts = {
+			.readonly = d->readonly, .cache = d->cache, .aio = d->aio,
+		};
+
+		d->be = vccw_be_blk_file_open_opts(d->file, &opts, &err);
 		if (!d->be) {
 			vm_error(d->what, "%s", err.msg);
 			goto err;

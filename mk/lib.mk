@@ -19,7 +19,8 @@ VCCW_SOVERSION := $(firstword $(subst ., ,$(VCCW_VERSION)))
 LIBVCCW_SONAME := libvccw.so.$(VCCW_SOVERSION)
 
 # include/vccw/ helpers for libvccw's (and the guest's) own use, not its interface.
-LIBVCCW_PRIVATE_HEADERS := include/vccw/list.h include/vccw/byteorder.h
+# (list.h is installed: struct vccw_virtio_dev embeds list heads.)
+LIBVCCW_PRIVATE_HEADERS := include/vccw/byteorder.h
 # The public headers: installed flat as <prefix>/include/vccw/*.h.
 LIBVCCW_HEADERS := $(filter-out $(LIBVCCW_PRIVATE_HEADERS),$(sort $(wildcard \
 	include/vccw/*.h lib/*/include/vccw/*.h lib/*/*/include/vccw/*.h)))

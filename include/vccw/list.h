@@ -11,6 +11,10 @@
 
 #include "vccw/types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct vccw_list {
 	struct vccw_list *prev, *next;
 };
@@ -53,5 +57,9 @@ static inline struct vccw_list *vccw_list_first(const struct vccw_list *head)
 {
 	return vccw_list_empty(head) ? NULL : head->next;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* VCCW_LIST_H */

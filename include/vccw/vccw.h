@@ -28,6 +28,8 @@
 #include "vccw/css.h"
 #include "vccw/ccw.h"
 #include "vccw/virtqueue.h"
+#include "vccw/list.h"
+#include "vccw/poll.h"
 #include "vccw/virtio.h"
 #include "vccw/virtio-ccw.h"
 #include "vccw/be-blk.h"

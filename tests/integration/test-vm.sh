@@ -124,8 +124,14 @@ bad drive_no_such_file "-drive id=d0: $T/nonexistent.img" \
 bad drive_format_qcow2 "format 'qcow2' is not supported" -drive file="$D",format=qcow2,if=none,id=d0
 bad drive_if_virtio "if=virtio is not supported" -drive file="$D",if=virtio,id=d0
 bad drive_missing_id "-drive: property 'id' is required" -drive file="$D",if=none
-bad drive_unknown_property "-drive id=d0: unknown property 'cache'" \
-	-drive file="$D",if=none,id=d0,cache=none
+bad drive_unknown_property "-drive id=d0: unknown property 'detect-zeroes'" \
+	-drive file="$D",if=none,id=d0,detect-zeroes=on
+bad drive_bad_cache "-drive id=d0: cache=fast: expected none, writeback" \
+	-drive file="$D",if=none,id=d0,cache=fast
+bad drive_bad_aio "-drive id=d0: aio=posix: expected threads, io_uring or native" \
+	-drive file="$D",if=none,id=d0,aio=posix
+bad drive_native_needs_direct "-drive id=d0: aio=native needs cache=none or cache=directsync" \
+	-drive file="$D",if=none,id=d0,aio=native
 bad drive_bad_readonly "property 'readonly': 'maybe' is not on or off" \
 	-drive file="$D",if=none,id=d0,readonly=maybe
 bad bootindex_twice "-device virtio-blk-ccw,id=b: The bootindex 1 has already been used" \
@@ -469,6 +475,30 @@ if has_program demo; then
 	else
 		fail demo_all_steps_pass "exit status $rc; $(grep -E 'FAIL|steps' "$T/out" |
 			tr '\n' ';') stderr: $(cat "$T/err")"
+	fi
+	# The demo's disk again, through io_uring with the host page cache bypassed
+	# (-drive cache=none,aio=io_uring): every step must pass the same way.
+	if ! "$VM" -drive file="$T/demo-disk.img",format=raw,if=none,id=p,aio=io_uring \
+		-kernel native:true >/dev/null 2>"$T/err"; then
+		skip demo_disk_io_uring_cache_none "$(cat "$T/err")"
+	else
+		truncate -s 8M "$T/uring-disk.img"
+		"$VM" -m 256M -nographic \
+			-netdev "$netdev",id=net0 -device virtio-net-ccw,netdev=net0,devno=fe.0.0000 \
+			-drive file="$T/uring-disk.img",format=raw,if=none,id=disk0,cache=none,aio=io_uring \
+			-device virtio-blk-ccw,drive=disk0,devno=fe.0.0815 \
+			-chardev file,id=con0,path="$T/console2.out" \
+			-device virtio-serial-ccw,devno=fe.0.9999 -device virtconsole,chardev=con0 \
+			-device virtio-balloon-ccw,devno=fe.1.abcd -device virtio-rng-ccw \
+			-kernel native:demo >"$T/out2" 2>"$T/err"
+		rc=$?
+		if [ "$rc" -eq 0 ] && grep -q "^demo: all steps passed" "$T/out2" && [ ! -s "$T/err" ]
+		then
+			pass demo_disk_io_uring_cache_none
+		else
+			fail demo_disk_io_uring_cache_none "exit status $rc; $(grep -E 'FAIL|steps' \
+				"$T/out2" | tr '\n' ';') stderr: $(cat "$T/err")"
+		fi
 	fi
 	if grep -q "^0.0.0815 0.0.0001  0000/00 3832/02 yes" "$T/out" &&
 	   grep -q "^0.1.abcd 0.1.0000  0000/00 3832/05 yes" "$T/out" &&

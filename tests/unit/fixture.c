@@ -83,6 +83,15 @@ static enum vccw_cu_rc fx_fail(struct vccw_cu *cu, struct vccw_cu_req *req)
 	return VCCW_CU_UNIT_CHECK;
 }
 
+static enum vccw_cu_rc fx_slow(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	struct fx_cu_state *s = state_of(cu);
+
+	__atomic_store_n(&s->slow_tag, req->tag, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&s->nr_slow, 1, __ATOMIC_SEQ_CST);
+	return VCCW_CU_IN_PROGRESS;
+}
+
 static void fx_cancel(struct vccw_cu *cu)
 {
 	state_of(cu)->nr_cancel++;
@@ -100,6 +109,8 @@ static const struct vccw_cu_cmd fx_cmds[] = {
 	{ .code = FX_CMD_FAIL, .name = "FAIL", .fn = fx_fail },
 	{ .code = FX_CMD_WRITE_BIG, .name = "WRITE BIG", .max_len = 8192, .fn = fx_write },
 	{ .code = FX_CMD_READ_BIG, .name = "READ BIG", .max_len = 8192, .fn = fx_read },
+	{ .code = FX_CMD_SLOW_READ, .name = "SLOW READ", .max_len = 64, .fn = fx_slow },
+	{ .code = FX_CMD_SLOW_CTL, .name = "SLOW CTL", .fn = fx_slow },
 };
 
 static const struct vccw_cu_ops fx_cu_ops = {

@@ -25,6 +25,12 @@
 #define FX_CMD_FAIL 0x23     /* immediate control: unit check with sense byte 0 = 0x10 */
 #define FX_CMD_WRITE_BIG 0x05 /* write: accepts up to 8192 bytes */
 #define FX_CMD_READ_BIG 0x06  /* read: produces fx_cu_state.read_len (<= 8192) bytes */
+/*
+ * Slow commands: the handler returns VCCW_CU_IN_PROGRESS and publishes the request's
+ * tag in fx_cu_state.slow_tag; the test completes it with vccw_cu_complete().
+ */
+#define FX_CMD_SLOW_READ 0x0a /* read, up to 64 bytes */
+#define FX_CMD_SLOW_CTL 0x0b  /* immediate control */
 
 struct fx_cu_state {
 	uint8_t data[8192];   /* bytes the last write command received */
@@ -34,6 +40,8 @@ struct fx_cu_state {
 	unsigned int nr_cmds; /* device commands executed (not NOP/SENSE) */
 	unsigned int nr_cancel;
 	int enabled;          /* last enable hook value, -1 never called */
+	uint64_t slow_tag;    /* atomic: tag of the last slow command, 0 before */
+	unsigned int nr_slow; /* atomic: slow commands begun */
 };
 
 struct fx {

@@ -1,3 +1,15 @@
 # SPDX-License-Identifier: MIT
 # Block backends: the vccw_be_blk_ops interface and the raw file / block device backend.
 $(eval $(call lib_module,backends/blk,))
+
+# liburing for aio=io_uring|native (Debian liburing-dev): pkg-config. Missing, the
+# backend keeps aio=threads only, announced here; asking for io_uring then fails
+# naming the package.
+URING_LIBS := $(shell pkg-config --libs liburing 2>/dev/null)
+ifeq ($(URING_LIBS),)
+$(info vccw: liburing not found: building without aio=io_uring (install liburing-dev))
+else
+$(O)/lib/backends/blk/src/file.o: CPPFLAGS_MOD += $(shell pkg-config --cflags liburing) -DVCCW_HAVE_LIBURING
+$(O)/lib/backends/blk/src/blk.o: CPPFLAGS_MOD += -DVCCW_HAVE_LIBURING
+LIBVCCW_LIBS += $(URING_LIBS)
+endif

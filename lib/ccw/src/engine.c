@@ -12,6 +12,7 @@
  * through lib/mem, and every walk is bounded by the slice budget or the data length.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,28 @@ struct prog {
 	bool suspended;
 	uint32_t last_cpa;   /* last CCW used + 8, reported if the program is halted */
 	uint16_t last_count; /* its residual count */
+	bool waiting;        /* the device executes the current command (IN_PROGRESS) */
+	unsigned int fetched; /* CCWs fetched (TICs and data-chained ones too): the budget */
+};
+
+/* Where the data of the current command stands in its chain of CCWs. */
+struct stream {
+	struct vccw_cu *cu;
+	unsigned int nr; /* segments used; segs[nr - 1] is the current CCW */
+	bool pci;        /* a data-chained CCW with PCI took control */
+	bool read;       /* data flows to storage */
+	uint32_t fail_addr; /* the CCW a program check is reported for */
+};
+
+/* The command being executed: kept in the control unit while the device works on it. */
+struct cmd_ctx {
+	const struct vccw_cu_cmd *cmd;
+	struct ccw ccw; /* its first CCW */
+	uint32_t addr;  /* and that CCW's address */
+	struct stream ds;
+	struct vccw_cu_req req;
+	bool immediate;
+	bool wanted_more; /* the device wanted more data than the chain offered */
 };
 
 struct vccw_cu {
@@ -73,11 +96,28 @@ struct vccw_cu {
 	struct seg *segs;    /* grown on demand: most commands use one CCW */
 	uint32_t nr_segs;    /* allocated */
 	uint32_t nr_segs_max;
+	struct cmd_ctx cur;  /* protected by the subchannel lock */
+	uint64_t last_tag;   /* tags handed out so far (subchannel lock) */
+
+	/*
+	 * Completion of a command the device executes itself (VCCW_CU_IN_PROGRESS).
+	 * @live_tag is the tag of the command the engine would accept a result for (0:
+	 * none); the engine stores it before the handler runs, cancel clears it. A result
+	 * is taken under @async_lock, a leaf lock (the css's work lock nests inside).
+	 */
+	pthread_mutex_t async_lock;
+	uint64_t live_tag;     /* atomic; written under the subchannel lock */
+	uint32_t async_max;    /* room in buf for the result of a read */
+	bool async_done;       /* a result is waiting for the engine */
+	enum vccw_cu_rc async_rc;
+	uint32_t async_len;
+	uint8_t async_sense[VCCW_SENSE_LEN];
 };
 
 enum xfer_rc {
 	XFER_OK,
 	XFER_PROG_CHECK, /* channel-program check */
+	XFER_WAIT,       /* the device executes the command on its own thread */
 };
 
 /* ---- CCW fetch ---- */
@@ -99,6 +139,7 @@ static enum xfer_rc fetch_ccw(struct vccw_cu *cu, uint32_t addr, struct ccw *ccw
 		return XFER_PROG_CHECK;
 	if (addr & 0x80000000u)
 		return XFER_PROG_CHECK;
+	cu->p.fetched++;
 	if (vccw_mem_read(cu->mem, addr, b, sizeof(b)) != VCCW_MEM_OK)
 		return XFER_PROG_CHECK;
 	if (cu->p.fmt1) {
@@ -131,14 +172,6 @@ static enum xfer_rc check_tic(struct vccw_cu *cu, const struct ccw *ccw)
 }
 
 /* ---- Data transfer through one command's chain of CCWs ---- */
-
-struct stream {
-	struct vccw_cu *cu;
-	unsigned int nr; /* segments used; segs[nr - 1] is the current CCW */
-	bool pci;        /* a data-chained CCW with PCI took control */
-	bool read;       /* data flows to storage */
-	uint32_t fail_addr; /* the CCW a program check is reported for */
-};
 
 static void seg_init(struct seg *s, uint32_t addr, const struct ccw *ccw, uint32_t start)
 {
@@ -394,6 +427,8 @@ static const char *cu_rc_name(enum vccw_cu_rc rc)
 		return "unit-check";
 	case VCCW_CU_UNIT_EXCEPTION:
 		return "unit-exception";
+	case VCCW_CU_IN_PROGRESS:
+		return "in-progress";
 	}
 	return "?";
 }
@@ -438,21 +473,132 @@ static bool incorrect_length(const struct seg *last, bool wanted_more)
 	return true;
 }
 
-/* Execute the command of the CCW at @addr. Returns a program check or fills @res. */
+/*
+ * The handler of the current command: a result now, or VCCW_CU_IN_PROGRESS. The tag is
+ * made live before the call, so a device that completes on its own thread before the
+ * handler even returned is heard.
+ */
+static enum vccw_cu_rc call_handler(struct vccw_cu *cu, struct cmd_ctx *c)
+{
+	c->req.tag = ++cu->last_tag;
+	cu->async_max = c->req.len;
+	__atomic_store_n(&cu->live_tag, c->req.tag, __ATOMIC_RELEASE);
+	return c->cmd->fn(cu, &c->req);
+}
+
+/*
+ * Second half of a command, once the device's outcome @rc is known: move read data to
+ * storage, judge the length, build the status. Returns a program check or fills @res.
+ */
+static enum xfer_rc execute_end(struct vccw_cu *cu, enum vccw_cu_rc rc, struct cmd_result *res)
+{
+	struct cmd_ctx *c = &cu->cur;
+	struct stream *ds = &c->ds;
+	struct vccw_cu_req *req = &c->req;
+	const struct ccw *ccw = &c->ccw;
+	struct seg *last;
+
+	if (!c->immediate && ds->read) {
+		uint32_t moved;
+
+		if (req->done > req->len)
+			req->done = req->len;
+		if (stream_xfer(ds, cu->buf, req->done, &moved) != XFER_OK)
+			goto prog_check;
+		c->wanted_more = moved < req->done && !c->cmd->count_driven;
+	} else if (!c->immediate) {
+		uint32_t moved = req->len;
+
+		if (req->done > moved) {
+			/* The command's own data says it is longer than offered. */
+			c->wanted_more = true;
+		} else if (req->done < moved) {
+			/* Give back what the device did not take: find where it stopped. */
+			while (ds->nr > 1 && cu->segs[ds->nr - 1].start >= req->done)
+				ds->nr--;
+			cu->segs[ds->nr - 1].done = req->done - cu->segs[ds->nr - 1].start;
+		}
+	}
+	last = &cu->segs[ds->nr - 1];
+	res->moved = !c->immediate && last->start + last->done > 0;
+	res->last_addr = last->addr;
+	res->last_flags = last->ccw.flags;
+	res->residual = (uint16_t)(last->ccw.count - last->done);
+	res->pci = ds->pci;
+	res->dstat = VCCW_DSTAT_CE | VCCW_DSTAT_DE;
+	if (is_reject(rc, req) && last->start + last->done == 0 &&
+	    ((ccw->flags & VCCW_CCW_FLAG_CD) || ccw->count >= c->cmd->min_len)) {
+		/*
+		 * A command the device rejected before any data moved, although its count
+		 * was long enough, was not executed: an operation ended before data was
+		 * transferred shows incorrect length only if it "has not been rejected
+		 * during the initiation sequence" (S/370 PoP, control command programming
+		 * note), so the unit check comes alone, with residual 0 as Hercules reports
+		 * it (channel.c, command reject with no data transfer). A count below the
+		 * command's length still shows incorrect length without SLI (virtio 1.2
+		 * 4.3.1.3).
+		 */
+		res->residual = 0;
+	} else if (c->immediate) {
+		/*
+		 * Format-1 immediate commands with a count signal IL unless SLI or ORB L
+		 * (reference 5.7), command-chained or not, so IL ends the chain. The rule
+		 * as Hercules' comment quotes ESA/390 PoP "Incorrect Length" has no
+		 * exception for chaining; Hercules' code exempts a chained immediate
+		 * command with the bare note "DSF Debug", which we do not copy.
+		 */
+		if (cu->p.fmt1 && ccw->count && !(ccw->flags & VCCW_CCW_FLAG_SLI) &&
+		    !cu->p.ill_suppress)
+			res->cstat |= VCCW_CSTAT_IL;
+	} else if (incorrect_length(last, c->wanted_more)) {
+		res->cstat |= VCCW_CSTAT_IL;
+	}
+	switch (rc) {
+	case VCCW_CU_OK:
+		break;
+	case VCCW_CU_REJECT:
+		set_reject_sense(cu);
+		res->dstat |= VCCW_DSTAT_UC;
+		break;
+	case VCCW_CU_UNIT_CHECK:
+		memcpy(cu->sense, req->sense, sizeof(cu->sense));
+		res->dstat |= VCCW_DSTAT_UC;
+		break;
+	case VCCW_CU_UNIT_EXCEPTION:
+		res->dstat |= VCCW_DSTAT_UE;
+		break;
+	case VCCW_CU_IN_PROGRESS:
+		/* Not an outcome: vccw_cu_complete() refuses it, handlers return it earlier. */
+		break;
+	}
+	VCCW_TRACE(ccw_cmd, CU_ID(cu), c->addr, ccw->cmd, c->cmd->name ? c->cmd->name : "?",
+		   ccw->count, cu_rc_name(rc), res->dstat, res->cstat, res->residual);
+	return XFER_OK;
+
+prog_check:
+	res->last_addr = ds->fail_addr;
+	return XFER_PROG_CHECK;
+}
+
+/*
+ * Execute the command of the CCW at @addr. Returns a program check, XFER_WAIT when the
+ * device went on with it on its own thread (execute_end() follows its completion), or
+ * XFER_OK with @res filled.
+ */
 static enum xfer_rc execute(struct vccw_cu *cu, uint32_t addr, const struct ccw *ccw,
 			    struct cmd_result *res)
 {
 	const struct vccw_cu_cmd *cmd = find_cmd(cu, ccw->cmd);
-	struct stream ds = { .cu = cu, .nr = 1 };
-	struct vccw_cu_req req;
+	struct cmd_ctx *c = &cu->cur;
+	struct stream *ds = &c->ds;
+	struct vccw_cu_req *req = &c->req;
 	enum vccw_cu_rc rc;
-	struct seg *last;
-	bool wanted_more = false;
-	bool immediate;
 	uint8_t kind = ccw->cmd & 3;
 
 	memset(res, 0, sizeof(*res));
 	seg_init(&cu->segs[0], addr, ccw, 0);
+	c->ccw = *ccw;
+	c->addr = addr;
 	res->last_addr = addr;
 	res->last_flags = ccw->flags;
 	res->residual = ccw->count;
@@ -469,123 +615,127 @@ static enum xfer_rc execute(struct vccw_cu *cu, uint32_t addr, const struct ccw 
 			   res->dstat, res->cstat, res->residual);
 		return XFER_OK;
 	}
-	memset(&req, 0, sizeof(req));
-	req.code = ccw->cmd;
-	req.flags = ccw->flags;
-	req.count = ccw->count;
-	immediate = kind == 3 && cmd->max_len == 0;
-	ds.read = kind == 2 || (ccw->cmd & 0x0f) == 0x04;
+	c->cmd = cmd;
+	c->wanted_more = false;
+	memset(ds, 0, sizeof(*ds));
+	ds->cu = cu;
+	ds->nr = 1;
+	memset(req, 0, sizeof(*req));
+	req->code = ccw->cmd;
+	req->flags = ccw->flags;
+	req->count = ccw->count;
+	c->immediate = kind == 3 && cmd->max_len == 0;
+	ds->read = kind == 2 || (ccw->cmd & 0x0f) == 0x04;
 
-	if (immediate) {
-		rc = cmd->fn(cu, &req);
-	} else if (ds.read) {
+	if (c->immediate) {
+		rc = call_handler(cu, c);
+	} else if (ds->read) {
 		uint32_t moved;
 
-		req.buf = cu->buf;
-		req.len = cmd->max_len;
-		req.done = 0;
+		req->buf = cu->buf;
+		req->len = cmd->max_len;
+		req->done = 0;
 		memset(cu->buf, 0, cmd->max_len);
 		if (cmd->prefetch) {
 			/*
 			 * The handler needs what the program put into the area (READ_VQ_CONF
 			 * reads its queue index there): fetch it, then transfer from the start.
 			 */
-			ds.read = false;
-			if (stream_xfer(&ds, cu->buf, cmd->max_len, &moved) != XFER_OK)
+			ds->read = false;
+			if (stream_xfer(ds, cu->buf, cmd->max_len, &moved) != XFER_OK)
 				goto prog_check;
-			req.prefetched = moved;
-			ds.read = true;
-			ds.nr = 1;
-			ds.pci = false;
+			req->prefetched = moved;
+			ds->read = true;
+			ds->nr = 1;
+			ds->pci = false;
 			seg_init(&cu->segs[0], addr, ccw, 0);
 		}
-		rc = cmd->fn(cu, &req);
-		if (req.done > req.len)
-			req.done = req.len;
-		if (stream_xfer(&ds, cu->buf, req.done, &moved) != XFER_OK)
-			goto prog_check;
-		wanted_more = moved < req.done && !cmd->count_driven;
+		rc = call_handler(cu, c);
 	} else {
 		uint32_t moved;
 
-		if (stream_xfer(&ds, cu->buf, cmd->max_len, &moved) != XFER_OK)
+		if (stream_xfer(ds, cu->buf, cmd->max_len, &moved) != XFER_OK)
 			goto prog_check;
-		req.buf = cu->buf;
-		req.len = moved;
-		req.done = moved;
+		req->buf = cu->buf;
+		req->len = moved;
+		req->done = moved;
 		if (moved < cmd->min_len) {
 			/* The device cannot execute the command without its data. */
-			wanted_more = true;
+			c->wanted_more = true;
 			rc = VCCW_CU_REJECT;
 		} else {
-			rc = cmd->fn(cu, &req);
-			if (req.done > moved) {
-				/* The command's own data says it is longer than offered. */
-				wanted_more = true;
-			} else if (req.done < moved) {
-				/* Give back what the device did not take: find where it stopped. */
-				while (ds.nr > 1 && cu->segs[ds.nr - 1].start >= req.done)
-					ds.nr--;
-				cu->segs[ds.nr - 1].done = req.done - cu->segs[ds.nr - 1].start;
-			}
+			rc = call_handler(cu, c);
 		}
 	}
-	last = &cu->segs[ds.nr - 1];
-	res->moved = !immediate && last->start + last->done > 0;
-	res->last_addr = last->addr;
-	res->last_flags = last->ccw.flags;
-	res->residual = (uint16_t)(last->ccw.count - last->done);
-	res->pci = ds.pci;
-	res->dstat = VCCW_DSTAT_CE | VCCW_DSTAT_DE;
-	if (is_reject(rc, &req) && last->start + last->done == 0 &&
-	    ((ccw->flags & VCCW_CCW_FLAG_CD) || ccw->count >= cmd->min_len)) {
-		/*
-		 * A command the device rejected before any data moved, although its count
-		 * was long enough, was not executed: an operation ended before data was
-		 * transferred shows incorrect length only if it "has not been rejected
-		 * during the initiation sequence" (S/370 PoP, control command programming
-		 * note), so the unit check comes alone, with residual 0 as Hercules reports
-		 * it (channel.c, command reject with no data transfer). A count below the
-		 * command's length still shows incorrect length without SLI (virtio 1.2
-		 * 4.3.1.3).
-		 */
-		res->residual = 0;
-	} else if (immediate) {
-		/*
-		 * Format-1 immediate commands with a count signal IL unless SLI or ORB L
-		 * (reference 5.7), command-chained or not, so IL ends the chain. The rule
-		 * as Hercules' comment quotes ESA/390 PoP "Incorrect Length" has no
-		 * exception for chaining; Hercules' code exempts a chained immediate
-		 * command with the bare note "DSF Debug", which we do not copy.
-		 */
-		if (cu->p.fmt1 && ccw->count && !(ccw->flags & VCCW_CCW_FLAG_SLI) &&
-		    !cu->p.ill_suppress)
-			res->cstat |= VCCW_CSTAT_IL;
-	} else if (incorrect_length(last, wanted_more)) {
-		res->cstat |= VCCW_CSTAT_IL;
+	if (rc == VCCW_CU_IN_PROGRESS) {
+		VCCW_TRACE(ccw_cmd, CU_ID(cu), addr, ccw->cmd, cmd->name ? cmd->name : "?",
+			   ccw->count, cu_rc_name(rc), 0, 0, 0);
+		return XFER_WAIT;
 	}
-	switch (rc) {
-	case VCCW_CU_OK:
-		break;
-	case VCCW_CU_REJECT:
-		set_reject_sense(cu);
-		res->dstat |= VCCW_DSTAT_UC;
-		break;
-	case VCCW_CU_UNIT_CHECK:
-		memcpy(cu->sense, req.sense, sizeof(cu->sense));
-		res->dstat |= VCCW_DSTAT_UC;
-		break;
-	case VCCW_CU_UNIT_EXCEPTION:
-		res->dstat |= VCCW_DSTAT_UE;
-		break;
-	}
-	VCCW_TRACE(ccw_cmd, CU_ID(cu), addr, ccw->cmd, cmd->name ? cmd->name : "?", ccw->count,
-		   cu_rc_name(rc), res->dstat, res->cstat, res->residual);
-	return XFER_OK;
+	return execute_end(cu, rc, res);
 
 prog_check:
-	res->last_addr = ds.fail_addr;
+	res->last_addr = ds->fail_addr;
 	return XFER_PROG_CHECK;
+}
+
+/*
+ * The device's result for the command the engine waits on, if it came: then the
+ * command ends (execute_end()). Returns XFER_WAIT while the device is still at it.
+ */
+static enum xfer_rc collect(struct vccw_cu *cu, struct cmd_result *res)
+{
+	struct vccw_cu_req *req = &cu->cur.req;
+	enum vccw_cu_rc rc;
+
+	pthread_mutex_lock(&cu->async_lock);
+	if (!cu->async_done) {
+		pthread_mutex_unlock(&cu->async_lock);
+		return XFER_WAIT;
+	}
+	cu->async_done = false;
+	__atomic_store_n(&cu->live_tag, 0, __ATOMIC_RELEASE);
+	rc = cu->async_rc;
+	req->done = cu->async_len;
+	memcpy(req->sense, cu->async_sense, sizeof(req->sense));
+	pthread_mutex_unlock(&cu->async_lock);
+	memset(res, 0, sizeof(*res));
+	return execute_end(cu, rc, res);
+}
+
+bool vccw_cu_complete(struct vccw_cu *cu, uint64_t tag, enum vccw_cu_rc rc, const void *data,
+		      uint32_t done, const uint8_t *sense)
+{
+	bool taken = false;
+
+	pthread_mutex_lock(&cu->async_lock);
+	/* Only the command the engine still waits for: not one halted, cleared or reset. */
+	if (tag && rc != VCCW_CU_IN_PROGRESS && !cu->async_done &&
+	    __atomic_load_n(&cu->live_tag, __ATOMIC_ACQUIRE) == tag) {
+		cu->async_rc = rc;
+		cu->async_len = done;
+		if (data && done)
+			memcpy(cu->buf, data, done < cu->async_max ? done : cu->async_max);
+		memset(cu->async_sense, 0, sizeof(cu->async_sense));
+		if (sense)
+			memcpy(cu->async_sense, sense, sizeof(cu->async_sense));
+		cu->async_done = true;
+		taken = true;
+		/* Inside async_lock, so a cancel that follows finds the kick done. */
+		vccw_sch_kick(cu->sch);
+	}
+	pthread_mutex_unlock(&cu->async_lock);
+	return taken;
+}
+
+/* Forget a command the device executes: a late completion is dropped. */
+static void abandon_async(struct vccw_cu *cu)
+{
+	pthread_mutex_lock(&cu->async_lock);
+	__atomic_store_n(&cu->live_tag, 0, __ATOMIC_RELEASE);
+	cu->async_done = false;
+	pthread_mutex_unlock(&cu->async_lock);
+	cu->p.waiting = false;
 }
 
 /* ---- Program execution ---- */
@@ -610,16 +760,79 @@ static void fill_sense(struct vccw_cu *cu, struct vccw_exec_status *st)
 		memset(cu->sense, 0, VCCW_SENSE_LEN);
 }
 
+/*
+ * A command ended (@xrc, @res): decide between ending the program, presenting PCI and
+ * chaining on. Returns VCCW_EXEC_MORE to chain to p->next.
+ */
+static enum vccw_exec_rc command_ended(struct vccw_cu *cu, enum xfer_rc xrc,
+				       struct cmd_result *res, struct vccw_exec_status *st)
+{
+	struct prog *p = &cu->p;
+	bool chain;
+
+	if (xrc != XFER_OK)
+		return prog_check(cu, res->last_addr, "data", st);
+	/* Data moved: a TIC loop around this command is not idle (VCCW_CCW_MAX_IDLE_TICS). */
+	if (res->moved)
+		p->idle_tics = 0;
+	st->cpa = res->last_addr + 8;
+	st->count = res->residual;
+	p->last_cpa = st->cpa;
+	p->last_count = st->count;
+	st->dstat = res->dstat;
+	st->cstat = res->cstat;
+	res->pci = res->pci || (cu->cur.ccw.flags & VCCW_CCW_FLAG_PCI);
+	/*
+	 * Command chaining goes on only after a normal end: channel end and device end
+	 * alone, no subchannel status.
+	 */
+	chain = (res->last_flags & VCCW_CCW_FLAG_CC) && !res->cstat &&
+		res->dstat == (VCCW_DSTAT_CE | VCCW_DSTAT_DE);
+	if (!chain) {
+		if (res->dstat & VCCW_DSTAT_UC)
+			fill_sense(cu, st);
+		if (res->pci)
+			st->cstat |= VCCW_CSTAT_PCI;
+		VCCW_TRACE(ccw_status, CU_ID(cu), "done", st->cpa, st->count, st->dstat,
+			   st->cstat);
+		return VCCW_EXEC_DONE;
+	}
+	p->next = res->last_addr + 8;
+	if (res->pci) {
+		st->dstat = 0;
+		VCCW_TRACE(ccw_status, CU_ID(cu), "pci", st->cpa, st->count, st->dstat,
+			   st->cstat);
+		return VCCW_EXEC_PCI;
+	}
+	return VCCW_EXEC_MORE;
+}
+
+/*
+ * Run the program for at most @budget CCWs (every CCW fetched counts: TICs and the
+ * CCWs of a data chain too, so a long data chain ends the slice as a long command
+ * chain does; a command once begun is finished in its slice).
+ */
 static enum vccw_exec_rc run(struct vccw_cu *cu, unsigned int budget,
 			     struct vccw_exec_status *st)
 {
 	struct prog *p = &cu->p;
+	struct cmd_result res;
+	enum vccw_exec_rc rc;
+	enum xfer_rc xrc;
 
-	while (budget--) {
+	p->fetched = 0;
+	if (p->waiting) {
+		xrc = collect(cu, &res);
+		if (xrc == XFER_WAIT)
+			return VCCW_EXEC_WAIT;
+		p->waiting = false;
+		rc = command_ended(cu, xrc, &res, st);
+		if (rc != VCCW_EXEC_MORE)
+			return rc;
+	}
+	while (p->fetched < budget) {
 		uint32_t addr = p->next;
-		struct cmd_result res;
 		struct ccw ccw;
-		bool chain;
 
 		if (fetch_ccw(cu, addr, &ccw) != XFER_OK)
 			return prog_check(cu, addr, "fetch", st);
@@ -663,39 +876,19 @@ static enum vccw_exec_rc run(struct vccw_cu *cu, unsigned int budget,
 			p->last_count = st->count;
 			return VCCW_EXEC_SUSPENDED;
 		}
-		if (execute(cu, addr, &ccw, &res) != XFER_OK)
-			return prog_check(cu, res.last_addr, "data", st);
-		if (res.moved)
-			p->idle_tics = 0;
-		st->cpa = res.last_addr + 8;
-		st->count = res.residual;
-		p->last_cpa = st->cpa;
-		p->last_count = st->count;
-		st->dstat = res.dstat;
-		st->cstat = res.cstat;
-		res.pci = res.pci || (ccw.flags & VCCW_CCW_FLAG_PCI);
-		/*
-		 * Command chaining goes on only after a normal end: channel end and device
-		 * end alone, no subchannel status.
-		 */
-		chain = (res.last_flags & VCCW_CCW_FLAG_CC) && !res.cstat &&
-			res.dstat == (VCCW_DSTAT_CE | VCCW_DSTAT_DE);
-		if (!chain) {
-			if (res.dstat & VCCW_DSTAT_UC)
-				fill_sense(cu, st);
-			if (res.pci)
-				st->cstat |= VCCW_CSTAT_PCI;
-			VCCW_TRACE(ccw_status, CU_ID(cu), "done", st->cpa, st->count, st->dstat,
-				   st->cstat);
-			return VCCW_EXEC_DONE;
+		xrc = execute(cu, addr, &ccw, &res);
+		if (xrc == XFER_WAIT) {
+			const struct seg *last = &cu->segs[cu->cur.ds.nr - 1];
+
+			/* A halt now reports the CCW the device is executing. */
+			p->waiting = true;
+			p->last_cpa = last->addr + 8;
+			p->last_count = (uint16_t)(last->ccw.count - last->done);
+			return VCCW_EXEC_WAIT;
 		}
-		p->next = res.last_addr + 8;
-		if (res.pci) {
-			st->dstat = 0;
-			VCCW_TRACE(ccw_status, CU_ID(cu), "pci", st->cpa, st->count, st->dstat,
-				   st->cstat);
-			return VCCW_EXEC_PCI;
-		}
+		rc = command_ended(cu, xrc, &res, st);
+		if (rc != VCCW_EXEC_MORE)
+			return rc;
 	}
 	return VCCW_EXEC_MORE;
 }
@@ -750,6 +943,7 @@ static void exec_cancel(struct vccw_sch *sch, void *opaque, bool *active,
 		st->count = cu->p.last_count;
 	}
 	VCCW_TRACE(ccw_cancel, CU_ID(cu), !cu->p.suspended, cu->p.last_cpa);
+	abandon_async(cu);
 	cu->p.suspended = false;
 	if (cu->ops->cancel)
 		cu->ops->cancel(cu);
@@ -805,6 +999,7 @@ struct vccw_cu *vccw_cu_new(struct vccw_css *css, const struct vccw_cu_config *c
 	cu = calloc(1, sizeof(*cu));
 	if (!cu)
 		goto err_nomem;
+	pthread_mutex_init(&cu->async_lock, NULL);
 	cu->buf = calloc(1, max);
 	/* A data chain moves at least one byte per CCW, so max + 1 CCWs bound it. */
 	cu->nr_segs_max = max + 1;
@@ -833,6 +1028,7 @@ struct vccw_cu *vccw_cu_new(struct vccw_css *css, const struct vccw_cu_config *c
 err_free:
 	vccw_err_set(err, ENOMEM, "out of memory");
 err_free_quiet:
+	pthread_mutex_destroy(&cu->async_lock);
 	free(cu->segs);
 	free(cu->buf);
 	free(cu);
@@ -852,6 +1048,7 @@ void vccw_cu_free(struct vccw_cu *cu, bool hotplug)
 	if (!cu)
 		return;
 	vccw_css_sch_free(cu->sch, hotplug);
+	pthread_mutex_destroy(&cu->async_lock);
 	free(cu->segs);
 	free(cu->buf);
 	free(cu);

@@ -223,7 +223,7 @@ static void ssd_entry(struct vccw_sch *sch, uint8_t *e)
 	const struct vccw_pmcw *p = &sch->schib.pmcw;
 	uint8_t flags = SSD_SCH_VALID;
 
-	pthread_mutex_lock(&sch->lock);
+	css_sch_lock(sch);
 	if (p->flags & VCCW_PMCW_DNV)
 		flags |= SSD_DEV_VALID;
 	/* Subchannel type from PMCW word 6 (0 = I/O subchannel). */

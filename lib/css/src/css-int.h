@@ -11,6 +11,7 @@
 
 #include "vccw/css.h"
 #include "vccw/list.h"
+#include "vccw/poll.h"
 
 #define NR_SETS (VCCW_CSS_MAX_SSID + 1)
 #define SCH_PAGE_SHIFT 8
@@ -25,6 +26,8 @@ struct vccw_sch {
 	uint16_t schnr;         /* immutable */
 	uint16_t devno;         /* immutable */
 	pthread_mutex_t lock;
+	/* Instructions waiting for @lock (atomic): the channel thread lets them in. */
+	unsigned int waiters;
 
 	struct vccw_schib schib; /* PMCW, SCSW, MBA as the subchannel holds them */
 	uint32_t erw;            /* ESW word 1 for the pending status */
@@ -68,6 +71,7 @@ struct vccw_css {
 	const struct vccw_css_ops *ops;
 	void *opaque;
 	bool manual;
+	bool inline_start; /* first slice of a start function inside SSCH */
 	unsigned int slice_ccws;
 	enum vccw_log_level log_level;
 
@@ -105,10 +109,25 @@ struct vccw_css {
 	pthread_mutex_t work_lock;
 	pthread_cond_t work_cond;
 	struct vccw_list work_queue;
-	bool work_stop;
+	unsigned int nr_work; /* subchannels queued; atomic, so the thread can poll it */
+	bool work_stop;       /* atomic */
+	struct vccw_poll poll; /* the channel thread's own */
 	bool thread_started;
 	pthread_t thread;
 };
+
+/*
+ * Take @sch's lock for an instruction or another short user. Counted in sch->waiters,
+ * so that the channel thread, which runs slice after slice of a long program under the
+ * same lock, lets the waiter in between two slices (a mutex is not fair: the thread
+ * that just unlocked tends to win it back, and STSCH waited seconds behind a program).
+ */
+static inline void css_sch_lock(struct vccw_sch *sch)
+{
+	__atomic_add_fetch(&sch->waiters, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&sch->lock);
+	__atomic_sub_fetch(&sch->waiters, 1, __ATOMIC_SEQ_CST);
+}
 
 /* Log through the embedder's callback; preserves errno. */
 void css_log(struct vccw_css *css, enum vccw_log_level level, const char *fmt, ...)
@@ -146,6 +165,11 @@ enum vccw_insn_rc css_cpu_check_write(struct vccw_css *css, const struct vccw_cp
 void css_queue_irq_locked(struct vccw_sch *sch);
 /* Withdraw @sch's interruption request, if any. Context: sch lock held. */
 void css_withdraw_irq_locked(struct vccw_sch *sch);
+/*
+ * Run one slice of @sch's pending function on the calling thread. Returns true when
+ * more work remains (the caller queues it). Context: topo (read) and sch lock held.
+ */
+bool css_run_slice_locked(struct vccw_sch *sch);
 /* Hand @sch to the channel thread. Context: sch lock held. */
 void css_queue_work_locked(struct vccw_sch *sch);
 /*

@@ -11,12 +11,17 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
+#include <time.h>
 
+#include "vccw/poll.h"
 #include "trace-int.h"
 #include "css-int.h"
 
 #define DEFAULT_SLICE_CCWS 64
+/* How long the channel thread waits at most for instructions to take a subchannel. */
+#define MAKE_WAY_NS 1000000u
 
 void css_log(struct vccw_css *css, enum vccw_log_level level, const char *fmt, ...)
 {
@@ -320,6 +325,8 @@ static void enqueue_wl(struct vccw_sch *sch)
 	if (!sch->work_queued) {
 		sch->work_queued = true;
 		vccw_list_add_tail(&css->work_queue, &sch->work_link);
+		__atomic_add_fetch(&css->nr_work, 1, __ATOMIC_SEQ_CST);
+		/* Cheap when the thread polls: no waiter, no system call. */
 		pthread_cond_signal(&css->work_cond);
 	}
 }
@@ -330,6 +337,7 @@ static void dequeue_wl(struct vccw_sch *sch)
 	if (sch->work_queued) {
 		vccw_list_del(&sch->work_link);
 		sch->work_queued = false;
+		__atomic_sub_fetch(&sch->css->nr_work, 1, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -416,7 +424,7 @@ bool vccw_sch_csense(const struct vccw_sch *sch)
 
 void vccw_sch_get_schib(struct vccw_sch *sch, struct vccw_schib *out)
 {
-	pthread_mutex_lock(&sch->lock);
+	css_sch_lock(sch);
 	*out = sch->schib;
 	pthread_mutex_unlock(&sch->lock);
 }
@@ -818,6 +826,13 @@ static bool apply_exec(struct vccw_sch *sch, enum vccw_exec_rc rc,
 		if (!(s->ctrl & VCCW_SCSW_U))
 			make_status_pending(sch, VCCW_SCSW_SC_INTERMEDIATE);
 		return false;
+	case VCCW_EXEC_WAIT:
+		/*
+		 * The device works on a command of its own accord: the subchannel stays
+		 * subchannel- and device-active, off the work queue, until the executor's
+		 * vccw_sch_kick(); meanwhile the channel thread serves everybody else.
+		 */
+		return false;
 	case VCCW_EXEC_DONE:
 		break;
 	}
@@ -990,6 +1005,32 @@ static bool run_slice_locked(struct vccw_sch *sch)
 	return false;
 }
 
+/*
+ * Before a slice: let instructions that wait for the subchannel lock have it first
+ * (css_sch_lock()), for a bounded time, so a program running slice after slice cannot
+ * keep STSCH or TSCH out.
+ */
+static void make_way(struct vccw_sch *sch)
+{
+	uint64_t deadline = 0;
+	struct timespec ts;
+
+	while (__atomic_load_n(&sch->waiters, __ATOMIC_SEQ_CST)) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (!deadline)
+			deadline = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
+				   MAKE_WAY_NS;
+		else if ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec > deadline)
+			break;
+		sched_yield();
+	}
+}
+
+bool css_run_slice_locked(struct vccw_sch *sch)
+{
+	return run_slice_locked(sch);
+}
+
 /* Pop one runnable subchannel and run a slice. Context: topo (read) held. */
 static bool run_one(struct vccw_css *css)
 {
@@ -1003,10 +1044,12 @@ static bool run_one(struct vccw_css *css)
 		vccw_list_del(n);
 		sch = container_of(n, struct vccw_sch, work_link);
 		sch->work_queued = false;
+		__atomic_sub_fetch(&css->nr_work, 1, __ATOMIC_SEQ_CST);
 	}
 	pthread_mutex_unlock(&css->work_lock);
 	if (!n)
 		return false;
+	make_way(sch);
 	pthread_mutex_lock(&sch->lock);
 	more = run_slice_locked(sch);
 	if (more)
@@ -1032,11 +1075,28 @@ unsigned int vccw_css_run(struct vccw_css *css, unsigned int max_slices)
 	return n;
 }
 
+/* Polling condition of the channel thread: work queued, or told to stop. */
+static bool work_ready(void *arg)
+{
+	struct vccw_css *css = arg;
+
+	return __atomic_load_n(&css->nr_work, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&css->work_stop, __ATOMIC_SEQ_CST);
+}
+
 static void *channel_thread(void *arg)
 {
 	struct vccw_css *css = arg;
 
 	for (;;) {
+		uint64_t t0 = 0;
+		bool waited = false;
+
+		/* An instruction usually follows soon: poll the queue before sleeping. */
+		if (!work_ready(css)) {
+			waited = true;
+			vccw_poll_spin(&css->poll, work_ready, css, &t0);
+		}
 		pthread_mutex_lock(&css->work_lock);
 		while (vccw_list_empty(&css->work_queue) && !css->work_stop)
 			pthread_cond_wait(&css->work_cond, &css->work_lock);
@@ -1045,6 +1105,8 @@ static void *channel_thread(void *arg)
 			return NULL;
 		}
 		pthread_mutex_unlock(&css->work_lock);
+		if (waited)
+			vccw_poll_adapt(&css->poll, t0);
 		pthread_rwlock_rdlock(&css->topo);
 		run_one(css);
 		pthread_rwlock_unlock(&css->topo);
@@ -1077,8 +1139,11 @@ struct vccw_css *vccw_css_new(struct vccw_mem *mem, const struct vccw_css_config
 	css->ops = cfg->ops;
 	css->opaque = cfg->opaque;
 	css->manual = cfg->manual;
+	css->inline_start = cfg->inline_start && !cfg->manual;
 	css->slice_ccws = cfg->slice_ccws ? cfg->slice_ccws : DEFAULT_SLICE_CCWS;
 	css->log_level = cfg->log_level ? cfg->log_level : VCCW_LOG_WARNING;
+	css->poll.max_ns = cfg->poll_max_ns < 0 ? 0 :
+			   cfg->poll_max_ns ? (uint32_t)cfg->poll_max_ns : VCCW_POLL_DEFAULT_MAX_NS;
 	pthread_rwlockattr_init(&attr);
 	/* Writers (plug/unplug) must not starve behind a stream of instructions. */
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -1116,7 +1181,7 @@ void vccw_css_free(struct vccw_css *css)
 		return;
 	if (css->thread_started) {
 		pthread_mutex_lock(&css->work_lock);
-		css->work_stop = true;
+		__atomic_store_n(&css->work_stop, true, __ATOMIC_SEQ_CST);
 		pthread_cond_broadcast(&css->work_cond);
 		pthread_mutex_unlock(&css->work_lock);
 		pthread_join(css->thread, NULL);
@@ -1189,6 +1254,15 @@ void vccw_sch_unsolicited(struct vccw_sch *sch, uint8_t dstat)
 	pthread_mutex_lock(&css->work_lock);
 	sch->unsol_requested = true;
 	sch->unsol_dstat |= dstat;
+	enqueue_wl(sch);
+	pthread_mutex_unlock(&css->work_lock);
+}
+
+void vccw_sch_kick(struct vccw_sch *sch)
+{
+	struct vccw_css *css = sch->css;
+
+	pthread_mutex_lock(&css->work_lock);
 	enqueue_wl(sch);
 	pthread_mutex_unlock(&css->work_lock);
 }

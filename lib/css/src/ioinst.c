@@ -223,7 +223,7 @@ static enum vccw_insn_rc stsch(struct vccw_css *css, const struct vccw_cpu *cpu,
 	if (rc != VCCW_CC0)
 		goto out;
 	if (sch) {
-		pthread_mutex_lock(&sch->lock);
+		css_sch_lock(sch);
 		encode_schib(&sch->schib, buf);
 		pthread_mutex_unlock(&sch->lock);
 	} else {
@@ -288,7 +288,7 @@ static enum vccw_insn_rc msch(struct vccw_css *css, const struct vccw_cpu *cpu, 
 	}
 	if (rc != VCCW_CC0)
 		goto out;
-	pthread_mutex_lock(&sch->lock);
+	css_sch_lock(sch);
 	p = &sch->schib.pmcw;
 	if (!(p->flags & VCCW_PMCW_DNV)) {
 		rc = VCCW_CC3;
@@ -360,7 +360,7 @@ static enum vccw_insn_rc ssch(struct vccw_css *css, const struct vccw_cpu *cpu, 
 	}
 	if (rc != VCCW_CC0)
 		goto out;
-	pthread_mutex_lock(&sch->lock);
+	css_sch_lock(sch);
 	s = &sch->schib.scsw;
 	if (sch_not_operational(sch)) {
 		rc = VCCW_CC3;
@@ -378,7 +378,12 @@ static enum vccw_insn_rc ssch(struct vccw_css *css, const struct vccw_cpu *cpu, 
 		s->count = 0;
 		sch->erw = 0;
 		css_measure_start(sch);
-		css_queue_work_locked(sch);
+		/*
+		 * PoP: the start function may complete any time after cc 0. Inline, the first
+		 * slice runs here and only what remains goes to the channel thread.
+		 */
+		if (!css->inline_start || css_run_slice_locked(sch))
+			css_queue_work_locked(sch);
 		rc = VCCW_CC0;
 	}
 	pthread_mutex_unlock(&sch->lock);
@@ -450,7 +455,7 @@ static enum vccw_insn_rc tsch(struct vccw_css *css, const struct vccw_cpu *cpu, 
 	}
 	if (rc != VCCW_CC0)
 		goto out;
-	pthread_mutex_lock(&sch->lock);
+	css_sch_lock(sch);
 	/*
 	 * PoP TSCH: cc3 when the subchannel is not operational for TEST SUBCHANNEL: not
 	 * provided, no valid device number, or not enabled (as QEMU and Hercules).
@@ -500,7 +505,7 @@ static enum vccw_insn_rc sid_insn(struct vccw_css *css, const struct vccw_cpu *c
 	pthread_rwlock_rdlock(&css->topo);
 	rc = lookup_sid(css, sid, &sch, NULL);
 	if (rc == VCCW_CC0) {
-		pthread_mutex_lock(&sch->lock);
+		css_sch_lock(sch);
 		rc = sch_not_operational(sch) ? VCCW_CC3 : fn(sch);
 		pthread_mutex_unlock(&sch->lock);
 	}
@@ -867,7 +872,7 @@ int vccw_css_with_sch(struct vccw_css *css, uint32_t sid,
 
 	pthread_rwlock_rdlock(&css->topo);
 	if (lookup_sid(css, sid, &sch, NULL) == VCCW_CC0 && sch) {
-		pthread_mutex_lock(&sch->lock);
+		css_sch_lock(sch);
 		valid = sch->schib.pmcw.flags & VCCW_PMCW_DNV;
 		pthread_mutex_unlock(&sch->lock);
 	}

@@ -71,6 +71,22 @@ struct vccw_virtio_ccw {
 	uint64_t bit_nr;
 	uint8_t isc;
 
+	/*
+	 * Commands handed to the device's I/O thread while it was busy (see run_cmd()):
+	 * protected by defer_lock, taken inside the subchannel lock.
+	 */
+	pthread_mutex_t defer_lock;
+	unsigned int nr_deferred;
+	bool detaching; /* vccw_virtio_ccw_free() runs: commands execute inline */
+};
+
+/* A command the device's I/O thread executes for the channel thread. */
+struct deferred {
+	struct vccw_virtio_call call;
+	struct vccw_virtio_ccw *dev;
+	struct vccw_cu *cu;
+	struct vccw_cu_req req;
+	uint8_t data[]; /* req.buf: the command's bytes, req.len of them */
 };
 
 static struct vccw_virtio_ccw *dev_of(struct vccw_cu *cu)
@@ -519,6 +535,8 @@ static const char *rc_name(enum vccw_cu_rc rc)
 		return "unit-check";
 	case VCCW_CU_UNIT_EXCEPTION:
 		return "unit-exception";
+	case VCCW_CU_IN_PROGRESS:
+		return "in-progress";
 	}
 	return "?";
 }
@@ -646,33 +664,103 @@ static enum vccw_cu_rc cmd_set_virtio_rev(struct vccw_cu *cu, struct vccw_cu_req
 	return rc;
 }
 
+typedef enum vccw_cu_rc cmd_fn(struct vccw_cu *cu, struct vccw_cu_req *req);
+
+/* The handler of each command code of the table below. */
+static cmd_fn *const handlers[256] = {
+	[VCCW_VIRTIO_CCW_CMD_SET_VQ] = cmd_set_vq,
+	[VCCW_VIRTIO_CCW_CMD_VDEV_RESET] = cmd_vdev_reset,
+	[VCCW_VIRTIO_CCW_CMD_READ_FEAT] = cmd_read_feat,
+	[VCCW_VIRTIO_CCW_CMD_WRITE_FEAT] = cmd_write_feat,
+	[VCCW_VIRTIO_CCW_CMD_READ_CONF] = cmd_read_conf,
+	[VCCW_VIRTIO_CCW_CMD_WRITE_CONF] = cmd_write_conf,
+	[VCCW_VIRTIO_CCW_CMD_WRITE_STATUS] = cmd_write_status,
+	[VCCW_VIRTIO_CCW_CMD_SET_IND] = cmd_set_ind,
+	[VCCW_VIRTIO_CCW_CMD_SET_CONF_IND] = cmd_set_conf_ind,
+	[VCCW_VIRTIO_CCW_CMD_SET_IND_ADAPTER] = cmd_set_ind_adapter,
+	[VCCW_VIRTIO_CCW_CMD_READ_VQ_CONF] = cmd_read_vq_conf,
+	[VCCW_VIRTIO_CCW_CMD_SET_VIRTIO_REV] = cmd_set_virtio_rev,
+	[VCCW_VIRTIO_CCW_CMD_READ_STATUS] = cmd_read_status,
+};
+
+/* The I/O thread executes a deferred command and hands its outcome to the engine. */
+static void run_deferred(struct vccw_virtio_dev *vdev, struct vccw_virtio_call *call)
+{
+	struct deferred *d = container_of(call, struct deferred, call);
+	struct vccw_virtio_ccw *dev = d->dev;
+	struct vccw_cu_req *req = &d->req;
+	bool read = (req->code & 3) == 2;
+	enum vccw_cu_rc rc;
+
+	(void)vdev;
+	rc = handlers[req->code](d->cu, req);
+	/* Dropped if the program was halted or cleared meanwhile: the effect stays. */
+	vccw_cu_complete(d->cu, req->tag, rc, read ? req->buf : NULL, req->done, req->sense);
+	pthread_mutex_lock(&dev->defer_lock);
+	dev->nr_deferred--;
+	pthread_mutex_unlock(&dev->defer_lock);
+	free(d);
+}
+
+/*
+ * Every virtio command. The handlers take the device lock, which the device's I/O
+ * thread holds while it serves a queue, for as long as a backend request takes (a slow
+ * disk): while it is busy, the command goes to that thread, behind the request, and
+ * the channel thread serves the other subchannels meanwhile (VCCW_CU_IN_PROGRESS).
+ * Once one command is deferred, the ones after it follow the same way, in order.
+ */
+static enum vccw_cu_rc run_cmd(struct vccw_cu *cu, struct vccw_cu_req *req)
+{
+	struct vccw_virtio_ccw *dev = dev_of(cu);
+	struct deferred *d = NULL;
+
+	pthread_mutex_lock(&dev->defer_lock);
+	if (!dev->detaching && (dev->nr_deferred || vccw_virtio_dev_busy(dev->vdev))) {
+		/* No memory for the copy: execute inline, slower but correct. */
+		d = malloc(sizeof(*d) + req->len);
+		if (d) {
+			d->call.fn = run_deferred;
+			d->dev = dev;
+			d->cu = cu;
+			d->req = *req;
+			if (req->buf)
+				memcpy(d->data, req->buf, req->len);
+			d->req.buf = req->buf ? d->data : NULL;
+			dev->nr_deferred++;
+			vccw_virtio_dev_call(dev->vdev, &d->call);
+		}
+	}
+	pthread_mutex_unlock(&dev->defer_lock);
+	return d ? VCCW_CU_IN_PROGRESS : handlers[req->code](cu, req);
+}
+
 static const struct vccw_cu_cmd virtio_ccw_cmds[] = {
 	{ .code = VCCW_VIRTIO_CCW_CMD_SET_VQ, .name = "SET_VQ", .min_len = VQ_INFO_LEGACY_LEN,
-	  .max_len = VQ_INFO_LEN, .fn = cmd_set_vq },
-	{ .code = VCCW_VIRTIO_CCW_CMD_VDEV_RESET, .name = "VDEV_RESET", .fn = cmd_vdev_reset },
+	  .max_len = VQ_INFO_LEN, .fn = run_cmd },
+	{ .code = VCCW_VIRTIO_CCW_CMD_VDEV_RESET, .name = "VDEV_RESET", .fn = run_cmd },
 	{ .code = VCCW_VIRTIO_CCW_CMD_READ_FEAT, .name = "READ_FEAT", .min_len = FEAT_DESC_LEN,
-	  .max_len = FEAT_DESC_LEN, .prefetch = true, .fn = cmd_read_feat },
+	  .max_len = FEAT_DESC_LEN, .prefetch = true, .fn = run_cmd },
 	{ .code = VCCW_VIRTIO_CCW_CMD_WRITE_FEAT, .name = "WRITE_FEAT", .min_len = FEAT_DESC_LEN,
-	  .max_len = FEAT_DESC_LEN, .fn = cmd_write_feat },
+	  .max_len = FEAT_DESC_LEN, .fn = run_cmd },
 	{ .code = VCCW_VIRTIO_CCW_CMD_READ_CONF, .name = "READ_CONF", .max_len = CONF_MAX,
-	  .count_driven = true, .fn = cmd_read_conf },
+	  .count_driven = true, .fn = run_cmd },
 	{ .code = VCCW_VIRTIO_CCW_CMD_WRITE_CONF, .name = "WRITE_CONF", .max_len = CONF_MAX,
-	  .fn = cmd_write_conf },
+	  .fn = run_cmd },
 	{ .code = VCCW_VIRTIO_CCW_CMD_WRITE_STATUS, .name = "WRITE_STATUS", .min_len = 1,
-	  .max_len = 1, .fn = cmd_write_status },
+	  .max_len = 1, .fn = run_cmd },
 	{ .code = VCCW_VIRTIO_CCW_CMD_SET_IND, .name = "SET_IND", .min_len = IND_ADDR_LEN,
-	  .max_len = IND_ADDR_LEN, .fn = cmd_set_ind },
+	  .max_len = IND_ADDR_LEN, .fn = run_cmd },
 	{ .code = VCCW_VIRTIO_CCW_CMD_SET_CONF_IND, .name = "SET_CONF_IND",
-	  .min_len = IND_ADDR_LEN, .max_len = IND_ADDR_LEN, .fn = cmd_set_conf_ind },
+	  .min_len = IND_ADDR_LEN, .max_len = IND_ADDR_LEN, .fn = run_cmd },
 	{ .code = VCCW_VIRTIO_CCW_CMD_SET_IND_ADAPTER, .name = "SET_IND_ADAPTER",
-	  .min_len = THININT_LEN, .max_len = THININT_LEN, .fn = cmd_set_ind_adapter },
+	  .min_len = THININT_LEN, .max_len = THININT_LEN, .fn = run_cmd },
 	{ .code = VCCW_VIRTIO_CCW_CMD_READ_VQ_CONF, .name = "READ_VQ_CONF",
 	  .min_len = VQ_CONFIG_LEN, .max_len = VQ_CONFIG_LEN, .prefetch = true,
-	  .fn = cmd_read_vq_conf },
+	  .fn = run_cmd },
 	{ .code = VCCW_VIRTIO_CCW_CMD_SET_VIRTIO_REV, .name = "SET_VIRTIO_REV",
-	  .min_len = REV_INFO_LEN, .max_len = REV_INFO_MAX, .fn = cmd_set_virtio_rev },
+	  .min_len = REV_INFO_LEN, .max_len = REV_INFO_MAX, .fn = run_cmd },
 	{ .code = VCCW_VIRTIO_CCW_CMD_READ_STATUS, .name = "READ_STATUS", .min_len = 1,
-	  .max_len = 1, .fn = cmd_read_status },
+	  .max_len = 1, .fn = run_cmd },
 };
 
 static void cu_enable(struct vccw_cu *cu, bool on)
@@ -822,6 +910,7 @@ struct vccw_virtio_ccw *vccw_virtio_ccw_new(struct vccw_css *css, struct vccw_vi
 		if (vccw_virtio_queue_max(vdev, i))
 			dev->nr_span = i + 1;
 	pthread_mutex_init(&dev->ind_lock, NULL);
+	pthread_mutex_init(&dev->defer_lock, NULL);
 
 	memset(&ccfg, 0, sizeof(ccfg));
 	ccfg.busid = cfg ? cfg->busid : NULL;
@@ -844,6 +933,7 @@ struct vccw_virtio_ccw *vccw_virtio_ccw_new(struct vccw_css *css, struct vccw_vi
 	return dev;
 
 err_free:
+	pthread_mutex_destroy(&dev->defer_lock);
 	pthread_mutex_destroy(&dev->ind_lock);
 	free(dev);
 	return NULL;
@@ -859,12 +949,21 @@ void vccw_virtio_ccw_free(struct vccw_virtio_ccw *dev, bool hotplug)
 	dev->vdev->transport_ctx = NULL;
 	pthread_mutex_unlock(&dev->vdev->lock);
 	/*
-	 * Then remove the subchannel: this waits for channel programs and DIAGNOSE 0x500
+	 * No command goes to the I/O thread any more, and those that went have run (their
+	 * completion reaches a control unit that still exists)...
+	 */
+	pthread_mutex_lock(&dev->defer_lock);
+	dev->detaching = true;
+	pthread_mutex_unlock(&dev->defer_lock);
+	vccw_virtio_dev_flush_calls(dev->vdev);
+	/*
+	 * ...then remove the subchannel: this waits for channel programs and DIAGNOSE 0x500
 	 * still using it, so no command reaches the device afterwards...
 	 */
 	vccw_cu_free(dev->cu, hotplug);
 	/* ...and only then reset, so nothing a late command did survives the unplug. */
 	vccw_virtio_reset(dev->vdev);
+	pthread_mutex_destroy(&dev->defer_lock);
 	pthread_mutex_destroy(&dev->ind_lock);
 	free(dev);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "vccw/byteorder.h"
+#include "vccw/poll.h"
 #include "trace-int.h"
 #include "vccw/virtio.h"
 
@@ -28,21 +29,16 @@
 #define TAG_STOP 0u
 #define TAG_KICK 1u
 #define TAG_WATCH 2u
+#define TAG_CALL 3u
 #define TAG(kind, idx) (((uint64_t)(kind) << 32) | (idx))
 
 /* ---- I/O thread ---- */
 
-static void handle_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
+/* Serve queue @idx after a notification. Context: device lock held. */
+static void serve_queue_locked(struct vccw_virtio_dev *vdev, unsigned int idx)
 {
-	uint64_t count;
-	ssize_t n;
-
-	/* Several kicks collapse into one pass: the device drains the queue anyway. */
-	n = read(vdev->kick_fd[idx], &count, sizeof(count));
-	(void)n;
 	bool live;
 
-	pthread_mutex_lock(&vdev->lock);
 	/* 2.1.2 / 3.1: queues are serviced only while the driver says the device is live. */
 	live = (vdev->status & VCCW_VIRTIO_S_DRIVER_OK) &&
 	       !(vdev->status & VCCW_VIRTIO_S_NEEDS_RESET) && vccw_vq_ready(vdev->vqs[idx]) &&
@@ -50,18 +46,101 @@ static void handle_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
 	VCCW_TRACE(virtio_queue_notify, VDEV_ID(vdev), idx, live);
 	if (live)
 		vdev->ops->queue_notify(vdev, idx);
-	pthread_mutex_unlock(&vdev->lock);
 }
 
+/* Serve queue @idx after a notification. Context: the I/O thread. */
+static void serve_queue(struct vccw_virtio_dev *vdev, unsigned int idx)
+{
+	__atomic_add_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_lock(&vdev->lock);
+	serve_queue_locked(vdev, idx);
+	pthread_mutex_unlock(&vdev->lock);
+	__atomic_sub_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Serve every queue notified so far; several kicks of a queue collapse into one pass. */
+static bool serve_kicks(struct vccw_virtio_dev *vdev)
+{
+	uint64_t bits = __atomic_exchange_n(&vdev->kick_bits, 0, __ATOMIC_SEQ_CST);
+	bool any = bits != 0;
+
+	while (bits) {
+		unsigned int idx = (unsigned int)__builtin_ctzll(bits);
+
+		bits &= bits - 1;
+		serve_queue(vdev, idx);
+	}
+	return any;
+}
+
+/* Polling condition of the I/O thread: a queue notified or a call queued. */
+static bool io_ready(void *arg)
+{
+	struct vccw_virtio_dev *vdev = arg;
+
+	return __atomic_load_n(&vdev->kick_bits, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&vdev->calls_queued, __ATOMIC_SEQ_CST) !=
+		       __atomic_load_n(&vdev->calls_done, __ATOMIC_SEQ_CST) ||
+	       (vdev->ops->poll_ready && vdev->ops->poll_ready(vdev));
+}
+
+/* Run the calls queued so far, in order, each without any lock held. */
+static void handle_calls(struct vccw_virtio_dev *vdev)
+{
+	struct vccw_virtio_call *call;
+	struct vccw_list *n;
+	uint64_t count;
+	ssize_t r;
+
+	r = read(vdev->call_fd, &count, sizeof(count));
+	(void)r;
+	for (;;) {
+		pthread_mutex_lock(&vdev->call_lock);
+		n = vccw_list_first(&vdev->calls);
+		if (n)
+			vccw_list_del(n);
+		pthread_mutex_unlock(&vdev->call_lock);
+		if (!n)
+			return;
+		call = container_of(n, struct vccw_virtio_call, link);
+		call->fn(vdev, call);
+		pthread_mutex_lock(&vdev->call_lock);
+		__atomic_add_fetch(&vdev->calls_done, 1, __ATOMIC_SEQ_CST);
+		pthread_cond_broadcast(&vdev->call_cond);
+		pthread_mutex_unlock(&vdev->call_lock);
+	}
+}
+
+/*
+ * The I/O thread: serve notified queues; when there is nothing to do, poll the kick
+ * bits (and the call queue) for an adaptive, bounded time (include/vccw/poll.h) while
+ * vccw_virtio_kick() leaves the eventfd alone, then sleep in epoll_wait() on the
+ * eventfds, watched fds and the stop fd.
+ */
 static void *io_thread(void *arg)
 {
 	struct vccw_virtio_dev *vdev = arg;
 	struct epoll_event ev[16];
+	uint64_t t0, count;
+	bool ready;
 	int n, i;
+	ssize_t r;
 	__typeof__(&vdev->watch[0]) w;
 
 	for (;;) {
-		n = epoll_wait(vdev->epfd, ev, VCCW_ARRAY_SIZE(ev), -1);
+		if (serve_kicks(vdev))
+			continue;
+		__atomic_store_n(&vdev->io_polling, true, __ATOMIC_SEQ_CST);
+		ready = vccw_poll_spin(&vdev->poll, io_ready, vdev, &t0);
+		/* A kick that saw io_polling set relies on the kick bits being read after. */
+		__atomic_store_n(&vdev->io_polling, false, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&vdev->kick_bits, __ATOMIC_SEQ_CST)) {
+			vccw_poll_adapt(&vdev->poll, t0);
+			continue;
+		}
+		/* Something else became ready while polling: collect it without sleeping. */
+		n = epoll_wait(vdev->epfd, ev, VCCW_ARRAY_SIZE(ev), ready ? 0 : -1);
+		vccw_poll_adapt(&vdev->poll, t0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -75,15 +154,23 @@ static void *io_thread(void *arg)
 			case TAG_STOP:
 				return NULL;
 			case TAG_KICK:
-				handle_kick(vdev, idx);
+				/* The bit was set before the eventfd was written. */
+				r = read(vdev->kick_fd[idx], &count, sizeof(count));
+				(void)r;
+				__atomic_or_fetch(&vdev->kick_bits, VCCW_BIT(idx), __ATOMIC_SEQ_CST);
 				break;
 			case TAG_WATCH:
+				__atomic_add_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
 				pthread_mutex_lock(&vdev->lock);
 				w = &vdev->watch[idx];
 				/* Unwatched after epoll reported it: nothing to do. */
 				if (w->fn)
 					w->fn(vdev, w->fd, w->arg);
 				pthread_mutex_unlock(&vdev->lock);
+				__atomic_sub_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+				break;
+			case TAG_CALL:
+				handle_calls(vdev);
 				break;
 			}
 		}
@@ -120,9 +207,12 @@ static void close_fds(struct vccw_virtio_dev *vdev)
 	}
 	if (vdev->stop_fd >= 0)
 		close(vdev->stop_fd);
+	if (vdev->call_fd >= 0)
+		close(vdev->call_fd);
 	if (vdev->epfd >= 0)
 		close(vdev->epfd);
 	vdev->stop_fd = -1;
+	vdev->call_fd = -1;
 	vdev->epfd = -1;
 }
 
@@ -151,6 +241,7 @@ int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_
 	vdev->legacy = true;
 	vdev->epfd = -1;
 	vdev->stop_fd = -1;
+	vdev->call_fd = -1;
 	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES; i++)
 		vdev->kick_fd[i] = -1;
 	if (!ops || !ops->queue_max)
@@ -158,6 +249,10 @@ int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_
 	rc = pthread_mutex_init(&vdev->lock, NULL);
 	if (rc)
 		return vccw_err_set(err, rc, "%s: cannot create the device lock", ops->name);
+	pthread_mutex_init(&vdev->call_lock, NULL);
+	pthread_cond_init(&vdev->call_cond, NULL);
+	vccw_list_init(&vdev->calls);
+	vdev->poll.max_ns = VCCW_POLL_DEFAULT_MAX_NS;
 
 	vdev->elem = calloc(1, sizeof(*vdev->elem));
 	if (!vdev->elem) {
@@ -166,11 +261,14 @@ int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_
 	}
 	vdev->epfd = epoll_create1(EPOLL_CLOEXEC);
 	vdev->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (vdev->epfd < 0 || vdev->stop_fd < 0) {
+	vdev->call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vdev->epfd < 0 || vdev->stop_fd < 0 || vdev->call_fd < 0) {
 		rc = vccw_err_set(err, errno, "%s: cannot create the I/O thread's fds", ops->name);
 		goto err_close_fds;
 	}
 	rc = epoll_add(vdev, vdev->stop_fd, TAG(TAG_STOP, 0));
+	if (!rc)
+		rc = epoll_add(vdev, vdev->call_fd, TAG(TAG_CALL, 0));
 	if (rc) {
 		vccw_err_set(err, -rc, "%s: epoll_ctl failed", ops->name);
 		goto err_close_fds;
@@ -219,6 +317,8 @@ err_close_fds:
 	close_fds(vdev);
 err_free_queues:
 	free_queues(vdev);
+	pthread_cond_destroy(&vdev->call_cond);
+	pthread_mutex_destroy(&vdev->call_lock);
 	pthread_mutex_destroy(&vdev->lock);
 	return rc;
 }
@@ -236,7 +336,45 @@ void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev)
 	}
 	close_fds(vdev);
 	free_queues(vdev);
+	pthread_cond_destroy(&vdev->call_cond);
+	pthread_mutex_destroy(&vdev->call_lock);
 	pthread_mutex_destroy(&vdev->lock);
+}
+
+void vccw_virtio_dev_set_notify_inline(struct vccw_virtio_dev *vdev, bool on)
+{
+	__atomic_store_n(&vdev->notify_inline, on, __ATOMIC_RELEASE);
+}
+
+bool vccw_virtio_dev_busy(struct vccw_virtio_dev *vdev)
+{
+	return __atomic_load_n(&vdev->io_busy, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&vdev->backend_inflight, __ATOMIC_ACQUIRE);
+}
+
+void vccw_virtio_dev_call(struct vccw_virtio_dev *vdev, struct vccw_virtio_call *call)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	pthread_mutex_lock(&vdev->call_lock);
+	vccw_list_add_tail(&vdev->calls, &call->link);
+	__atomic_add_fetch(&vdev->calls_queued, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&vdev->call_lock);
+	/* Non-blocking: a counter at its maximum already means "calls pending". */
+	n = write(vdev->call_fd, &one, sizeof(one));
+	(void)n;
+}
+
+void vccw_virtio_dev_flush_calls(struct vccw_virtio_dev *vdev)
+{
+	uint64_t want;
+
+	pthread_mutex_lock(&vdev->call_lock);
+	want = vdev->calls_queued;
+	while (vdev->calls_done < want)
+		pthread_cond_wait(&vdev->call_cond, &vdev->call_lock);
+	pthread_mutex_unlock(&vdev->call_lock);
 }
 
 int vccw_virtio_dev_watch_fd(struct vccw_virtio_dev *vdev, int fd, vccw_virtio_fd_fn *fn,
@@ -517,6 +655,19 @@ int vccw_virtio_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
 		return -EINVAL;
 	}
 	VCCW_TRACE(virtio_kick, VDEV_ID(vdev), idx, 0);
+	/* ioeventfd=off: serve it here unless somebody holds the device (never wait). */
+	if (__atomic_load_n(&vdev->notify_inline, __ATOMIC_ACQUIRE) &&
+	    pthread_mutex_trylock(&vdev->lock) == 0) {
+		__atomic_add_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+		serve_queue_locked(vdev, idx);
+		__atomic_sub_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+		pthread_mutex_unlock(&vdev->lock);
+		return 0;
+	}
+	__atomic_or_fetch(&vdev->kick_bits, VCCW_BIT(idx), __ATOMIC_SEQ_CST);
+	/* A polling I/O thread sees the bit: no system call, no wake-up. */
+	if (__atomic_load_n(&vdev->io_polling, __ATOMIC_SEQ_CST))
+		return 0;
 	/* Non-blocking: a counter at its maximum already means "work pending". */
 	n = write(vdev->kick_fd[idx], &one, sizeof(one));
 	(void)n;

@@ -224,6 +224,264 @@ TEST(test_be_blk_file_write_zeroes_and_discard)
 
 /* ---- character: specs ---- */
 
+/* QEMU's names of the cache modes and aio kinds; anything else is refused. */
+TEST(test_be_blk_parse_cache_and_aio)
+{
+	static const struct {
+		const char *name;
+		enum vccw_be_blk_cache mode;
+	} caches[] = {
+		{ "writeback", VCCW_BE_BLK_CACHE_WRITEBACK },
+		{ "none", VCCW_BE_BLK_CACHE_NONE },
+		{ "writethrough", VCCW_BE_BLK_CACHE_WRITETHROUGH },
+		{ "directsync", VCCW_BE_BLK_CACHE_DIRECTSYNC },
+		{ "unsafe", VCCW_BE_BLK_CACHE_UNSAFE },
+	};
+	enum vccw_be_blk_cache c;
+	enum vccw_be_blk_aio a;
+	unsigned int i;
+
+	for (i = 0; i < VCCW_ARRAY_SIZE(caches); i++) {
+		CHECK_EQ(vccw_be_blk_parse_cache(caches[i].name, &c), 0);
+		CHECK_EQ(c, caches[i].mode);
+	}
+	CHECK_EQ(vccw_be_blk_parse_cache("None", &c), -EINVAL);
+	CHECK_EQ(vccw_be_blk_parse_cache("", &c), -EINVAL);
+	CHECK_EQ(vccw_be_blk_parse_aio("threads", &a), 0);
+	CHECK_EQ(a, VCCW_BE_BLK_AIO_THREADS);
+	CHECK_EQ(vccw_be_blk_parse_aio("io_uring", &a), 0);
+	CHECK_EQ(a, VCCW_BE_BLK_AIO_IO_URING);
+	CHECK_EQ(vccw_be_blk_parse_aio("native", &a), 0);
+	CHECK_EQ(a, VCCW_BE_BLK_AIO_NATIVE);
+	CHECK_EQ(vccw_be_blk_parse_aio("uring", &a), -EINVAL);
+}
+
+/* The open flags of the backend's descriptor for @path (not @skip_fd), or -1. */
+static long backend_flags(const char *path, int skip_fd)
+{
+	char link[64], target[256], info[64], line[128];
+	long flags = -1;
+	int fd;
+
+	for (fd = 3; fd < 1024 && flags < 0; fd++) {
+		ssize_t n;
+		FILE *f;
+
+		if (fd == skip_fd)
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = 0;
+		if (strcmp(target, path))
+			continue;
+		snprintf(info, sizeof(info), "/proc/self/fdinfo/%d", fd);
+		f = fopen(info, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "flags: %lo", &flags) == 1)
+				break;
+		fclose(f);
+	}
+	return flags;
+}
+
+/*
+ * cache= as QEMU: none and directsync bypass the host page cache (O_DIRECT),
+ * writethrough and directsync make each write stable on completion (O_DSYNC),
+ * writeback and unsafe use neither.
+ */
+TEST(test_be_blk_cache_modes_open_flags)
+{
+	static const struct {
+		enum vccw_be_blk_cache mode;
+		bool direct, dsync;
+	} modes[] = {
+		{ VCCW_BE_BLK_CACHE_WRITEBACK, false, false },
+		{ VCCW_BE_BLK_CACHE_NONE, true, false },
+		{ VCCW_BE_BLK_CACHE_WRITETHROUGH, false, true },
+		{ VCCW_BE_BLK_CACHE_DIRECTSYNC, true, true },
+		{ VCCW_BE_BLK_CACHE_UNSAFE, false, false },
+	};
+	char path[32], real[256];
+	struct vccw_err err = { 0 };
+	unsigned int i;
+	int fd;
+
+	fd = temp_disk(path, 1 << 16);
+	REQUIRE(fd >= 0);
+	REQUIRE(realpath(path, real));
+	for (i = 0; i < VCCW_ARRAY_SIZE(modes); i++) {
+		struct vccw_be_blk_file_opts opts = { .cache = modes[i].mode };
+		struct vccw_be_blk *be = vccw_be_blk_file_open_opts(path, &opts, &err);
+		long flags;
+
+		if (!be && modes[i].direct && err.code == -EINVAL) {
+			test_skip("the file system of the temporary directory has no O_DIRECT");
+			break;
+		}
+		REQUIRE(be);
+		CHECK_EQ(be->cache, modes[i].mode);
+		flags = backend_flags(real, fd);
+		CHECK_MSG(flags >= 0, "mode %u: backend descriptor not found", i);
+		CHECK_MSG(!!(flags & O_DIRECT) == modes[i].direct, "mode %u: flags 0%lo", i, flags);
+		CHECK_MSG(!!(flags & O_DSYNC) == modes[i].dsync, "mode %u: flags 0%lo", i, flags);
+		CHECK_EQ(vccw_be_blk_flush(be), 0);
+		vccw_be_blk_close(be);
+	}
+	close(fd);
+	unlink(path);
+}
+
+/*
+ * cache=none: a transfer whose buffers do not meet the direct-I/O alignment goes
+ * through an aligned bounce buffer and arrives intact, either way.
+ */
+TEST(test_be_blk_cache_none_unaligned_buffers_bounce)
+{
+	struct vccw_be_blk_file_opts opts = { .cache = VCCW_BE_BLK_CACHE_NONE };
+	struct vccw_err err = { 0 };
+	struct vccw_be_blk *be;
+	char path[32];
+	uint8_t *raw, *back, host[1024];
+	struct iovec wv[2], rv;
+	unsigned int i;
+	int fd;
+
+	fd = temp_disk(path, 1 << 16);
+	REQUIRE(fd >= 0);
+	be = vccw_be_blk_file_open_opts(path, &opts, &err);
+	if (!be && err.code == -EINVAL) {
+		test_skip("the file system of the temporary directory has no O_DIRECT");
+		close(fd);
+		unlink(path);
+		return;
+	}
+	REQUIRE(be);
+	raw = malloc(2048 + 1);
+	back = malloc(1024 + 3);
+	REQUIRE(raw && back);
+	for (i = 0; i < 1024; i++)
+		raw[1 + i] = (uint8_t)(i * 13 + 7);
+	/* Odd addresses, and a split that is not a multiple of 512 either. */
+	wv[0].iov_base = raw + 1;
+	wv[0].iov_len = 300;
+	wv[1].iov_base = raw + 301;
+	wv[1].iov_len = 724;
+	CHECK_EQ(vccw_be_blk_pwritev(be, wv, 2, 4096), 0);
+	CHECK_EQ(pread(fd, host, sizeof(host), 4096), (ssize_t)sizeof(host));
+	CHECK(memcmp(host, raw + 1, sizeof(host)) == 0);
+	rv.iov_base = back + 3;
+	rv.iov_len = 1024;
+	CHECK_EQ(vccw_be_blk_preadv(be, &rv, 1, 4096), 0);
+	CHECK(memcmp(back + 3, raw + 1, 1024) == 0);
+	free(raw);
+	free(back);
+	vccw_be_blk_close(be);
+	close(fd);
+	unlink(path);
+}
+
+/* ---- block: requests in flight through io_uring ---- */
+
+struct qreq {
+	struct vccw_be_blk_req r;
+	struct iovec iov;
+	int rc;
+	unsigned int calls;
+};
+
+static void qreq_done(struct vccw_be_blk_req *r, int rc)
+{
+	struct qreq *q = container_of(r, struct qreq, r);
+
+	q->rc = rc;
+	q->calls++;
+}
+
+/*
+ * aio=io_uring: 32 reads are in flight together before any completes; each ends once,
+ * with its own data; flush (IORING_OP_FSYNC, DATASYNC), write zeroes and discard
+ * (fallocate) go the same way.
+ */
+TEST(test_be_blk_io_uring_queue_many_in_flight)
+{
+	enum { N = 32, LEN = 4096 };
+	struct vccw_be_blk_file_opts opts = { .aio = VCCW_BE_BLK_AIO_IO_URING };
+	static uint8_t host[N * LEN], bufs[N][LEN];
+	static struct qreq q[N + 3];
+	struct vccw_err err = { 0 };
+	struct vccw_be_blk_queue *bq;
+	struct vccw_be_blk *be;
+	uint8_t zero[LEN] = { 0 };
+	unsigned int i;
+	char path[32];
+	int fd;
+
+	if (!vccw_be_blk_have_io_uring()) {
+		test_skip("this build has no liburing (install liburing-dev)");
+		return;
+	}
+	fd = temp_disk(path, N * LEN);
+	REQUIRE(fd >= 0);
+	for (i = 0; i < sizeof(host); i++)
+		host[i] = (uint8_t)(i * 31 + (i >> 12));
+	REQUIRE(pwrite(fd, host, sizeof(host), 0) == (ssize_t)sizeof(host));
+	be = vccw_be_blk_file_open_opts(path, &opts, &err);
+	REQUIRE(be);
+	bq = vccw_be_blk_queue_new(be, N, &err);
+	REQUIRE(bq);
+	CHECK(bq->fd >= 0);
+	for (i = 0; i < N; i++) {
+		q[i].iov.iov_base = bufs[i];
+		q[i].iov.iov_len = LEN;
+		q[i].r.op = VCCW_BE_BLK_OP_READ;
+		q[i].r.iov = &q[i].iov;
+		q[i].r.iovcnt = 1;
+		q[i].r.off = (uint64_t)(N - 1 - i) * LEN;
+		q[i].r.done = qreq_done;
+		CHECK_EQ(vccw_be_blk_queue_submit(bq, &q[i].r), 0);
+	}
+	CHECK_EQ(bq->inflight, N);
+	for (i = 0; i < N; i++)
+		CHECK_EQ(q[i].calls, 0);
+	vccw_be_blk_queue_drain(bq);
+	CHECK_EQ(bq->inflight, 0);
+	for (i = 0; i < N; i++) {
+		CHECK_EQ(q[i].calls, 1);
+		CHECK_EQ(q[i].rc, 0);
+		CHECK(memcmp(bufs[i], host + (size_t)(N - 1 - i) * LEN, LEN) == 0);
+	}
+	/* Flush, write zeroes over block 1, discard block 2 (reads back as zeroes). */
+	q[N].r = (struct vccw_be_blk_req){ .op = VCCW_BE_BLK_OP_FLUSH, .done = qreq_done };
+	q[N + 1].r = (struct vccw_be_blk_req){ .op = VCCW_BE_BLK_OP_WRITE_ZEROES, .off = LEN,
+					       .len = LEN, .done = qreq_done };
+	q[N + 2].r = (struct vccw_be_blk_req){ .op = VCCW_BE_BLK_OP_DISCARD, .off = 2 * LEN,
+					       .len = LEN, .done = qreq_done };
+	for (i = N; i < N + 3; i++)
+		CHECK_EQ(vccw_be_blk_queue_submit(bq, &q[i].r), 0);
+	vccw_be_blk_queue_drain(bq);
+	for (i = N; i < N + 3; i++) {
+		CHECK_EQ(q[i].calls, 1);
+		CHECK_EQ(q[i].rc, 0);
+	}
+	CHECK_EQ(pread(fd, host, LEN, LEN), LEN);
+	CHECK(memcmp(host, zero, LEN) == 0);
+	CHECK_EQ(pread(fd, host, LEN, 2 * LEN), LEN);
+	CHECK(memcmp(host, zero, LEN) == 0);
+	/* The front's checks come first: out of range, not queued, no callback. */
+	q[0].calls = 0;
+	q[0].r.off = (uint64_t)N * LEN;
+	CHECK_EQ(vccw_be_blk_queue_submit(bq, &q[0].r), -EINVAL);
+	CHECK_EQ(q[0].calls, 0);
+	vccw_be_blk_queue_free(bq);
+	vccw_be_blk_close(be);
+	close(fd);
+	unlink(path);
+}
+
 static void check_bad_spec(const char *spec, const char *needle)
 {
 	struct vccw_err err = { 0 };

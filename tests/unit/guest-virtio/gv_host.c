@@ -25,7 +25,7 @@ uint64_t gv_default_extra(void)
 static void wake(struct gv_machine *m, bool crw)
 {
 	pthread_mutex_lock(&m->lock);
-	m->kick = true;
+	__atomic_store_n(&m->kick, true, __ATOMIC_SEQ_CST);
 	if (crw)
 		m->crw_signalled = true;
 	pthread_cond_broadcast(&m->cond);
@@ -140,7 +140,7 @@ static bool try_take(struct gv_machine *m, struct guest_native_irq *irq)
 	crw = m->crw_signalled && st.mchk_enabled && st.crw_mchk;
 	if (crw)
 		m->crw_signalled = false;
-	m->kick = false;
+	__atomic_store_n(&m->kick, false, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&m->lock);
 	if (crw) {
 		/* MCIC bit 9: channel report pending. */
@@ -158,6 +158,14 @@ static bool try_take(struct gv_machine *m, struct guest_native_irq *irq)
 	return false;
 }
 
+static bool kick_ready(void *arg)
+{
+	struct gv_machine *m = arg;
+
+	return __atomic_load_n(&m->kick, __ATOMIC_SEQ_CST);
+}
+
+/* As vccw-vm's vCPU: poll for a callback (include/vccw/poll.h), then sleep. */
 static bool h_take_irq(void *ctx, uint64_t timeout_us, struct guest_native_irq *irq)
 {
 	struct gv_machine *m = ctx;
@@ -165,13 +173,14 @@ static bool h_take_irq(void *ctx, uint64_t timeout_us, struct guest_native_irq *
 
 	for (;;) {
 		struct timespec ts;
-		uint64_t now;
+		uint64_t now, t0;
 
 		if (try_take(m, irq))
 			return true;
 		now = h_now_us(ctx);
 		if (now >= deadline)
 			return false;
+		vccw_poll_spin(&m->poll, kick_ready, m, &t0);
 		pthread_mutex_lock(&m->lock);
 		if (!m->kick) {
 			ts.tv_sec = (time_t)(deadline / 1000000u);
@@ -179,6 +188,7 @@ static bool h_take_irq(void *ctx, uint64_t timeout_us, struct guest_native_irq *
 			pthread_cond_timedwait(&m->cond, &m->lock, &ts);
 		}
 		pthread_mutex_unlock(&m->lock);
+		vccw_poll_adapt(&m->poll, t0);
 	}
 }
 
@@ -196,6 +206,7 @@ bool gv_init(struct gv_machine *m)
 	struct vccw_err err;
 
 	memset(m, 0, sizeof(*m));
+	m->poll.max_ns = VCCW_POLL_DEFAULT_MAX_NS;
 	m->ram = aligned_alloc(4096, GV_RAM_SIZE);
 	if (!m->ram)
 		return false;

@@ -17,6 +17,7 @@
 #include "vccw/blk.h"
 #include "vccw/console.h"
 #include "vccw/css.h"
+#include "vccw/poll.h"
 #include "vccw/rng.h"
 #include "vccw/virtio-ccw.h"
 
@@ -46,7 +47,8 @@ struct gv_machine {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool kick;          /* an interruption or channel report may have become pending */
+	bool kick;          /* an interruption or channel report may be pending; atomic */
+	struct vccw_poll poll; /* the vCPU's polling before it sleeps */
 	bool crw_signalled; /* css reported a new channel report */
 	struct guest_native_cpu_state st;
 

@@ -516,6 +516,77 @@ TEST(test_virtio_kick_reaches_queue_notify_on_io_thread)
 	fake_fini(&f);
 }
 
+/*
+ * No kick is lost whether the I/O thread polls its kick bits (the kick then writes no
+ * eventfd) or sleeps in epoll_wait: every kick, one at a time, reaches queue_notify,
+ * with pauses now and then so the polling window lapses and the thread goes to sleep.
+ */
+TEST(test_virtio_every_kick_served_polling_or_sleeping)
+{
+	const struct timespec pause = { 0, 2000000 };
+	struct fake f;
+	struct vccw_virtio_dev *vdev = &f.vdev;
+	struct vccw_vq_config c = ring_cfg(4);
+	unsigned int i;
+
+	REQUIRE(fake_init(&f));
+	REQUIRE(negotiate(&f, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1)));
+	REQUIRE(vccw_virtio_queue_setup(vdev, 2, &c) == 0);
+	REQUIRE(driver_ok(&f));
+	for (i = 0; i < 2000; i++) {
+		CHECK_EQ(vccw_virtio_kick(vdev, 2), 0);
+		if (!wait_notifies(&f, 2, i + 1)) {
+			CHECK_MSG(false, "kick %u never reached the device", i);
+			break;
+		}
+		if (i % 128 == 127)
+			nanosleep(&pause, NULL);
+	}
+	fake_fini(&f);
+}
+
+/*
+ * ioeventfd=off: the notifying thread serves the queue itself, before the kick returns;
+ * while somebody holds the device the kick goes to the I/O thread instead of waiting.
+ */
+TEST(test_virtio_kick_inline_serves_on_caller_unless_device_busy)
+{
+	struct fake f;
+	struct vccw_virtio_dev *vdev = &f.vdev;
+	struct vccw_vq_config c = ring_cfg(4);
+	const struct rw_seg seg = { RW_DATA, 4, true };
+
+	REQUIRE(fake_init(&f));
+	REQUIRE(negotiate(&f, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1)));
+	REQUIRE(vccw_virtio_queue_setup(vdev, 0, &c) == 0);
+	REQUIRE(driver_ok(&f));
+	vccw_virtio_dev_set_notify_inline(vdev, true);
+	rw_chain(&f.r, 0, &seg, 1);
+	CHECK_EQ(vccw_virtio_kick(vdev, 0), 0);
+	pthread_mutex_lock(&f.m);
+	CHECK_EQ(f.notifies[0], 1); /* served before the kick returned */
+	CHECK(f.notify_on_main);
+	f.notify_on_main = false;
+	pthread_mutex_unlock(&f.m);
+	CHECK_EQ(rw_used_idx(&f.r), 1);
+	/* The device lock is taken (here, by this thread): the I/O thread serves it. */
+	pthread_mutex_lock(&vdev->lock);
+	CHECK_EQ(vccw_virtio_kick(vdev, 0), 0);
+	pthread_mutex_unlock(&vdev->lock);
+	CHECK(wait_notifies(&f, 0, 2));
+	pthread_mutex_lock(&f.m);
+	CHECK(!f.notify_on_main);
+	pthread_mutex_unlock(&f.m);
+	/* Off again: back to the I/O thread. */
+	vccw_virtio_dev_set_notify_inline(vdev, false);
+	CHECK_EQ(vccw_virtio_kick(vdev, 0), 0);
+	CHECK(wait_notifies(&f, 0, 3));
+	pthread_mutex_lock(&f.m);
+	CHECK(!f.notify_on_main);
+	pthread_mutex_unlock(&f.m);
+	fake_fini(&f);
+}
+
 /* 2.1.2: a broken ring sets NEEDS_RESET, notifies the config change once, stops kicks. */
 TEST(test_virtio_broken_ring_sets_needs_reset)
 {

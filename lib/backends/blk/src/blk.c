@@ -104,3 +104,126 @@ void vccw_be_blk_close(struct vccw_be_blk *be)
 	if (be)
 		be->ops->close(be);
 }
+
+/* ---- Requests in flight ---- */
+
+/* Execute @req now through the blocking calls. Returns its result. */
+static int run_inline(struct vccw_be_blk *be, struct vccw_be_blk_req *req)
+{
+	int rc;
+
+	switch (req->op) {
+	case VCCW_BE_BLK_OP_READ:
+		return vccw_be_blk_preadv(be, req->iov, req->iovcnt, req->off);
+	case VCCW_BE_BLK_OP_WRITE:
+		return vccw_be_blk_pwritev(be, req->iov, req->iovcnt, req->off);
+	case VCCW_BE_BLK_OP_FLUSH:
+		return vccw_be_blk_flush(be);
+	case VCCW_BE_BLK_OP_DISCARD:
+		rc = vccw_be_blk_discard(be, req->off, req->len);
+		return rc == -EOPNOTSUPP ? 0 : rc;
+	case VCCW_BE_BLK_OP_WRITE_ZEROES:
+		return vccw_be_blk_write_zeroes(be, req->off, req->len, req->may_unmap);
+	}
+	return -EINVAL;
+}
+
+struct vccw_be_blk_queue *vccw_be_blk_queue_new(struct vccw_be_blk *be, unsigned int depth,
+						struct vccw_err *err)
+{
+	struct vccw_be_blk_queue *q;
+
+	if (be->aio != VCCW_BE_BLK_AIO_THREADS && be->ops->queue_new)
+		return be->ops->queue_new(be, depth ? depth : 1, err);
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		vccw_err_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	q->be = be;
+	q->fd = -1;
+	return q;
+}
+
+static bool is_inline(const struct vccw_be_blk_queue *q)
+{
+	return q->be->aio == VCCW_BE_BLK_AIO_THREADS || !q->be->ops->queue_new;
+}
+
+void vccw_be_blk_queue_free(struct vccw_be_blk_queue *q)
+{
+	if (!q)
+		return;
+	if (is_inline(q)) {
+		free(q);
+		return;
+	}
+	vccw_be_blk_queue_drain(q);
+	q->be->ops->queue_free(q);
+}
+
+int vccw_be_blk_queue_submit(struct vccw_be_blk_queue *q, struct vccw_be_blk_req *req)
+{
+	struct vccw_be_blk *be = q->be;
+	int rc;
+
+	switch (req->op) {
+	case VCCW_BE_BLK_OP_READ:
+	case VCCW_BE_BLK_OP_WRITE:
+		if (req->op == VCCW_BE_BLK_OP_WRITE && be->readonly)
+			return -EROFS;
+		if (!range_ok(be, req->off, iov_total(req->iov, req->iovcnt)))
+			return -EINVAL;
+		break;
+	case VCCW_BE_BLK_OP_FLUSH:
+		break;
+	case VCCW_BE_BLK_OP_DISCARD:
+	case VCCW_BE_BLK_OP_WRITE_ZEROES:
+		if (be->readonly)
+			return -EROFS;
+		if (!range_ok(be, req->off, req->len))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	req->bounce = NULL;
+	if (is_inline(q)) {
+		req->done(req, run_inline(be, req));
+		return 0;
+	}
+	q->inflight++;
+	rc = be->ops->queue_submit(q, req);
+	if (rc)
+		q->inflight--;
+	return rc;
+}
+
+void vccw_be_blk_queue_flush(struct vccw_be_blk_queue *q)
+{
+	if (!is_inline(q))
+		q->be->ops->queue_flush(q);
+}
+
+void vccw_be_blk_queue_complete(struct vccw_be_blk_queue *q, bool wait)
+{
+	if (!is_inline(q) && (q->inflight || !wait))
+		q->be->ops->queue_complete(q, wait && q->inflight);
+}
+
+void vccw_be_blk_queue_drain(struct vccw_be_blk_queue *q)
+{
+	if (is_inline(q))
+		return;
+	vccw_be_blk_queue_flush(q);
+	while (q->inflight) {
+		q->be->ops->queue_complete(q, true);
+		/* A done that submitted again needs its request handed over too. */
+		vccw_be_blk_queue_flush(q);
+	}
+}
+
+bool vccw_be_blk_queue_ready(struct vccw_be_blk_queue *q)
+{
+	return !is_inline(q) && q->be->ops->queue_ready(q);
+}

@@ -80,6 +80,14 @@ enum vccw_cu_rc {
 	VCCW_CU_REJECT,    /* command reject: CE+DE+unit check, sense byte 0 = 0x80 */
 	VCCW_CU_UNIT_CHECK, /* other error: CE+DE+unit check with the sense the handler set */
 	VCCW_CU_UNIT_EXCEPTION, /* CE+DE+unit exception (device-specific condition) */
+	/*
+	 * The device executes the command on a thread of its own and reports the outcome
+	 * later with vccw_cu_complete(@req->tag, ...). Until then the subchannel stays
+	 * subchannel- and device-active and the channel thread serves other subchannels;
+	 * halt, clear and reset abandon the command (ops->cancel). The handler copies what
+	 * it needs from @req first: @req->buf is valid only during the call.
+	 */
+	VCCW_CU_IN_PROGRESS,
 };
 
 /* One command as the handler sees it. */
@@ -108,6 +116,8 @@ struct vccw_cu_req {
 	uint32_t done;
 	/* Out, for VCCW_CU_UNIT_CHECK: sense bytes to report. */
 	uint8_t sense[VCCW_SENSE_LEN];
+	/* Names this execution of the command for vccw_cu_complete(); never 0. */
+	uint64_t tag;
 };
 
 /*
@@ -136,8 +146,11 @@ struct vccw_cu_cmd {
 	 */
 	bool count_driven;
 	/*
-	 * Execute the command. Context: channel thread (or vccw_css_run()), subchannel lock
-	 * held; must not block for long. @req->buf is valid only during the call.
+	 * Execute the command. Context: channel thread (or vccw_css_run(), or the thread
+	 * issuing SSCH on a css with inline_start), subchannel lock held; must not block
+	 * for long: a command that would (it waits for a device
+	 * thread or for host I/O) returns VCCW_CU_IN_PROGRESS and completes later.
+	 * @req->buf is valid only during the call.
 	 */
 	enum vccw_cu_rc (*fn)(struct vccw_cu *cu, struct vccw_cu_req *req);
 };
@@ -174,6 +187,20 @@ struct vccw_cu *vccw_cu_new(struct vccw_css *css, const struct vccw_cu_config *c
  * whole. Context: any thread.
  */
 void vccw_cu_publish(struct vccw_cu *cu);
+
+/*
+ * The device finished a command its handler left VCCW_CU_IN_PROGRESS: @tag is that
+ * request's tag, @rc its outcome (not VCCW_CU_IN_PROGRESS), @done what req->done would
+ * have been, @data (read commands: @done bytes, copied, at most the row's max_len; NULL
+ * otherwise) what the device produced, @sense (may be NULL) the sense bytes of
+ * VCCW_CU_UNIT_CHECK. The channel thread then ends the command and goes on with the
+ * program. Returns false when the command had been abandoned meanwhile (halt, clear,
+ * reset, unplug): the result is dropped.
+ * Context: any thread, no subchannel lock held; @cu must stay alive for the call (the
+ * device stops completing before vccw_cu_free()).
+ */
+bool vccw_cu_complete(struct vccw_cu *cu, uint64_t tag, enum vccw_cu_rc rc, const void *data,
+		      uint32_t done, const uint8_t *sense);
 
 /* Remove the subchannel (with a CRW when @hotplug) and free @cu. NULL is a no-op. */
 void vccw_cu_free(struct vccw_cu *cu, bool hotplug);

@@ -258,6 +258,20 @@ struct vccw_css_config {
 	bool manual;
 	/* CCWs an executor may process per slice before yielding (0: default 64). */
 	unsigned int slice_ccws;
+	/*
+	 * Bound of the channel thread's adaptive polling of its work queue before it
+	 * sleeps (include/vccw/poll.h), in ns: 0 the default, VCCW_POLL_DEFAULT_MAX_NS;
+	 * negative: never poll.
+	 */
+	int poll_max_ns;
+	/*
+	 * Run the first slice of a start function inside SSCH, on the issuing thread (the
+	 * architecture allows completion at any time after cc 0): a short program is then
+	 * status pending when SSCH returns, without a hand-off to the channel thread; a
+	 * longer one goes on there. Executor hooks (command handlers) then also run on the
+	 * thread issuing SSCH. Ignored in manual mode.
+	 */
+	bool inline_start;
 	/* Lowest enabled log level; 0 means VCCW_LOG_WARNING. */
 	enum vccw_log_level log_level;
 };
@@ -307,6 +321,9 @@ enum vccw_exec_rc {
 	VCCW_EXEC_SUSPENDED, /* a CCW with the S flag was reached (ORB S=1): suspend */
 	VCCW_EXEC_PCI,       /* a CCW with the PCI flag took control: present intermediate
 			      * status, then call step() again */
+	VCCW_EXEC_WAIT,      /* the device executes a command on its own: the subchannel
+			      * stays active, and step() is called again after the
+			      * executor's vccw_sch_kick() */
 };
 
 /* Status an executor reports when a function ends or pauses. */
@@ -322,8 +339,9 @@ struct vccw_exec_status {
 
 /*
  * Executor hooks of a subchannel (implemented by lib/ccw). All are called with the
- * subchannel lock held, on the channel thread or in vccw_css_run(); they must not block
- * for long and must not call vccw_css_* instructions.
+ * subchannel lock held, on the channel thread or in vccw_css_run() (start also inside
+ * SSCH with cfg->inline_start); they must not block for long and must not call
+ * vccw_css_* instructions.
  */
 struct vccw_sch_exec_ops {
 	/* A start function begins (@orb validated by SSCH). Returns like step(). */
@@ -428,6 +446,14 @@ void vccw_sch_get_schib(struct vccw_sch *sch, struct vccw_schib *out);
  * stay alive for the call.
  */
 void vccw_sch_unsolicited(struct vccw_sch *sch, uint8_t dstat);
+
+/*
+ * Give the subchannel's executor a slice on the channel thread (it returned
+ * VCCW_EXEC_WAIT and can go on now). A kick with nothing to do is harmless.
+ * Context: any thread, any locks held except the subchannel's own (it takes only the
+ * work-queue lock); @sch must stay alive for the call.
+ */
+void vccw_sch_kick(struct vccw_sch *sch);
 
 /* The executor hooks @sch was created with. */
 const struct vccw_sch_exec_ops *vccw_sch_exec_ops(const struct vccw_sch *sch);

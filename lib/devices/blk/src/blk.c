@@ -11,6 +11,7 @@
  * QEMU have them.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,13 @@
 struct vccw_blk {
 	struct vccw_virtio_dev vdev; /* first: hooks container_of() back */
 	struct vccw_be_blk *be;
+	/*
+	 * aio=io_uring/native: requests in flight through this backend queue (one for all
+	 * virtqueues: they share the device's I/O thread); NULL for aio=threads.
+	 */
+	struct vccw_be_blk_queue *bq;
+	struct vccw_vq_elem *push_elem; /* scratch for completions */
+	bool resetting; /* completions drained by a reset are not used */
 	uint64_t capacity; /* 512-byte sectors */
 	uint32_t lbs, pbs;  /* logical and physical block size, bytes */
 	uint64_t sector_mask; /* sectors per logical block - 1 */
@@ -300,6 +308,176 @@ out:
 	return (int64_t)written + 1;
 }
 
+/* ---- requests in flight (aio=io_uring, aio=native) ---- */
+
+/* A request the backend executes while the device takes the next ones. */
+struct blk_req {
+	struct vccw_be_blk_req be;
+	struct vccw_blk *blk;
+	uint16_t qidx;
+	uint16_t id, ndescs;    /* what vccw_virtio_push() needs of the element */
+	unsigned int in_num;
+	bool flush_after;       /* a write in writethrough mode: stable first */
+	uint32_t used;          /* used length on success */
+	uint8_t *status;        /* the status byte, in the driver's buffer */
+	struct iovec data[];    /* the data part of the request */
+};
+
+/* Where the last device-writable byte of @e is (the status, 5.2.6). */
+static uint8_t *status_byte(const struct vccw_vq_elem *e)
+{
+	unsigned int i;
+
+	for (i = e->in_num; i > 0; i--) {
+		if (e->in[i - 1].iov_len)
+			return (uint8_t *)e->in[i - 1].iov_base + e->in[i - 1].iov_len - 1;
+	}
+	return NULL;
+}
+
+static void push_result(struct vccw_blk *blk, uint16_t qidx, uint16_t id, uint16_t ndescs,
+			unsigned int in_num, uint8_t *status, uint8_t st, uint32_t used)
+{
+	struct vccw_vq_elem *pe = blk->push_elem;
+
+	if (blk->resetting)
+		return;
+	*status = st;
+	pe->id = id;
+	pe->ndescs = ndescs;
+	pe->in_num = in_num;
+	vccw_virtio_push(&blk->vdev, qidx, pe, used);
+}
+
+/* The backend finished @breq. Context: I/O thread (or a reset), device lock held. */
+static void req_done(struct vccw_be_blk_req *breq, int rc)
+{
+	struct blk_req *r = container_of(breq, struct blk_req, be);
+	struct vccw_blk *blk = r->blk;
+
+	if (!rc && r->flush_after && !blk->resetting) {
+		/* 5.2.6.2: in writethrough mode the write is stable before it is used. */
+		r->flush_after = false;
+		r->be.op = VCCW_BE_BLK_OP_FLUSH;
+		if (!vccw_be_blk_queue_submit(blk->bq, &r->be))
+			return;
+		rc = -EIO;
+	}
+	push_result(blk, r->qidx, r->id, r->ndescs, r->in_num, r->status,
+		    rc ? VCCW_VIRTIO_BLK_S_IOERR : VCCW_VIRTIO_BLK_S_OK, rc ? 1 : r->used);
+	__atomic_sub_fetch(&blk->vdev.backend_inflight, 1, __ATOMIC_RELEASE);
+	free(r);
+}
+
+/*
+ * Start IN, OUT or FLUSH @e on the backend queue. A request the device refuses at once
+ * is used at once, with IOERR, as the synchronous path answers it.
+ */
+static void start_request(struct vccw_blk *blk, unsigned int qidx,
+			  const struct vccw_vq_elem *e, uint32_t type, uint64_t sector)
+{
+	bool write = type == VCCW_VIRTIO_BLK_T_OUT;
+	bool rw = type == VCCW_VIRTIO_BLK_T_IN || write;
+	const struct iovec *iov = write ? e->out : e->in;
+	unsigned int cnt = rw ? (write ? e->out_num : e->in_num) : 0;
+	uint64_t len = write ? e->out_len - VCCW_VIRTIO_BLK_REQ_HDR_SIZE : e->in_len - 1;
+	uint8_t *status = status_byte(e);
+	struct blk_req *r;
+	int rc;
+
+	if (e->in_len > UINT32_MAX ||
+	    (rw && ((write && blk->be->readonly) || len % VCCW_VIRTIO_BLK_SECTOR_SIZE ||
+		    !sectors_ok(blk, sector, len / VCCW_VIRTIO_BLK_SECTOR_SIZE))))
+		goto ioerr;
+	r = malloc(sizeof(*r) + (cnt ? cnt : 1) * sizeof(struct iovec));
+	if (!r)
+		goto ioerr;
+	memset(r, 0, sizeof(*r));
+	r->blk = blk;
+	r->qidx = (uint16_t)qidx;
+	r->id = e->id;
+	r->ndescs = e->ndescs;
+	r->in_num = e->in_num;
+	r->status = status;
+	r->be.done = req_done;
+	if (rw) {
+		r->be.op = write ? VCCW_BE_BLK_OP_WRITE : VCCW_BE_BLK_OP_READ;
+		r->be.iovcnt = iov_slice(r->data, iov, cnt, write ? VCCW_VIRTIO_BLK_REQ_HDR_SIZE : 0,
+					 len);
+		r->be.iov = r->data;
+		r->be.off = sector * VCCW_VIRTIO_BLK_SECTOR_SIZE;
+		/* As write_done(): in writethrough mode a write is stable before it is used. */
+		r->flush_after = write && !blk->wce;
+		r->used = write ? 1 : (uint32_t)len + 1;
+	} else {
+		r->be.op = VCCW_BE_BLK_OP_FLUSH;
+		r->used = 1;
+	}
+	/* Counted before the submission: an inline backend completes within it. */
+	__atomic_add_fetch(&blk->vdev.backend_inflight, 1, __ATOMIC_RELEASE);
+	rc = vccw_be_blk_queue_submit(blk->bq, &r->be);
+	if (rc == -EBUSY) {
+		/* The ring is full: make room by reaping, then try once more. */
+		vccw_be_blk_queue_complete(blk->bq, true);
+		rc = vccw_be_blk_queue_submit(blk->bq, &r->be);
+	}
+	if (!rc)
+		return;
+	__atomic_sub_fetch(&blk->vdev.backend_inflight, 1, __ATOMIC_RELEASE);
+	free(r);
+ioerr:
+	push_result(blk, (uint16_t)qidx, e->id, e->ndescs, e->in_num, status,
+		    VCCW_VIRTIO_BLK_S_IOERR, 1);
+}
+
+/* Queue notification with a backend queue: start what can run in flight. */
+static void queue_notify_async(struct vccw_blk *blk, unsigned int idx)
+{
+	struct vccw_virtio_dev *vdev = &blk->vdev;
+	uint8_t hdr[VCCW_VIRTIO_BLK_REQ_HDR_SIZE];
+	const struct vccw_vq_elem *e = blk->elem;
+	uint32_t type;
+
+	while (vccw_virtio_pop(vdev, idx, blk->elem) == 1) {
+		if (e->out_len < VCCW_VIRTIO_BLK_REQ_HDR_SIZE || e->in_len < 1) {
+			/* No header or no status byte: nothing sensible can be answered. */
+			vccw_virtio_needs_reset(vdev);
+			break;
+		}
+		iov_to_buf(e->out, e->out_num, 0, hdr, sizeof(hdr));
+		type = vccw_virtio_ld32(vdev, hdr);
+		if (type == VCCW_VIRTIO_BLK_T_IN || type == VCCW_VIRTIO_BLK_T_OUT ||
+		    type == VCCW_VIRTIO_BLK_T_FLUSH ||
+		    (type == VCCW_VIRTIO_BLK_T_FLUSH_OUT && vdev->legacy)) {
+			start_request(blk, idx, e, type, vccw_virtio_ld64(vdev, hdr + 8));
+			continue;
+		}
+		/* GET_ID, DISCARD, WRITE_ZEROES and the unknown: answered at once. */
+		vccw_virtio_push(vdev, idx, e, (uint32_t)handle_request(blk, e));
+	}
+	vccw_be_blk_queue_flush(blk->bq);
+	/*
+	 * Reads the host serves from its page cache complete within the submission:
+	 * use them now rather than after a trip through the completion eventfd.
+	 */
+	if (vccw_be_blk_queue_ready(blk->bq)) {
+		vccw_be_blk_queue_complete(blk->bq, false);
+		vccw_be_blk_queue_flush(blk->bq);
+	}
+}
+
+/* The backend queue's completion fd is readable. Context: I/O thread, device lock. */
+static void on_completions(struct vccw_virtio_dev *vdev, int fd, void *arg)
+{
+	struct vccw_blk *blk = arg;
+
+	(void)vdev;
+	(void)fd;
+	vccw_be_blk_queue_complete(blk->bq, false);
+	/* Flushes a done callback queued, and requests that waited for room. */
+	vccw_be_blk_queue_flush(blk->bq);
+}
+
 /* ---- virtio device hooks ---- */
 
 static uint64_t blk_get_features(struct vccw_virtio_dev *vdev)
@@ -414,12 +592,6 @@ static void blk_start(struct vccw_virtio_dev *vdev)
 		blk->wce = vccw_virtio_has_feature(vdev, VCCW_VIRTIO_BLK_F_FLUSH);
 }
 
-static void blk_reset(struct vccw_virtio_dev *vdev)
-{
-	struct vccw_blk *blk = to_blk(vdev);
-
-	blk->wce = blk->wce_reset;
-}
 
 static uint16_t blk_queue_max(struct vccw_virtio_dev *vdev, unsigned int idx)
 {
@@ -433,6 +605,10 @@ static void blk_queue_notify(struct vccw_virtio_dev *vdev, unsigned int idx)
 	struct vccw_blk *blk = to_blk(vdev);
 	int64_t used;
 
+	if (blk->bq) {
+		queue_notify_async(blk, idx);
+		return;
+	}
 	while (vccw_virtio_pop(vdev, idx, blk->elem) == 1) {
 		used = handle_request(blk, blk->elem);
 		if (used < 0) {
@@ -442,6 +618,27 @@ static void blk_queue_notify(struct vccw_virtio_dev *vdev, unsigned int idx)
 		}
 		vccw_virtio_push(vdev, idx, blk->elem, (uint32_t)used);
 	}
+}
+
+/* Reset (device lock held): every request in flight ends first, and is not used. */
+static void blk_reset(struct vccw_virtio_dev *vdev)
+{
+	struct vccw_blk *blk = to_blk(vdev);
+
+	blk->wce = blk->wce_reset;
+	if (!blk->bq)
+		return;
+	blk->resetting = true;
+	vccw_be_blk_queue_drain(blk->bq);
+	blk->resetting = false;
+}
+
+/* The I/O thread polls this before it sleeps: completions wait to be reaped. */
+static bool blk_poll_ready(struct vccw_virtio_dev *vdev)
+{
+	struct vccw_blk *blk = to_blk(vdev);
+
+	return blk->bq && vccw_be_blk_queue_ready(blk->bq);
 }
 
 static const struct vccw_virtio_dev_ops blk_ops = {
@@ -456,6 +653,7 @@ static const struct vccw_virtio_dev_ops blk_ops = {
 	.queue_notify = blk_queue_notify,
 	.start = blk_start,
 	.reset = blk_reset,
+	.poll_ready = blk_poll_ready,
 };
 
 static bool block_size_ok(uint32_t v)
@@ -562,17 +760,32 @@ struct vccw_blk *vccw_blk_new(struct vccw_mem *mem, const struct vccw_blk_config
 	if (cfg->serial)
 		memcpy(blk->serial, cfg->serial, strlen(cfg->serial));
 	blk->elem = malloc(sizeof(*blk->elem));
-	if (!blk->elem) {
+	blk->push_elem = calloc(1, sizeof(*blk->push_elem));
+	if (!blk->elem || !blk->push_elem) {
 		vccw_err_set(err, ENOMEM, "virtio-blk: out of memory");
-		goto err_free;
+		goto err_free_elem;
+	}
+	if (cfg->backend->aio != VCCW_BE_BLK_AIO_THREADS) {
+		/* Every descriptor of every queue may carry a request in flight. */
+		blk->bq = vccw_be_blk_queue_new(cfg->backend, (unsigned int)qsize * nq, err);
+		if (!blk->bq)
+			goto err_free_elem;
 	}
 	if (vccw_virtio_dev_init(&blk->vdev, &blk_ops, mem, extra_features, err))
-		goto err_free_elem;
+		goto err_free_queue;
+	if (blk->bq && blk->bq->fd >= 0 &&
+	    vccw_virtio_dev_watch_fd(&blk->vdev, blk->bq->fd, on_completions, blk)) {
+		vccw_err_set(err, EIO, "virtio-blk: cannot watch the backend's completions");
+		vccw_virtio_dev_fini(&blk->vdev);
+		goto err_free_queue;
+	}
 	return blk;
 
+err_free_queue:
+	vccw_be_blk_queue_free(blk->bq);
 err_free_elem:
+	free(blk->push_elem);
 	free(blk->elem);
-err_free:
 	free(blk);
 	return NULL;
 }
@@ -586,7 +799,16 @@ void vccw_blk_free(struct vccw_blk *blk)
 {
 	if (!blk)
 		return;
+	if (blk->bq) {
+		/* Nothing may complete into the queues once they are gone. */
+		pthread_mutex_lock(&blk->vdev.lock);
+		blk->resetting = true;
+		vccw_be_blk_queue_drain(blk->bq);
+		pthread_mutex_unlock(&blk->vdev.lock);
+	}
 	vccw_virtio_dev_fini(&blk->vdev);
+	vccw_be_blk_queue_free(blk->bq);
+	free(blk->push_elem);
 	free(blk->elem);
 	free(blk);
 }

@@ -21,7 +21,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vccw/list.h"
 #include "vccw/mem.h"
+#include "vccw/poll.h"
 #include "vccw/types.h"
 #include "vccw/virtqueue.h"
 
@@ -95,6 +97,11 @@ struct vccw_virtio_dev_ops {
 	void (*start)(struct vccw_virtio_dev *vdev);
 	/* The device is reset (status 0 written, transport reset): drop in-flight state. */
 	void (*reset)(struct vccw_virtio_dev *vdev);
+	/*
+	 * Polled by the I/O thread before it sleeps, without the device lock: true when a
+	 * watched fd will have input (backend completions waiting). Optional.
+	 */
+	bool (*poll_ready)(struct vccw_virtio_dev *vdev);
 };
 
 /* How the core notifies the driver; implemented by the transport. Device lock held. */
@@ -107,6 +114,16 @@ struct vccw_virtio_transport_ops {
 
 /* Extra file descriptors a device wants its I/O thread to watch (backends). */
 typedef void vccw_virtio_fd_fn(struct vccw_virtio_dev *vdev, int fd, void *arg);
+
+/*
+ * Work another thread hands to the device's I/O thread (vccw_virtio_dev_call()): the
+ * caller embeds it in its own object; @fn runs once, on the I/O thread, without the
+ * device lock, and may free the object.
+ */
+struct vccw_virtio_call {
+	struct vccw_list link;
+	void (*fn)(struct vccw_virtio_dev *vdev, struct vccw_virtio_call *call);
+};
 
 struct vccw_virtio_dev {
 	const struct vccw_virtio_dev_ops *ops;
@@ -136,6 +153,31 @@ struct vccw_virtio_dev {
 		void *arg;
 	} watch[VCCW_VIRTIO_MAX_WATCH]; /* fn NULL: unwatched */
 	unsigned int nr_watch;
+	/*
+	 * Threads serving a queue or a watch under the device lock (atomic count), where
+	 * a backend call may block: the I/O thread, or a vCPU with notify_inline.
+	 */
+	unsigned int io_busy;
+	/*
+	 * Requests the device has in flight in its backend (atomic; kept by the device):
+	 * a reset then waits for them, so the device counts as busy too.
+	 */
+	unsigned int backend_inflight;
+	/* Queues notified and not yet served (atomic), bit n for queue n. */
+	uint64_t kick_bits;
+	/* The I/O thread polls kick_bits (atomic): a kick then needs no eventfd write. */
+	bool io_polling;
+	/* The I/O thread's adaptive polling (include/vccw/poll.h); max_ns 0: never. */
+	struct vccw_poll poll;
+	/* ioeventfd=off (atomic): a notification is served on the notifying thread. */
+	bool notify_inline;
+
+	/* Calls for the I/O thread: protected by call_lock. */
+	pthread_mutex_t call_lock;
+	pthread_cond_t call_cond;
+	struct vccw_list calls;
+	uint64_t calls_queued, calls_done; /* also read atomically by the polling thread */
+	int call_fd;
 };
 
 /*
@@ -145,7 +187,7 @@ struct vccw_virtio_dev {
  */
 int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_dev_ops *ops,
 			 struct vccw_mem *mem, uint64_t extra_features, struct vccw_err *err);
-/* Stop the I/O thread and release what init allocated. */
+/* Stop the I/O thread and release what init allocated. No call may be pending. */
 void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev);
 
 /*
@@ -163,6 +205,29 @@ int vccw_virtio_dev_watch_fd(struct vccw_virtio_dev *vdev, int fd, vccw_virtio_f
  * Context: the device lock held (a hook, or a device function that took it).
  */
 int vccw_virtio_dev_unwatch_fd_locked(struct vccw_virtio_dev *vdev, int fd);
+
+/*
+ * True while the I/O thread serves a queue or a watched fd under the device lock, where
+ * a backend call may keep it (and the lock) for as long as host I/O takes, or while the
+ * device has requests in flight in its backend (a reset waits for them): a transport
+ * command that needs the lock is better handed to that thread (vccw_virtio_dev_call())
+ * than waited for. A hint: the thread may start or stop right after the answer.
+ * Context: any thread; lock-free.
+ */
+bool vccw_virtio_dev_busy(struct vccw_virtio_dev *vdev);
+
+/*
+ * Queue @call (with @call->fn set) for the device's I/O thread, which runs it after what
+ * it is doing now, in queue order. @call is borrowed until its fn runs.
+ * Context: any thread; never blocks on the device.
+ */
+void vccw_virtio_dev_call(struct vccw_virtio_dev *vdev, struct vccw_virtio_call *call);
+
+/*
+ * Wait until every call queued before this one has run. Context: not the I/O thread;
+ * may block for as long as the I/O thread's current work takes.
+ */
+void vccw_virtio_dev_flush_calls(struct vccw_virtio_dev *vdev);
 
 /* ---- Used by transports (device lock NOT held by the caller) ---- */
 
@@ -207,10 +272,20 @@ int vccw_virtio_queue_setup(struct vccw_virtio_dev *vdev, unsigned int idx,
 			    const struct vccw_vq_config *cfg);
 /*
  * Available-buffer notification for @idx (e.g. DIAGNOSE 0x500): hands it to the I/O
- * thread and returns at once. Returns 0, or -EINVAL for a queue that does not exist.
- * Context: any thread (a vCPU); never blocks.
+ * thread and returns at once; with notifications served inline (ioeventfd=off) the
+ * calling thread serves the queue itself when the device lock is free, and only
+ * otherwise hands it over. Returns 0, or -EINVAL for a queue that does not exist.
+ * Context: any thread (a vCPU); never waits for the device lock. Inline, it runs the
+ * device's queue handler, with its backend calls (QEMU's ioeventfd=off trade: no
+ * hand-off, but the vCPU does the device's work).
  */
 int vccw_virtio_kick(struct vccw_virtio_dev *vdev, unsigned int idx);
+
+/*
+ * Serve notifications on the notifying thread (@on: QEMU's ioeventfd=off) or on the
+ * I/O thread (off, the default). Context: any thread.
+ */
+void vccw_virtio_dev_set_notify_inline(struct vccw_virtio_dev *vdev, bool on);
 
 /* ---- Used by devices (device lock held: inside hooks) ---- */
 

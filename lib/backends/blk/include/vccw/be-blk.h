@@ -7,9 +7,11 @@
  * about guests: a device checks the guest's request (virtio spec v1.2 section 5.2.6) and
  * turns a backend error into VIRTIO_BLK_S_IOERR.
  *
- * Completion rule: every call returns only after the operation is done. A write has
- * reached the host kernel (not necessarily stable storage) when pwritev returns; flush
- * returns after the host reported the data stable (fdatasync).
+ * Completion rule: every blocking call returns only after the operation is done, and a
+ * request of a queue (vccw_be_blk_queue_*) calls its done only then. A write has
+ * reached the host kernel (not necessarily stable storage) when it completes, unless the
+ * cache mode says otherwise (writethrough, directsync: stable); flush completes after
+ * the host reported the data stable (fdatasync), except with cache=unsafe.
  *
  * Context: the calls may block (host I/O). One backend may be used by several threads
  * at once; the file backend keeps no per-call state.
@@ -27,7 +29,60 @@
 extern "C" {
 #endif
 
+/*
+ * Host cache modes, with QEMU's meaning (-drive cache=): whether the host page cache is
+ * bypassed (O_DIRECT), whether every write is stable when it completes (O_DSYNC), and
+ * whether flush requests reach the host at all.
+ */
+enum vccw_be_blk_cache {
+	VCCW_BE_BLK_CACHE_WRITEBACK,    /* page cache; stable after a flush (fdatasync) */
+	VCCW_BE_BLK_CACHE_NONE,         /* O_DIRECT; stable after a flush */
+	VCCW_BE_BLK_CACHE_WRITETHROUGH, /* page cache + O_DSYNC: stable on completion */
+	VCCW_BE_BLK_CACHE_DIRECTSYNC,   /* O_DIRECT + O_DSYNC: stable on completion */
+	VCCW_BE_BLK_CACHE_UNSAFE,       /* page cache; flush ignored: nothing is promised */
+};
+
+/* How requests reach the host (-drive aio=). */
+enum vccw_be_blk_aio {
+	VCCW_BE_BLK_AIO_THREADS,  /* blocking calls on the device's I/O thread, one at a time */
+	VCCW_BE_BLK_AIO_IO_URING, /* io_uring: many requests in flight per queue */
+	VCCW_BE_BLK_AIO_NATIVE,   /* Linux AIO in QEMU; here the same io_uring path */
+};
+
 struct vccw_be_blk;
+struct vccw_be_blk_queue;
+
+/* ---- Requests in flight ---- */
+
+enum vccw_be_blk_op {
+	VCCW_BE_BLK_OP_READ,
+	VCCW_BE_BLK_OP_WRITE,
+	VCCW_BE_BLK_OP_FLUSH,        /* io_uring: IORING_OP_FSYNC with DATASYNC */
+	VCCW_BE_BLK_OP_DISCARD,      /* fallocate PUNCH_HOLE; "cannot" is success */
+	VCCW_BE_BLK_OP_WRITE_ZEROES, /* fallocate ZERO_RANGE (PUNCH_HOLE with may_unmap) */
+};
+
+/*
+ * One request for vccw_be_blk_queue_submit(), owned by the caller until @done runs.
+ * The caller fills the fields up to @done; the rest belongs to the backend.
+ */
+struct vccw_be_blk_req {
+	enum vccw_be_blk_op op;
+	const struct iovec *iov; /* READ, WRITE: borrowed until @done */
+	unsigned int iovcnt;
+	uint64_t off;            /* bytes */
+	uint64_t len;            /* DISCARD, WRITE_ZEROES: bytes */
+	bool may_unmap;          /* WRITE_ZEROES */
+	/*
+	 * Called exactly once with 0 or -errno. Context: inside vccw_be_blk_queue_submit()
+	 * for aio=threads, inside vccw_be_blk_queue_complete() / _drain() otherwise; it may
+	 * submit again (with @req or another request).
+	 */
+	void (*done)(struct vccw_be_blk_req *req, int rc);
+	/* Backend state. */
+	void *bounce;
+	uint64_t bounce_len;
+};
 
 /*
  * Hooks of a backend kind. Each returns 0 or -errno; ranges are already checked against
@@ -55,6 +110,27 @@ struct vccw_be_blk_ops {
 	int (*write_zeroes)(struct vccw_be_blk *be, uint64_t off, uint64_t len, bool may_unmap);
 	/* Release the backend and the object itself. Required. */
 	void (*close)(struct vccw_be_blk *be);
+	/*
+	 * Requests in flight (aio=io_uring/native). NULL: the front executes every
+	 * request inline, through the calls above (aio=threads). @queue_new returns a
+	 * queue embedding struct vccw_be_blk_queue; @queue_complete reaps what has
+	 * completed (with @wait: at least one, blocking) and calls each request's done.
+	 */
+	struct vccw_be_blk_queue *(*queue_new)(struct vccw_be_blk *be, unsigned int depth,
+					       struct vccw_err *err);
+	void (*queue_free)(struct vccw_be_blk_queue *q);
+	int (*queue_submit)(struct vccw_be_blk_queue *q, struct vccw_be_blk_req *req);
+	void (*queue_flush)(struct vccw_be_blk_queue *q);
+	void (*queue_complete)(struct vccw_be_blk_queue *q, bool wait);
+	/* True (lock-free) when completions wait to be reaped. */
+	bool (*queue_ready)(struct vccw_be_blk_queue *q);
+};
+
+/* A queue of requests in flight on one thread; kinds embed it. Fields read-only. */
+struct vccw_be_blk_queue {
+	struct vccw_be_blk *be;
+	unsigned int inflight; /* submitted, done not yet called */
+	int fd;                /* readable when completions wait (-1: none, inline queue) */
 };
 
 /* A backend object; kinds embed it as their first member. Fields are read-only. */
@@ -63,7 +139,21 @@ struct vccw_be_blk {
 	uint64_t size;       /* bytes */
 	bool readonly;
 	uint32_t block_size; /* logical block size in bytes (512 for files) */
+	enum vccw_be_blk_cache cache;
+	enum vccw_be_blk_aio aio;
 };
+
+struct vccw_be_blk_file_opts {
+	bool readonly;                /* O_RDONLY; the device offers RO */
+	enum vccw_be_blk_cache cache; /* default writeback */
+	enum vccw_be_blk_aio aio;     /* default threads */
+};
+
+/* Parse QEMU's spelling ("none", "writeback" ...; "io_uring", "threads", "native"). */
+int vccw_be_blk_parse_cache(const char *str, enum vccw_be_blk_cache *out);
+int vccw_be_blk_parse_aio(const char *str, enum vccw_be_blk_aio *out);
+/* True when this build has io_uring (liburing found at build time). */
+bool vccw_be_blk_have_io_uring(void);
 
 /*
  * Open the raw backend over @path: a regular file (size = file size, which must be a
@@ -78,6 +168,16 @@ struct vccw_be_blk {
  * Context: any thread; may block in open() only on a slow file system.
  */
 struct vccw_be_blk *vccw_be_blk_file_open(const char *path, bool readonly, struct vccw_err *err);
+/*
+ * As vccw_be_blk_file_open() with a cache mode and an aio kind. With O_DIRECT (cache
+ * none, directsync) transfers whose buffers or lengths do not meet the file's direct-I/O
+ * alignment go through an aligned bounce buffer, and the logical block size is the
+ * file's direct-I/O offset alignment when that is above 512. aio io_uring or native in a
+ * build without liburing: -ENOTSUP with a message saying so.
+ */
+struct vccw_be_blk *vccw_be_blk_file_open_opts(const char *path,
+					       const struct vccw_be_blk_file_opts *opts,
+					       struct vccw_err *err);
 
 /*
  * Read/write @iov at byte offset @off. Short transfers and EINTR are retried inside.
@@ -101,6 +201,29 @@ int vccw_be_blk_discard(struct vccw_be_blk *be, uint64_t off, uint64_t len);
  */
 int vccw_be_blk_write_zeroes(struct vccw_be_blk *be, uint64_t off, uint64_t len,
 			     bool may_unmap);
+/*
+ * A queue for up to @depth requests in flight, used by one thread at a time (a
+ * device's I/O thread). With aio=threads the queue executes each request inline.
+ * Returns a new queue owned by the caller, or NULL with @err filled.
+ */
+struct vccw_be_blk_queue *vccw_be_blk_queue_new(struct vccw_be_blk *be, unsigned int depth,
+						struct vccw_err *err);
+/* Wait for every request in flight (their done runs), then free. NULL is a no-op. */
+void vccw_be_blk_queue_free(struct vccw_be_blk_queue *q);
+/*
+ * Queue @req. The same checks as the blocking calls (range, read-only) come first.
+ * Returns 0 (done will be called) or -errno (not queued; done is not called).
+ */
+int vccw_be_blk_queue_submit(struct vccw_be_blk_queue *q, struct vccw_be_blk_req *req);
+/* Hand the queued requests to the host (one system call for a batch). */
+void vccw_be_blk_queue_flush(struct vccw_be_blk_queue *q);
+/* Reap completed requests (calling their done); with @wait block for one at least. */
+void vccw_be_blk_queue_complete(struct vccw_be_blk_queue *q, bool wait);
+/* Complete everything in flight. */
+void vccw_be_blk_queue_drain(struct vccw_be_blk_queue *q);
+/* Completions wait to be reaped (lock-free, for a polling thread). */
+bool vccw_be_blk_queue_ready(struct vccw_be_blk_queue *q);
+
 /* Close @be and free it. NULL is a no-op. */
 void vccw_be_blk_close(struct vccw_be_blk *be);
 

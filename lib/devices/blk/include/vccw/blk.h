@@ -25,9 +25,13 @@
  * writethrough mode every OUT, DISCARD and WRITE_ZEROES is made stable before it
  * completes.
  *
- * Requests are processed in the order they are popped, synchronously, on the device's
- * I/O thread: a request is used (completed) only after the backend call returned, so an
- * OUT is acknowledged after the data reached the host, a FLUSH after fdatasync.
+ * Requests run on the device's I/O thread. With a backend of aio=threads they are
+ * processed one at a time, in the order they are popped; with aio=io_uring (or native)
+ * IN, OUT and FLUSH are started in that order and stay in flight together, used in the
+ * order they complete (GET_ID, DISCARD, WRITE_ZEROES are answered at once). Either way a
+ * request is used only once the backend finished it, so an OUT is acknowledged after
+ * the data reached the host, a FLUSH after fdatasync; a reset or unplug waits for what
+ * is in flight and uses none of it.
  *
  * Status codes: a malformed request (data not a multiple of 512 bytes, sectors beyond
  * the capacity, a discard / write-zeroes segment beyond the advertised limits) and any
