@@ -7,7 +7,8 @@
  * each turn writes one 4 KiB slot of a ring of HP_SLOTS slots and reads it back, every
  * sector stamped with a sequence number and a pattern derived from it, so that a host
  * can check afterwards, from the image alone, that no acknowledged write was lost or
- * torn while devices came and went. After each change of the device set it reports
+ * torn while devices came and went. A powerdown request (QMP system_powerdown) ends the
+ * program with status 0, as an operating system shuts down. After each change of the device set it reports
  * the last sequence number written and verified; when the disk itself is unplugged,
  * the I/O ends there (reported, not a failure).
  *
@@ -156,6 +157,11 @@ int guest_hotplug_main(void)
 	guest_demo_set_hotplug_hook(hook);
 	for (;;) {
 		net_announcements();
+		/* The operator's powerdown (SCLP signal quiesce): end cleanly, as an OS does. */
+		if (guest_arch_quiesce_pending()) {
+			guest_demo_say("hotplug: powerdown requested; shutting down");
+			return 0;
+		}
 		if (guest_cio_poll()) {
 			report_io();
 			/* What the guest now sees, as an operator would check it. */
