@@ -1474,6 +1474,8 @@ static const char *prop_qom_type(const struct vm_prop *p)
 		return "str";
 	case VM_PROP_UINT:
 		return "uint32";
+	case VM_PROP_SIZE:
+		return "size";
 	case VM_PROP_BOOL:
 		return "bool";
 	}
@@ -1494,6 +1496,7 @@ static json_t *prop_value(const struct vm_device *dev, const struct vm_prop *p)
 			 dev->busid.devno);
 		return json_string(buf);
 	case VM_PROP_UINT:
+	case VM_PROP_SIZE:
 		return json_integer((json_int_t)*(const uint64_t *)(base + p->off));
 	case VM_PROP_BOOL:
 		return json_boolean(*(const bool *)(base + p->off));
