@@ -424,6 +424,7 @@ struct vm {
 	bool quiesce_pending;
 	atomic_bool cpus_run; /* runstate is RUNNING: vm_cpu_pause_point()'s fast path */
 	atomic_bool reset_req; /* system_reset asked; vCPU 0 carries it out */
+	uint64_t reset_gen;    /* under lock: resets done, for the requester to wait on */
 
 	int done_fd; /* eventfd: vCPU 0's program ended */
 	int quit_fd; /* eventfd: the monitor's quit command */
@@ -485,7 +486,7 @@ void vm_cpu_unpausable(struct vm_cpu *cpu);
  * system_reset: vCPU 0 leaves the guest program at its next pause point (or at once
  * when the program has ended), the css and every device are reset, and the program
  * starts again from its beginning; a machine that was not running waits in prelaunch.
- * Context: any thread but a vCPU's.
+ * Returns once the reset is done. Context: any thread but a vCPU's.
  */
 void vm_reset_request(struct vm *vm);
 /*

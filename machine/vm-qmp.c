@@ -888,9 +888,9 @@ static json_t *cmd_system_reset(struct vm_qmp *q, struct qmp_client *c, json_t *
 	(void)c;
 	(void)args;
 	(void)err;
+	vm_reset_request(q->vm);
 	qmp_event(q, "RESET", json_pack("{s:b,s:s}", "guest", 0, "reason",
 					"host-qmp-system-reset"));
-	vm_reset_request(q->vm);
 	return json_object();
 }
 

@@ -167,13 +167,26 @@ bool vm_powerdown_take(struct vm *vm)
 	return pending;
 }
 
+static void machine_reset(struct vm *vm);
+
 void vm_reset_request(struct vm *vm)
 {
+	uint64_t gen;
+
+	/* No program: no vCPU runs guest code, the reset is done here. */
+	if (!vm->cfg->program) {
+		machine_reset(vm);
+		return;
+	}
 	pthread_mutex_lock(&vm->lock);
+	gen = vm->reset_gen;
 	atomic_store(&vm->reset_req, true);
 	/* Wake a vCPU waiting for an interruption: it leaves the program at once. */
 	vm->irq_gen++;
 	pthread_cond_broadcast(&vm->cond);
+	/* As QEMU's: when the command returns (and RESET is sent), the reset is done. */
+	while (vm->reset_gen == gen && !atomic_load(&vm->stop))
+		pthread_cond_wait(&vm->cond, &vm->lock);
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -212,5 +225,9 @@ bool vm_reset_wait(struct vm *vm)
 	atomic_store(&vm->reset_req, false);
 	pthread_mutex_unlock(&vm->lock);
 	machine_reset(vm);
+	pthread_mutex_lock(&vm->lock);
+	vm->reset_gen++;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
 	return true;
 }

@@ -12,10 +12,12 @@ an id as the server's parse failure.
 One libvirt-style sequence (capabilities, query-version, query-commands, query-status,
 query-block, blockdev-add + device_add, qom-get, device_del + DEVICE_DELETED +
 blockdev-del, netdev_add/del, chardev-add/remove, stop/cont, human-monitor-command,
-device_add errors, system_powerdown, quit) runs against QEMU (with the bare-metal agent
+device_add errors, quit) runs against QEMU (with the bare-metal agent
 image, build/s390x/agent.elf) and against vccw-vm (the same agent as a native program);
 each step's reply must have the same shape on both (the same members, the same error
-class and text), and a few values must be equal. Then vccw-vm alone: the run states
+class and text), and a few values must be equal. system_powerdown is seen by the agent
+(the SCLP signal-quiesce event) on both, and a guest that ends in failure leaves both
+machines guest-panicked under -no-shutdown. Then vccw-vm alone: the run states
 (-S prelaunch, paused, shutdown and guest-panicked under -no-shutdown, system_reset from
 shutdown), system_powerdown seen by the guest program, and the monitor driven by socat.
 
@@ -24,6 +26,7 @@ Usage: test-qmp-mgmt.py [path/to/vccw-vm]
 """
 import json
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -296,8 +299,6 @@ def sequence(t, tmp):
                                              {"command-line": "info bogus"})))
     c._send({"exec-oob": "query-status", "id": "oob1"})
     out.append(("exec-oob", c._recv()))
-    out.append(("system_powerdown", c.execute_msg("system_powerdown")))
-    out.append(("powerdown-event", c.event("POWERDOWN").get("data")))
     out.append(("quit", c.execute_msg("quit")))
     out.append(("shutdown-event", c.event("SHUTDOWN").get("data")))
     c.close()
@@ -313,8 +314,7 @@ EXACT = {"cont", "resume-event", "blockdev-add", "blockdev-add-duplicate", "devi
          "chardev-add-duplicate", "chardev-remove", "chardev-remove-gone", "stop",
          "stop-event", "query-status-prelaunch", "query-status-running",
          "query-status-paused", "hmp-info-status-paused", "cont-again", "hmp-info-status",
-         "hmp-unknown", "exec-oob", "system_powerdown", "powerdown-event", "quit",
-         "shutdown-event"}
+         "hmp-unknown", "exec-oob", "quit", "shutdown-event"}
 
 # Commands a libvirt-style client needs from query-commands.
 LIBVIRT_COMMANDS = {"qmp_capabilities", "query-version", "query-commands", "query-status",
@@ -408,6 +408,53 @@ def compare(tmp):
     check("mgmt_device_add_errors_worded_as_qemu", errors)
     check("mgmt_exit_status_after_quit", lambda: None if (q["exit"], v["exit"]) == (0, 0)
           else f"QEMU {q['exit']}, vccw-vm {v['exit']}")
+
+
+def read_line(t, pattern, timeout=None):
+    """The first console line of @t containing @pattern (its stdout, read as it comes)."""
+    deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
+    seen = []
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([t.proc.stdout], [], [], 0.2)
+        if not r:
+            continue
+        line = t.proc.stdout.readline().decode(errors="replace")
+        if not line:
+            break
+        seen.append(line.rstrip())
+        if pattern in line:
+            return line.rstrip()
+    raise TimeoutError(f"no console line with '{pattern}' (saw {seen[-5:]})")
+
+
+def powerdown(tmp):
+    """system_powerdown: the agent reads the signal-quiesce event and shuts down, on both."""
+    for kind in ("qemu", "vccw"):
+        console = ["-chardev", "stdio,id=con0", "-device", "sclpconsole,chardev=con0"]
+        t = Target(kind, tmp, console if kind == "qemu" else [], paused=True)
+        try:
+            c = QMPClient(t.sock)
+            c.execute_msg("cont")
+
+            def seen(c=c, t=t, kind=kind):
+                read_line(t, "agent: ready")
+                r = c.execute_msg("system_powerdown")
+                if r != {"return": {}, "id": r.get("id")}:
+                    return f"system_powerdown: {r}"
+                c.event("POWERDOWN")
+                read_line(t, "agent: powerdown requested; shutting down")
+                # The guest ended itself: QEMU takes the s390x guest's disabled wait for
+                # a panic (reason guest-panic), vccw-vm the native program's return.
+                ev = c.event("SHUTDOWN")
+                want = "guest-panic" if kind == "qemu" else "guest-shutdown"
+                if ev["data"] != {"guest": True, "reason": want}:
+                    return f"SHUTDOWN {ev}"
+                rc, out, err = t.wait()
+                return None if rc == 0 else f"exit {rc}: {err}"
+            check(f"mgmt_system_powerdown_seen_by_the_guest_{kind}", seen)
+            c.close()
+        finally:
+            t.kill()
 
 
 def guest_end(tmp):
@@ -561,6 +608,7 @@ def main():
         else:
             compare(tmp)
             guest_end(tmp)
+            powerdown(tmp)
         vccw_lifecycle(tmp)
         socat_session(tmp)
     finally:
