@@ -1375,6 +1375,13 @@ static json_t *cmd_netdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *ar
 		set_err(err, "GenericError", "Parameter 'id' expects an identifier");
 		return NULL;
 	}
+	json_object_foreach(args, key, v) {
+		if (!json_is_string(v) && !json_is_boolean(v) && !json_is_integer(v)) {
+			set_err(err, "GenericError", "Invalid parameter type for '%s', expected: "
+				"string, integer or boolean", key);
+			return NULL;
+		}
+	}
 	nd = calloc(1, sizeof(*nd));
 	if (!nd || !(nd->id = strdup(id)) || !(nd->type = strdup(type)) ||
 	    !(nd->what = what_of("netdev_add", "id", id))) {
@@ -1395,11 +1402,9 @@ static json_t *cmd_netdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *ar
 			vm_kv_add(&nd->opts, key, json_string_value(v));
 		} else if (json_is_boolean(v)) {
 			vm_kv_add(&nd->opts, key, json_is_true(v) ? "on" : "off");
-		} else if (json_is_integer(v)) {
+		} else {
 			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 			vm_kv_add(&nd->opts, key, num);
-		} else {
-			vm_kv_add(&nd->opts, key, "?");
 		}
 	}
 	vm_error_capture(msg, sizeof(msg));
