@@ -1738,9 +1738,28 @@ static void hmp_info_qtree(struct vm_qmp *q, struct hmp_out *o)
 	pthread_mutex_unlock(&q->vm->dev_lock);
 }
 
+/* HMP commands without arguments that are the QMP command of the same name. */
+static const struct qmp_cmd hmp_plain[] = {
+	{ "stop", cmd_stop, NULL, false },
+	{ "cont", cmd_cont, NULL, false },
+	{ "system_reset", cmd_system_reset, NULL, false },
+	{ "system_powerdown", cmd_system_powerdown, NULL, false },
+};
+
+static const struct qmp_cmd *hmp_plain_find(const char *word, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < VCCW_ARRAY_SIZE(hmp_plain); i++)
+		if (strlen(hmp_plain[i].name) == len && !strncmp(hmp_plain[i].name, word, len))
+			return &hmp_plain[i];
+	return NULL;
+}
+
 static json_t *cmd_human_monitor_command(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 					 struct qmp_err *err)
 {
+	const struct qmp_cmd *plain;
 	const char *line = arg_str(args, "command-line", true, err), *rest;
 	struct hmp_out o = { 0 };
 	struct qmp_err sub = { 0 };
@@ -1761,7 +1780,8 @@ static json_t *cmd_human_monitor_command(struct vm_qmp *q, struct qmp_client *c,
 			enum vm_runstate st = vm_runstate_get(q->vm);
 
 			/* QEMU: the state in brackets unless it is plain running or paused. */
-			hmp_printf(&o, "VM status: %s", vm_runstate_running(st) ? "running" : "paused");
+			hmp_printf(&o, "VM status: %s",
+				   vm_runstate_running(st) ? "running" : "paused");
 			if (!vm_runstate_running(st) && st != VM_RUN_PAUSED)
 				hmp_printf(&o, " (%s)", vm_runstate_name(st));
 			hmp_printf(&o, "\r\n");
@@ -1770,14 +1790,8 @@ static json_t *cmd_human_monitor_command(struct vm_qmp *q, struct qmp_client *c,
 		} else {
 			hmp_printf(&o, "unknown command: 'info %s'\r\n", rest);
 		}
-	} else if ((n == 4 && !strncmp(line, "stop", n)) || (n == 4 && !strncmp(line, "cont", n)) ||
-		   (n == 12 && !strncmp(line, "system_reset", n)) ||
-		   (n == 16 && !strncmp(line, "system_powerdown", n))) {
-		r = line[0] == 'c' ? cmd_cont(q, c, NULL, &sub) :
-		    line[0] != 's' ? NULL :
-		    line[1] == 't' ? cmd_stop(q, c, NULL, &sub) :
-		    line[7] == 'r' ? cmd_system_reset(q, c, NULL, &sub) :
-				     cmd_system_powerdown(q, c, NULL, &sub);
+	} else if ((plain = hmp_plain_find(line, n))) {
+		r = plain->fn(q, c, NULL, &sub);
 	} else if (n == 10 && !strncmp(line, "device_del", n)) {
 		a = json_pack("{s:s}", "id", rest);
 		r = cmd_device_del(q, c, a, &sub);
@@ -1891,8 +1905,8 @@ static json_t *dispatch(struct vm_qmp *q, struct qmp_client *c, json_t *req, str
 
 		if (!strcmp(key, "execute") || is_oob) {
 			if (!json_is_string(v)) {
-				set_err(err, "GenericError", "QMP input member '%s' must be a string",
-					key);
+				set_err(err, "GenericError",
+					"QMP input member '%s' must be a string", key);
 				return NULL;
 			}
 			if (exec) {

@@ -7,10 +7,10 @@
  * each turn writes one 4 KiB slot of a ring of HP_SLOTS slots and reads it back, every
  * sector stamped with a sequence number and a pattern derived from it, so that a host
  * can check afterwards, from the image alone, that no acknowledged write was lost or
- * torn while devices came and went. A powerdown request (QMP system_powerdown) ends the
- * program with status 0, as an operating system shuts down. After each change of the device set it reports
+ * torn while devices came and went. After each change of the device set it reports
  * the last sequence number written and verified; when the disk itself is unplugged,
- * the I/O ends there (reported, not a failure).
+ * the I/O ends there (reported, not a failure). A powerdown request (QMP
+ * system_powerdown) ends the program with status 0, as an operating system shuts down.
  *
  * Sector layout in the ring (sector HP_FIRST + slot * HP_SLOT_SECTORS + k, slot = seq %
  * HP_SLOTS): bytes 0-7 "VCCWHPIO", 8-11 seq (little-endian), 12-15 k, then byte i

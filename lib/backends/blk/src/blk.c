@@ -103,8 +103,8 @@ int vccw_be_blk_discard(struct vccw_be_blk *be, uint64_t off, uint64_t len)
 		return -EOPNOTSUPP;
 	rc = be->ops->discard(be, off, len);
 	/* Not being able to deallocate is no failure (see the header). */
-	account(&be->stats.unmap_operations, &be->stats.failed_unmap_operations, &be->stats.unmap_bytes,
-		len, rc == -EOPNOTSUPP ? 0 : rc);
+	account(&be->stats.unmap_operations, &be->stats.failed_unmap_operations,
+		&be->stats.unmap_bytes, len, rc == -EOPNOTSUPP ? 0 : rc);
 	return rc;
 }
 
