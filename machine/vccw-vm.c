@@ -37,7 +37,11 @@
  */
 static void guest_ended(struct vm *vm)
 {
-	bool failed = vm->cpus[0].exited && vm->cpus[0].exit_code != 0;
+	bool failed;
+
+	pthread_mutex_lock(&vm->lock);
+	failed = vm->cpus[0].exited && vm->cpus[0].exit_code != 0;
+	pthread_mutex_unlock(&vm->lock);
 
 	if (failed)
 		vm_qmp_event(vm->qmp, "GUEST_PANICKED", "action", "pause");

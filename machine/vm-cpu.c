@@ -333,7 +333,9 @@ static void run_program(struct vm_cpu *cpu)
 	/* The guest starts with interruptions disabled (a fresh PSW and control registers). */
 	memset(&cpu->state, 0, sizeof(cpu->state));
 	cpu->stopping = false;
+	pthread_mutex_lock(&vm->lock);
 	cpu->exited = false;
+	pthread_mutex_unlock(&vm->lock);
 	/* -S, or a reset of a stopped machine: the program starts only once it runs. */
 	if (!vm_cpu_pause_point(cpu)) {
 		vm_cpu_unpausable(cpu);
@@ -344,8 +346,11 @@ static void run_program(struct vm_cpu *cpu)
 	vm_cpu_unpausable(cpu);
 	if (cpu->stopping)
 		return; /* stopped (or reset) by the machine: not the program's own status */
+	/* Under vm->lock: the main thread reads them as soon as done_fd fires. */
+	pthread_mutex_lock(&vm->lock);
 	cpu->exit_code = rc;
 	cpu->exited = true;
+	pthread_mutex_unlock(&vm->lock);
 	signal_done(vm);
 }
 
