@@ -486,9 +486,10 @@ void vm_cpu_unpausable(struct vm_cpu *cpu);
  * system_reset: vCPU 0 leaves the guest program at its next pause point (or at once
  * when the program has ended), the css and every device are reset, and the program
  * starts again from its beginning; a machine that was not running waits in prelaunch.
- * Returns once the reset is done. Context: any thread but a vCPU's.
+ * Returns 0 once the reset is done; -ENOTSUP on the s390x CPU back-end (not wired yet).
+ * Context: any thread but a vCPU's.
  */
-void vm_reset_request(struct vm *vm);
+int vm_reset_request(struct vm *vm);
 /*
  * vCPU 0, its program ended or unwound: wait for a reset request and carry it out
  * (true), or for the machine's end (false). Context: vCPU 0's thread.

@@ -887,8 +887,11 @@ static json_t *cmd_system_reset(struct vm_qmp *q, struct qmp_client *c, json_t *
 {
 	(void)c;
 	(void)args;
-	(void)err;
-	vm_reset_request(q->vm);
+	if (vm_reset_request(q->vm)) {
+		set_err(err, "GenericError", "system_reset is not supported with the s390x CPU "
+			"back-end yet");
+		return NULL;
+	}
 	qmp_event(q, "RESET", json_pack("{s:b,s:s}", "guest", 0, "reason",
 					"host-qmp-system-reset"));
 	return json_object();

@@ -71,6 +71,8 @@ bool vm_runstate_stop(struct vm *vm, enum vm_runstate to)
 	if (was_running || to != VM_RUN_PAUSED)
 		vm->runstate = to;
 	atomic_store(&vm->cpus_run, vm_runstate_running(vm->runstate));
+	/* A CPU back-end running guest code is kicked out to its pause point by this. */
+	vm->irq_gen++;
 	pthread_cond_broadcast(&vm->cond);
 	while (!all_parked_locked(vm) && !atomic_load(&vm->stop))
 		pthread_cond_wait(&vm->cond, &vm->lock);
@@ -169,14 +171,17 @@ bool vm_powerdown_take(struct vm *vm)
 
 static void machine_reset(struct vm *vm);
 
-void vm_reset_request(struct vm *vm)
+int vm_reset_request(struct vm *vm)
 {
 	uint64_t gen;
 
+	/* The s390x back-end resets its CPU itself (DIAGNOSE 0x308); not from here yet. */
+	if (vm->s390x)
+		return -ENOTSUP;
 	/* No program: no vCPU runs guest code, the reset is done here. */
 	if (!vm->cfg->program) {
 		machine_reset(vm);
-		return;
+		return 0;
 	}
 	pthread_mutex_lock(&vm->lock);
 	gen = vm->reset_gen;
@@ -188,6 +193,7 @@ void vm_reset_request(struct vm *vm)
 	while (vm->reset_gen == gen && !atomic_load(&vm->stop))
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	pthread_mutex_unlock(&vm->lock);
+	return 0;
 }
 
 /*
