@@ -16,8 +16,8 @@ device_add errors, quit) runs against QEMU (with the bare-metal agent
 image, build/s390x/agent.elf) and against vccw-vm (the same agent as a native program);
 each step's reply must have the same shape on both (the same members, the same error
 class and text), and a few values must be equal. system_powerdown is seen by the agent
-(the SCLP signal-quiesce event) on both, and a guest that ends in failure leaves both
-machines guest-panicked under -no-shutdown. Then vccw-vm alone: the run states
+(the SCLP signal-quiesce event) on both, and a guest's clean end leaves both machines in
+"shutdown" under -no-shutdown. Then vccw-vm alone: the run states
 (-S prelaunch, paused, shutdown and guest-panicked under -no-shutdown, system_reset from
 shutdown), system_powerdown seen by the guest program, and the monitor driven by socat.
 
@@ -443,11 +443,9 @@ def powerdown(tmp):
                     return f"system_powerdown: {r}"
                 c.event("POWERDOWN")
                 read_line(t, "agent: powerdown requested; shutting down")
-                # The guest ended itself: QEMU takes the s390x guest's disabled wait for
-                # a panic (reason guest-panic), vccw-vm the native program's return.
+                # The guest ended itself, cleanly (s390x: the disabled wait at 0xfff).
                 ev = c.event("SHUTDOWN")
-                want = "guest-panic" if kind == "qemu" else "guest-shutdown"
-                if ev["data"] != {"guest": True, "reason": want}:
+                if ev["data"] != {"guest": True, "reason": "guest-shutdown"}:
                     return f"SHUTDOWN {ev}"
                 rc, out, err = t.wait()
                 return None if rc == 0 else f"exit {rc}: {err}"
@@ -458,29 +456,42 @@ def powerdown(tmp):
 
 
 def guest_end(tmp):
-    """-no-shutdown: a guest that ends in failure leaves the machine guest-panicked."""
-    states = {}
-    for kind, program in (("qemu", "lsall"), ("vccw", "false")):
+    """-no-shutdown: a guest's clean end leaves the machine in "shutdown", on both; a
+    failing end (vccw-vm: a native program's nonzero status) leaves it guest-panicked."""
+    cases = [("qemu", "lsall", "shutdown"), ("vccw", "true", "shutdown"),
+             ("vccw", "false", "guest-panicked")]
+    for kind, program, want in cases:
+        name = f"mgmt_guest_end_{want.replace('-', '_')}_{kind}"
         if kind == "qemu" and not os.path.exists(os.path.join(S390X_DIR, "lsall.elf")):
-            skip("mgmt_guest_panicked_qemu", "no s390x/lsall.elf (make guest-s390x)")
+            skip(name, "no s390x/lsall.elf (make guest-s390x)")
             continue
         t = Target(kind, tmp, ["-no-shutdown"], program=program, paused=True)
         try:
             c = QMPClient(t.sock)
             c.execute_msg("cont")
-            ev = c.event("GUEST_PANICKED")
-            c.event("STOP")
-            st = c.execute_msg("query-status")["return"]
-            states[kind] = (ev["data"]["action"], st["status"], st["running"])
+
+            def end(c=c, want=want):
+                if want == "shutdown":
+                    ev = c.event("SHUTDOWN")
+                    if ev["data"] != {"guest": True, "reason": "guest-shutdown"}:
+                        return f"SHUTDOWN {ev}"
+                else:
+                    ev = c.event("GUEST_PANICKED")
+                    if ev["data"].get("action") != "pause":
+                        return f"GUEST_PANICKED {ev}"
+                c.event("STOP")
+                st = c.execute_msg("query-status")["return"]
+                if (st["status"], st["running"]) != (want, False):
+                    return f"query-status {st}"
+                r = c.execute_msg("human-monitor-command", {"command-line": "info status"})
+                if r["return"] != f"VM status: paused ({want})\r\n":
+                    return f"info status {r}"
+            check(name, end)
             c.execute_msg("quit")
             c.close()
             t.wait()
         finally:
             t.kill()
-    # The s390x guest ends with a disabled wait, which QEMU takes for a panic.
-    for kind, st in states.items():
-        check(f"mgmt_guest_panicked_{kind}", lambda st=st: None if st == (
-            "pause", "guest-panicked", False) else f"{st}")
 
 
 def vccw_lifecycle(tmp):
