@@ -15,7 +15,6 @@
 #include <errno.h>
 
 #include "vccw/css.h"
-#include "vccw/virtio.h"
 
 #include "vm-int.h"
 
@@ -203,16 +202,9 @@ int vm_reset_request(struct vm *vm)
  */
 static void machine_reset(struct vm *vm)
 {
-	struct vm_config *cfg = vm->cfg;
-	unsigned int i;
-
-	pthread_mutex_lock(&vm->dev_lock);
-	vccw_css_reset(vm->css);
+	/* The same subsystem reset as DIAGNOSE 0x308's: css, transports and devices. */
+	vm_subsystem_reset(vm);
 	vccw_css_set_isc_mask(vm->css, 0);
-	for (i = 0; i < cfg->nr_devices; i++)
-		if (cfg->devices[i]->vdev)
-			vccw_virtio_reset(cfg->devices[i]->vdev);
-	pthread_mutex_unlock(&vm->dev_lock);
 	pthread_mutex_lock(&vm->lock);
 	vm->crw_mchk_pending = false;
 	pthread_mutex_unlock(&vm->lock);
