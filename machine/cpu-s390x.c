@@ -1057,7 +1057,8 @@ static int run(struct vm_s390x *c)
 		uint64_t gen, m;
 		uc_err err;
 
-		if (atomic_load(&vm->stop))
+		/* The machine's pause point (QMP stop): parked here until cont or the end. */
+		if (!vm_cpu_pause_point(&vm->cpus[0]))
 			return 0;
 		if (in_execute) {
 			/* Finish the EXECUTE first; the kicker kicks again (seen_seq is old). */

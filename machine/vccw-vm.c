@@ -30,6 +30,28 @@
 #define SHUTDOWN_ERROR (-2) /* the wait itself failed: a host error */
 
 /*
+ * -no-shutdown: the guest program ended, the machine stays. As QEMU with its default
+ * panic action under -no-shutdown: a clean end is a guest shutdown (SHUTDOWN, then STOP,
+ * state "shutdown"), a failing one a panic (GUEST_PANICKED with action pause, STOP,
+ * state "guest-panicked"). system_reset starts the program again.
+ */
+static void guest_ended(struct vm *vm)
+{
+	bool failed;
+
+	pthread_mutex_lock(&vm->lock);
+	failed = vm->cpus[0].exited && vm->cpus[0].exit_code != 0;
+	pthread_mutex_unlock(&vm->lock);
+
+	if (failed)
+		vm_qmp_event(vm->qmp, "GUEST_PANICKED", "action", "pause");
+	else
+		vm_qmp_shutdown_event(vm->qmp, "guest-shutdown");
+	if (vm_runstate_stop(vm, failed ? VM_RUN_GUEST_PANICKED : VM_RUN_SHUTDOWN))
+		vm_qmp_event(vm->qmp, "STOP", NULL, NULL);
+}
+
+/*
  * Wait until the guest program ends (unless -no-shutdown), a shutdown signal comes or
  * the monitor's quit. Returns the signal number, SHUTDOWN_PROGRAM, SHUTDOWN_QUIT or
  * SHUTDOWN_ERROR.
@@ -41,13 +63,12 @@ static int wait_for_shutdown(struct vm *vm, int sig_fd)
 		{ .fd = vm->quit_fd, .events = POLLIN },
 		{ .fd = vm->done_fd, .events = POLLIN },
 	};
-	bool watch_done = !vm->cfg->no_shutdown;
 
 	for (;;) {
 		struct signalfd_siginfo si;
 		uint64_t v;
 
-		if (poll(pfd, watch_done ? 3 : 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, VM_NAME ": waiting for shutdown: %s\n", strerror(errno));
@@ -61,9 +82,12 @@ static int wait_for_shutdown(struct vm *vm, int sig_fd)
 			if (read(vm->quit_fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
 				return SHUTDOWN_QUIT;
 		}
-		if (watch_done && (pfd[2].revents & POLLIN)) {
-			if (read(vm->done_fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
+		if (pfd[2].revents & POLLIN) {
+			if (read(vm->done_fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+				continue;
+			if (!vm->cfg->no_shutdown)
 				return SHUTDOWN_PROGRAM;
+			guest_ended(vm);
 		}
 	}
 }
@@ -120,7 +144,10 @@ int main(int argc, char **argv)
 		vm_config_free(&cfg);
 		return VM_EXIT_CONFIG;
 	}
-	if (vm_machine_create(&vm) || vm_cpus_start(&vm) || (vm.qmp && vm_qmp_start(vm.qmp))) {
+	rc = vm_machine_create(&vm);
+	if (!rc)
+		vm_runstate_init(&vm); /* -S: the vCPUs start stopped, in prelaunch */
+	if (rc || vm_cpus_start(&vm) || (vm.qmp && vm_qmp_start(vm.qmp))) {
 		status = 1;
 		goto out;
 	}

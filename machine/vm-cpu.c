@@ -31,7 +31,9 @@
  */
 static void check_stop(struct vm_cpu *cpu)
 {
-	if (!cpu->stopping && atomic_load(&cpu->vm->stop)) {
+	/* While the machine is stopped (QMP stop, -S) the vCPU waits here: its pause point. */
+	if (!cpu->stopping &&
+	    (!vm_cpu_pause_point(cpu) || (cpu->index == 0 && atomic_load(&cpu->vm->reset_req)))) {
 		cpu->stopping = true;
 		vm_program_stop();
 	}
@@ -148,7 +150,10 @@ static void host_set_state(void *ctx, const struct guest_native_cpu_state *st)
 	struct vm_cpu *cpu = ctx;
 	bool isc_changed;
 
-	check_stop(cpu);
+	/*
+	 * Not a stop or pause point: the runtime calls this before the program's exit
+	 * point is set up (and on its way out), where the program cannot be left.
+	 */
 	pthread_mutex_lock(&cpu->vm->lock);
 	isc_changed = cpu->state.isc_mask != st->isc_mask;
 	cpu->state = *st;
@@ -250,7 +255,9 @@ static bool host_take_irq(void *ctx, uint64_t timeout_us, struct guest_native_ir
 		ts.tv_sec = (time_t)(deadline / 1000000u);
 		ts.tv_nsec = (long)(deadline % 1000000u) * 1000;
 		pthread_mutex_lock(&vm->lock);
-		while (vm->irq_gen == gen && !atomic_load(&vm->stop)) {
+		/* A stop ends the wait: the vCPU parks at its pause point (check_stop). */
+		while (vm->irq_gen == gen && !atomic_load(&vm->stop) &&
+		       atomic_load(&vm->cpus_run)) {
 			if (pthread_cond_timedwait(&vm->cond, &vm->lock, &ts) == ETIMEDOUT)
 				break;
 		}
@@ -290,6 +297,15 @@ static void host_console_write(void *ctx, const char *s, size_t len)
 	}
 }
 
+/* system_powerdown's signal quiesce, taken once (guest_arch_quiesce_pending()). */
+static bool host_quiesce(void *ctx)
+{
+	struct vm_cpu *cpu = ctx;
+
+	check_stop(cpu);
+	return vm_powerdown_take(cpu->vm);
+}
+
 static uint64_t host_now_us(void *ctx)
 {
 	check_stop(ctx);
@@ -321,6 +337,7 @@ static void run_program(struct vm_cpu *cpu)
 		.take_irq = host_take_irq,
 		.console_write = host_console_write,
 		.now_us = host_now_us,
+		.quiesce = host_quiesce,
 	};
 	int rc;
 
@@ -328,11 +345,25 @@ static void run_program(struct vm_cpu *cpu)
 	memset(&cpu->state, 0, sizeof(cpu->state));
 	cpu->poll.max_ns = VCCW_POLL_DEFAULT_MAX_NS;
 	cpu->poll.ns = 0;
+	cpu->stopping = false;
+	pthread_mutex_lock(&vm->lock);
+	cpu->exited = false;
+	pthread_mutex_unlock(&vm->lock);
+	/* -S, or a reset of a stopped machine: the program starts only once it runs. */
+	if (!vm_cpu_pause_point(cpu)) {
+		vm_cpu_unpausable(cpu);
+		return;
+	}
 	rc = vm_program_run(&host, vm->cfg->program);
+	/* Out of guest code: a stop of the machine no longer waits for this vCPU. */
+	vm_cpu_unpausable(cpu);
 	if (cpu->stopping)
-		return; /* stopped by the machine: not the program's own status */
+		return; /* stopped (or reset) by the machine: not the program's own status */
+	/* Under vm->lock: the main thread reads them as soon as done_fd fires. */
+	pthread_mutex_lock(&vm->lock);
 	cpu->exit_code = rc;
 	cpu->exited = true;
+	pthread_mutex_unlock(&vm->lock);
 	signal_done(vm);
 }
 
@@ -341,10 +372,16 @@ static void *vcpu_thread(void *arg)
 	struct vm_cpu *cpu = arg;
 	struct vm *vm = cpu->vm;
 
-	if (cpu->index == 0 && vm->cfg->program)
+	/* vCPU 0 runs the program again after each system reset. */
+	while (cpu->index == 0 && vm->cfg->program) {
 		run_program(cpu);
-	else if (cpu->index == 0 && vm->s390x) {
+		if (!vm_reset_wait(vm))
+			break;
+	}
+	/* The s390x CPU: it too waits for the machine to run (-S) before it starts. */
+	if (cpu->index == 0 && vm->s390x && vm_cpu_pause_point(cpu)) {
 		vm_s390x_run(cpu);
+		vm_cpu_unpausable(cpu);
 		if (cpu->exited)
 			signal_done(vm);
 	}

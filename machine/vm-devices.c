@@ -152,16 +152,20 @@ static int blk_check(struct vm_config *cfg, struct vm_device *dev)
 	struct vm_drive *d;
 
 	if (!dev->drive_id) {
+		vm_error_qmp("drive property not set");
 		vm_error(dev->what, "property 'drive' is required");
 		return -1;
 	}
 	d = find_drive(cfg, dev->drive_id);
 	if (!d) {
+		vm_error_qmp("Property 'virtio-blk-device.drive' can't find value '%s'",
+			     dev->drive_id);
 		vm_error(dev->what, "property 'drive' refers to unknown drive '%s'",
 			 dev->drive_id);
 		return -1;
 	}
 	if (d->user) {
+		vm_error_qmp("Drive '%s' is already in use by another device", d->id);
 		vm_error(dev->what, "property 'drive': drive '%s' is already used by %s", d->id,
 			 d->user->what);
 		return -1;
@@ -397,6 +401,8 @@ static int net_check(struct vm_config *cfg, struct vm_device *dev)
 		return 0;
 	nd = find_netdev(cfg, dev->netdev_id);
 	if (!nd) {
+		vm_error_qmp("Property 'virtio-net-device.netdev' can't find value '%s'",
+			     dev->netdev_id);
 		vm_error(dev->what, "property 'netdev' refers to unknown netdev '%s'",
 			 dev->netdev_id);
 		return -1;
@@ -584,6 +590,12 @@ void vm_device_types_help(void)
 		printf("  %-20s %s\n", vm_device_types[i].name, vm_device_types[i].help);
 }
 
+const struct vm_prop *vm_transport_props(unsigned int *nr)
+{
+	*nr = VCCW_ARRAY_SIZE(transport_props);
+	return transport_props;
+}
+
 /* ---- property parser ---- */
 
 /* A size as QEMU's qemu_strtosz() reads it: digits, then optionally B, K, M or G (any case). */
@@ -634,6 +646,8 @@ static int parse_prop(struct vm_device *dev, const struct vm_prop *p, const char
 	switch (p->kind) {
 	case VM_PROP_BUSID:
 		if (vccw_css_parse_busid(val, &dev->busid, &err)) {
+			vm_error_qmp("Property '%s.%s' doesn't take value '%s'", dev->type->name,
+				     p->name, val);
 			vm_error(dev->what, "property '%s': %s", p->name, err.msg);
 			return -1;
 		}
@@ -694,6 +708,8 @@ static int parse_props(struct vm_device *dev, struct vm_kvlist *l, const struct 
 
 int vm_device_parse_props(struct vm_device *dev, struct vm_kvlist *props)
 {
+	unsigned int i;
+
 	dev->max_revision = 2; /* QEMU's default: the newest revision */
 	dev->max_ports = 31;   /* QEMU's virtio-serial default */
 	dev->nr = VM_PORT_NR_AUTO;
@@ -707,6 +723,13 @@ int vm_device_parse_props(struct vm_device *dev, struct vm_kvlist *props)
 		return -1;
 	if (parse_props(dev, props, dev->type->props, dev->type->nr_props))
 		return -1;
+	for (i = 0; i < props->nr; i++) {
+		if (!props->kv[i].used) {
+			vm_error_qmp("Property '%s.%s' not found", dev->type->name,
+				     props->kv[i].key);
+			break;
+		}
+	}
 	return vm_kv_check_unused(dev->what, props);
 }
 

@@ -14,6 +14,7 @@
  * vccw_css_sch_free(), so an unplug needs no pause of the vCPUs.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,8 @@ static int hotplug_add_locked(struct vm *vm, struct vm_kvlist *props)
 	if (dev->has_busid) {
 		owner = busid_owner(cfg, &dev->busid);
 		if (owner) {
+			vm_error_qmp("Device %x.%x.%04x already exists", dev->busid.cssid,
+				     dev->busid.ssid, dev->busid.devno);
 			vm_error(dev->what, "device number %x.%x.%04x is already used by %s",
 				 dev->busid.cssid, dev->busid.ssid, dev->busid.devno,
 				 owner->what);
@@ -111,6 +114,7 @@ static int hotplug_add_locked(struct vm *vm, struct vm_kvlist *props)
 	if (vm_device_create(vm, dev, true))
 		goto err_release;
 	dev->index = cfg->nr_devices;
+	dev->hotplugged = true;
 	cfg->devices[cfg->nr_devices++] = dev;
 	return 0;
 
@@ -240,4 +244,216 @@ void vm_hotplug_for_each(struct vm *vm, void (*fn)(const struct vm_device_info *
 		fn(&info, arg);
 	}
 	pthread_mutex_unlock(&vm->dev_lock);
+}
+
+/* ---- backends: blockdev-add, chardev-add, netdev_add and their removal ---- */
+
+static void drive_free(struct vm_drive *d)
+{
+	free(d->what);
+	free(d->id);
+	free(d->file);
+	free(d);
+}
+
+static void chardev_free(struct vm_chardev *c)
+{
+	free(c->what);
+	free(c->id);
+	free(c->path);
+	free(c);
+}
+
+static void netdev_free(struct vm_netdev *nd)
+{
+	vm_kv_free(&nd->opts);
+	free(nd->what);
+	free(nd->id);
+	free(nd->type);
+	free(nd);
+}
+
+/* Append @obj to the array @arr of @nr pointers. Returns 0 or -ENOMEM. */
+static int append(void *arr_p, unsigned int *nr, void *obj)
+{
+	void ***arr = arr_p;
+	void **grown = realloc(*arr, (*nr + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	grown[(*nr)++] = obj;
+	*arr = grown;
+	return 0;
+}
+
+/* Drop entry @i of the array @arr of @nr pointers, keeping the order. */
+static void drop(void **arr, unsigned int *nr, unsigned int i)
+{
+	memmove(&arr[i], &arr[i + 1], (*nr - i - 1) * sizeof(arr[0]));
+	(*nr)--;
+}
+
+int vm_hotplug_drive_add(struct vm *vm, struct vm_drive *d)
+{
+	struct vm_config *cfg = vm->cfg;
+	struct vccw_err err = { 0 };
+	unsigned int i;
+	int rc = 0;
+
+	pthread_mutex_lock(&vm->dev_lock);
+	for (i = 0; i < cfg->nr_drives && !rc; i++)
+		if (!strcmp(cfg->drives[i]->id, d->id))
+			rc = -EEXIST;
+	if (!rc) {
+		d->be = vccw_be_blk_file_open(d->file, d->readonly, &err);
+		if (!d->be) {
+			vm_error(d->what, "%s", err.msg);
+			rc = -1;
+		}
+	}
+	if (!rc && append(&cfg->drives, &cfg->nr_drives, d)) {
+		vm_error(d->what, "out of memory");
+		vccw_be_blk_close(d->be);
+		rc = -1;
+	}
+	pthread_mutex_unlock(&vm->dev_lock);
+	if (rc)
+		drive_free(d);
+	return rc;
+}
+
+int vm_hotplug_drive_del(struct vm *vm, const char *id)
+{
+	struct vm_config *cfg = vm->cfg;
+	struct vm_drive *d;
+	unsigned int i;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&vm->dev_lock);
+	for (i = 0; i < cfg->nr_drives; i++) {
+		d = cfg->drives[i];
+		if (strcmp(d->id, id))
+			continue;
+		rc = -EBUSY;
+		if (d->user)
+			break;
+		/* Every write the guest saw complete is stable before the image is let go. */
+		vccw_be_blk_flush(d->be);
+		vccw_be_blk_close(d->be);
+		drop((void **)cfg->drives, &cfg->nr_drives, i);
+		drive_free(d);
+		rc = 0;
+		break;
+	}
+	pthread_mutex_unlock(&vm->dev_lock);
+	return rc;
+}
+
+int vm_hotplug_chardev_add(struct vm *vm, struct vm_chardev *c)
+{
+	struct vm_config *cfg = vm->cfg;
+	struct vccw_err err = { 0 };
+	unsigned int i;
+	char *spec;
+	int rc = 0;
+
+	pthread_mutex_lock(&vm->dev_lock);
+	for (i = 0; i < cfg->nr_chardevs && !rc; i++)
+		if (!strcmp(cfg->chardevs[i]->id, c->id))
+			rc = -EEXIST;
+	if (!rc) {
+		spec = vm_chardev_spec(c);
+		c->be = vccw_be_char_open(spec, &err);
+		free(spec);
+		if (!c->be) {
+			vm_error(c->what, "%s", err.msg);
+			rc = -1;
+		}
+	}
+	if (!rc && append(&cfg->chardevs, &cfg->nr_chardevs, c)) {
+		vm_error(c->what, "out of memory");
+		vccw_be_char_close(c->be);
+		rc = -1;
+	}
+	pthread_mutex_unlock(&vm->dev_lock);
+	if (rc)
+		chardev_free(c);
+	return rc;
+}
+
+int vm_hotplug_chardev_del(struct vm *vm, const char *id)
+{
+	struct vm_config *cfg = vm->cfg;
+	struct vm_chardev *c;
+	unsigned int i;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&vm->dev_lock);
+	for (i = 0; i < cfg->nr_chardevs; i++) {
+		c = cfg->chardevs[i];
+		if (strcmp(c->id, id))
+			continue;
+		rc = -EBUSY;
+		if (c->user)
+			break;
+		vccw_be_char_close(c->be);
+		drop((void **)cfg->chardevs, &cfg->nr_chardevs, i);
+		chardev_free(c);
+		rc = 0;
+		break;
+	}
+	pthread_mutex_unlock(&vm->dev_lock);
+	return rc;
+}
+
+int vm_hotplug_netdev_add(struct vm *vm, struct vm_netdev *nd)
+{
+	struct vm_config *cfg = vm->cfg;
+	unsigned int i;
+	int rc = 0;
+
+	pthread_mutex_lock(&vm->dev_lock);
+	for (i = 0; i < cfg->nr_netdevs && !rc; i++)
+		if (!strcmp(cfg->netdevs[i]->id, nd->id))
+			rc = -EEXIST;
+	if (!rc && (vm_netdev_check(nd) || vm_netdev_open(nd)))
+		rc = -1;
+	if (!rc && append(&cfg->netdevs, &cfg->nr_netdevs, nd)) {
+		vm_error(nd->what, "out of memory");
+		vm_netdev_close(nd);
+		rc = -1;
+	}
+	pthread_mutex_unlock(&vm->dev_lock);
+	if (rc)
+		netdev_free(nd);
+	return rc;
+}
+
+int vm_hotplug_netdev_del(struct vm *vm, const char *id)
+{
+	struct vm_config *cfg = vm->cfg;
+	struct vm_netdev *nd;
+	unsigned int i;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&vm->dev_lock);
+	for (i = 0; i < cfg->nr_netdevs; i++) {
+		nd = cfg->netdevs[i];
+		if (strcmp(nd->id, id))
+			continue;
+		/*
+		 * QEMU lets a NIC lose its peer; here the NIC's backend cannot be swapped
+		 * while it runs, so the netdev goes after the device (device_del first).
+		 */
+		rc = -EBUSY;
+		if (nd->user)
+			break;
+		vm_netdev_close(nd);
+		drop((void **)cfg->netdevs, &cfg->nr_netdevs, i);
+		netdev_free(nd);
+		rc = 0;
+		break;
+	}
+	pthread_mutex_unlock(&vm->dev_lock);
+	return rc;
 }

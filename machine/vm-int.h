@@ -33,6 +33,16 @@
 #include "vccw/virtio.h"
 
 #define VM_NAME "vccw-vm"
+/* vccw-vm's own release; the monitor names it in the "package" of its version. */
+#define VM_VERSION "0.1.0"
+/*
+ * The QEMU release whose command line and QMP vccw-vm follows: the monitor's greeting
+ * and query-version report it as the "qemu" version, so that clients which check the
+ * version (libvirt wants 4.2 or later) accept the monitor.
+ */
+#define VM_QEMU_MAJOR 7
+#define VM_QEMU_MINOR 2
+#define VM_QEMU_MICRO 0
 #define VM_EXIT_CONFIG 2
 
 #define VM_MEM_DEFAULT (UINT64_C(128) << 20)
@@ -93,6 +103,14 @@ void vm_error(const char *what, const char *fmt, ...) __attribute__((format(prin
  * instead of stderr; NULL goes back to stderr. Context: per thread (the monitor).
  */
 void vm_error_capture(char *buf, size_t len);
+/*
+ * The same error in QEMU's words ("Duplicate device ID 'x'"), for the monitor's reply:
+ * kept, the first one of a request, while the calling thread captures it
+ * (vm_error_capture_qmp()); otherwise nothing. Call it beside vm_error().
+ */
+void vm_error_qmp(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Send the calling thread's vm_error_qmp() text to @buf (emptied here); NULL: stop. */
+void vm_error_capture_qmp(char *buf, size_t len);
 /* Append @key=@val to @l (copies both). */
 void vm_kv_add(struct vm_kvlist *l, const char *key, const char *val);
 
@@ -105,6 +123,7 @@ struct vm_drive {
 	bool readonly;
 	enum vccw_be_blk_cache cache; /* -drive cache= (default writeback) */
 	enum vccw_be_blk_aio aio;     /* -drive aio= (default threads) */
+	bool blockdev; /* a node from QMP blockdev-add: listed by query-block only when used */
 	struct vm_device *user;
 	struct vccw_be_blk *be; /* opened by vm_backends_open() */
 };
@@ -148,6 +167,7 @@ struct vm_device {
 	char *what; /* "-device virtio-blk-ccw" (with id= when given) */
 	char *id;
 	unsigned int index; /* position among -device options */
+	bool hotplugged;    /* added by device_add */
 
 	/* Properties (see the device table); unset ones keep their defaults. */
 	bool has_busid;
@@ -197,6 +217,7 @@ struct vm_config {
 	uint64_t mem_size;
 	unsigned int smp;
 	bool no_shutdown;
+	bool start_paused; /* -S: the vCPUs wait for the monitor's cont (prelaunch) */
 	char *qmp_path; /* -qmp unix:PATH,server=on,wait=off; NULL: no monitor */
 	const struct vm_program *program; /* NULL: no guest program, vCPUs stay stopped */
 	char *bios_path; /* -bios FILE; NULL: VM_IPL_DEFAULT_BIOS when booting from a disk */
@@ -360,6 +381,18 @@ struct vm_cpu {
 	bool exited; /* the program ended by itself with exit_code */
 	struct vccw_poll poll; /* polling for an interruption before sleeping (vCPU thread) */
 	uint64_t poll_gen;     /* the generation the poll waits to change */
+	/* Under vm->lock: the vCPU honours vm_cpu_pause_point(), and waits in it now. */
+	bool pausable;
+	bool parked;
+};
+
+/* QEMU's RunState names for what query-status reports (qapi/run-state.json). */
+enum vm_runstate {
+	VM_RUN_PRELAUNCH,      /* -S: not started yet */
+	VM_RUN_RUNNING,
+	VM_RUN_PAUSED,         /* the monitor's stop */
+	VM_RUN_SHUTDOWN,       /* -no-shutdown: the guest ended; system_reset starts over */
+	VM_RUN_GUEST_PANICKED, /* -no-shutdown: the guest ended in a failure */
 };
 
 struct vm_s390x;
@@ -392,6 +425,13 @@ struct vm {
 	struct vm_s390x *s390x; /* the s390x CPU (cpu-s390x.c), NULL for native programs */
 	uint64_t s390x_psw_mask, s390x_psw_addr; /* its first PSW, set by the loader */
 
+	/* Under lock: where the machine is (query-status), and a signal-quiesce pending. */
+	enum vm_runstate runstate;
+	bool quiesce_pending;
+	atomic_bool cpus_run; /* runstate is RUNNING: vm_cpu_pause_point()'s fast path */
+	atomic_bool reset_req; /* system_reset asked; vCPU 0 carries it out */
+	uint64_t reset_gen;    /* under lock: resets done, for the requester to wait on */
+
 	int done_fd; /* eventfd: vCPU 0's program ended */
 	int quit_fd; /* eventfd: the monitor's quit command */
 	struct vm_qmp *qmp;
@@ -413,6 +453,67 @@ int vm_device_create(struct vm *vm, struct vm_device *dev, bool hotplug);
 /* Unplug @dev (with a CRW when @hotplug) and free its virtio device; backends stay. */
 void vm_device_destroy(struct vm_device *dev, bool hotplug);
 
+/* ---- Run state: stop, cont, powerdown (vm-runstate.c) ---- */
+
+/* The state the machine starts in: prelaunch with -S, else running. Before the vCPUs. */
+void vm_runstate_init(struct vm *vm);
+/* QEMU's name of @s ("running", "paused", "guest-panicked" ...). */
+const char *vm_runstate_name(enum vm_runstate s);
+/* The current run state. Context: any thread; takes vm->lock. */
+enum vm_runstate vm_runstate_get(struct vm *vm);
+/* True when the vCPUs may run guest code in @s. */
+bool vm_runstate_running(enum vm_runstate s);
+/*
+ * Stop the vCPUs (QMP stop, or the guest's end with -no-shutdown: @to is PAUSED,
+ * SHUTDOWN or GUEST_PANICKED) and wait until each pausable vCPU is parked in
+ * vm_cpu_pause_point() or waiting for an interruption. Returns true when the machine was
+ * running (the caller sends the STOP event). Context: any thread but a vCPU's.
+ */
+bool vm_runstate_stop(struct vm *vm, enum vm_runstate to);
+/*
+ * Let the vCPUs run again (QMP cont). Returns 1 when they were stopped (the caller sends
+ * RESUME), 0 when they were running, -EBUSY when the state needs a reset first
+ * (shutdown: QEMU's "Resetting the Virtual Machine is required").
+ */
+int vm_runstate_cont(struct vm *vm);
+/* After a system reset: a machine that was not running waits in prelaunch, as QEMU. */
+void vm_runstate_reset(struct vm *vm);
+/*
+ * A vCPU's pause point, called between guest instructions (the native vCPU: at every
+ * intercept entry point; a CPU back-end: between blocks of guest code). Marks @cpu
+ * pausable, and while the machine is not running waits there (parked) until cont or
+ * shutdown. Returns false when the machine is shutting down (the caller leaves the
+ * guest). Context: @cpu's own thread; takes vm->lock.
+ */
+bool vm_cpu_pause_point(struct vm_cpu *cpu);
+/* @cpu leaves guest code for good (its program ended): a stop no longer waits for it. */
+void vm_cpu_unpausable(struct vm_cpu *cpu);
+/*
+ * system_reset: vCPU 0 leaves the guest program at its next pause point (or at once
+ * when the program has ended), the css and every device are reset, and the program
+ * starts again from its beginning; a machine that was not running waits in prelaunch.
+ * Returns 0 once the reset is done; -ENOTSUP on the s390x CPU back-end (not wired yet).
+ * Context: any thread but a vCPU's.
+ */
+int vm_reset_request(struct vm *vm);
+/*
+ * vCPU 0, its program ended or unwound: wait for a reset request and carry it out
+ * (true), or for the machine's end (false). Context: vCPU 0's thread.
+ */
+bool vm_reset_wait(struct vm *vm);
+/*
+ * system_powerdown: make the signal-quiesce condition pending for the guest (on s390x
+ * the SCLP event "signal quiesce", type 0x1d, that asks the operating system to shut
+ * down) and wake the vCPUs. Context: any thread.
+ */
+void vm_powerdown_request(struct vm *vm);
+/*
+ * Take the pending signal-quiesce request, once: the CPU back-end presents it to the
+ * guest (native: guest_arch_quiesce_pending(); s390x: its SCLP event facility) when
+ * this returns true. Context: a vCPU thread; takes vm->lock.
+ */
+bool vm_powerdown_take(struct vm *vm);
+
 /* ---- Hot plug (vm-hotplug.c) ---- */
 
 /*
@@ -429,6 +530,27 @@ int vm_hotplug_add(struct vm *vm, struct vm_kvlist *props);
  * Context: as vm_hotplug_add().
  */
 int vm_hotplug_del(struct vm *vm, const char *id);
+
+/*
+ * Backends added and removed while the machine runs (blockdev-add, chardev-add,
+ * netdev_add and their removal). An add takes over @d / @c / @nd (filled as the
+ * command line's parser fills them, backend not open yet): it opens the backend and
+ * adds it to the configuration. Returns 0; -EEXIST when the id is taken (nothing
+ * printed); -1 after vm_error() when the backend cannot be opened. On failure the object
+ * is freed. A removal returns 0 (the backend closed, a drive flushed first), -ENOENT for
+ * an unknown id, -EBUSY while a device uses it.
+ * Context: any thread but a vCPU's; takes vm->dev_lock.
+ */
+int vm_hotplug_drive_add(struct vm *vm, struct vm_drive *d);
+int vm_hotplug_drive_del(struct vm *vm, const char *id);
+int vm_hotplug_chardev_add(struct vm *vm, struct vm_chardev *c);
+int vm_hotplug_chardev_del(struct vm *vm, const char *id);
+int vm_hotplug_netdev_add(struct vm *vm, struct vm_netdev *nd);
+int vm_hotplug_netdev_del(struct vm *vm, const char *id);
+/* The backend spec vccw_be_char_open() takes for @c ("file:PATH" ...); caller frees. */
+char *vm_chardev_spec(const struct vm_chardev *c);
+/* The transport's properties (devno, max_revision ...), common to every virtio type. */
+const struct vm_prop *vm_transport_props(unsigned int *nr);
 
 /*
  * Call @fn(@dev, @arg) for the device called @id, or with @id NULL for the first device
@@ -486,6 +608,12 @@ int vm_qmp_start(struct vm_qmp *qmp);
  * "guest-shutdown") for every client. Context: any thread; NULL @qmp: no-op.
  */
 void vm_qmp_shutdown_event(struct vm_qmp *qmp, const char *reason);
+/*
+ * Queue event @name for every client, with data {@key: @val} when @key is not NULL
+ * (STOP, RESUME, POWERDOWN; GUEST_PANICKED with "action"). Context: any thread; NULL
+ * @qmp: no-op.
+ */
+void vm_qmp_event(struct vm_qmp *qmp, const char *name, const char *key, const char *val);
 /* Send what is queued, stop the thread, close clients and remove the socket; NULL: no-op. */
 void vm_qmp_free(struct vm_qmp *qmp);
 

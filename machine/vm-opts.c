@@ -34,6 +34,30 @@ void vm_error_capture(char *buf, size_t len)
 		buf[0] = '\0';
 }
 
+/* The monitor's buffer for QEMU's wording of the same error (vm_error_qmp()). */
+static __thread char *qmp_buf;
+static __thread size_t qmp_len;
+
+void vm_error_capture_qmp(char *buf, size_t len)
+{
+	qmp_buf = buf;
+	qmp_len = buf ? len : 0;
+	if (buf && len)
+		buf[0] = '\0';
+}
+
+void vm_error_qmp(const char *fmt, ...)
+{
+	va_list ap;
+
+	/* The first one counts, as for vm_error(); without a monitor request, nothing. */
+	if (!qmp_buf || !qmp_len || qmp_buf[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(qmp_buf, qmp_len, fmt, ap);
+	va_end(ap);
+}
+
 void vm_error(const char *what, const char *fmt, ...)
 {
 	va_list ap;
@@ -254,6 +278,7 @@ int vm_parse_bool(const char *what, const char *key, const char *val, bool *out)
 		*out = false;
 		return 0;
 	}
+	vm_error_qmp("Parameter '%s' expects 'on' or 'off'", key);
 	vm_error(what, "property '%s': '%s' is not on or off", key, val);
 	return -1;
 }
@@ -266,6 +291,7 @@ int vm_parse_uint(const char *what, const char *key, const char *val, uint64_t m
 
 	errno = 0;
 	if (*val < '0' || *val > '9' || (v = strtoull(val, &end, 0), errno) || *end) {
+		vm_error_qmp("Parameter '%s' expects integer", key);
 		vm_error(what, "property '%s': '%s' is not a number", key, val);
 		return -1;
 	}
@@ -630,6 +656,7 @@ struct vm_device *vm_device_new(struct vm_config *cfg, const char *opt, struct v
 	}
 	type = vm_device_type_find(name);
 	if (!type) {
+		vm_error_qmp("'%s' is not a valid device model name", name);
 		vm_error(opt, "unknown device type '%s' (try -device help)", name);
 		return NULL;
 	}
@@ -639,12 +666,14 @@ struct vm_device *vm_device_new(struct vm_config *cfg, const char *opt, struct v
 	dev->what = describe(opt, name, id && vm_id_valid(id) ? id : NULL);
 	if (id) {
 		if (!vm_id_valid(id)) {
+			vm_error_qmp("Parameter 'id' expects an identifier");
 			vm_error(dev->what, "id '%s': IDs start with a letter and hold only "
 				 "letters, digits, '-', '.' and '_'", id);
 			goto err;
 		}
 		for (i = 0; i < cfg->nr_devices; i++) {
 			if (cfg->devices[i]->id && !strcmp(cfg->devices[i]->id, id)) {
+				vm_error_qmp("Duplicate device ID '%s'", id);
 				vm_error(dev->what, "duplicate device id '%s'", id);
 				goto err;
 			}
@@ -800,6 +829,13 @@ static int opt_no_shutdown(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+static int opt_S(struct vm_config *cfg, const char *arg)
+{
+	(void)arg;
+	cfg->start_paused = true;
+	return 0;
+}
+
 static int opt_help(struct vm_config *cfg, const char *arg);
 
 static int opt_qmp(struct vm_config *cfg, const char *arg)
@@ -925,6 +961,7 @@ static const struct vm_option vm_options[] = {
 	  "repeatable (-trace help lists them)" },
 	{ "no-shutdown", NULL, opt_no_shutdown,
 	  "keep running after the program ends, until SIGINT, SIGTERM, SIGHUP or QMP quit" },
+	{ "S", NULL, opt_S, "start with the vCPUs stopped (prelaunch) until QMP cont" },
 	{ "help", NULL, opt_help, "this text" },
 	{ "h", NULL, opt_help, "same as -help" },
 	{ "version", NULL, opt_version, "print the version" },
@@ -1120,7 +1157,7 @@ int vm_config_check(struct vm_config *cfg)
 
 /* ---- backends ---- */
 
-static char *chardev_spec(const struct vm_chardev *c)
+char *vm_chardev_spec(const struct vm_chardev *c)
 {
 	size_t len = (c->path ? strlen(c->path) : 0) + 32;
 	char *spec = xcalloc(1, len);
@@ -1162,7 +1199,7 @@ int vm_backends_open(struct vm_config *cfg)
 	}
 	for (i = 0; i < cfg->nr_chardevs; i++) {
 		struct vm_chardev *c = cfg->chardevs[i];
-		char *spec = chardev_spec(c);
+		char *spec = vm_chardev_spec(c);
 
 		c->be = vccw_be_char_open(spec, &err);
 		free(spec);

@@ -7,8 +7,16 @@
  * gets {"return": ..., "id": ...} or {"error": {"class": ..., "desc": ...}, "id": ...};
  * events ({"event": ..., "data": ..., "timestamp": ...}) go to every negotiated client.
  * Commands: device_add, device_del (DEVICE_DELETED), query-ccw-devices, query-status,
- * query-version, query-commands, trace-event-get-state, trace-event-set-state, quit
- * (SHUTDOWN).
+ * query-version, query-commands, trace-event-get-state, trace-event-set-state, the
+ * balloon's, qom-list and qom-get of devices, blockdev-add / blockdev-del, query-block,
+ * query-blockstats, chardev-add / chardev-remove, query-chardev, netdev_add /
+ * netdev_del, stop / cont (STOP, RESUME), system_reset (RESET), system_powerdown
+ * (POWERDOWN), human-monitor-command (info status, info qtree and a few commands), quit
+ * (SHUTDOWN). Replies, events and error texts are shaped and worded as QEMU 7.2's.
+ *
+ * The greeting offers the "oob" capability as QEMU does, so that QEMU's own client
+ * (python qemu.qmp), which asks for out-of-band execution when offered, negotiates as
+ * with QEMU; no command here runs out of band, and "exec-oob" gets QEMU's answer.
  *
  * Input is split into JSON values by bracket depth outside strings, as QEMU's JSON
  * streamer does, so a command may arrive in pieces or several at once; anything that
@@ -23,6 +31,7 @@
 #define _GNU_SOURCE /* accept4() */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,6 +45,7 @@
 #include <unistd.h>
 
 #include "vccw/balloon.h"
+#include "vccw/ccw.h"
 #include "vccw/trace.h"
 #include "vm-int.h"
 
@@ -130,6 +140,7 @@ out:
 struct qmp_client {
 	int fd; /* -1: free slot */
 	bool negotiated;
+	bool oob; /* the client enabled the oob capability */
 	uint64_t serial; /* accept order, to find the oldest client */
 	char *in;
 	size_t in_len, in_cap;
@@ -243,10 +254,12 @@ static void client_send(struct qmp_client *c, json_t *msg)
 		client_close(c);
 }
 
+/* The QEMU release followed, and vccw-vm's own name and version as the package. */
 static json_t *version_info(void)
 {
-	return json_pack("{s:{s:i,s:i,s:i},s:s}", "qemu", "major", 0, "minor", 1, "micro", 0,
-			 "package", VM_NAME);
+	return json_pack("{s:{s:i,s:i,s:i},s:s}", "qemu", "major", VM_QEMU_MAJOR, "minor",
+			 VM_QEMU_MINOR, "micro", VM_QEMU_MICRO, "package",
+			 VM_NAME " " VM_VERSION);
 }
 
 static void reply_error(struct qmp_client *c, json_t *id, const struct qmp_err *err)
@@ -282,6 +295,13 @@ static void qmp_event(struct vm_qmp *q, const char *name, json_t *data)
 	pthread_mutex_unlock(&q->lock);
 	while (write(q->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
+}
+
+void vm_qmp_event(struct vm_qmp *q, const char *name, const char *key, const char *val)
+{
+	if (!q)
+		return;
+	qmp_event(q, name, key ? json_pack("{s:s}", key, val) : NULL);
 }
 
 void vm_qmp_shutdown_event(struct vm_qmp *q, const char *reason)
@@ -347,19 +367,31 @@ static json_t *cmd_qmp_capabilities(struct vm_qmp *q, struct qmp_client *c, json
 {
 	json_t *enable = args ? json_object_get(args, "enable") : NULL;
 
+	json_t *cap;
+	size_t i;
+	bool oob = false;
+
 	(void)q;
 	if (enable && !json_is_array(enable)) {
 		set_err(err, "GenericError", "Invalid parameter type for 'enable', expected: array");
 		return NULL;
 	}
-	/* The greeting offers no capability (no out-of-band execution). */
-	if (enable && json_array_size(enable)) {
-		json_t *cap = json_array_get(enable, 0);
-
-		set_err(err, "GenericError", "Capability '%s' not available",
-			json_is_string(cap) ? json_string_value(cap) : "?");
-		return NULL;
+	/* The greeting offers "oob", the one capability QEMU 7.2 knows (QMPCapability). */
+	json_array_foreach(enable, i, cap) {
+		if (!json_is_string(cap)) {
+			set_err(err, "GenericError", "Invalid parameter type for 'enable', "
+				"expected: string");
+			return NULL;
+		}
+		if (strcmp(json_string_value(cap), "oob")) {
+			/* QEMU's words, 'null' included (the list element has no name). */
+			set_err(err, "GenericError", "Parameter 'null' does not accept value '%s'",
+				json_string_value(cap));
+			return NULL;
+		}
+		oob = true;
 	}
+	c->oob = oob;
 	c->negotiated = true;
 	return json_object();
 }
@@ -382,12 +414,14 @@ static json_t *cmd_query_commands(struct vm_qmp *q, struct qmp_client *c, json_t
 static json_t *cmd_query_status(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 				struct qmp_err *err)
 {
-	(void)q;
+	enum vm_runstate st = vm_runstate_get(q->vm);
+
 	(void)c;
 	(void)args;
 	(void)err;
-	/* The vCPUs run from start-up until the machine ends: there is no stop command. */
-	return json_pack("{s:s,s:b}", "status", "running", "running", 1);
+	/* singlestep: QEMU 7.2 still reports it; a vccw vCPU never single-steps. */
+	return json_pack("{s:s,s:b,s:b}", "status", vm_runstate_name(st), "singlestep", 0,
+			 "running", vm_runstate_running(st));
 }
 
 static json_t *cmd_query_version(struct vm_qmp *q, struct qmp_client *c, json_t *args,
@@ -448,7 +482,7 @@ static json_t *cmd_device_add(struct vm_qmp *q, struct qmp_client *c, json_t *ar
 {
 	struct vm_kvlist props = { 0 };
 	const char *key;
-	char msg[512], num[32];
+	char msg[512], qmsg[512], num[32];
 	json_t *v;
 	int rc;
 
@@ -474,11 +508,15 @@ static json_t *cmd_device_add(struct vm_qmp *q, struct qmp_client *c, json_t *ar
 		vm_kv_add(&props, key, val);
 	}
 	vm_error_capture(msg, sizeof(msg));
+	vm_error_capture_qmp(qmsg, sizeof(qmsg));
 	rc = vm_hotplug_add(q->vm, &props);
+	vm_error_capture_qmp(NULL, 0);
 	vm_error_capture(NULL, 0);
 	vm_kv_free(&props);
 	if (rc) {
-		set_err(err, "GenericError", "%s", msg[0] ? msg : "device_add failed");
+		/* QEMU's words where QEMU has the same error, else vccw's own message. */
+		set_err(err, "GenericError", "%s",
+			qmsg[0] ? qmsg : msg[0] ? msg : "device_add failed");
 		return NULL;
 	}
 	return json_object();
@@ -505,7 +543,12 @@ static json_t *cmd_device_del(struct vm_qmp *q, struct qmp_client *c, json_t *ar
 		set_err(err, "GenericError", "%s", msg[0] ? msg : "device_del failed");
 		return NULL;
 	}
-	/* A ccw device is gone as soon as its subchannel is: the event follows the reply. */
+	/*
+	 * A ccw device is gone as soon as its subchannel is: the events come with the
+	 * reply. As QEMU, first its virtio-backend child (no id: path only), then the device.
+	 */
+	snprintf(path, sizeof(path), "/machine/peripheral/%s/virtio-backend", id);
+	qmp_event(q, "DEVICE_DELETED", json_pack("{s:s}", "path", path));
 	snprintf(path, sizeof(path), "/machine/peripheral/%s", id);
 	qmp_event(q, "DEVICE_DELETED", json_pack("{s:s,s:s}", "device", id, "path", path));
 	return json_object();
@@ -782,15 +825,6 @@ static json_t *qom_call(struct vm_qmp *q, json_t *args, int (*fn)(struct vm_devi
 	return bc->result ? bc->result : json_object();
 }
 
-static json_t *cmd_qom_get(struct vm_qmp *q, struct qmp_client *c, json_t *args,
-			   struct qmp_err *err)
-{
-	struct balloon_call bc = { 0 };
-
-	(void)c;
-	return qom_call(q, args, balloon_qom_get, &bc, err);
-}
-
 static json_t *cmd_qom_set(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 			   struct qmp_err *err)
 {
@@ -820,6 +854,981 @@ static json_t *cmd_qom_set(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 	return r;
 }
 
+/* ---- lifecycle: stop, cont, system_reset, system_powerdown ---- */
+
+static json_t *cmd_stop(struct vm_qmp *q, struct qmp_client *c, json_t *args, struct qmp_err *err)
+{
+	(void)c;
+	(void)args;
+	(void)err;
+	/* QEMU: stopping a stopped machine is no error and sends no event. */
+	if (vm_runstate_stop(q->vm, VM_RUN_PAUSED))
+		qmp_event(q, "STOP", NULL);
+	return json_object();
+}
+
+static json_t *cmd_cont(struct vm_qmp *q, struct qmp_client *c, json_t *args, struct qmp_err *err)
+{
+	int rc = vm_runstate_cont(q->vm);
+
+	(void)c;
+	(void)args;
+	if (rc == -EBUSY) {
+		set_err(err, "GenericError", "Resetting the Virtual Machine is required");
+		return NULL;
+	}
+	if (rc > 0)
+		qmp_event(q, "RESUME", NULL);
+	return json_object();
+}
+
+static json_t *cmd_system_reset(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+				struct qmp_err *err)
+{
+	(void)c;
+	(void)args;
+	if (vm_reset_request(q->vm)) {
+		set_err(err, "GenericError", "system_reset is not supported with the s390x CPU "
+			"back-end yet");
+		return NULL;
+	}
+	qmp_event(q, "RESET", json_pack("{s:b,s:s}", "guest", 0, "reason",
+					"host-qmp-system-reset"));
+	return json_object();
+}
+
+static json_t *cmd_system_powerdown(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+				    struct qmp_err *err)
+{
+	(void)c;
+	(void)args;
+	(void)err;
+	/* A request to the guest, as QEMU's: the machine runs on until the guest ends. */
+	qmp_event(q, "POWERDOWN", NULL);
+	vm_powerdown_request(q->vm);
+	return json_object();
+}
+
+/* ---- block: blockdev-add, blockdev-del, query-block, query-blockstats ---- */
+
+/* The QOM path QEMU gives a device: by id, or numbered among those without one. */
+static void device_path(const struct vm_config *cfg, const struct vm_device *dev, char *buf,
+			size_t len)
+{
+	unsigned int i, anon = 0;
+
+	if (dev->id) {
+		snprintf(buf, len, "/machine/peripheral/%s", dev->id);
+		return;
+	}
+	for (i = 0; i < cfg->nr_devices && cfg->devices[i] != dev; i++)
+		anon += !cfg->devices[i]->id;
+	snprintf(buf, len, "/machine/peripheral-anon/device[%u]", anon);
+}
+
+/* A boolean argument: false when absent; -1 with @err set when not a boolean. */
+static int arg_bool(json_t *args, const char *name, bool *out, struct qmp_err *err)
+{
+	json_t *v = args ? json_object_get(args, name) : NULL;
+
+	*out = false;
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v)) {
+		set_err(err, "GenericError", "Invalid parameter type for '%s', expected: boolean",
+			name);
+		return -1;
+	}
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* "@cmd @key=@id": how messages name a backend the monitor adds. NULL: no memory. */
+static char *what_of(const char *cmd, const char *key, const char *id)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s %s=%s", cmd, key, id) < 0)
+		return NULL;
+	return p;
+}
+
+/*
+ * blockdev-add: a raw image, {"driver": "raw", "node-name": N, "file": {"driver": "file",
+ * "filename": F}} or {"driver": "file", "node-name": N, "filename": F}, optionally
+ * "read-only". The node becomes a drive that device_add's drive= names. Other options
+ * of QEMU's (cache, discard, aio, detect-zeroes, auto-read-only) are accepted and change
+ * nothing: the file backend always writes through the host page cache and flushes on
+ * the guest's FLUSH, which is QEMU's default cache mode.
+ */
+static json_t *cmd_blockdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+				struct qmp_err *err)
+{
+	static const char *const ignored[] = { "cache", "discard", "aio", "detect-zeroes",
+					       "auto-read-only", "driver", "node-name", "file",
+					       "filename", "read-only", NULL };
+	const char *driver, *node, *file = NULL, *key;
+	struct vm_drive *d;
+	char msg[512];
+	json_t *f, *v;
+	bool ro;
+	int rc;
+
+	(void)c;
+	driver = arg_str(args, "driver", true, err);
+	if (!driver)
+		return NULL;
+	if (strcmp(driver, "raw") && strcmp(driver, "file")) {
+		/* QEMU's word for a driver it has not; vccw opens raw images only. */
+		set_err(err, "GenericError", "Parameter 'driver' does not accept value '%s'",
+			driver);
+		return NULL;
+	}
+	json_object_foreach(args, key, v) {
+		const char *const *k;
+
+		for (k = ignored; *k && strcmp(*k, key); k++)
+			;
+		if (!*k) {
+			set_err(err, "GenericError", "Parameter '%s' is unexpected", key);
+			return NULL;
+		}
+	}
+	if (!strcmp(driver, "file")) {
+		file = arg_str(args, "filename", true, err);
+	} else {
+		f = json_object_get(args, "file");
+		if (!f) {
+			set_err(err, "GenericError", "Parameter 'file' is missing");
+			return NULL;
+		}
+		if (!json_is_object(f) || !arg_str(f, "driver", true, err) ||
+		    strcmp(arg_str(f, "driver", true, err), "file")) {
+			if (!err->cls)
+				set_err(err, "GenericError", "'file' must be a {\"driver\": "
+					"\"file\", \"filename\": ...} object here");
+			return NULL;
+		}
+		file = arg_str(f, "filename", true, err);
+	}
+	if (!file)
+		return NULL;
+	node = arg_str(args, "node-name", true, err);
+	if (!node || arg_bool(args, "read-only", &ro, err))
+		return NULL;
+	if (!vm_id_valid(node)) {
+		set_err(err, "GenericError", "Invalid node-name: '%s'", node);
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d || !(d->id = strdup(node)) || !(d->file = strdup(file)) ||
+	    !(d->what = what_of("blockdev-add", "node-name", node))) {
+		if (d) {
+			free(d->id);
+			free(d->file);
+		}
+		free(d);
+		set_err(err, "GenericError", "out of memory");
+		return NULL;
+	}
+	d->readonly = ro;
+	d->blockdev = true;
+	vm_error_capture(msg, sizeof(msg));
+	rc = vm_hotplug_drive_add(q->vm, d);
+	vm_error_capture(NULL, 0);
+	if (rc == -EEXIST) {
+		set_err(err, "GenericError", "Duplicate nodes with node-name='%s'", node);
+		return NULL;
+	}
+	if (rc) {
+		/* "blockdev-add node-name=N: PATH: No such file..." */
+		set_err(err, "GenericError", "%s", msg);
+		return NULL;
+	}
+	return json_object();
+}
+
+static json_t *cmd_blockdev_del(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+				struct qmp_err *err)
+{
+	const char *node = arg_str(args, "node-name", true, err);
+	int rc;
+
+	(void)c;
+	if (!node)
+		return NULL;
+	rc = vm_hotplug_drive_del(q->vm, node);
+	if (rc == -ENOENT) {
+		set_err(err, "GenericError", "Failed to find node with node-name='%s'", node);
+		return NULL;
+	}
+	if (rc == -EBUSY) {
+		set_err(err, "GenericError", "Node %s is in use", node);
+		return NULL;
+	}
+	return json_object();
+}
+
+/* QEMU's BlockDeviceInfo of @d: a raw image, write-back cache, no limits. */
+static json_t *block_inserted(const struct vm_drive *d)
+{
+	struct stat st;
+	json_int_t actual = stat(d->file, &st) ? 0 : (json_int_t)st.st_blocks * 512;
+
+	return json_pack("{s:s,s:s,s:b,s:s,s:i,s:b,s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i,"
+			 "s:{s:b,s:b,s:b},s:{s:s,s:s,s:I,s:I,s:b}}",
+			 "file", d->file, "node-name", d->id, "ro", d->readonly, "drv", "raw",
+			 "backing_file_depth", 0, "encrypted", 0, "detect_zeroes", "off",
+			 "bps", 0, "bps_rd", 0, "bps_wr", 0, "iops", 0, "iops_rd", 0, "iops_wr", 0,
+			 "write_threshold", 0, "cache", "writeback", 1, "direct", 0, "no-flush", 0,
+			 "image", "filename", d->file, "format", "raw", "virtual-size",
+			 (json_int_t)d->be->size, "actual-size", actual, "dirty-flag", 0);
+	/* st.st_size is not reported: a file keeps its length as the device's size. */
+}
+
+/* A drive made by -drive is listed under its id; a blockdev-add node only while used. */
+static bool block_listed(const struct vm_drive *d)
+{
+	return d->be && (!d->blockdev || d->user);
+}
+
+static json_t *block_qdev(const struct vm_config *cfg, const struct vm_drive *d)
+{
+	char path[300];
+
+	if (!d->user)
+		return NULL;
+	device_path(cfg, d->user, path, sizeof(path) - 16);
+	strcat(path, "/virtio-backend");
+	return json_string(path);
+}
+
+static json_t *cmd_query_block(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+			       struct qmp_err *err)
+{
+	struct vm_config *cfg = q->vm->cfg;
+	json_t *list = json_array(), *o;
+	unsigned int i;
+
+	(void)c;
+	(void)args;
+	(void)err;
+	pthread_mutex_lock(&q->vm->dev_lock);
+	for (i = 0; i < cfg->nr_drives; i++) {
+		const struct vm_drive *d = cfg->drives[i];
+
+		if (!block_listed(d))
+			continue;
+		o = json_pack("{s:s,s:b,s:b,s:s,s:s,s:o}", "device", d->blockdev ? "" : d->id,
+			      "locked", 0, "removable", 0, "io-status", "ok", "type", "unknown",
+			      "inserted", block_inserted(d));
+		if (d->user)
+			json_object_set_new(o, "qdev", block_qdev(cfg, d));
+		json_array_append_new(list, o);
+	}
+	pthread_mutex_unlock(&q->vm->dev_lock);
+	return list;
+}
+
+static json_t *block_stats(const struct vccw_be_blk_stats *st)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "rd_bytes", json_integer((json_int_t)st->rd_bytes));
+	json_object_set_new(o, "wr_bytes", json_integer((json_int_t)st->wr_bytes));
+	json_object_set_new(o, "unmap_bytes", json_integer((json_int_t)st->unmap_bytes));
+	json_object_set_new(o, "rd_operations", json_integer((json_int_t)st->rd_operations));
+	json_object_set_new(o, "wr_operations", json_integer((json_int_t)st->wr_operations));
+	json_object_set_new(o, "flush_operations", json_integer((json_int_t)st->flush_operations));
+	json_object_set_new(o, "unmap_operations", json_integer((json_int_t)st->unmap_operations));
+	json_object_set_new(o, "failed_rd_operations",
+			    json_integer((json_int_t)st->failed_rd_operations));
+	json_object_set_new(o, "failed_wr_operations",
+			    json_integer((json_int_t)st->failed_wr_operations));
+	json_object_set_new(o, "failed_flush_operations",
+			    json_integer((json_int_t)st->failed_flush_operations));
+	json_object_set_new(o, "failed_unmap_operations",
+			    json_integer((json_int_t)st->failed_unmap_operations));
+	json_object_set_new(o, "wr_highest_offset", json_integer((json_int_t)st->wr_highest_offset));
+	/* Counted neither way here: QEMU's invalid (refused) requests and timings. */
+	json_object_set_new(o, "invalid_rd_operations", json_integer(0));
+	json_object_set_new(o, "invalid_wr_operations", json_integer(0));
+	json_object_set_new(o, "invalid_flush_operations", json_integer(0));
+	json_object_set_new(o, "invalid_unmap_operations", json_integer(0));
+	json_object_set_new(o, "rd_merged", json_integer(0));
+	json_object_set_new(o, "wr_merged", json_integer(0));
+	json_object_set_new(o, "unmap_merged", json_integer(0));
+	json_object_set_new(o, "account_invalid", json_false());
+	json_object_set_new(o, "account_failed", json_true());
+	json_object_set_new(o, "timed_stats", json_array());
+	return o;
+}
+
+static json_t *cmd_query_blockstats(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+				    struct qmp_err *err)
+{
+	struct vm_config *cfg = q->vm->cfg;
+	json_t *list = json_array(), *o;
+	struct vccw_be_blk_stats st;
+	unsigned int i;
+
+	(void)c;
+	(void)args;
+	(void)err;
+	pthread_mutex_lock(&q->vm->dev_lock);
+	for (i = 0; i < cfg->nr_drives; i++) {
+		const struct vm_drive *d = cfg->drives[i];
+
+		if (!block_listed(d))
+			continue;
+		vccw_be_blk_get_stats(d->be, &st);
+		o = json_pack("{s:s,s:s,s:o}", "device", d->blockdev ? "" : d->id, "node-name",
+			      d->id, "stats", block_stats(&st));
+		if (d->user)
+			json_object_set_new(o, "qdev", block_qdev(cfg, d));
+		json_array_append_new(list, o);
+	}
+	pthread_mutex_unlock(&q->vm->dev_lock);
+	return list;
+}
+
+/* ---- chardev-add, chardev-remove, query-chardev ---- */
+
+static json_t *cmd_query_chardev(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+				 struct qmp_err *err)
+{
+	struct vm_config *cfg = q->vm->cfg;
+	json_t *list = json_array();
+	char name[400];
+	unsigned int i;
+
+	(void)c;
+	(void)args;
+	(void)err;
+	pthread_mutex_lock(&q->vm->dev_lock);
+	for (i = 0; i < cfg->nr_chardevs; i++) {
+		const struct vm_chardev *ch = cfg->chardevs[i];
+
+		/* QEMU's ChardevInfo filename of each backend kind. */
+		switch (ch->kind) {
+		case VM_CHARDEV_NULL:
+			snprintf(name, sizeof(name), "null");
+			break;
+		case VM_CHARDEV_STDIO:
+			snprintf(name, sizeof(name), "stdio");
+			break;
+		case VM_CHARDEV_FILE:
+			snprintf(name, sizeof(name), "file");
+			break;
+		case VM_CHARDEV_SOCKET:
+			snprintf(name, sizeof(name), "unix:%s%s", ch->path,
+				 ch->server ? ",server=on" : "");
+			break;
+		}
+		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "label", ch->id, "filename",
+						      name, "frontend-open", ch->user != NULL));
+	}
+	pthread_mutex_unlock(&q->vm->dev_lock);
+	/* The monitor's own socket, as QEMU lists it. */
+	snprintf(name, sizeof(name), "unix:%s,server=on", q->path);
+	json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "label", "compat_monitor0",
+					      "filename", name, "frontend-open", 1));
+	return list;
+}
+
+/*
+ * chardev-add {"id": ID, "backend": {"type": T, "data": {...}}}: null; file with "out"
+ * (and "append"); socket with "addr" {"type": "unix", "data": {"path": P}} and "server"
+ * (a listening server never waits: "wait" must be false when given).
+ */
+static json_t *cmd_chardev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+			       struct qmp_err *err)
+{
+	const char *id = arg_str(args, "id", true, err), *type, *path = NULL;
+	json_t *be = args ? json_object_get(args, "backend") : NULL, *data, *addr;
+	struct vm_chardev *ch;
+	enum vm_chardev_kind kind;
+	bool server = false, wait = false, append = false;
+	char msg[512];
+	int rc;
+
+	(void)c;
+	if (!id)
+		return NULL;
+	if (!be) {
+		set_err(err, "GenericError", "Parameter 'backend' is missing");
+		return NULL;
+	}
+	if (!json_is_object(be) || !(type = arg_str(be, "type", true, err))) {
+		if (!err->cls)
+			set_err(err, "GenericError",
+				"Invalid parameter type for 'backend', expected: object");
+		return NULL;
+	}
+	data = json_object_get(be, "data");
+	if (data && !json_is_object(data)) {
+		set_err(err, "GenericError", "Invalid parameter type for 'data', expected: object");
+		return NULL;
+	}
+	if (!strcmp(type, "null")) {
+		kind = VM_CHARDEV_NULL;
+	} else if (!strcmp(type, "file")) {
+		kind = VM_CHARDEV_FILE;
+		path = arg_str(data, "out", true, err);
+		if (!path || arg_bool(data, "append", &append, err))
+			return NULL;
+	} else if (!strcmp(type, "socket")) {
+		kind = VM_CHARDEV_SOCKET;
+		addr = data ? json_object_get(data, "addr") : NULL;
+		if (!addr) {
+			set_err(err, "GenericError", "Parameter 'addr' is missing");
+			return NULL;
+		}
+		if (!json_is_object(addr) || !arg_str(addr, "type", true, err) ||
+		    strcmp(arg_str(addr, "type", true, err), "unix")) {
+			if (!err->cls)
+				set_err(err, "GenericError", "only unix sockets are supported");
+			return NULL;
+		}
+		path = arg_str(json_object_get(addr, "data"), "path", true, err);
+		if (!path || arg_bool(data, "server", &server, err) ||
+		    arg_bool(data, "wait", &wait, err))
+			return NULL;
+		if (wait) {
+			set_err(err, "GenericError", "wait=on is not supported: the server never "
+				"waits for its client");
+			return NULL;
+		}
+	} else {
+		set_err(err, "GenericError", "Parameter 'type' does not accept value '%s'", type);
+		return NULL;
+	}
+	if (!vm_id_valid(id)) {
+		set_err(err, "GenericError", "Parameter 'id' expects an identifier");
+		return NULL;
+	}
+	ch = calloc(1, sizeof(*ch));
+	if (!ch || !(ch->id = strdup(id)) || (path && !(ch->path = strdup(path))) ||
+	    !(ch->what = what_of("chardev-add", "id", id))) {
+		if (ch) {
+			free(ch->id);
+			free(ch->path);
+		}
+		free(ch);
+		set_err(err, "GenericError", "out of memory");
+		return NULL;
+	}
+	ch->kind = kind;
+	ch->server = server;
+	ch->append = append;
+	vm_error_capture(msg, sizeof(msg));
+	rc = vm_hotplug_chardev_add(q->vm, ch);
+	vm_error_capture(NULL, 0);
+	if (rc == -EEXIST) {
+		set_err(err, "GenericError", "Chardev with id '%s' already exists", id);
+		return NULL;
+	}
+	if (rc) {
+		set_err(err, "GenericError", "Failed to add chardev '%s': %s", id, msg);
+		return NULL;
+	}
+	return json_object();
+}
+
+static json_t *cmd_chardev_remove(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+				  struct qmp_err *err)
+{
+	const char *id = arg_str(args, "id", true, err);
+	int rc;
+
+	(void)c;
+	if (!id)
+		return NULL;
+	rc = vm_hotplug_chardev_del(q->vm, id);
+	if (rc == -ENOENT) {
+		set_err(err, "GenericError", "Chardev '%s' not found", id);
+		return NULL;
+	}
+	if (rc == -EBUSY) {
+		set_err(err, "GenericError", "Chardev '%s' is busy", id);
+		return NULL;
+	}
+	return json_object();
+}
+
+/* ---- netdev_add, netdev_del ---- */
+
+/* netdev_add {"type": T, "id": ID, ...}: the properties of -netdev T,id=ID,... */
+static json_t *cmd_netdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+			      struct qmp_err *err)
+{
+	const char *type = arg_str(args, "type", true, err), *id, *key;
+	struct vm_netdev *nd;
+	char msg[512], num[32];
+	json_t *v;
+	int rc;
+
+	(void)c;
+	if (!type)
+		return NULL;
+	id = arg_str(args, "id", true, err);
+	if (!id)
+		return NULL;
+	if (!vm_id_valid(id)) {
+		set_err(err, "GenericError", "Parameter 'id' expects an identifier");
+		return NULL;
+	}
+	json_object_foreach(args, key, v) {
+		if (!json_is_string(v) && !json_is_boolean(v) && !json_is_integer(v)) {
+			set_err(err, "GenericError", "Invalid parameter type for '%s', expected: "
+				"string, integer or boolean", key);
+			return NULL;
+		}
+	}
+	nd = calloc(1, sizeof(*nd));
+	if (!nd || !(nd->id = strdup(id)) || !(nd->type = strdup(type)) ||
+	    !(nd->what = what_of("netdev_add", "id", id))) {
+		if (nd) {
+			free(nd->id);
+			free(nd->type);
+		}
+		free(nd);
+		set_err(err, "GenericError", "out of memory");
+		return NULL;
+	}
+	vm_kv_add(&nd->opts, "type", type);
+	vm_kv_get(&nd->opts, "type");
+	json_object_foreach(args, key, v) {
+		if (!strcmp(key, "type") || !strcmp(key, "id"))
+			continue;
+		if (json_is_string(v)) {
+			vm_kv_add(&nd->opts, key, json_string_value(v));
+		} else if (json_is_boolean(v)) {
+			vm_kv_add(&nd->opts, key, json_is_true(v) ? "on" : "off");
+		} else {
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			vm_kv_add(&nd->opts, key, num);
+		}
+	}
+	vm_error_capture(msg, sizeof(msg));
+	rc = vm_hotplug_netdev_add(q->vm, nd);
+	vm_error_capture(NULL, 0);
+	if (rc == -EEXIST) {
+		set_err(err, "GenericError", "Duplicate ID '%s'", id);
+		return NULL;
+	}
+	if (rc) {
+		set_err(err, "GenericError", "%s", msg);
+		return NULL;
+	}
+	return json_object();
+}
+
+static json_t *cmd_netdev_del(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+			      struct qmp_err *err)
+{
+	const char *id = arg_str(args, "id", true, err);
+	int rc;
+
+	(void)c;
+	if (!id)
+		return NULL;
+	rc = vm_hotplug_netdev_del(q->vm, id);
+	if (rc == -ENOENT) {
+		set_err(err, "DeviceNotFound", "Device '%s' not found", id);
+		return NULL;
+	}
+	if (rc == -EBUSY) {
+		set_err(err, "GenericError", "netdev '%s' is in use: delete its device first", id);
+		return NULL;
+	}
+	return json_object();
+}
+
+/* ---- QOM: qom-list, qom-get of devices ---- */
+
+/*
+ * The device at QOM @path: /machine/peripheral/ID, ID alone (a partial path QEMU
+ * resolves when unambiguous), or /machine/peripheral-anon/device[N] for the N-th device
+ * without an id. Context: vm->dev_lock held.
+ */
+static struct vm_device *qom_find(const struct vm_config *cfg, const char *path)
+{
+	static const char anon[] = "/machine/peripheral-anon/device[";
+	const char *id = qom_device_id(path);
+	unsigned int i, n, k = 0;
+	char end;
+
+	if (!strncmp(path, anon, sizeof(anon) - 1)) {
+		if (sscanf(path + sizeof(anon) - 1, "%u%c", &n, &end) != 2 || end != ']' ||
+		    path[strlen(path) - 1] != ']')
+			return NULL;
+		for (i = 0; i < cfg->nr_devices; i++)
+			if (!cfg->devices[i]->id && k++ == n)
+				return cfg->devices[i];
+		return NULL;
+	}
+	for (i = 0; id && i < cfg->nr_devices; i++)
+		if (cfg->devices[i]->id && !strcmp(cfg->devices[i]->id, id))
+			return cfg->devices[i];
+	return NULL;
+}
+
+static const char *prop_qom_type(const struct vm_prop *p)
+{
+	switch (p->kind) {
+	case VM_PROP_BUSID:
+	case VM_PROP_STR:
+		return "str";
+	case VM_PROP_UINT:
+		return "uint32";
+	case VM_PROP_SIZE:
+		return "size";
+	case VM_PROP_BOOL:
+		return "bool";
+	}
+	return "str";
+}
+
+static json_t *prop_value(const struct vm_device *dev, const struct vm_prop *p)
+{
+	const char *base = (const char *)dev;
+	char buf[32];
+
+	switch (p->kind) {
+	case VM_PROP_BUSID:
+		/* QEMU: the property as given; "<unset>" when the css chose the number. */
+		if (!dev->has_busid)
+			return json_string("<unset>");
+		snprintf(buf, sizeof(buf), "%x.%x.%04x", dev->busid.cssid, dev->busid.ssid,
+			 dev->busid.devno);
+		return json_string(buf);
+	case VM_PROP_UINT:
+	case VM_PROP_SIZE:
+		return json_integer((json_int_t)*(const uint64_t *)(base + p->off));
+	case VM_PROP_BOOL:
+		return json_boolean(*(const bool *)(base + p->off));
+	case VM_PROP_STR: {
+		const char *v = *(char *const *)(base + p->off);
+
+		return json_string(v ? v : "");
+	}
+	}
+	return NULL;
+}
+
+/* The bus IDs QEMU's dev_id and subch_id give, or "" while not plugged. */
+static void device_ids(const struct vm_device *dev, char *devno, char *sch, size_t len)
+{
+	struct vccw_sch *s = dev->transport ? vccw_cu_sch(vccw_virtio_ccw_cu(dev->transport))
+					    : NULL;
+	struct vccw_busid b;
+
+	devno[0] = sch[0] = '\0';
+	if (!s)
+		return;
+	b = vccw_sch_busid(s);
+	snprintf(devno, len, "%x.%x.%04x", b.cssid, b.ssid, b.devno);
+	snprintf(sch, len, "%x.%x.%04x", b.cssid, b.ssid, vccw_sch_schnr(s));
+}
+
+/* Call @fn for each property of @dev: name, QOM type, value (owned by @fn). */
+static void device_props(const struct vm_device *dev,
+			 void (*fn)(const char *name, const char *type, json_t *val, void *arg),
+			 void *arg)
+{
+	const struct vm_prop *tp = NULL;
+	char devno[32], sch[32];
+	unsigned int i, nr = 0;
+
+	device_ids(dev, devno, sch, sizeof(devno));
+	fn("type", "string", json_string(dev->type->name), arg);
+	fn("realized", "bool", json_true(), arg);
+	fn("hotplugged", "bool", json_boolean(dev->hotplugged), arg);
+	fn("hotpluggable", "bool", json_boolean(!dev->type->no_hotplug), arg);
+	if (dev->type->device_id) {
+		fn("dev_id", "str", json_string(devno), arg);
+		fn("subch_id", "str", json_string(sch), arg);
+		tp = vm_transport_props(&nr);
+	}
+	for (i = 0; i < nr; i++)
+		fn(tp[i].name, prop_qom_type(&tp[i]), prop_value(dev, &tp[i]), arg);
+	for (i = 0; i < dev->type->nr_props; i++)
+		fn(dev->type->props[i].name, prop_qom_type(&dev->type->props[i]),
+		   prop_value(dev, &dev->type->props[i]), arg);
+}
+
+static void list_prop(const char *name, const char *type, json_t *val, void *arg)
+{
+	json_decref(val);
+	json_array_append_new(arg, json_pack("{s:s,s:s}", "name", name, "type", type));
+}
+
+struct prop_find {
+	const char *name;
+	json_t *val;
+};
+
+static void find_prop(const char *name, const char *type, json_t *val, void *arg)
+{
+	struct prop_find *pf = arg;
+
+	(void)type;
+	if (!pf->val && !strcmp(name, pf->name))
+		pf->val = val;
+	else
+		json_decref(val);
+}
+
+static json_t *cmd_qom_list(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+			    struct qmp_err *err)
+{
+	const char *path = arg_str(args, "path", true, err);
+	struct vm_config *cfg = q->vm->cfg;
+	json_t *list;
+	unsigned int i, anon = 0;
+	char name[64], type[96];
+	struct vm_device *dev;
+
+	(void)c;
+	if (!path)
+		return NULL;
+	list = json_array();
+	json_array_append_new(list, json_pack("{s:s,s:s}", "name", "type", "type", "string"));
+	pthread_mutex_lock(&q->vm->dev_lock);
+	if (!strcmp(path, "/machine")) {
+		json_array_append_new(list, json_pack("{s:s,s:s}", "name", "peripheral", "type",
+						      "child<container>"));
+		json_array_append_new(list, json_pack("{s:s,s:s}", "name", "peripheral-anon",
+						      "type", "child<container>"));
+	} else if (!strcmp(path, "/machine/peripheral") ||
+		   !strcmp(path, "/machine/peripheral-anon")) {
+		bool named = !strcmp(path, "/machine/peripheral");
+
+		for (i = 0; i < cfg->nr_devices; i++) {
+			dev = cfg->devices[i];
+			if (!!dev->id != named)
+				continue;
+			if (named)
+				snprintf(name, sizeof(name), "%s", dev->id);
+			else
+				snprintf(name, sizeof(name), "device[%u]", anon++);
+			snprintf(type, sizeof(type), "child<%s>", dev->type->name);
+			json_array_append_new(list, json_pack("{s:s,s:s}", "name", name, "type",
+							      type));
+		}
+	} else if ((dev = qom_find(cfg, path))) {
+		json_array_clear(list);
+		device_props(dev, list_prop, list);
+	} else {
+		json_decref(list);
+		list = NULL;
+		set_err(err, "DeviceNotFound", "Device '%s' not found", path);
+	}
+	pthread_mutex_unlock(&q->vm->dev_lock);
+	return list;
+}
+
+/*
+ * qom-get: a device's properties (type, realized, hotplugged, dev_id, subch_id, and
+ * each -device property), and the balloon's guest-stats and its polling interval.
+ */
+static json_t *cmd_qom_get(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+			   struct qmp_err *err)
+{
+	const char *path = arg_str(args, "path", true, err), *prop;
+	struct balloon_call bc = { 0 };
+	struct prop_find pf = { 0 };
+	struct vm_device *dev;
+
+	(void)c;
+	if (!path)
+		return NULL;
+	prop = arg_str(args, "property", true, err);
+	if (!prop)
+		return NULL;
+	pthread_mutex_lock(&q->vm->dev_lock);
+	dev = qom_find(q->vm->cfg, path);
+	if (!dev) {
+		set_err(err, "DeviceNotFound", "Device '%s' not found", path);
+	} else if (!strcmp(dev->type->name, BALLOON_TYPE) && dev->obj &&
+		   (bc.property = prop, balloon_qom_get(dev, &bc) == 0)) {
+		pf.val = bc.result;
+	} else {
+		pf.name = prop;
+		device_props(dev, find_prop, &pf);
+		if (!pf.val)
+			set_err(err, "GenericError", "Property '%s.%s' not found", dev->type->name,
+				prop);
+	}
+	pthread_mutex_unlock(&q->vm->dev_lock);
+	return pf.val;
+}
+
+/* ---- human-monitor-command: QEMU's HMP text for a few commands ---- */
+
+struct hmp_out {
+	char *buf;
+	size_t len;
+};
+
+static void __attribute__((format(printf, 2, 3))) hmp_printf(struct hmp_out *o,
+							      const char *fmt, ...)
+{
+	va_list ap;
+	char *line = NULL, *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	p = realloc(o->buf, o->len + (size_t)n + 1);
+	if (p) {
+		memcpy(p + o->len, line, (size_t)n + 1);
+		o->buf = p;
+		o->len += (size_t)n;
+	}
+	free(line);
+}
+
+static void qtree_prop(const char *name, const char *type, json_t *val, void *arg)
+{
+	struct hmp_out *o = arg;
+
+	/* The QOM bookkeeping is not a qdev property: info qtree leaves it out. */
+	if (!strcmp(name, "type") || !strcmp(name, "realized") || !strcmp(name, "hotplugged") ||
+	    !strcmp(name, "hotpluggable")) {
+		json_decref(val);
+		return;
+	}
+	(void)type;
+	if (json_is_string(val))
+		hmp_printf(o, "        %s = \"%s\"\r\n", name, json_string_value(val));
+	else if (json_is_integer(val))
+		hmp_printf(o, "        %s = %" PRIu64 " (0x%" PRIx64 ")\r\n", name,
+			   (uint64_t)json_integer_value(val), (uint64_t)json_integer_value(val));
+	else if (json_is_boolean(val))
+		hmp_printf(o, "        %s = %s\r\n", name, json_is_true(val) ? "true" : "false");
+	json_decref(val);
+}
+
+/* The device tree as QEMU's info qtree draws the virtual css and its devices. */
+static void hmp_info_qtree(struct vm_qmp *q, struct hmp_out *o)
+{
+	struct vm_config *cfg = q->vm->cfg;
+	unsigned int i;
+
+	hmp_printf(o, "bus: main-system-bus\r\n  type System\r\n");
+	hmp_printf(o, "  dev: virtual-css-bridge, id \"\"\r\n    css_dev_path = true\r\n");
+	hmp_printf(o, "    bus: virtual-css\r\n      type virtual-css-bus\r\n");
+	pthread_mutex_lock(&q->vm->dev_lock);
+	for (i = 0; i < cfg->nr_devices; i++) {
+		const struct vm_device *dev = cfg->devices[i];
+		size_t n = strlen(dev->type->name);
+
+		if (!dev->type->device_id)
+			continue; /* a port: on its virtio-serial bus, not on the css */
+		hmp_printf(o, "      dev: %s, id \"%s\"\r\n", dev->type->name,
+			   dev->id ? dev->id : "");
+		device_props(dev, qtree_prop, o);
+		/* virtio-blk-ccw carries a virtio-blk-device on its virtio bus. */
+		hmp_printf(o, "        bus: virtio-bus\r\n          type virtio-ccw-bus\r\n");
+		hmp_printf(o, "          dev: %.*s-device, id \"\"\r\n",
+			   (int)(n > 4 ? n - 4 : n), dev->type->name);
+	}
+	pthread_mutex_unlock(&q->vm->dev_lock);
+}
+
+/* HMP commands without arguments that are the QMP command of the same name. */
+static const struct qmp_cmd hmp_plain[] = {
+	{ "stop", cmd_stop, NULL, false },
+	{ "cont", cmd_cont, NULL, false },
+	{ "system_reset", cmd_system_reset, NULL, false },
+	{ "system_powerdown", cmd_system_powerdown, NULL, false },
+};
+
+static const struct qmp_cmd *hmp_plain_find(const char *word, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < VCCW_ARRAY_SIZE(hmp_plain); i++)
+		if (strlen(hmp_plain[i].name) == len && !strncmp(hmp_plain[i].name, word, len))
+			return &hmp_plain[i];
+	return NULL;
+}
+
+static json_t *cmd_human_monitor_command(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+					 struct qmp_err *err)
+{
+	const struct qmp_cmd *plain;
+	const char *line = arg_str(args, "command-line", true, err), *rest;
+	struct hmp_out o = { 0 };
+	struct qmp_err sub = { 0 };
+	json_t *r = NULL, *a;
+	size_t n;
+
+	if (!line)
+		return NULL;
+	while (*line == ' ')
+		line++;
+	n = strcspn(line, " ");
+	rest = line + n;
+	while (*rest == ' ')
+		rest++;
+	hmp_printf(&o, "%s", "");
+	if (!strncmp(line, "info", n) && n == 4) {
+		if (!strcmp(rest, "status")) {
+			enum vm_runstate st = vm_runstate_get(q->vm);
+
+			/* QEMU: the state in brackets unless it is plain running or paused. */
+			hmp_printf(&o, "VM status: %s",
+				   vm_runstate_running(st) ? "running" : "paused");
+			if (!vm_runstate_running(st) && st != VM_RUN_PAUSED)
+				hmp_printf(&o, " (%s)", vm_runstate_name(st));
+			hmp_printf(&o, "\r\n");
+		} else if (!strcmp(rest, "qtree")) {
+			hmp_info_qtree(q, &o);
+		} else {
+			hmp_printf(&o, "unknown command: 'info %s'\r\n", rest);
+		}
+	} else if ((plain = hmp_plain_find(line, n))) {
+		r = plain->fn(q, c, NULL, &sub);
+	} else if (n == 10 && !strncmp(line, "device_del", n)) {
+		a = json_pack("{s:s}", "id", rest);
+		r = cmd_device_del(q, c, a, &sub);
+		json_decref(a);
+	} else if (n == 10 && !strncmp(line, "device_add", n)) {
+		struct vm_kvlist l = { 0 };
+		char msg[512], qmsg[512];
+		int rc;
+
+		/* HMP takes -device's syntax: DRIVER[,PROP=VALUE...]. */
+		vm_error_capture(msg, sizeof(msg));
+		vm_error_capture_qmp(qmsg, sizeof(qmsg));
+		rc = vm_kv_parse("device_add", rest, "driver", &l);
+		if (!rc)
+			rc = vm_hotplug_add(q->vm, &l);
+		vm_error_capture_qmp(NULL, 0);
+		vm_error_capture(NULL, 0);
+		vm_kv_free(&l);
+		if (rc)
+			set_err(&sub, "GenericError", "%s", qmsg[0] ? qmsg : msg);
+		else
+			r = json_object();
+	} else {
+		hmp_printf(&o, "unknown command: '%.*s'\r\n", (int)n, line);
+	}
+	/* A command's error is part of HMP's text, as QEMU prints it. */
+	if (sub.cls)
+		hmp_printf(&o, "Error: %s\r\n", sub.desc);
+	json_decref(r);
+	r = json_string(o.buf ? o.buf : "");
+	free(o.buf);
+	return r;
+}
+
 static const char *const no_args[] = { NULL };
 static const char *const trace_get_args[] = { "name", "vcpu", NULL };
 static const char *const trace_set_args[] = { "name", "enable", "ignore-unavailable", "vcpu",
@@ -831,6 +1840,11 @@ static const char *const qom_get_args[] = { "path", "property", NULL };
 static const char *const qom_set_args[] = { "path", "property", "value", NULL };
 static const char *const announce_args[] = { "initial", "max", "rounds", "step", "interfaces",
 					     "id", NULL };
+static const char *const path_args[] = { "path", NULL };
+static const char *const node_args[] = { "node-name", NULL };
+static const char *const blockstats_args[] = { "query-nodes", NULL };
+static const char *const chardev_add_args[] = { "id", "backend", NULL };
+static const char *const hmp_args[] = { "command-line", "cpu-index", NULL };
 
 static const struct qmp_cmd qmp_cmds[] = {
 	{ "qmp_capabilities", cmd_qmp_capabilities, caps_args, false },
@@ -847,6 +1861,21 @@ static const struct qmp_cmd qmp_cmds[] = {
 	{ "qom-get", cmd_qom_get, qom_get_args, false },
 	{ "qom-set", cmd_qom_set, qom_set_args, false },
 	{ "announce-self", cmd_announce_self, announce_args, false },
+	{ "qom-list", cmd_qom_list, path_args, false },
+	{ "stop", cmd_stop, no_args, false },
+	{ "cont", cmd_cont, no_args, false },
+	{ "system_reset", cmd_system_reset, no_args, false },
+	{ "system_powerdown", cmd_system_powerdown, no_args, false },
+	{ "query-block", cmd_query_block, no_args, false },
+	{ "query-blockstats", cmd_query_blockstats, blockstats_args, false },
+	{ "blockdev-add", cmd_blockdev_add, no_args, true },
+	{ "blockdev-del", cmd_blockdev_del, node_args, false },
+	{ "query-chardev", cmd_query_chardev, no_args, false },
+	{ "chardev-add", cmd_chardev_add, chardev_add_args, false },
+	{ "chardev-remove", cmd_chardev_remove, del_args, false },
+	{ "netdev_add", cmd_netdev_add, no_args, true },
+	{ "netdev_del", cmd_netdev_del, del_args, false },
+	{ "human-monitor-command", cmd_human_monitor_command, hmp_args, false },
 	{ "quit", cmd_quit, no_args, false },
 	{ NULL, NULL, NULL, false },
 };
@@ -865,26 +1894,38 @@ static bool arg_known(const struct qmp_cmd *cmd, const char *name)
 static json_t *dispatch(struct vm_qmp *q, struct qmp_client *c, json_t *req, struct qmp_err *err)
 {
 	const struct qmp_cmd *cmd;
-	json_t *exec, *args, *v;
+	json_t *exec = NULL, *args, *v;
 	const char *key, *name;
+	bool oob = false;
 
 	if (!json_is_object(req)) {
 		set_err(err, "GenericError", "QMP input must be a JSON object");
 		return NULL;
 	}
+	/* "exec-oob" is a member only for a client that enabled the oob capability. */
 	json_object_foreach(req, key, v) {
-		if (strcmp(key, "execute") && strcmp(key, "arguments") && strcmp(key, "id")) {
+		bool is_oob = c->oob && !strcmp(key, "exec-oob");
+
+		if (!strcmp(key, "execute") || is_oob) {
+			if (!json_is_string(v)) {
+				set_err(err, "GenericError",
+					"QMP input member '%s' must be a string", key);
+				return NULL;
+			}
+			if (exec) {
+				set_err(err, "GenericError",
+					"QMP input member 'execute' clashes with 'exec-oob'");
+				return NULL;
+			}
+			exec = v;
+			oob = is_oob;
+		} else if (strcmp(key, "arguments") && strcmp(key, "id")) {
 			set_err(err, "GenericError", "QMP input member '%s' is unexpected", key);
 			return NULL;
 		}
 	}
-	exec = json_object_get(req, "execute");
 	if (!exec) {
 		set_err(err, "GenericError", "QMP input lacks member 'execute'");
-		return NULL;
-	}
-	if (!json_is_string(exec)) {
-		set_err(err, "GenericError", "QMP input member 'execute' must be a string");
 		return NULL;
 	}
 	args = json_object_get(req, "arguments");
@@ -904,6 +1945,11 @@ static json_t *dispatch(struct vm_qmp *q, struct qmp_client *c, json_t *req, str
 	}
 	if (!cmd->name) {
 		set_err(err, "CommandNotFound", "The command %s has not been found", name);
+		return NULL;
+	}
+	/* QEMU runs only a few debugging and migration commands out of band; none here. */
+	if (oob) {
+		set_err(err, "GenericError", "The command %s does not support OOB", name);
 		return NULL;
 	}
 	if (c->negotiated && cmd->fn == cmd_qmp_capabilities) {
@@ -938,6 +1984,8 @@ static void handle_text(struct vm_qmp *q, struct qmp_client *c, const char *text
 	if (json_is_object(req))
 		id = json_object_get(req, "id");
 	ret = dispatch(q, c, req, &err);
+	/* Events the command caused (STOP, RESUME, RESET ...) go first, as in QEMU. */
+	broadcast_events(q);
 	if (!ret) {
 		reply_error(c, id, &err);
 	} else {
@@ -1103,9 +2151,10 @@ static void client_accept(struct vm_qmp *q)
 	}
 	c->fd = fd;
 	c->negotiated = false;
+	c->oob = false;
 	c->serial = ++q->accepts;
-	client_send(c, json_pack("{s:{s:o,s:[]}}", "QMP", "version", version_info(),
-				 "capabilities"));
+	client_send(c, json_pack("{s:{s:o,s:[s]}}", "QMP", "version", version_info(),
+				 "capabilities", "oob"));
 }
 
 /* Give clients up to VM_QMP_FLUSH_MS to take what is queued for them (SHUTDOWN). */
@@ -1310,6 +2359,13 @@ int vm_qmp_start(struct vm_qmp *q)
 {
 	(void)q;
 	return -1;
+}
+
+void vm_qmp_event(struct vm_qmp *q, const char *name, const char *key, const char *val)
+{
+	if (!q)
+		return;
+	qmp_event(q, name, key ? json_pack("{s:s}", key, val) : NULL);
 }
 
 void vm_qmp_shutdown_event(struct vm_qmp *q, const char *reason)

@@ -63,6 +63,13 @@ $(O)/tests/integration-crash: tests/integration/test-crash.py $(O)/vccw-vm
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
 TEST_PROGRAMS += $(O)/tests/integration-crash
 
+# QMP as management tools use it, on vccw-vm and qemu-system-s390x in one run
+# (tests/integration/test-qmp-mgmt.py; socat for the raw-socket session).
+$(O)/tests/integration-qmp-mgmt: tests/integration/test-qmp-mgmt.py $(O)/vccw-vm
+	@mkdir -p $(dir $@)
+	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
+TEST_PROGRAMS += $(O)/tests/integration-qmp-mgmt
+
 # The conformance suite on both hosts: vccw-vm (native) and qemu-system-s390x
 # (bare-metal image built with the s390x cross compiler).
 TEST_PROGRAMS += tests/conformance/run

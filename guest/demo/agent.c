@@ -117,6 +117,11 @@ int guest_agent_main(void)
 	guest_printf("agent: ready (%u ports open, %s)\n", nr_ports,
 		     b ? (b->has_stats ? "balloon with stats" : "balloon") : "no balloon");
 	for (;;) {
+		/* The operator's powerdown (SCLP signal quiesce): end cleanly, as an OS does. */
+		if (guest_arch_quiesce_pending()) {
+			guest_printf("agent: powerdown requested; shutting down\n");
+			return 0;
+		}
 		for (i = 0; i < nr_ports; i++)
 			serve_port(&ports[i]);
 		if (b)

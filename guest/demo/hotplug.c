@@ -9,7 +9,8 @@
  * can check afterwards, from the image alone, that no acknowledged write was lost or
  * torn while devices came and went. After each change of the device set it reports
  * the last sequence number written and verified; when the disk itself is unplugged,
- * the I/O ends there (reported, not a failure).
+ * the I/O ends there (reported, not a failure). A powerdown request (QMP
+ * system_powerdown) ends the program with status 0, as an operating system shuts down.
  *
  * Sector layout in the ring (sector HP_FIRST + slot * HP_SLOT_SECTORS + k, slot = seq %
  * HP_SLOTS): bytes 0-7 "VCCWHPIO", 8-11 seq (little-endian), 12-15 k, then byte i
@@ -156,6 +157,11 @@ int guest_hotplug_main(void)
 	guest_demo_set_hotplug_hook(hook);
 	for (;;) {
 		net_announcements();
+		/* The operator's powerdown (SCLP signal quiesce): end cleanly, as an OS does. */
+		if (guest_arch_quiesce_pending()) {
+			guest_demo_say("hotplug: powerdown requested; shutting down");
+			return 0;
+		}
 		if (guest_cio_poll()) {
 			report_io();
 			/* What the guest now sees, as an operator would check it. */

@@ -383,6 +383,13 @@ uint64_t guest_arch_now_us(void)
 	return h->now_us ? h->now_us(h->ctx) : 0;
 }
 
+bool guest_arch_quiesce_pending(void)
+{
+	const struct guest_native_host *h = host();
+
+	return h->quiesce && h->quiesce(h->ctx);
+}
+
 void guest_arch_exit(int code)
 {
 	host();

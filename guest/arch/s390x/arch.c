@@ -22,6 +22,7 @@
 
 /* Lowcore locations (PoP figure 3-?; shared/reference/channel-io.md 8.2). */
 #define LC_EXT_INT_CODE 0x86
+#define LC_EXT_PARAMS 0x80 /* external-interruption parameter (service signal: SCCB) */
 #define LC_PGM_ILC 0x8c
 #define LC_PGM_CODE 0x8e
 #define LC_SUBCHANNEL_ID 0xb8
@@ -56,7 +57,7 @@ extern volatile uint64_t s390x_pgm_old_addr;
 int guest_program_main(void);
 void sclp_console_init(void);
 void sclp_console_write(const char *s, size_t len);
-void sclp_ext_interrupt(uint16_t code);
+void sclp_ext_interrupt(uint16_t code, uint32_t param);
 
 struct psw {
 	uint64_t mask;
@@ -139,7 +140,7 @@ void s390x_ext_handler(void)
 		timer_fired = 1;
 		lctlg(0, stctg(0) & ~CR0_CPU_TIMER);
 	} else {
-		sclp_ext_interrupt(code);
+		sclp_ext_interrupt(code, *(volatile uint32_t *)lc(LC_EXT_PARAMS));
 	}
 }
 

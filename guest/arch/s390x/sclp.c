@@ -3,7 +3,8 @@
  * Console output of the bare-metal s390x guest through the service-call logical
  * processor (SCLP): register the ASCII console event type with WRITE EVENT MASK, then
  * send text with WRITE EVENT DATA, one service call at a time, waiting for the
- * service-signal external interruption that ends each call. Layouts as QEMU's
+ * service-signal external interruption that ends each call; and the signal-quiesce
+ * event the machine sends to ask for a shutdown, read with READ EVENT DATA. Layouts as QEMU's
  * hw/s390x/event-facility.c and sclpconsole.c read them (facts only).
  */
 #include <stdint.h>
@@ -13,6 +14,12 @@
 
 #define SCLP_CMD_WRITE_EVENT_MASK 0x00780005u
 #define SCLP_CMD_WRITE_EVENT_DATA 0x00760005u
+#define SCLP_CMD_READ_EVENT_DATA 0x00770005u
+#define SCLP_UNCONDITIONAL_READ 0x00
+#define SCLP_RC_NORMAL_READ 0x0010
+#define SCLP_RC_NORMAL 0x0020
+#define SCLP_EVENT_SIGNAL_QUIESCE 0x1d
+#define SCLP_MASK_QUIESCE (0x80000000u >> (SCLP_EVENT_SIGNAL_QUIESCE - 1))
 #define SCLP_EVENT_ASCII_CONSOLE 0x1a
 /* Event type t is mask bit t (numbered from 1 at the most significant bit). */
 #define SCLP_MASK_ASCII (0x80000000u >> (SCLP_EVENT_ASCII_CONSOLE - 1))
@@ -47,16 +54,23 @@ struct write_event_data {
 
 void sclp_console_init(void);
 void sclp_console_write(const char *s, size_t len);
-void sclp_ext_interrupt(uint16_t code);
+void sclp_ext_interrupt(uint16_t code, uint32_t param);
 
 /* One page below 2 GiB, in the image, page aligned (SCCB rules). */
 static uint8_t sccb_page[4096] __attribute__((aligned(4096)));
 static volatile int sclp_busy;
+static volatile int sclp_event_pending;
 static bool sclp_ready;
 
-void sclp_ext_interrupt(uint16_t code)
+void sclp_ext_interrupt(uint16_t code, uint32_t param)
 {
-	if (code == EXT_CODE_SERVICE_SIGNAL)
+	if (code != EXT_CODE_SERVICE_SIGNAL)
+		return;
+	/* Bit 0 of the parameter: the event facility holds an event for us. */
+	if (param & 1)
+		sclp_event_pending = 1;
+	/* The rest is the SCCB of a completed call (0: only an event is signalled). */
+	if (param & ~3u)
 		sclp_busy = 0;
 }
 
@@ -96,7 +110,7 @@ void sclp_console_init(void)
 	guest_memset(sccb_page, 0, sizeof(sccb_page));
 	m->h.length = sizeof(*m);
 	m->mask_length = 4;
-	m->cp_receive_mask = SCLP_MASK_ASCII;
+	m->cp_receive_mask = SCLP_MASK_ASCII | SCLP_MASK_QUIESCE;
 	m->cp_send_mask = SCLP_MASK_ASCII;
 	service_call(SCLP_CMD_WRITE_EVENT_MASK, m);
 	sclp_ready = true;
@@ -121,4 +135,41 @@ void sclp_console_write(const char *s, size_t len)
 		s += n;
 		len -= n;
 	}
+}
+
+/*
+ * Signal quiesce (event type 0x1d, the machine's powerdown request): the console
+ * registers to receive it; a service signal whose parameter has bit 0 set says an event
+ * is pending, and READ EVENT DATA (unconditional read) fetches it. Other event types
+ * read meanwhile are dropped: this guest takes no console input.
+ */
+bool guest_arch_quiesce_pending(void)
+{
+	struct sccb_header *h = (void *)sccb_page;
+	unsigned int off;
+	bool quiesce = false;
+
+	if (!sclp_ready || !sclp_event_pending)
+		return false;
+	while (sclp_event_pending) {
+		sclp_event_pending = 0;
+		guest_memset(sccb_page, 0, sizeof(sccb_page));
+		h->length = sizeof(sccb_page);
+		h->function_code = SCLP_UNCONDITIONAL_READ;
+		service_call(SCLP_CMD_READ_EVENT_DATA, sccb_page);
+		/* Events stored: normal completion (QEMU answers 0x0020; 0x0010 is read). */
+		if (h->response_code != SCLP_RC_NORMAL && h->response_code != SCLP_RC_NORMAL_READ)
+			break;
+		/* Event buffers follow the header: length (2 bytes), then type. */
+		for (off = sizeof(*h); off + 6 <= h->length && off + 6 <= sizeof(sccb_page);) {
+			uint16_t len = *(uint16_t *)(sccb_page + off);
+
+			if (sccb_page[off + 2] == SCLP_EVENT_SIGNAL_QUIESCE)
+				quiesce = true;
+			if (len < 6)
+				break;
+			off += len;
+		}
+	}
+	return quiesce;
 }

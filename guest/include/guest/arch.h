@@ -132,6 +132,13 @@ bool guest_arch_wait(uint64_t timeout_us);
 void guest_arch_console_write(const char *s, size_t len);
 /* Microseconds since some fixed point (TOD clock). */
 uint64_t guest_arch_now_us(void);
+/*
+ * True, once per request, when the operator asked the machine to shut down (QMP
+ * system_powerdown, the SCLP signal-quiesce event): the program should end soon.
+ * Native: asks vccw-vm. s390x: the SCLP signal-quiesce event, read when a service signal
+ * said an event is pending (the program must let external interruptions in: it waits).
+ */
+bool guest_arch_quiesce_pending(void);
 /* End the guest program with @code (0 success); powers the machine off. */
 void guest_arch_exit(int code) __attribute__((noreturn));
 

@@ -190,6 +190,73 @@ TEST(test_be_blk_file_rejects_out_of_range_and_readonly_writes)
 	unlink(path);
 }
 
+/* A backend kind whose reads and flushes fail, to see failures counted apart. */
+static int fail_preadv(struct vccw_be_blk *be, const struct iovec *iov, unsigned int iovcnt,
+		       uint64_t off)
+{
+	(void)be;
+	(void)iov;
+	(void)iovcnt;
+	(void)off;
+	return -EIO;
+}
+
+static int fail_flush(struct vccw_be_blk *be)
+{
+	(void)be;
+	return -EIO;
+}
+
+static const struct vccw_be_blk_ops fail_ops = {
+	.kind = "fail",
+	.preadv = fail_preadv,
+	.flush = fail_flush,
+};
+
+TEST(test_be_blk_stats_count_requests_bytes_and_failures)
+{
+	char path[32], buf[1024] = { 1 };
+	struct iovec iov[2] = { { buf, 512 }, { buf + 512, 512 } };
+	struct vccw_be_blk fake = { .ops = &fail_ops, .size = 4096, .block_size = 512 };
+	struct vccw_be_blk_stats st;
+	struct vccw_be_blk *be;
+	int fd;
+
+	fd = temp_disk(path, 8192);
+	REQUIRE(fd >= 0);
+	be = vccw_be_blk_file_open(path, false, NULL);
+	REQUIRE(be);
+	vccw_be_blk_get_stats(be, &st);
+	CHECK_EQ(st.rd_operations + st.wr_operations + st.flush_operations, 0);
+	CHECK_EQ(vccw_be_blk_pwritev(be, iov, 2, 4096), 0);
+	CHECK_EQ(vccw_be_blk_pwritev(be, iov, 1, 512), 0);
+	CHECK_EQ(vccw_be_blk_preadv(be, iov, 2, 0), 0);
+	CHECK_EQ(vccw_be_blk_flush(be), 0);
+	/* Refused before the backend (out of range): not counted, as QEMU's "invalid". */
+	CHECK_EQ(vccw_be_blk_preadv(be, iov, 1, 8192), -EINVAL);
+	vccw_be_blk_get_stats(be, &st);
+	CHECK_EQ(st.wr_operations, 2);
+	CHECK_EQ(st.wr_bytes, 1024 + 512);
+	CHECK_EQ(st.rd_operations, 1);
+	CHECK_EQ(st.rd_bytes, 1024);
+	CHECK_EQ(st.flush_operations, 1);
+	/* The highest write ended at 4096 + 1024, not at the later, lower one. */
+	CHECK_EQ(st.wr_highest_offset, 4096 + 1024);
+	CHECK_EQ(st.failed_rd_operations + st.failed_wr_operations, 0);
+	vccw_be_blk_close(be);
+	close(fd);
+	unlink(path);
+
+	CHECK_EQ(vccw_be_blk_preadv(&fake, iov, 2, 0), -EIO);
+	CHECK_EQ(vccw_be_blk_flush(&fake), -EIO);
+	vccw_be_blk_get_stats(&fake, &st);
+	CHECK_EQ(st.rd_operations, 1);
+	CHECK_EQ(st.failed_rd_operations, 1);
+	CHECK_EQ(st.rd_bytes, 0);
+	CHECK_EQ(st.flush_operations, 1);
+	CHECK_EQ(st.failed_flush_operations, 1);
+}
+
 TEST(test_be_blk_file_write_zeroes_and_discard)
 {
 	char path[32], buf[8192], zero[4096] = { 0 }, back[4096];

@@ -26,40 +26,86 @@ static uint64_t iov_total(const struct iovec *iov, unsigned int iovcnt)
 	return len;
 }
 
+/* Count one request that reached the backend: @bytes on success, a failure otherwise. */
+static void account(uint64_t *ops, uint64_t *failed, uint64_t *bytes, uint64_t len, int rc)
+{
+	__atomic_fetch_add(ops, 1, __ATOMIC_RELAXED);
+	if (rc)
+		__atomic_fetch_add(failed, 1, __ATOMIC_RELAXED);
+	else if (bytes)
+		__atomic_fetch_add(bytes, len, __ATOMIC_RELAXED);
+}
+
 int vccw_be_blk_preadv(struct vccw_be_blk *be, const struct iovec *iov, unsigned int iovcnt,
 		       uint64_t off)
 {
-	if (!range_ok(be, off, iov_total(iov, iovcnt)))
+	uint64_t len = iov_total(iov, iovcnt);
+	int rc;
+
+	if (!range_ok(be, off, len))
 		return -EINVAL;
-	return be->ops->preadv(be, iov, iovcnt, off);
+	rc = be->ops->preadv(be, iov, iovcnt, off);
+	account(&be->stats.rd_operations, &be->stats.failed_rd_operations, &be->stats.rd_bytes,
+		len, rc);
+	return rc;
 }
 
 int vccw_be_blk_pwritev(struct vccw_be_blk *be, const struct iovec *iov, unsigned int iovcnt,
 			uint64_t off)
 {
+	uint64_t len = iov_total(iov, iovcnt), end = off + len, cur;
+	int rc;
+
 	if (be->readonly)
 		return -EROFS;
-	if (!range_ok(be, off, iov_total(iov, iovcnt)))
+	if (!range_ok(be, off, len))
 		return -EINVAL;
-	return be->ops->pwritev(be, iov, iovcnt, off);
+	rc = be->ops->pwritev(be, iov, iovcnt, off);
+	account(&be->stats.wr_operations, &be->stats.failed_wr_operations, &be->stats.wr_bytes,
+		len, rc);
+	cur = __atomic_load_n(&be->stats.wr_highest_offset, __ATOMIC_RELAXED);
+	while (!rc && end > cur &&
+	       !__atomic_compare_exchange_n(&be->stats.wr_highest_offset, &cur, end, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	return rc;
 }
 
 int vccw_be_blk_flush(struct vccw_be_blk *be)
 {
-	if (be->readonly || !be->ops->flush)
-		return 0;
-	return be->ops->flush(be);
+	int rc = 0;
+
+	if (!be->readonly && be->ops->flush)
+		rc = be->ops->flush(be);
+	account(&be->stats.flush_operations, &be->stats.failed_flush_operations, NULL, 0, rc);
+	return rc;
+}
+
+void vccw_be_blk_get_stats(struct vccw_be_blk *be, struct vccw_be_blk_stats *out)
+{
+	const uint64_t *src = (const uint64_t *)&be->stats;
+	uint64_t *dst = (uint64_t *)out;
+	size_t i;
+
+	for (i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
 int vccw_be_blk_discard(struct vccw_be_blk *be, uint64_t off, uint64_t len)
 {
+	int rc;
+
 	if (be->readonly)
 		return -EROFS;
 	if (!range_ok(be, off, len))
 		return -EINVAL;
 	if (!be->ops->discard)
 		return -EOPNOTSUPP;
-	return be->ops->discard(be, off, len);
+	rc = be->ops->discard(be, off, len);
+	/* Not being able to deallocate is no failure (see the header). */
+	account(&be->stats.unmap_operations, &be->stats.failed_unmap_operations,
+		&be->stats.unmap_bytes, len, rc == -EOPNOTSUPP ? 0 : rc);
+	return rc;
 }
 
 static int write_zeroes_by_hand(struct vccw_be_blk *be, uint64_t off, uint64_t len)

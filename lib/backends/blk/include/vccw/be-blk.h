@@ -133,6 +133,20 @@ struct vccw_be_blk_queue {
 	int fd;                /* readable when completions wait (-1: none, inline queue) */
 };
 
+/*
+ * What the vccw_be_blk_*() wrappers counted since the backend was opened (QEMU's
+ * BlockDeviceStats names): requests that reached the backend, bytes of the successful
+ * ones, and failures. Requests refused before the backend (range, read-only) are not
+ * counted, as QEMU counts them apart as invalid.
+ */
+struct vccw_be_blk_stats {
+	uint64_t rd_bytes, wr_bytes, unmap_bytes;
+	uint64_t rd_operations, wr_operations, flush_operations, unmap_operations;
+	uint64_t failed_rd_operations, failed_wr_operations, failed_flush_operations;
+	uint64_t failed_unmap_operations;
+	uint64_t wr_highest_offset; /* end of the highest successful write */
+};
+
 /* A backend object; kinds embed it as their first member. Fields are read-only. */
 struct vccw_be_blk {
 	const struct vccw_be_blk_ops *ops;
@@ -141,6 +155,8 @@ struct vccw_be_blk {
 	uint32_t block_size; /* logical block size in bytes (512 for files) */
 	enum vccw_be_blk_cache cache;
 	enum vccw_be_blk_aio aio;
+	/* Updated atomically by the wrappers; read it with vccw_be_blk_get_stats(). */
+	struct vccw_be_blk_stats stats;
 };
 
 struct vccw_be_blk_file_opts {
@@ -224,6 +240,8 @@ void vccw_be_blk_queue_drain(struct vccw_be_blk_queue *q);
 /* Completions wait to be reaped (lock-free, for a polling thread). */
 bool vccw_be_blk_queue_ready(struct vccw_be_blk_queue *q);
 
+/* Copy @be's counters to @out. Context: any thread (each counter is read atomically). */
+void vccw_be_blk_get_stats(struct vccw_be_blk *be, struct vccw_be_blk_stats *out);
 /* Close @be and free it. NULL is a no-op. */
 void vccw_be_blk_close(struct vccw_be_blk *be);
 
