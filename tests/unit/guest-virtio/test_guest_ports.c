@@ -193,6 +193,9 @@ TEST(test_gv_console_multiport_named_port_both_ways_legacy)
 
 #define INFLATE 16
 
+/* The host side has read the answer (or given up): the guest may end. */
+static bool g_host_done;
+
 static int g_balloon(void)
 {
 	struct guest_balloon *b;
@@ -216,6 +219,13 @@ static int g_balloon(void)
 		return finish(4);
 	/* Nothing allocated since the answer: these are the values it carried. */
 	guest_balloon_get_stats(b, R.answered);
+	/*
+	 * Stay until the host has taken the answer: the exit resets the device, which would
+	 * drop an answer its I/O thread had not popped yet.
+	 */
+	end = guest_arch_now_us() + 5000000;
+	while (!__atomic_load_n(&g_host_done, __ATOMIC_ACQUIRE) && guest_arch_now_us() < end)
+		guest_arch_wait(1000);
 	return finish(0);
 }
 
@@ -260,6 +270,7 @@ static void *asker_thread(void *arg)
 		nanosleep(&ts, NULL);
 	}
 	a->ok = i < 5000 && wait_updates(a->b, a->first.updates + 1, &a->second);
+	__atomic_store_n(&g_host_done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -278,6 +289,7 @@ static void balloon_case(int max_rev)
 	REQUIRE(b);
 	REQUIRE(gv_add_vdev(&m, vccw_balloon_vdev(b), 2) >= 0);
 	a.b = b;
+	__atomic_store_n(&g_host_done, false, __ATOMIC_RELAXED);
 	a.initial = max_rev == 0 ? 0 : 1;
 	REQUIRE(pthread_create(&a.t, NULL, asker_thread, &a) == 0);
 	max_rev_arg = max_rev;
