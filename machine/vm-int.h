@@ -89,7 +89,12 @@ int vm_parse_bool(const char *what, const char *key, const char *val, bool *out)
 /* Decimal (or 0x hex) integer in [@min, @max]. Returns 0, or -1 after printing the error. */
 int vm_parse_uint(const char *what, const char *key, const char *val, uint64_t min,
 		  uint64_t max, uint64_t *out);
-/* QEMU's rule for IDs: a letter, then letters, digits, '-', '.', '_'. */
+/*
+ * QEMU's rule for IDs: a letter, then letters, digits, '-', '.', '_'; and at most
+ * VM_ID_MAX characters (QEMU sets no bound; a monitor client must not make us keep
+ * arbitrarily long names).
+ */
+#define VM_ID_MAX 127
 bool vm_id_valid(const char *id);
 
 /*

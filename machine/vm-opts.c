@@ -310,6 +310,8 @@ bool vm_id_valid(const char *id)
 
 	if (!((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z')))
 		return false;
+	if (strnlen(id, VM_ID_MAX + 1) > VM_ID_MAX)
+		return false;
 	for (p = id + 1; *p; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_'))
@@ -328,8 +330,9 @@ static int take_id(const char *what, struct vm_kvlist *l, char **out)
 		return -1;
 	}
 	if (!vm_id_valid(id)) {
-		vm_error(what, "id '%s': IDs start with a letter and hold only letters, digits, "
-			 "'-', '.' and '_'", id);
+		vm_error(what, "id '%.*s%s': IDs start with a letter, hold only letters, "
+			 "digits, '-', '.' and '_', and have at most %d characters",
+			 VM_ID_MAX, id, strlen(id) > VM_ID_MAX ? "..." : "", VM_ID_MAX);
 		return -1;
 	}
 	*out = xstrdup(id);

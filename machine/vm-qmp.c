@@ -1975,7 +1975,8 @@ static void handle_text(struct vm_qmp *q, struct qmp_client *c, const char *text
 	json_error_t jerr;
 	json_t *req, *ret, *id = NULL, *msg;
 
-	req = json_loadb(text, len, 0, &jerr);
+	/* An object naming a key twice is refused: which of the two would count is a guess. */
+	req = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!req) {
 		set_err(&err, "GenericError", "JSON parse error, %s", jerr.text);
 		reply_error(c, NULL, &err);

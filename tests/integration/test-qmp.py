@@ -415,6 +415,45 @@ def test_protocol(tmp):
                     return f"{cmd} {args}: {res}"
         check("qmp_bad_arguments", bad_args)
 
+        def duplicate_keys():
+            """An object naming a key twice is an error, not a guess at which one counts."""
+            c.send_raw('{"execute": "query-status", "execute": "quit", "id": 7}\n')
+            r = c.reply()
+            why = is_error(r, "GenericError", "duplicate object key")
+            if why is not True:
+                return why
+            c.send_raw('{"execute": "device_add", "arguments": {"driver": "virtio-rng-ccw", '
+                       '"id": "x", "id": "y"}}\n')
+            why = is_error(c.reply(), "GenericError", "duplicate object key")
+            if why is not True:
+                return why
+            if devices(c) and any(d.get("id") in ("x", "y") for d in devices(c)):
+                return "a device was added from an object with a duplicate key"
+            return c.cmd("query-status").get("return", {}).get("status") == "running" or \
+                "the machine stopped after a duplicate key"
+        check("qmp_duplicate_keys_refused", duplicate_keys)
+
+        def id_length():
+            """IDs are bounded (127 characters); a longer one is refused by every adder."""
+            long_id = "a" + "b" * 127
+            for cmd, args in (
+                    ("device_add", {"driver": "virtio-rng-ccw", "id": long_id}),
+                    ("chardev-add", {"id": long_id, "backend": {"type": "null", "data": {}}}),
+                    ("blockdev-add", {"node-name": long_id, "driver": "raw",
+                                      "file": {"driver": "file", "filename": "/dev/null"}})):
+                r = c.cmd(cmd, args)
+                if "error" not in r:
+                    return f"{cmd} with a {len(long_id)}-character id: {r}"
+            r = c.cmd("device_add", {"driver": "virtio-rng-ccw", "id": long_id[:127]})
+            if r.get("return") != {}:
+                return f"device_add with a 127-character id: {r}"
+            r = c.cmd("device_del", {"id": long_id[:127]})
+            if r.get("return") != {}:
+                return f"device_del: {r}"
+            c.event("DEVICE_DELETED", lambda ev: ev["data"].get("device") == long_id[:127])
+            return None
+        check("qmp_id_length_bounded", id_length)
+
         def split_and_batched():
             c.send_raw('{"execute": "query-')
             time.sleep(0.1)

@@ -197,6 +197,8 @@ bad smp_zero "-smp: property 'cpus': 0 is out of range" -smp 0
 bad smp_not_a_number "-smp: property 'cpus': 'many' is not a number" -smp many
 bad chardev_unknown_backend "-chardev pty: unknown chardev backend 'pty'" -chardev pty,id=c0
 bad chardev_missing_path "-chardev file,id=c0: property 'path' is required" -chardev file,id=c0
+bad chardev_id_too_long "and have at most 127 characters" \
+	-chardev "null,id=a$(printf 'b%.0s' $(seq 1 127))"
 bad chardev_wait_on "-chardev socket,id=c0: wait=on is not supported" \
 	-chardev socket,id=c0,path="$T/sock",server=on,wait=on
 bad chardev_used_twice "property 'chardev': chardev 'c0' is already used by -device virtconsole" \
