@@ -2,9 +2,10 @@
 /*
  * The patched Unicorn (third_party/unicorn) runs the bare-metal probes of probes.S, one
  * engine per probe, and each test checks what one patch promises against the PoP:
- * STFLE's facility list, a running TOD clock, CSST, the trap of unimplemented privileged
- * instructions in supervisor state, program-interruption codes, a wait PSW that returns,
- * EDAT-1 and MONITOR CALL. The image (probes.bin) is found beside this program.
+ * STFLE's facility list, a running TOD clock, CSST, the trap of privileged
+ * instructions the library leaves to its embedder (in supervisor state),
+ * program-interruption codes, a wait PSW that returns, EDAT-1 and MONITOR CALL. The
+ * image (probes.bin) is found beside this program.
  *
  * This program links the GPL-2 library; like vccw-vm it is not part of libvccw.
  */
