@@ -375,7 +375,11 @@ TEST(test_css_inline_start_long_program_goes_on_in_channel_thread)
 	struct fx_irb irb;
 
 	REQUIRE(inline_init(&t));
-	fx_ccw1(&t.f, PROG, VCCW_CCW_CMD_NOP, VCCW_CCW_FLAG_CC, 0, 0);
+	/*
+	 * An endless program that moves a byte each round: one that moves no data would be
+	 * ended after VCCW_CCW_MAX_IDLE_TICS rounds, by a slow run before the STSCH below.
+	 */
+	fx_ccw1(&t.f, PROG, FX_CMD_WRITE, VCCW_CCW_FLAG_CC, 1, DATA);
 	fx_ccw1(&t.f, PROG + 8, VCCW_CCW_CMD_TIC, 0, 0, PROG);
 	CHECK_EQ(fx_ssch(&t.f, t.sid, PROG, 0), VCCW_CC0);
 	REQUIRE(fx_stsch(&t.f, t.sid, &schib) == VCCW_CC0);
