@@ -71,7 +71,7 @@ bool vm_runstate_stop(struct vm *vm, enum vm_runstate to)
 		vm->runstate = to;
 	atomic_store(&vm->cpus_run, vm_runstate_running(vm->runstate));
 	/* A CPU back-end running guest code is kicked out to its pause point by this. */
-	vm->irq_gen++;
+	__atomic_add_fetch(&vm->irq_gen, 1, __ATOMIC_SEQ_CST);
 	pthread_cond_broadcast(&vm->cond);
 	while (!all_parked_locked(vm) && !atomic_load(&vm->stop))
 		pthread_cond_wait(&vm->cond, &vm->lock);
@@ -152,7 +152,7 @@ void vm_powerdown_request(struct vm *vm)
 	pthread_mutex_lock(&vm->lock);
 	vm->quiesce_pending = true;
 	/* A vCPU waiting for an interruption looks again (take_irq's generation). */
-	vm->irq_gen++;
+	__atomic_add_fetch(&vm->irq_gen, 1, __ATOMIC_SEQ_CST);
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -186,7 +186,7 @@ int vm_reset_request(struct vm *vm)
 	gen = vm->reset_gen;
 	atomic_store(&vm->reset_req, true);
 	/* Wake a vCPU waiting for an interruption: it leaves the program at once. */
-	vm->irq_gen++;
+	__atomic_add_fetch(&vm->irq_gen, 1, __ATOMIC_SEQ_CST);
 	pthread_cond_broadcast(&vm->cond);
 	/* As QEMU's: when the command returns (and RESET is sent), the reset is done. */
 	while (vm->reset_gen == gen && !atomic_load(&vm->stop))
