@@ -1,9 +1,13 @@
 # SPDX-License-Identifier: MIT
 # The machine: vccw-vm, the VMM (command line, devices, vCPU threads running native
 # guest programs or s390x code). It links libvccw and the native guest library, and
-# libunicorn for the s390x CPU back-end (machine/cpu-s390x*.c).
+# libunicorn for the s390x CPU back-end (machine/cpu/cpu-s390x*.c).
 
-VM_SRCS := $(wildcard machine/*.c)
+# Rooms by concern, each calling downward: the top (vccw-vm.c main, vm-machine.c, the run
+# state) uses monitor/ (QMP), config/ (options), devices/ (device table, hot plug), boot/
+# (IPL) and cpu/ (one file per CPU back-end). machine/guest/ is guest code, built apart.
+VM_ROOMS := machine machine/config machine/devices machine/monitor machine/cpu machine/boot
+VM_SRCS := $(foreach d,$(VM_ROOMS),$(wildcard $(d)/*.c))
 VM_OBJS := $(patsubst %.c,$(O)/%.o,$(VM_SRCS))
 VM_LAYERS := mem css ccw virtio virtio-ccw \
 	$(patsubst lib/%/include,%,$(wildcard lib/devices/*/include lib/backends/*/include))
@@ -13,7 +17,8 @@ VM_GUEST_SRCS := $(wildcard machine/guest/*.c)
 VM_GUEST_OBJS := $(patsubst %.c,$(O)/native/%.o,$(VM_GUEST_SRCS))
 ALL_DEPS += $(VM_OBJS:.o=.d) $(VM_GUEST_OBJS:.o=.d)
 
-$(VM_OBJS): CPPFLAGS_MOD := $(call lib_includes,$(VM_LAYERS)) -Iguest/arch/native
+$(VM_OBJS): CPPFLAGS_MOD := $(call lib_includes,$(VM_LAYERS)) -Iguest/arch/native \
+	$(addprefix -I,$(VM_ROOMS))
 
 $(O)/vccw-vm: $(VM_OBJS) $(VM_GUEST_OBJS) $(O)/libguest-native.a $(O)/libvccw.a
 	@mkdir -p $(dir $@)

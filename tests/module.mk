@@ -76,12 +76,12 @@ TEST_PROGRAMS += tests/conformance/run
 check: $(O)/vccw-vm $(patsubst %,$(O)/s390x/%.elf,$(GUEST_S390X_PROGRAMS))
 export O
 
-# machine/ipl.c (firmware loading, IPLB, DIAGNOSE 0x308) without a CPU: the object
+# machine/boot/ipl.c (firmware loading, IPLB, DIAGNOSE 0x308) without a CPU: the object
 # vccw-vm links, with guest memory from libvccw.
 $(eval $(call program,tests/unit-ipl,$(wildcard tests/unit/ipl/*.c) $(HARNESS),mem))
-$(tests/unit-ipl_OBJS): CPPFLAGS_MOD += -Imachine
-$(O)/tests/unit-ipl: $(O)/machine/ipl.o
-$(O)/tests/unit-ipl: LDLIBS := $(O)/machine/ipl.o $(LDLIBS)
+$(tests/unit-ipl_OBJS): CPPFLAGS_MOD += -Imachine/boot
+$(O)/tests/unit-ipl: $(O)/machine/boot/ipl.o
+$(O)/tests/unit-ipl: LDLIBS := $(O)/machine/boot/ipl.o $(LDLIBS)
 TEST_PROGRAMS += $(O)/tests/unit-ipl
 
 # QEMU's s390-ccw.img firmware booting our own disk images (tests/boot/run): on

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Fuzz target for vccw-vm's command line (machine/vm-opts.c, the -device property
- * parsers of machine/vm-devices.c, -qmp's of machine/vm-qmp.c): the input is split at
+ * Fuzz target for vccw-vm's command line (machine/config/vm-opts.c, the -device property
+ * parsers of machine/devices/vm-devices.c, -qmp's of machine/monitor/vm-qmp.c): the input is split at
  * newlines into arguments, parsed by vm_parse_args() and, when that succeeds, checked as
  * a whole by vm_config_check() (drive=, chardev=, netdev= references, device numbers),
  * then freed. No backend is opened and no machine is built, so nothing touches files.

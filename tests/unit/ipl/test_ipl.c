@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests of machine/ipl.c without a CPU: the firmware ELF loader (placement at
+ * Unit tests of machine/boot/ipl.c without a CPU: the firmware ELF loader (placement at
  * QEMU 7.2's address, R_390_RELATIVE relocations, refusal of broken images), the IPLB
  * of the boot device, the IPL start state in guest RAM, and DIAGNOSE 0x308 on register
  * values against QEMU's target/s390x/diag.c: privileged, specification and addressing
