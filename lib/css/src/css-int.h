@@ -94,6 +94,7 @@ struct vccw_css {
 	struct vccw_list irq_queue[VCCW_CSS_NR_ISC];
 	struct vccw_list adapter_link[VCCW_CSS_NR_ISC];
 	bool adapter_queued[VCCW_CSS_NR_ISC];
+	bool adapter_suppressible[VCCW_CSS_NR_ISC]; /* the queued one obeys SIC */
 	uint8_t ais_single;     /* ISCs in single-interruption mode (SIC mode 1) */
 	uint8_t ais_suppressed; /* ISCs that delivered one and wait for the next SIC */
 	uint8_t isc_mask;

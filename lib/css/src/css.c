@@ -492,21 +492,41 @@ void css_withdraw_irq_locked(struct vccw_sch *sch)
 	pthread_mutex_unlock(&css->irq_lock);
 }
 
-void vccw_css_inject_adapter(struct vccw_css *css, uint8_t isc)
+/*
+ * Queue an adapter interruption for @isc. Only an adapter registered as suppressible
+ * (AIS) obeys SIC's single-interruption mode; virtio-ccw's is not, as in QEMU, so a
+ * guest's SIC never silences virtio.
+ */
+static void inject_adapter(struct vccw_css *css, uint8_t isc, bool suppressible)
 {
-	if (isc >= VCCW_CSS_NR_ISC)
-		return;
+	uint8_t bit = (uint8_t)(0x80u >> isc);
+
 	pthread_mutex_lock(&css->irq_lock);
-	/* SIC single-interruption mode: after one delivery, none until the next SIC. */
-	if (!css->adapter_queued[isc] && !(css->ais_suppressed & (0x80u >> isc))) {
+	if (!css->adapter_queued[isc] && !(suppressible && (css->ais_suppressed & bit))) {
 		css->adapter_queued[isc] = true;
+		css->adapter_suppressible[isc] = suppressible;
 		vccw_list_add_tail(&css->irq_queue[isc], &css->adapter_link[isc]);
 		VCCW_TRACE(irq_adapter, isc, 1);
 		notify_io_irq(css, isc);
 	} else {
+		/* Either kind of adapter queued already carries the news for the ISC. */
+		if (css->adapter_queued[isc] && !suppressible)
+			css->adapter_suppressible[isc] = false;
 		VCCW_TRACE(irq_adapter, isc, 0);
 	}
 	pthread_mutex_unlock(&css->irq_lock);
+}
+
+void vccw_css_inject_adapter(struct vccw_css *css, uint8_t isc)
+{
+	if (isc < VCCW_CSS_NR_ISC)
+		inject_adapter(css, isc, false);
+}
+
+void vccw_css_inject_adapter_suppressible(struct vccw_css *css, uint8_t isc)
+{
+	if (isc < VCCW_CSS_NR_ISC)
+		inject_adapter(css, isc, true);
 }
 
 /* Dequeue the best interruption for @isc_mask. Context: irq_lock held. */
@@ -525,7 +545,7 @@ static bool take_irq_locked(struct vccw_css *css, uint8_t isc_mask, struct vccw_
 		vccw_list_del(n);
 		if (n == &css->adapter_link[isc]) {
 			css->adapter_queued[isc] = false;
-			if (css->ais_single & (0x80u >> isc))
+			if (css->adapter_suppressible[isc] && (css->ais_single & (0x80u >> isc)))
 				css->ais_suppressed |= (uint8_t)(0x80u >> isc);
 			out->sid = 0;
 			out->intparm = 0;

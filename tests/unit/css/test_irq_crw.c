@@ -304,7 +304,7 @@ TEST(test_css_adapter_irq_priority_against_subchannel)
 	fx_fini(&f);
 }
 
-TEST(test_css_sic_single_mode_suppresses_until_next_sic)
+TEST(test_css_sic_single_mode_suppresses_a_suppressible_adapter_until_next_sic)
 {
 	struct fx f;
 	struct vccw_io_irq irq;
@@ -312,24 +312,57 @@ TEST(test_css_sic_single_mode_suppresses_until_next_sic)
 	fx_init(&f, false);
 	/* Reference 8.4: mode 1: after one delivery, none for the ISC until SIC again. */
 	CHECK_EQ(vccw_css_sic(f.css, &f.cpu, 1, 3), VCCW_CC_UNCHANGED);
-	vccw_css_inject_adapter(f.css, 3);
+	vccw_css_inject_adapter_suppressible(f.css, 3);
 	REQUIRE(vccw_css_take_io_irq(f.css, 0xff, &irq));
-	vccw_css_inject_adapter(f.css, 3);
+	vccw_css_inject_adapter_suppressible(f.css, 3);
 	CHECK(!vccw_css_take_io_irq(f.css, 0xff, &irq));
 	/* Other ISCs are not affected. */
-	vccw_css_inject_adapter(f.css, 4);
+	vccw_css_inject_adapter_suppressible(f.css, 4);
 	REQUIRE(vccw_css_take_io_irq(f.css, 0xff, &irq));
 	CHECK_EQ(irq.iiw, 0x80000000u | (4u << 27));
 	/* SIC again re-arms one delivery. */
 	CHECK_EQ(vccw_css_sic(f.css, &f.cpu, 1, 3), VCCW_CC_UNCHANGED);
-	vccw_css_inject_adapter(f.css, 3);
+	vccw_css_inject_adapter_suppressible(f.css, 3);
 	CHECK(vccw_css_take_io_irq(f.css, 0xff, &irq));
-	vccw_css_inject_adapter(f.css, 3);
+	vccw_css_inject_adapter_suppressible(f.css, 3);
 	CHECK(!vccw_css_take_io_irq(f.css, 0xff, &irq));
 	/* Mode 0: every one is delivered. */
 	CHECK_EQ(vccw_css_sic(f.css, &f.cpu, 0, 3), VCCW_CC_UNCHANGED);
+	vccw_css_inject_adapter_suppressible(f.css, 3);
+	CHECK(vccw_css_take_io_irq(f.css, 0xff, &irq));
+	vccw_css_inject_adapter_suppressible(f.css, 3);
+	CHECK(vccw_css_take_io_irq(f.css, 0xff, &irq));
+	fx_fini(&f);
+}
+
+TEST(test_css_sic_single_mode_leaves_virtio_adapter_alone)
+{
+	struct fx f;
+	struct vccw_io_irq irq;
+
+	fx_init(&f, false);
+	/*
+	 * Reference 8.4: SIC's suppression applies only to adapters registered as
+	 * suppressible; virtio-ccw's are not (QEMU registers them with no flags), so every
+	 * delivery is followed by the next one in single mode too.
+	 */
+	CHECK_EQ(vccw_css_sic(f.css, &f.cpu, 1, 3), VCCW_CC_UNCHANGED);
+	vccw_css_inject_adapter(f.css, 3);
+	REQUIRE(vccw_css_take_io_irq(f.css, 0xff, &irq));
 	vccw_css_inject_adapter(f.css, 3);
 	CHECK(vccw_css_take_io_irq(f.css, 0xff, &irq));
+	/* A suppressible one delivered now silences only suppressible ones. */
+	vccw_css_inject_adapter_suppressible(f.css, 3);
+	REQUIRE(vccw_css_take_io_irq(f.css, 0xff, &irq));
+	vccw_css_inject_adapter_suppressible(f.css, 3);
+	CHECK(!vccw_css_io_irq_pending(f.css, 0xff));
+	vccw_css_inject_adapter(f.css, 3);
+	CHECK(vccw_css_take_io_irq(f.css, 0xff, &irq));
+	/* A virtio one coalesced with a queued suppressible one keeps its right to follow. */
+	CHECK_EQ(vccw_css_sic(f.css, &f.cpu, 1, 3), VCCW_CC_UNCHANGED);
+	vccw_css_inject_adapter_suppressible(f.css, 3);
+	vccw_css_inject_adapter(f.css, 3);
+	REQUIRE(vccw_css_take_io_irq(f.css, 0xff, &irq));
 	vccw_css_inject_adapter(f.css, 3);
 	CHECK(vccw_css_take_io_irq(f.css, 0xff, &irq));
 	fx_fini(&f);

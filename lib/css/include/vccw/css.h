@@ -529,10 +529,18 @@ bool vccw_css_io_irq_pending(struct vccw_css *css, uint8_t isc_mask);
 
 /*
  * Make an adapter interruption pending for @isc (virtio-ccw thin interrupts). While one
- * is already queued for that ISC, or the ISC is in single-interruption mode and one was
- * already delivered (SIC), nothing new is queued.
+ * is already queued for that ISC, nothing new is queued. This adapter is not
+ * suppressible: SIC's single-interruption mode does not apply to it (QEMU registers
+ * virtio's adapters the same way).
  */
 void vccw_css_inject_adapter(struct vccw_css *css, uint8_t isc);
+
+/*
+ * The same for an adapter registered as suppressible (adapter-interruption suppression,
+ * as zPCI's): when the ISC is in single-interruption mode (SIC mode 1) and one was
+ * already delivered, nothing is queued until the next SIC.
+ */
+void vccw_css_inject_adapter_suppressible(struct vccw_css *css, uint8_t isc);
 
 /*
  * Queue a channel report: one CRW, or two chained ones when @rsid2 >= 0 (the second
