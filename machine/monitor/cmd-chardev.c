@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Monitor commands on character backends: chardev-add, chardev-remove, query-chardev.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor-int.h"
+
+#ifdef VM_HAVE_QMP
+
+
+/* ---- chardev-add, chardev-remove, query-chardev ---- */
+
+json_t *cmd_query_chardev(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+				 struct qmp_err *err)
+{
+	struct vm_config *cfg = q->vm->cfg;
+	json_t *list = json_array();
+	char name[400];
+	unsigned int i;
+
+	(void)c;
+	(void)args;
+	(void)err;
+	pthread_mutex_lock(&q->vm->dev_lock);
+	for (i = 0; i < cfg->nr_chardevs; i++) {
+		const struct vm_chardev *ch = cfg->chardevs[i];
+
+		/* QEMU's ChardevInfo filename of each backend kind. */
+		switch (ch->kind) {
+		case VM_CHARDEV_NULL:
+			snprintf(name, sizeof(name), "null");
+			break;
+		case VM_CHARDEV_STDIO:
+			snprintf(name, sizeof(name), "stdio");
+			break;
+		case VM_CHARDEV_FILE:
+			snprintf(name, sizeof(name), "file");
+			break;
+		case VM_CHARDEV_SOCKET:
+			snprintf(name, sizeof(name), "unix:%s%s", ch->path,
+				 ch->server ? ",server=on" : "");
+			break;
+		}
+		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "label", ch->id, "filename",
+						      name, "frontend-open", ch->user != NULL));
+	}
+	pthread_mutex_unlock(&q->vm->dev_lock);
+	/* The monitor's own socket, as QEMU lists it. */
+	snprintf(name, sizeof(name), "unix:%s,server=on", q->path);
+	json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "label", "compat_monitor0",
+					      "filename", name, "frontend-open", 1));
+	return list;
+}
+
+/*
+ * chardev-add {"id": ID, "backend": {"type": T, "data": {...}}}: null; file with "out"
+ * (and "append"); socket with "addr" {"type": "unix", "data": {"path": P}} and "server"
+ * (a listening server never waits: "wait" must be false when given).
+ */
+json_t *cmd_chardev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+			       struct qmp_err *err)
+{
+	const char *id = arg_str(args, "id", true, err), *type, *path = NULL;
+	json_t *be = args ? json_object_get(args, "backend") : NULL, *data, *addr;
+	struct vm_chardev *ch;
+	enum vm_chardev_kind kind;
+	bool server = false, wait = false, append = false;
+	char msg[512];
+	int rc;
+
+	(void)c;
+	if (!id)
+		return NULL;
+	if (!be) {
+		set_err(err, "GenericError", "Parameter 'backend' is missing");
+		return NULL;
+	}
+	if (!json_is_object(be) || !(type = arg_str(be, "type", true, err))) {
+		if (!err->cls)
+			set_err(err, "GenericError",
+				"Invalid parameter type for 'backend', expected: object");
+		return NULL;
+	}
+	data = json_object_get(be, "data");
+	if (data && !json_is_object(data)) {
+		set_err(err, "GenericError", "Invalid parameter type for 'data', expected: object");
+		return NULL;
+	}
+	if (!strcmp(type, "null")) {
+		kind = VM_CHARDEV_NULL;
+	} else if (!strcmp(type, "file")) {
+		kind = VM_CHARDEV_FILE;
+		path = arg_str(data, "out", true, err);
+		if (!path || arg_bool(data, "append", &append, err))
+			return NULL;
+	} else if (!strcmp(type, "socket")) {
+		kind = VM_CHARDEV_SOCKET;
+		addr = data ? json_object_get(data, "addr") : NULL;
+		if (!addr) {
+			set_err(err, "GenericError", "Parameter 'addr' is missing");
+			return NULL;
+		}
+		if (!json_is_object(addr) || !arg_str(addr, "type", true, err) ||
+		    strcmp(arg_str(addr, "type", true, err), "unix")) {
+			if (!err->cls)
+				set_err(err, "GenericError", "only unix sockets are supported");
+			return NULL;
+		}
+		path = arg_str(json_object_get(addr, "data"), "path", true, err);
+		if (!path || arg_bool(data, "server", &server, err) ||
+		    arg_bool(data, "wait", &wait, err))
+			return NULL;
+		if (wait) {
+			set_err(err, "GenericError", "wait=on is not supported: the server never "
+				"waits for its client");
+			return NULL;
+		}
+	} else {
+		set_err(err, "GenericError", "Parameter 'type' does not accept value '%s'", type);
+		return NULL;
+	}
+	if (!vm_id_valid(id)) {
+		set_err(err, "GenericError", "Parameter 'id' expects an identifier");
+		return NULL;
+	}
+	ch = calloc(1, sizeof(*ch));
+	if (!ch || !(ch->id = strdup(id)) || (path && !(ch->path = strdup(path))) ||
+	    !(ch->what = what_of("chardev-add", "id", id))) {
+		if (ch) {
+			free(ch->id);
+			free(ch->path);
+		}
+		free(ch);
+		set_err(err, "GenericError", "out of memory");
+		return NULL;
+	}
+	ch->kind = kind;
+	ch->server = server;
+	ch->append = append;
+	vm_error_capture(msg, sizeof(msg));
+	rc = vm_hotplug_chardev_add(q->vm, ch);
+	vm_error_capture(NULL, 0);
+	if (rc == -EEXIST) {
+		set_err(err, "GenericError", "Chardev with id '%s' already exists", id);
+		return NULL;
+	}
+	if (rc) {
+		set_err(err, "GenericError", "Failed to add chardev '%s': %s", id, msg);
+		return NULL;
+	}
+	return json_object();
+}
+
+json_t *cmd_chardev_remove(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+				  struct qmp_err *err)
+{
+	const char *id = arg_str(args, "id", true, err);
+	int rc;
+
+	(void)c;
+	if (!id)
+		return NULL;
+	rc = vm_hotplug_chardev_del(q->vm, id);
+	if (rc == -ENOENT) {
+		set_err(err, "GenericError", "Chardev '%s' not found", id);
+		return NULL;
+	}
+	if (rc == -EBUSY) {
+		set_err(err, "GenericError", "Chardev '%s' is busy", id);
+		return NULL;
+	}
+	return json_object();
+}
+
+#endif /* VM_HAVE_QMP */

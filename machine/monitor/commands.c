@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The monitor's command table: every command QMP (and the human monitor, hmp.c) can run,
+ * with its handler and the argument names it takes; and the helpers handlers use to read
+ * arguments and word errors as QEMU 7.2 does ("Parameter 'id' is missing").
+ */
+#define _GNU_SOURCE /* asprintf() */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor-int.h"
+
+#ifdef VM_HAVE_QMP
+
+
+void __attribute__((format(printf, 3, 4)))
+set_err(struct qmp_err *err, const char *cls, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->cls = cls;
+	va_start(ap, fmt);
+	vsnprintf(err->desc, sizeof(err->desc), fmt, ap);
+	va_end(ap);
+}
+
+/* A string argument: NULL with @err set when missing (if @required) or not a string. */
+const char *arg_str(json_t *args, const char *name, bool required, struct qmp_err *err)
+{
+	json_t *v = args ? json_object_get(args, name) : NULL;
+
+	if (!v) {
+		if (required)
+			set_err(err, "GenericError", "Parameter '%s' is missing", name);
+		return NULL;
+	}
+	if (!json_is_string(v)) {
+		set_err(err, "GenericError", "Invalid parameter type for '%s', expected: string",
+			name);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* An integer argument; false with @err set when missing or not an integer. */
+bool arg_int(json_t *args, const char *name, json_int_t *v, struct qmp_err *err)
+{
+	json_t *j = args ? json_object_get(args, name) : NULL;
+
+	if (!j) {
+		set_err(err, "GenericError", "Parameter '%s' is missing", name);
+		return false;
+	}
+	if (!json_is_integer(j)) {
+		set_err(err, "GenericError", "Invalid parameter type for '%s', expected: integer",
+			name);
+		return false;
+	}
+	*v = json_integer_value(j);
+	return true;
+}
+
+/* A boolean argument: false when absent; -1 with @err set when not a boolean. */
+int arg_bool(json_t *args, const char *name, bool *out, struct qmp_err *err)
+{
+	json_t *v = args ? json_object_get(args, name) : NULL;
+
+	*out = false;
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v)) {
+		set_err(err, "GenericError", "Invalid parameter type for '%s', expected: boolean",
+			name);
+		return -1;
+	}
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* "@cmd @key=@id": how messages name a backend the monitor adds. NULL: no memory. */
+char *what_of(const char *cmd, const char *key, const char *id)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s %s=%s", cmd, key, id) < 0)
+		return NULL;
+	return p;
+}
+
+/* ---- block: blockdev-add, blockdev-del, query-block, query-blockstats ---- */
+
+/* The QOM path QEMU gives a device: by id, or numbered among those without one. */
+void device_path(const struct vm_config *cfg, const struct vm_device *dev, char *buf,
+			size_t len)
+{
+	unsigned int i, anon = 0;
+
+	if (dev->id) {
+		snprintf(buf, len, "/machine/peripheral/%s", dev->id);
+		return;
+	}
+	for (i = 0; i < cfg->nr_devices && cfg->devices[i] != dev; i++)
+		anon += !cfg->devices[i]->id;
+	snprintf(buf, len, "/machine/peripheral-anon/device[%u]", anon);
+}
+
+static const char *const no_args[] = { NULL };
+static const char *const trace_get_args[] = { "name", "vcpu", NULL };
+static const char *const trace_set_args[] = { "name", "enable", "ignore-unavailable", "vcpu",
+					      NULL };
+static const char *const caps_args[] = { "enable", NULL };
+static const char *const del_args[] = { "id", NULL };
+static const char *const balloon_args[] = { "value", NULL };
+static const char *const qom_get_args[] = { "path", "property", NULL };
+static const char *const qom_set_args[] = { "path", "property", "value", NULL };
+static const char *const announce_args[] = { "initial", "max", "rounds", "step", "interfaces",
+					     "id", NULL };
+static const char *const path_args[] = { "path", NULL };
+static const char *const node_args[] = { "node-name", NULL };
+static const char *const blockstats_args[] = { "query-nodes", NULL };
+static const char *const chardev_add_args[] = { "id", "backend", NULL };
+static const char *const hmp_args[] = { "command-line", "cpu-index", NULL };
+
+const struct qmp_cmd qmp_cmds[] = {
+	{ "qmp_capabilities", cmd_qmp_capabilities, caps_args, false },
+	{ "query-commands", cmd_query_commands, no_args, false },
+	{ "query-status", cmd_query_status, no_args, false },
+	{ "query-version", cmd_query_version, no_args, false },
+	{ "query-ccw-devices", cmd_query_ccw_devices, no_args, false },
+	{ "device_add", cmd_device_add, no_args, true },
+	{ "device_del", cmd_device_del, del_args, false },
+	{ "trace-event-get-state", cmd_trace_event_get_state, trace_get_args, false },
+	{ "trace-event-set-state", cmd_trace_event_set_state, trace_set_args, false },
+	{ "query-balloon", cmd_query_balloon, no_args, false },
+	{ "balloon", cmd_balloon, balloon_args, false },
+	{ "qom-get", cmd_qom_get, qom_get_args, false },
+	{ "qom-set", cmd_qom_set, qom_set_args, false },
+	{ "announce-self", cmd_announce_self, announce_args, false },
+	{ "qom-list", cmd_qom_list, path_args, false },
+	{ "stop", cmd_stop, no_args, false },
+	{ "cont", cmd_cont, no_args, false },
+	{ "system_reset", cmd_system_reset, no_args, false },
+	{ "system_powerdown", cmd_system_powerdown, no_args, false },
+	{ "query-block", cmd_query_block, no_args, false },
+	{ "query-blockstats", cmd_query_blockstats, blockstats_args, false },
+	{ "blockdev-add", cmd_blockdev_add, no_args, true },
+	{ "blockdev-del", cmd_blockdev_del, node_args, false },
+	{ "query-chardev", cmd_query_chardev, no_args, false },
+	{ "chardev-add", cmd_chardev_add, chardev_add_args, false },
+	{ "chardev-remove", cmd_chardev_remove, del_args, false },
+	{ "netdev_add", cmd_netdev_add, no_args, true },
+	{ "netdev_del", cmd_netdev_del, del_args, false },
+	{ "human-monitor-command", cmd_human_monitor_command, hmp_args, false },
+	{ "quit", cmd_quit, no_args, false },
+	{ NULL, NULL, NULL, false },
+};
+
+#endif /* VM_HAVE_QMP */

@@ -1,0 +1,779 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The QMP monitor (-qmp unix:PATH,server=on,wait=off): QEMU's JSON machine protocol on
+ * a unix socket, served by one monitor thread that polls the listening socket and its
+ * clients. A client gets the greeting, must negotiate capabilities (qmp_capabilities)
+ * before anything else, then sends {"execute": ..., "arguments": {...}, "id": ...} and
+ * gets {"return": ..., "id": ...} or {"error": {"class": ..., "desc": ...}, "id": ...};
+ * events ({"event": ..., "data": ..., "timestamp": ...}) go to every negotiated client.
+ * The commands are in the one table of commands.c (their handlers in cmd-*.c, hmp.c and
+ * vm-qmp.c). Commands: device_add, device_del (DEVICE_DELETED), query-ccw-devices, query-status,
+ * query-version, query-commands, trace-event-get-state, trace-event-set-state, the
+ * balloon's, qom-list and qom-get of devices, blockdev-add / blockdev-del, query-block,
+ * query-blockstats, chardev-add / chardev-remove, query-chardev, netdev_add /
+ * netdev_del, stop / cont (STOP, RESUME), system_reset (RESET), system_powerdown
+ * (POWERDOWN), human-monitor-command (info status, info qtree and a few commands), quit
+ * (SHUTDOWN). Replies, events and error texts are shaped and worded as QEMU 7.2's.
+ *
+ * The greeting offers the "oob" capability as QEMU does, so that QEMU's own client
+ * (python qemu.qmp), which asks for out-of-band execution when offered, negotiates as
+ * with QEMU; no command here runs out of band, and "exec-oob" gets QEMU's answer.
+ *
+ * Input is split into JSON values by bracket depth outside strings, as QEMU's JSON
+ * streamer does, so a command may arrive in pieces or several at once; anything that
+ * is not a JSON object gets an error reply and the stream goes on. Commands run on the
+ * monitor thread one at a time; hot plug takes the machine's device lock. Output is
+ * buffered per client and written without blocking, so a client that stops reading
+ * cannot stall the monitor (past VM_QMP_MAX_OUTPUT it is dropped).
+ *
+ * JSON is libjansson's (Debian libjansson-dev); without it vccw-vm builds with -qmp
+ * refused at start-up, and the option syntax is still checked.
+ */
+#define _GNU_SOURCE /* accept4() */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor-int.h"
+#include "vm-int.h"
+
+/* ---- -qmp option ---- */
+
+int vm_qmp_parse(struct vm_config *cfg, const char *arg)
+{
+	size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+	bool server = false, wait = false;
+	char *copy, *path, *rest, *tok, *save = NULL;
+	int rc = -1;
+
+	if (strncmp(arg, "unix:", 5)) {
+		vm_error("-qmp", "'%s': only a unix socket is supported "
+			 "(-qmp unix:PATH,server=on,wait=off)", arg);
+		return -1;
+	}
+	copy = strdup(arg + 5);
+	if (!copy) {
+		vm_error("-qmp", "out of memory");
+		return -1;
+	}
+	path = copy;
+	rest = strchr(copy, ',');
+	if (rest)
+		*rest++ = '\0';
+	if (!*path) {
+		vm_error("-qmp", "no socket path given (unix:PATH,server=on,wait=off)");
+		goto out;
+	}
+	if (strlen(path) > max) {
+		vm_error("-qmp", "socket path '%s' is longer than %zu bytes", path, max);
+		goto out;
+	}
+	for (tok = rest ? strtok_r(rest, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (eq)
+			*eq++ = '\0';
+		/* QEMU's older flag forms: "server" for server=on, "nowait" for wait=off. */
+		if (!strcmp(tok, "server") && !eq) {
+			server = true;
+		} else if (!strcmp(tok, "nowait") && !eq) {
+			wait = false;
+		} else if (!strcmp(tok, "server") || !strcmp(tok, "wait")) {
+			if (!eq) {
+				/* A bare "wait" would mean wait=on, which is not supported. */
+				vm_error("-qmp", "property '%s' needs a value (%s=on|off)", tok, tok);
+				goto out;
+			}
+			if (vm_parse_bool("-qmp", tok, eq, !strcmp(tok, "server") ? &server : &wait))
+				goto out;
+		} else {
+			vm_error("-qmp", "unknown property '%s' (server=on, wait=off)", tok);
+			goto out;
+		}
+	}
+	if (rest && rest[0] == '\0') {
+		vm_error("-qmp", "trailing comma");
+		goto out;
+	}
+	if (!server) {
+		vm_error("-qmp", "only server=on is supported: the monitor listens on PATH");
+		goto out;
+	}
+	if (wait) {
+		vm_error("-qmp", "wait=on is not supported: the machine never waits for a "
+			 "monitor client (use wait=off)");
+		goto out;
+	}
+	cfg->qmp_path = strdup(path);
+	if (!cfg->qmp_path) {
+		vm_error("-qmp", "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+#ifdef VM_HAVE_QMP
+
+
+/* ---- output ---- */
+
+static void client_close(struct qmp_client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->in);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+/* Write what the socket takes now. Returns 0, or -1 when the client is gone. */
+static int client_flush(struct qmp_client *c)
+{
+	while (c->out_len) {
+		ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		memmove(c->out, c->out + n, c->out_len - (size_t)n);
+		c->out_len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Queue @msg (consumed) as one line: QEMU ends each message with CR LF. */
+static void client_send(struct qmp_client *c, json_t *msg)
+{
+	char *text = json_dumps(msg, JSON_COMPACT);
+	size_t len;
+
+	json_decref(msg);
+	if (!text || c->fd < 0) {
+		free(text);
+		return;
+	}
+	len = strlen(text);
+	if (c->out_len + len + 2 > VM_QMP_MAX_OUTPUT) {
+		/* A client that does not read its replies is dropped, not waited for. */
+		free(text);
+		client_close(c);
+		return;
+	}
+	if (c->out_len + len + 2 > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		char *p;
+
+		while (cap < c->out_len + len + 2)
+			cap *= 2;
+		p = realloc(c->out, cap);
+		if (!p) {
+			free(text);
+			client_close(c);
+			return;
+		}
+		c->out = p;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, text, len);
+	memcpy(c->out + c->out_len + len, "\r\n", 2);
+	c->out_len += len + 2;
+	free(text);
+	if (client_flush(c))
+		client_close(c);
+}
+
+/* The QEMU release followed, and vccw-vm's own name and version as the package. */
+json_t *version_info(void)
+{
+	return json_pack("{s:{s:i,s:i,s:i},s:s}", "qemu", "major", VM_QEMU_MAJOR, "minor",
+			 VM_QEMU_MINOR, "micro", VM_QEMU_MICRO, "package",
+			 VM_NAME " " VM_VERSION);
+}
+
+static void reply_error(struct qmp_client *c, json_t *id, const struct qmp_err *err)
+{
+	json_t *msg = json_pack("{s:{s:s,s:s}}", "error", "class", err->cls, "desc", err->desc);
+
+	if (msg && id)
+		json_object_set(msg, "id", id);
+	if (msg)
+		client_send(c, msg);
+}
+
+/* ---- events ---- */
+
+/* Queue event @name with @data (taken over; NULL: no data member). Context: any thread. */
+void qmp_event(struct vm_qmp *q, const char *name, json_t *data)
+{
+	struct timespec ts;
+	uint64_t one = 1;
+	json_t *ev;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev = json_pack("{s:s,s:{s:I,s:I}}", "event", name, "timestamp", "seconds",
+		       (json_int_t)ts.tv_sec, "microseconds", (json_int_t)(ts.tv_nsec / 1000));
+	if (!ev) {
+		json_decref(data);
+		return;
+	}
+	if (data)
+		json_object_set_new(ev, "data", data);
+	pthread_mutex_lock(&q->lock);
+	json_array_append_new(q->events, ev);
+	pthread_mutex_unlock(&q->lock);
+	while (write(q->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
+void vm_qmp_event(struct vm_qmp *q, const char *name, const char *key, const char *val)
+{
+	if (!q)
+		return;
+	qmp_event(q, name, key ? json_pack("{s:s}", key, val) : NULL);
+}
+
+void vm_qmp_shutdown_event(struct vm_qmp *q, const char *reason)
+{
+	if (!q)
+		return;
+	qmp_event(q, "SHUTDOWN", json_pack("{s:b,s:s}", "guest",
+					   !strcmp(reason, "guest-shutdown"), "reason", reason));
+}
+
+/* Send queued events to every client past negotiation. Context: monitor thread. */
+static void broadcast_events(struct vm_qmp *q)
+{
+	json_t *events, *ev;
+	unsigned int i;
+	size_t k;
+
+	pthread_mutex_lock(&q->lock);
+	events = q->events;
+	q->events = json_array();
+	pthread_mutex_unlock(&q->lock);
+	json_array_foreach(events, k, ev) {
+		for (i = 0; i < VM_QMP_MAX_CLIENTS; i++)
+			if (q->clients[i].fd >= 0 && q->clients[i].negotiated)
+				client_send(&q->clients[i], json_incref(ev));
+	}
+	json_decref(events);
+}
+
+bool arg_known(const struct qmp_cmd *cmd, const char *name)
+{
+	const char *const *a;
+
+	for (a = cmd->args; *a; a++)
+		if (!strcmp(*a, name))
+			return true;
+	return false;
+}
+
+/* Check the request's shape as QEMU does, then run the command. Returns the reply. */
+static json_t *dispatch(struct vm_qmp *q, struct qmp_client *c, json_t *req, struct qmp_err *err)
+{
+	const struct qmp_cmd *cmd;
+	json_t *exec = NULL, *args, *v;
+	const char *key, *name;
+	bool oob = false;
+
+	if (!json_is_object(req)) {
+		set_err(err, "GenericError", "QMP input must be a JSON object");
+		return NULL;
+	}
+	/* "exec-oob" is a member only for a client that enabled the oob capability. */
+	json_object_foreach(req, key, v) {
+		bool is_oob = c->oob && !strcmp(key, "exec-oob");
+
+		if (!strcmp(key, "execute") || is_oob) {
+			if (!json_is_string(v)) {
+				set_err(err, "GenericError",
+					"QMP input member '%s' must be a string", key);
+				return NULL;
+			}
+			if (exec) {
+				set_err(err, "GenericError",
+					"QMP input member 'execute' clashes with 'exec-oob'");
+				return NULL;
+			}
+			exec = v;
+			oob = is_oob;
+		} else if (strcmp(key, "arguments") && strcmp(key, "id")) {
+			set_err(err, "GenericError", "QMP input member '%s' is unexpected", key);
+			return NULL;
+		}
+	}
+	if (!exec) {
+		set_err(err, "GenericError", "QMP input lacks member 'execute'");
+		return NULL;
+	}
+	args = json_object_get(req, "arguments");
+	if (args && !json_is_object(args)) {
+		set_err(err, "GenericError", "QMP input member 'arguments' must be an object");
+		return NULL;
+	}
+	name = json_string_value(exec);
+	for (cmd = qmp_cmds; cmd->name; cmd++)
+		if (!strcmp(cmd->name, name))
+			break;
+	/* QEMU: capabilities negotiation first, and only once. */
+	if (!c->negotiated && (!cmd->name || cmd->fn != cmd_qmp_capabilities)) {
+		set_err(err, "CommandNotFound",
+			"Expecting capabilities negotiation with 'qmp_capabilities'");
+		return NULL;
+	}
+	if (!cmd->name) {
+		set_err(err, "CommandNotFound", "The command %s has not been found", name);
+		return NULL;
+	}
+	/* QEMU runs only a few debugging and migration commands out of band; none here. */
+	if (oob) {
+		set_err(err, "GenericError", "The command %s does not support OOB", name);
+		return NULL;
+	}
+	if (c->negotiated && cmd->fn == cmd_qmp_capabilities) {
+		set_err(err, "CommandNotFound",
+			"Capabilities negotiation is already complete, command ignored");
+		return NULL;
+	}
+	if (args && !cmd->any_args) {
+		json_object_foreach(args, key, v) {
+			if (!arg_known(cmd, key)) {
+				set_err(err, "GenericError", "Parameter '%s' is unexpected", key);
+				return NULL;
+			}
+		}
+	}
+	return cmd->fn(q, c, args, err);
+}
+
+/* One complete JSON text from the client: parse, run, reply. */
+static void handle_text(struct vm_qmp *q, struct qmp_client *c, const char *text, size_t len)
+{
+	struct qmp_err err = { 0 };
+	json_error_t jerr;
+	json_t *req, *ret, *id = NULL, *msg;
+
+	/* An object naming a key twice is refused: which of the two would count is a guess. */
+	req = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!req) {
+		set_err(&err, "GenericError", "JSON parse error, %s", jerr.text);
+		reply_error(c, NULL, &err);
+		return;
+	}
+	if (json_is_object(req))
+		id = json_object_get(req, "id");
+	ret = dispatch(q, c, req, &err);
+	/* Events the command caused (STOP, RESUME, RESET ...) go first, as in QEMU. */
+	broadcast_events(q);
+	if (!ret) {
+		reply_error(c, id, &err);
+	} else {
+		msg = json_pack("{s:o}", "return", ret);
+		if (msg && id)
+			json_object_set(msg, "id", id);
+		if (msg)
+			client_send(c, msg);
+	}
+	json_decref(req);
+}
+
+/*
+ * Length of the JSON object or array at the start of @s, by bracket nesting outside
+ * strings; 0 when it is not complete yet. Anything that cannot become valid JSON ends
+ * the text at once, so the parser rejects it and the client's later commands are read
+ * afresh (as QEMU's streamer does): a closer of the wrong kind, a raw control character
+ * inside a string (JSON forbids them), too deep a nesting.
+ */
+static size_t scan_value(const char *s, size_t len)
+{
+	char closers[VM_QMP_MAX_DEPTH];
+	bool str = false, esc = false;
+	unsigned int depth = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (str) {
+			if ((unsigned char)ch < 0x20)
+				return i + 1;
+			if (esc)
+				esc = false;
+			else if (ch == '\\')
+				esc = true;
+			else if (ch == '"')
+				str = false;
+			continue;
+		}
+		if (ch == '"') {
+			str = true;
+		} else if (ch == '{' || ch == '[') {
+			if (depth == VM_QMP_MAX_DEPTH)
+				return i + 1;
+			closers[depth++] = ch == '{' ? '}' : ']';
+		} else if (ch == '}' || ch == ']') {
+			if (ch != closers[--depth] || depth == 0)
+				return i + 1;
+		}
+	}
+	return 0;
+}
+
+static bool is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Run every complete value in the input buffer; keep an incomplete one for later. */
+static void client_process(struct vm_qmp *q, struct qmp_client *c)
+{
+	struct qmp_err err;
+	size_t pos = 0, n;
+
+	while (pos < c->in_len && c->fd >= 0) {
+		char ch = c->in[pos];
+
+		if (is_space(ch)) {
+			pos++;
+			continue;
+		}
+		if (ch == '{' || ch == '[') {
+			n = scan_value(c->in + pos, c->in_len - pos);
+			if (!n)
+				break;
+			handle_text(q, c, c->in + pos, n);
+			pos += n;
+			continue;
+		}
+		/* Not a value QMP takes: one error for the run up to the next value or line. */
+		for (n = 0; pos + n < c->in_len; n++) {
+			ch = c->in[pos + n];
+			if (ch == '{' || ch == '[')
+				break;
+			if (ch == '\n') {
+				n++;
+				break;
+			}
+		}
+		set_err(&err, "GenericError", "JSON parse error, expecting a JSON object");
+		reply_error(c, NULL, &err);
+		pos += n;
+	}
+	if (c->fd < 0)
+		return;
+	memmove(c->in, c->in + pos, c->in_len - pos);
+	c->in_len -= pos;
+	if (c->in_len > VM_QMP_MAX_INPUT) {
+		set_err(&err, "GenericError", "JSON parse error, input longer than %u bytes",
+			VM_QMP_MAX_INPUT);
+		reply_error(c, NULL, &err);
+		c->in_len = 0;
+	}
+}
+
+static void client_read(struct vm_qmp *q, struct qmp_client *c)
+{
+	ssize_t n;
+
+	if (c->in_cap - c->in_len < 4096) {
+		size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
+		char *p = realloc(c->in, cap);
+
+		if (!p) {
+			client_close(c);
+			return;
+		}
+		c->in = p;
+		c->in_cap = cap;
+	}
+	n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n <= 0) {
+		/* Gone, possibly in the middle of a command: what it sent so far is dropped. */
+		client_close(c);
+		return;
+	}
+	c->in_len += (size_t)n;
+	client_process(q, c);
+}
+
+static void client_accept(struct vm_qmp *q)
+{
+	struct qmp_client *c = NULL;
+	unsigned int i;
+	int fd;
+
+	fd = accept4(q->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (i = 0; i < VM_QMP_MAX_CLIENTS && !c; i++)
+		if (q->clients[i].fd < 0)
+			c = &q->clients[i];
+	if (!c) {
+		/*
+		 * Every slot is taken: the oldest client that never negotiated capabilities
+		 * makes room, so idle connections cannot lock a real client (and its quit)
+		 * out. With every slot negotiated, the newcomer is turned away.
+		 */
+		for (i = 0; i < VM_QMP_MAX_CLIENTS; i++) {
+			struct qmp_client *o = &q->clients[i];
+
+			if (!o->negotiated && (!c || o->serial < c->serial))
+				c = o;
+		}
+		if (!c) {
+			close(fd);
+			return;
+		}
+		client_close(c);
+	}
+	c->fd = fd;
+	c->negotiated = false;
+	c->oob = false;
+	c->serial = ++q->accepts;
+	client_send(c, json_pack("{s:{s:o,s:[s]}}", "QMP", "version", version_info(),
+				 "capabilities", "oob"));
+}
+
+/* Give clients up to VM_QMP_FLUSH_MS to take what is queued for them (SHUTDOWN). */
+static void flush_all(struct vm_qmp *q)
+{
+	struct timespec start, now;
+	unsigned int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd pfd[VM_QMP_MAX_CLIENTS];
+		unsigned int nr = 0;
+		long spent;
+
+		for (i = 0; i < VM_QMP_MAX_CLIENTS; i++) {
+			struct qmp_client *c = &q->clients[i];
+
+			if (c->fd >= 0 && c->out_len && client_flush(c))
+				client_close(c);
+			if (c->fd >= 0 && c->out_len) {
+				pfd[nr++] = (struct pollfd){ .fd = c->fd, .events = POLLOUT };
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (!nr || spent >= VM_QMP_FLUSH_MS)
+			return;
+		if (poll(pfd, nr, (int)(VM_QMP_FLUSH_MS - spent)) <= 0)
+			return;
+	}
+}
+
+static void *qmp_thread(void *arg)
+{
+	struct vm_qmp *q = arg;
+	struct pollfd pfd[2 + VM_QMP_MAX_CLIENTS];
+	struct qmp_client *who[2 + VM_QMP_MAX_CLIENTS];
+	unsigned int i, nr;
+	uint64_t v;
+	bool stop;
+
+	for (;;) {
+		nr = 0;
+		pfd[nr] = (struct pollfd){ .fd = q->wake_fd, .events = POLLIN };
+		who[nr++] = NULL;
+		for (i = 0; i < VM_QMP_MAX_CLIENTS; i++) {
+			struct qmp_client *c = &q->clients[i];
+
+			if (c->fd < 0)
+				continue;
+			pfd[nr] = (struct pollfd){
+				.fd = c->fd,
+				.events = (short)(POLLIN | (c->out_len ? POLLOUT : 0)),
+			};
+			who[nr++] = c;
+		}
+		/* Always listen: a newcomer may evict an idle client (client_accept). */
+		pfd[nr] = (struct pollfd){ .fd = q->listen_fd, .events = POLLIN };
+		who[nr++] = NULL;
+		if (poll(pfd, nr, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents & POLLIN) {
+			while (read(q->wake_fd, &v, sizeof(v)) < 0 && errno == EINTR)
+				;
+		}
+		broadcast_events(q);
+		pthread_mutex_lock(&q->lock);
+		stop = q->stop;
+		pthread_mutex_unlock(&q->lock);
+		if (stop)
+			break;
+		for (i = 1; i < nr; i++) {
+			struct qmp_client *c = who[i];
+
+			if (!c) {
+				if (pfd[i].revents & POLLIN)
+					client_accept(q);
+				continue;
+			}
+			if (c->fd != pfd[i].fd)
+				continue;
+			if ((pfd[i].revents & POLLOUT) && client_flush(c)) {
+				client_close(c);
+				continue;
+			}
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				client_read(q, c);
+		}
+	}
+	/* Last words (SHUTDOWN) go out before the sockets close. */
+	broadcast_events(q);
+	flush_all(q);
+	return NULL;
+}
+
+struct vm_qmp *vm_qmp_open(struct vm *vm, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vm_qmp *q = calloc(1, sizeof(*q));
+	unsigned int i;
+	struct stat st;
+
+	if (!q) {
+		vm_error("-qmp", "out of memory");
+		return NULL;
+	}
+	q->vm = vm;
+	q->listen_fd = -1;
+	q->wake_fd = -1;
+	for (i = 0; i < VM_QMP_MAX_CLIENTS; i++)
+		q->clients[i].fd = -1;
+	pthread_mutex_init(&q->lock, NULL);
+	q->events = json_array();
+	q->path = strdup(path);
+	if (!q->events || !q->path) {
+		vm_error("-qmp", "out of memory");
+		goto err;
+	}
+	/* A socket left by an earlier run is replaced, as QEMU does; any other file is not. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			vm_error("-qmp", "%s exists and is not a socket", path);
+			goto err;
+		}
+		unlink(path);
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	q->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (q->listen_fd < 0 || bind(q->listen_fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		vm_error("-qmp", "%s: %s", path, strerror(errno));
+		goto err;
+	}
+	q->bound = true;
+	if (listen(q->listen_fd, 8)) {
+		vm_error("-qmp", "%s: %s", path, strerror(errno));
+		goto err;
+	}
+	q->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->wake_fd < 0) {
+		vm_error("-qmp", "eventfd: %s", strerror(errno));
+		goto err;
+	}
+	return q;
+err:
+	vm_qmp_free(q);
+	return NULL;
+}
+
+int vm_qmp_start(struct vm_qmp *q)
+{
+	int rc = pthread_create(&q->thread, NULL, qmp_thread, q);
+
+	if (rc) {
+		fprintf(stderr, VM_NAME ": cannot start the QMP monitor thread: %s\n", strerror(rc));
+		return -1;
+	}
+	q->started = true;
+	return 0;
+}
+
+void vm_qmp_free(struct vm_qmp *q)
+{
+	uint64_t one = 1;
+	unsigned int i;
+
+	if (!q)
+		return;
+	if (q->started) {
+		pthread_mutex_lock(&q->lock);
+		q->stop = true;
+		pthread_mutex_unlock(&q->lock);
+		while (write(q->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+			;
+		pthread_join(q->thread, NULL);
+	}
+	for (i = 0; i < VM_QMP_MAX_CLIENTS; i++)
+		client_close(&q->clients[i]);
+	if (q->listen_fd >= 0)
+		close(q->listen_fd);
+	if (q->bound)
+		unlink(q->path);
+	if (q->wake_fd >= 0)
+		close(q->wake_fd);
+	json_decref(q->events);
+	pthread_mutex_destroy(&q->lock);
+	free(q->path);
+	free(q);
+}
+
+#else /* !VM_HAVE_QMP */
+
+struct vm_qmp *vm_qmp_open(struct vm *vm, const char *path)
+{
+	(void)vm;
+	(void)path;
+	vm_error("-qmp", "this vccw-vm was built without QMP support (it needs libjansson: "
+		 "apt-get install libjansson-dev, then rebuild)");
+	return NULL;
+}
+
+int vm_qmp_start(struct vm_qmp *q)
+{
+	(void)q;
+	return -1;
+}
+
+void vm_qmp_event(struct vm_qmp *q, const char *name, const char *key, const char *val)
+{
+	(void)q;
+	(void)name;
+	(void)key;
+	(void)val;
+}
+
+void vm_qmp_shutdown_event(struct vm_qmp *q, const char *reason)
+{
+	(void)q;
+	(void)reason;
+}
+
+void vm_qmp_free(struct vm_qmp *q)
+{
+	(void)q;
+}
+
+#endif /* VM_HAVE_QMP */
