@@ -59,7 +59,8 @@ json_t *cmd_query_commands(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 	(void)args;
 	(void)err;
 	for (cmd = qmp_cmds; cmd->name; cmd++)
-		json_array_append_new(list, json_pack("{s:s}", "name", cmd->name));
+		if (!(cmd->flags & VM_MON_HMP_ONLY))
+			json_array_append_new(list, json_pack("{s:s}", "name", cmd->name));
 	return list;
 }
 

@@ -123,14 +123,28 @@ static const char *const blockstats_args[] = { "query-nodes", NULL };
 static const char *const chardev_add_args[] = { "id", "backend", NULL };
 static const char *const hmp_args[] = { "command-line", "cpu-index", NULL };
 
+/* An HMP name, its argument rule, its printer and help line (struct qmp_cmd). */
+#define HMP(name, params, print, help) name, params, print, help
+
+/*
+ * An entry names only what it has: a QMP-only command stops after any_args, and the
+ * fields after it are zero. -Wextra would ask for every field of every entry.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const struct qmp_cmd qmp_cmds[] = {
-	{ "qmp_capabilities", cmd_qmp_capabilities, caps_args, false },
+	{ "qmp_capabilities", cmd_qmp_capabilities, caps_args, false, .flags = VM_MON_RESERVED },
 	{ "query-commands", cmd_query_commands, no_args, false },
-	{ "query-status", cmd_query_status, no_args, false },
-	{ "query-version", cmd_query_version, no_args, false },
+	{ "query-status", cmd_query_status, no_args, false,
+	  HMP("info status", NULL, hmp_print_status, "show the current VM status"),
+	  VM_MON_RESERVED },
+	{ "query-version", cmd_query_version, no_args, false,
+	  HMP("info version", NULL, hmp_print_version, "show the version of QEMU") },
 	{ "query-ccw-devices", cmd_query_ccw_devices, no_args, false },
-	{ "device_add", cmd_device_add, no_args, true },
-	{ "device_del", cmd_device_del, del_args, false },
+	{ "device_add", cmd_device_add, no_args, true,
+	  HMP("device_add", "-device", NULL, "add device, like -device on the command line") },
+	{ "device_del", cmd_device_del, del_args, false,
+	  HMP("device_del", "id", NULL, "remove device") },
 	{ "trace-event-get-state", cmd_trace_event_get_state, trace_get_args, false },
 	{ "trace-event-set-state", cmd_trace_event_set_state, trace_set_args, false },
 	{ "query-balloon", cmd_query_balloon, no_args, false },
@@ -139,22 +153,82 @@ const struct qmp_cmd qmp_cmds[] = {
 	{ "qom-set", cmd_qom_set, qom_set_args, false },
 	{ "announce-self", cmd_announce_self, announce_args, false },
 	{ "qom-list", cmd_qom_list, path_args, false },
-	{ "stop", cmd_stop, no_args, false },
-	{ "cont", cmd_cont, no_args, false },
-	{ "system_reset", cmd_system_reset, no_args, false },
-	{ "system_powerdown", cmd_system_powerdown, no_args, false },
-	{ "query-block", cmd_query_block, no_args, false },
+	{ "stop", cmd_stop, no_args, false, HMP("stop", NULL, NULL, "stop emulation") },
+	{ "cont", cmd_cont, no_args, false, HMP("cont", NULL, NULL, "resume emulation") },
+	{ "system_reset", cmd_system_reset, no_args, false,
+	  HMP("system_reset", NULL, NULL, "reset the system") },
+	{ "system_powerdown", cmd_system_powerdown, no_args, false,
+	  HMP("system_powerdown", NULL, NULL, "send system power down event") },
+	{ "query-block", cmd_query_block, no_args, false,
+	  HMP("info block", NULL, hmp_print_block, "show the block devices") },
 	{ "query-blockstats", cmd_query_blockstats, blockstats_args, false },
 	{ "blockdev-add", cmd_blockdev_add, no_args, true },
 	{ "blockdev-del", cmd_blockdev_del, node_args, false },
-	{ "query-chardev", cmd_query_chardev, no_args, false },
+	{ "query-chardev", cmd_query_chardev, no_args, false,
+	  HMP("info chardev", NULL, hmp_print_chardev, "show the character devices") },
 	{ "chardev-add", cmd_chardev_add, chardev_add_args, false },
-	{ "chardev-remove", cmd_chardev_remove, del_args, false },
+	{ "chardev-remove", cmd_chardev_remove, del_args, false,
+	  HMP("chardev-remove", "id", NULL, "remove chardev") },
 	{ "netdev_add", cmd_netdev_add, no_args, true },
-	{ "netdev_del", cmd_netdev_del, del_args, false },
+	{ "netdev_del", cmd_netdev_del, del_args, false,
+	  HMP("netdev_del", "id", NULL, "remove host network device") },
 	{ "human-monitor-command", cmd_human_monitor_command, hmp_args, false },
-	{ "quit", cmd_quit, no_args, false },
+	{ "quit", cmd_quit, no_args, false, HMP("quit", NULL, NULL, "quit the emulator"),
+	  VM_MON_RESERVED },
+	/* The human monitor's own: no QMP command shows the device tree or lists HMP. */
+	{ "x-hmp-info-qtree", cmd_hmp_info_qtree, no_args, false,
+	  HMP("info qtree", NULL, hmp_print_text, "show device tree"), VM_MON_HMP_ONLY },
+	{ "x-hmp-help", cmd_hmp_help, no_args, false,
+	  HMP("help", NULL, hmp_print_text, "show the help"), VM_MON_HMP_ONLY },
 	{ NULL, NULL, NULL, false },
 };
+#pragma GCC diagnostic pop
+
+bool arg_known(const struct qmp_cmd *cmd, const char *name)
+{
+	const char *const *a;
+
+	for (a = cmd->args; *a; a++)
+		if (!strcmp(*a, name))
+			return true;
+	return false;
+}
+
+const struct qmp_cmd *mon_cmd_find(const char *name)
+{
+	const struct qmp_cmd *cmd;
+
+	for (cmd = qmp_cmds; cmd->name; cmd++)
+		if (!strcmp(cmd->name, name) && !(cmd->flags & VM_MON_HMP_ONLY))
+			return cmd;
+	return NULL;
+}
+
+json_t *mon_call(struct vm_qmp *q, struct qmp_client *c, const struct qmp_cmd *cmd,
+		 json_t *args, struct qmp_err *err)
+{
+	const char *key;
+	json_t *v;
+
+	/*
+	 * A client let in past the normal limit may only negotiate, look and quit, so that
+	 * the reserved slot always serves the one that wants the machine to end.
+	 */
+	if (c->restricted && !(cmd->flags & VM_MON_RESERVED)) {
+		set_err(err, "GenericError", "Too many monitor clients (at most %u): this "
+			"connection may only run qmp_capabilities, query-status and quit",
+			VM_QMP_MAX_CLIENTS);
+		return NULL;
+	}
+	if (args && !cmd->any_args) {
+		json_object_foreach(args, key, v) {
+			if (!arg_known(cmd, key)) {
+				set_err(err, "GenericError", "Parameter '%s' is unexpected", key);
+				return NULL;
+			}
+		}
+	}
+	return cmd->fn(q, c, args, err);
+}
 
 #endif /* VM_HAVE_QMP */

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * The human monitor (HMP): QEMU's text commands, reached through QMP's
- * human-monitor-command.
+ * The human monitor (HMP): QEMU's text commands, as typed on -monitor (a chardev in
+ * readline mode) or sent through QMP's human-monitor-command. A line is mapped onto the
+ * one command table (commands.c): its first words name the command ("info status" is
+ * query-status), the rest becomes the arguments by the command's rule, and the command
+ * runs through mon_call() as QMP runs it; the result is printed as QEMU's monitor prints
+ * it, an error as "Error: ..." (lines end in CR LF, as QEMU's monitor writes them).
  */
 #define _GNU_SOURCE /* vasprintf() */
 #include <inttypes.h>
@@ -14,16 +18,9 @@
 
 #ifdef VM_HAVE_QMP
 
+/* ---- output ---- */
 
-/* ---- human-monitor-command: QEMU's HMP text for a few commands ---- */
-
-struct hmp_out {
-	char *buf;
-	size_t len;
-};
-
-static void __attribute__((format(printf, 2, 3))) hmp_printf(struct hmp_out *o,
-							      const char *fmt, ...)
+void hmp_printf(struct hmp_out *o, const char *fmt, ...)
 {
 	va_list ap;
 	char *line = NULL, *p;
@@ -91,89 +88,286 @@ static void hmp_info_qtree(struct vm_qmp *q, struct hmp_out *o)
 	pthread_mutex_unlock(&q->vm->dev_lock);
 }
 
-/* HMP commands without arguments that are the QMP command of the same name. */
-static const struct qmp_cmd hmp_plain[] = {
-	{ "stop", cmd_stop, NULL, false },
-	{ "cont", cmd_cont, NULL, false },
-	{ "system_reset", cmd_system_reset, NULL, false },
-	{ "system_powerdown", cmd_system_powerdown, NULL, false },
-};
-
-static const struct qmp_cmd *hmp_plain_find(const char *word, size_t len)
+json_t *cmd_hmp_info_qtree(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+			   struct qmp_err *err)
 {
-	unsigned int i;
+	struct hmp_out o = { 0 };
+	json_t *r;
 
-	for (i = 0; i < VCCW_ARRAY_SIZE(hmp_plain); i++)
-		if (strlen(hmp_plain[i].name) == len && !strncmp(hmp_plain[i].name, word, len))
-			return &hmp_plain[i];
+	(void)c;
+	(void)args;
+	(void)err;
+	hmp_info_qtree(q, &o);
+	r = json_string(o.buf ? o.buf : "");
+	free(o.buf);
+	return r;
+}
+
+/* help: the human monitor's commands, as QEMU lists them: NAME ARGS -- WHAT. */
+json_t *cmd_hmp_help(struct vm_qmp *q, struct qmp_client *c, json_t *args, struct qmp_err *err)
+{
+	const struct qmp_cmd *cmd;
+	struct hmp_out o = { 0 };
+	json_t *r;
+
+	(void)q;
+	(void)c;
+	(void)args;
+	(void)err;
+	for (cmd = qmp_cmds; cmd->name; cmd++) {
+		const char *p = cmd->hmp_params;
+
+		if (!cmd->hmp)
+			continue;
+		hmp_printf(&o, "%s%s%s -- %s\r\n", cmd->hmp, p ? " " : "",
+			   !p ? "" : !strcmp(p, "-device") ? "driver[,prop=value][,...]" : p,
+			   cmd->hmp_help);
+	}
+	r = json_string(o.buf ? o.buf : "");
+	free(o.buf);
+	return r;
+}
+
+/* ---- printers of query results ---- */
+
+void hmp_print_text(struct hmp_out *o, json_t *ret)
+{
+	hmp_printf(o, "%s", json_is_string(ret) ? json_string_value(ret) : "");
+}
+
+/* QEMU's hmp_info_status(): the state in brackets unless it is plain running or paused. */
+void hmp_print_status(struct hmp_out *o, json_t *ret)
+{
+	const char *st = json_string_value(json_object_get(ret, "status"));
+	bool running = json_is_true(json_object_get(ret, "running"));
+
+	hmp_printf(o, "VM status: %s", running ? "running" : "paused");
+	if (!running && st && strcmp(st, "paused"))
+		hmp_printf(o, " (%s)", st);
+	hmp_printf(o, "\r\n");
+}
+
+/* QEMU's hmp_info_version(): MAJOR.MINOR.MICRO and the package. */
+void hmp_print_version(struct hmp_out *o, json_t *ret)
+{
+	json_t *v = json_object_get(ret, "qemu");
+
+	hmp_printf(o, "%" JSON_INTEGER_FORMAT ".%" JSON_INTEGER_FORMAT ".%" JSON_INTEGER_FORMAT
+		   " (%s)\r\n", json_integer_value(json_object_get(v, "major")),
+		   json_integer_value(json_object_get(v, "minor")),
+		   json_integer_value(json_object_get(v, "micro")),
+		   json_string_value(json_object_get(ret, "package")));
+}
+
+/* QEMU's hmp_info_chardev(): LABEL: filename=FILENAME. */
+void hmp_print_chardev(struct hmp_out *o, json_t *ret)
+{
+	json_t *ch;
+	size_t i;
+
+	json_array_foreach(ret, i, ch)
+		hmp_printf(o, "%s: filename=%s\r\n",
+			   json_string_value(json_object_get(ch, "label")),
+			   json_string_value(json_object_get(ch, "filename")));
+}
+
+/* QEMU's print_block_info(): one paragraph per block device. */
+void hmp_print_block(struct hmp_out *o, json_t *ret)
+{
+	json_t *b, *ins, *cache;
+	size_t i;
+
+	json_array_foreach(ret, i, b) {
+		const char *dev = json_string_value(json_object_get(b, "device"));
+		const char *qdev = json_string_value(json_object_get(b, "qdev"));
+
+		ins = json_object_get(b, "inserted");
+		cache = json_object_get(ins, "cache");
+		if (i)
+			hmp_printf(o, "\r\n");
+		hmp_printf(o, "%s", dev && *dev ? dev : "");
+		if (json_object_get(ins, "node-name"))
+			hmp_printf(o, "%s(%s)", dev && *dev ? " " : "",
+				   json_string_value(json_object_get(ins, "node-name")));
+		hmp_printf(o, ": %s (%s%s)\r\n", json_string_value(json_object_get(ins, "file")),
+			   json_string_value(json_object_get(ins, "drv")),
+			   json_is_true(json_object_get(ins, "ro")) ? ", read-only" : "");
+		if (qdev)
+			hmp_printf(o, "    Attached to:      %s\r\n", qdev);
+		hmp_printf(o, "    Cache mode:       %s%s%s\r\n",
+			   json_is_true(json_object_get(cache, "writeback")) ? "writeback"
+									     : "writethrough",
+			   json_is_true(json_object_get(cache, "direct")) ? ", direct" : "",
+			   json_is_true(json_object_get(cache, "no-flush")) ? ", ignore flushes"
+									    : "");
+	}
+}
+
+/* ---- the command line ---- */
+
+static bool is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* The command whose HMP name the line starts with, the longest first ("info status"). */
+static const struct qmp_cmd *hmp_find(const char *line, const char **rest)
+{
+	const struct qmp_cmd *cmd, *best = NULL;
+	size_t best_len = 0;
+
+	for (cmd = qmp_cmds; cmd->name; cmd++) {
+		size_t n = cmd->hmp ? strlen(cmd->hmp) : 0;
+
+		/* Words are compared with single blanks: "info  status" is "info status". */
+		if (!n || n <= best_len)
+			continue;
+		{
+			const char *l = line, *h = cmd->hmp;
+
+			while (*h && *l) {
+				if (*h == ' ') {
+					if (!is_blank(*l))
+						break;
+					while (is_blank(*l))
+						l++;
+					h++;
+				} else if (*h++ != *l++) {
+					h = "x";
+					break;
+				}
+			}
+			if (*h || (*l && !is_blank(*l)))
+				continue;
+			while (is_blank(*l))
+				l++;
+			best = cmd;
+			best_len = n;
+			*rest = l;
+		}
+	}
+	return best;
+}
+
+/*
+ * The arguments of @cmd from @rest (blanks trimmed) by its hmp_params rule. NULL with
+ * @err set when they do not fit; an empty object when the command takes none.
+ */
+static json_t *hmp_args_parse(const struct qmp_cmd *cmd, const char *rest, struct qmp_err *err)
+{
+	const char *p = cmd->hmp_params;
+	json_t *args = json_object();
+	size_t n;
+
+	if (!args) {
+		set_err(err, "GenericError", "out of memory");
+		return NULL;
+	}
+	if (!p) {
+		if (*rest) {
+			set_err(err, "GenericError", "%s: extraneous characters at the end of line",
+				cmd->hmp);
+			goto err;
+		}
+		return args;
+	}
+	if (!strcmp(p, "-device")) {
+		struct vm_kvlist l = { 0 };
+		char msg[512];
+		unsigned int i;
+
+		/* -device's syntax, DRIVER[,PROP=VALUE...], each property one argument. */
+		vm_error_capture(msg, sizeof(msg));
+		if (vm_kv_parse(cmd->hmp, rest, "driver", &l)) {
+			vm_error_capture(NULL, 0);
+			set_err(err, "GenericError", "%s", msg);
+			goto err;
+		}
+		vm_error_capture(NULL, 0);
+		for (i = 0; i < l.nr; i++)
+			json_object_set_new(args, l.kv[i].key, json_string(l.kv[i].val));
+		vm_kv_free(&l);
+		return args;
+	}
+	/* One word for argument @p ("id"); "id?" when it may be left out. */
+	n = strcspn(rest, " \t\r\n");
+	if (!n && p[strlen(p) - 1] != '?') {
+		set_err(err, "GenericError", "Parameter '%s' is missing", p);
+		goto err;
+	}
+	if (rest[n]) {
+		set_err(err, "GenericError", "%s: extraneous characters at the end of line",
+			cmd->hmp);
+		goto err;
+	}
+	if (n) {
+		char *word = strndup(rest, n);
+		char key[64];
+
+		snprintf(key, sizeof(key), "%.*s", (int)strcspn(p, "?"), p);
+		json_object_set_new(args, key, json_string(word ? word : ""));
+		free(word);
+	}
+	return args;
+err:
+	json_decref(args);
 	return NULL;
 }
 
-json_t *cmd_human_monitor_command(struct vm_qmp *q, struct qmp_client *c, json_t *args,
-					 struct qmp_err *err)
+void hmp_run_line(struct vm_qmp *q, struct qmp_client *c, const char *line, struct hmp_out *o)
 {
-	const struct qmp_cmd *plain;
-	const char *line = arg_str(args, "command-line", true, err), *rest;
+	const struct qmp_cmd *cmd;
+	struct qmp_err err = { 0 };
+	const char *rest = "";
+	json_t *args, *r = NULL;
+	char *trimmed;
+	size_t len;
+
+	while (is_blank(*line))
+		line++;
+	trimmed = strdup(line);
+	if (!trimmed)
+		return;
+	len = strlen(trimmed);
+	while (len && is_blank(trimmed[len - 1]))
+		trimmed[--len] = '\0';
+	if (!len)
+		goto out;
+	cmd = hmp_find(trimmed, &rest);
+	if (!cmd) {
+		/* QEMU's words for a command it does not know. */
+		if (!strncmp(trimmed, "info", 4) && (is_blank(trimmed[4]) || !trimmed[4]))
+			hmp_printf(o, "unknown command: '%s'\r\n", trimmed);
+		else
+			hmp_printf(o, "unknown command: '%.*s'\r\n",
+				   (int)strcspn(trimmed, " \t"), trimmed);
+		goto out;
+	}
+	args = hmp_args_parse(cmd, rest, &err);
+	if (args) {
+		r = mon_call(q, c, cmd, args, &err);
+		json_decref(args);
+	}
+	/* A command's error is part of HMP's text, as QEMU prints it. */
+	if (!r)
+		hmp_printf(o, "Error: %s\r\n", err.desc);
+	else if (cmd->hmp_print)
+		cmd->hmp_print(o, r);
+	json_decref(r);
+out:
+	free(trimmed);
+}
+
+json_t *cmd_human_monitor_command(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+				  struct qmp_err *err)
+{
+	const char *line = arg_str(args, "command-line", true, err);
 	struct hmp_out o = { 0 };
-	struct qmp_err sub = { 0 };
-	json_t *r = NULL, *a;
-	size_t n;
+	json_t *r;
 
 	if (!line)
 		return NULL;
-	while (*line == ' ')
-		line++;
-	n = strcspn(line, " ");
-	rest = line + n;
-	while (*rest == ' ')
-		rest++;
-	hmp_printf(&o, "%s", "");
-	if (!strncmp(line, "info", n) && n == 4) {
-		if (!strcmp(rest, "status")) {
-			enum vm_runstate st = vm_runstate_get(q->vm);
-
-			/* QEMU: the state in brackets unless it is plain running or paused. */
-			hmp_printf(&o, "VM status: %s",
-				   vm_runstate_running(st) ? "running" : "paused");
-			if (!vm_runstate_running(st) && st != VM_RUN_PAUSED)
-				hmp_printf(&o, " (%s)", vm_runstate_name(st));
-			hmp_printf(&o, "\r\n");
-		} else if (!strcmp(rest, "qtree")) {
-			hmp_info_qtree(q, &o);
-		} else {
-			hmp_printf(&o, "unknown command: 'info %s'\r\n", rest);
-		}
-	} else if ((plain = hmp_plain_find(line, n))) {
-		r = plain->fn(q, c, NULL, &sub);
-	} else if (n == 10 && !strncmp(line, "device_del", n)) {
-		a = json_pack("{s:s}", "id", rest);
-		r = cmd_device_del(q, c, a, &sub);
-		json_decref(a);
-	} else if (n == 10 && !strncmp(line, "device_add", n)) {
-		struct vm_kvlist l = { 0 };
-		char msg[512], qmsg[512];
-		int rc;
-
-		/* HMP takes -device's syntax: DRIVER[,PROP=VALUE...]. */
-		vm_error_capture(msg, sizeof(msg));
-		vm_error_capture_qmp(qmsg, sizeof(qmsg));
-		rc = vm_kv_parse("device_add", rest, "driver", &l);
-		if (!rc)
-			rc = vm_hotplug_add(q->vm, &l);
-		vm_error_capture_qmp(NULL, 0);
-		vm_error_capture(NULL, 0);
-		vm_kv_free(&l);
-		if (rc)
-			set_err(&sub, "GenericError", "%s", qmsg[0] ? qmsg : msg);
-		else
-			r = json_object();
-	} else {
-		hmp_printf(&o, "unknown command: '%.*s'\r\n", (int)n, line);
-	}
-	/* A command's error is part of HMP's text, as QEMU prints it. */
-	if (sub.cls)
-		hmp_printf(&o, "Error: %s\r\n", sub.desc);
-	json_decref(r);
+	hmp_run_line(q, c, line, &o);
 	r = json_string(o.buf ? o.buf : "");
 	free(o.buf);
 	return r;

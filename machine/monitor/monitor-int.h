@@ -43,6 +43,7 @@ struct qmp_client {
 	int fd; /* -1: free slot */
 	bool negotiated;
 	bool oob; /* the client enabled the oob capability */
+	bool restricted; /* let in on the reserved slot: VM_MON_RESERVED commands only */
 	uint64_t serial; /* accept order, to find the oldest client */
 	char *in;
 	size_t in_len, in_cap;
@@ -75,18 +76,75 @@ struct qmp_err {
 
 /* ---- the command table (commands.c) ---- */
 
+struct hmp_out;
+
+/*
+ * One monitor command, for QMP and the human monitor alike: both run @fn with the same
+ * arguments after the same checks (mon_call()). A command the human monitor knows has
+ * an HMP name (its words: "info status" for query-status), a rule that turns the rest
+ * of its line into the arguments, and a printer of the result.
+ */
 struct qmp_cmd {
-	const char *name;
+	const char *name; /* the QMP name; NULL ends the table */
 	/* Returns the "return" value (new reference), or NULL with @err set. */
 	json_t *(*fn)(struct vm_qmp *q, struct qmp_client *c, json_t *args, struct qmp_err *err);
 	/* Argument names the command takes; others are "unexpected". NULL-terminated. */
 	const char *const *args;
 	bool any_args; /* device_add: the device's properties */
+
+	/* The human monitor; hmp NULL: QMP only. */
+	const char *hmp;
+	/*
+	 * How the words after the HMP name become arguments: NULL, none may follow;
+	 * "NAME" one word for argument NAME (device_del ID); "NAME?" the same, optional;
+	 * "-device" the text in -device syntax, DRIVER[,PROP=VALUE...], one argument each.
+	 */
+	const char *hmp_params;
+	/* Print the result for a person; NULL: nothing on success (QEMU's HMP is silent). */
+	void (*hmp_print)(struct hmp_out *o, json_t *ret);
+	const char *hmp_help; /* one line for HMP's help */
+	unsigned int flags; /* VM_MON_* */
 };
+
+/* Not a QMP command: only the human monitor has it (info qtree, help). */
+#define VM_MON_HMP_ONLY 1u
+/* Runs on a client past the normal limit (the reserved slot: issue 13's bound). */
+#define VM_MON_RESERVED 2u
 
 /* Every command, ended by an entry whose name is NULL. */
 extern const struct qmp_cmd qmp_cmds[];
 bool arg_known(const struct qmp_cmd *cmd, const char *name);
+/* The QMP command called @name (NULL: none); @hmp_only entries are not QMP commands. */
+const struct qmp_cmd *mon_cmd_find(const char *name);
+/*
+ * Run @cmd for client @c: the checks QMP and HMP share (argument names, what a client
+ * on the reserved slot may run), then its handler. Returns the handler's value, or NULL
+ * with @err set.
+ */
+json_t *mon_call(struct vm_qmp *q, struct qmp_client *c, const struct qmp_cmd *cmd,
+		 json_t *args, struct qmp_err *err);
+
+/* ---- the human monitor (hmp.c) ---- */
+
+/* Text output of HMP commands, grown as needed; buf NULL until something is printed. */
+struct hmp_out {
+	char *buf;
+	size_t len;
+};
+
+void hmp_printf(struct hmp_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Run one HMP command line for @c (the human monitor's session, or a QMP client's
+ * human-monitor-command): its words mapped onto the command table, the result or the
+ * error printed into @o as QEMU's monitor prints them.
+ */
+void hmp_run_line(struct vm_qmp *q, struct qmp_client *c, const char *line, struct hmp_out *o);
+/* HMP's printers of query results, named in the command table. */
+void hmp_print_status(struct hmp_out *o, json_t *ret);
+void hmp_print_text(struct hmp_out *o, json_t *ret);
+void hmp_print_chardev(struct hmp_out *o, json_t *ret);
+void hmp_print_block(struct hmp_out *o, json_t *ret);
+void hmp_print_version(struct hmp_out *o, json_t *ret);
 
 /* ---- helpers for handlers (commands.c) ---- */
 
@@ -148,6 +206,8 @@ VM_QMP_HANDLER(cmd_query_chardev);
 VM_QMP_HANDLER(cmd_chardev_add);
 VM_QMP_HANDLER(cmd_chardev_remove);
 VM_QMP_HANDLER(cmd_human_monitor_command);
+VM_QMP_HANDLER(cmd_hmp_info_qtree);
+VM_QMP_HANDLER(cmd_hmp_help);
 
 #endif /* VM_HAVE_QMP */
 #endif /* VM_MONITOR_INT_H */

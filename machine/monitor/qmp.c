@@ -275,16 +275,6 @@ static void broadcast_events(struct vm_qmp *q)
 	json_decref(events);
 }
 
-bool arg_known(const struct qmp_cmd *cmd, const char *name)
-{
-	const char *const *a;
-
-	for (a = cmd->args; *a; a++)
-		if (!strcmp(*a, name))
-			return true;
-	return false;
-}
-
 /* Check the request's shape as QEMU does, then run the command. Returns the reply. */
 static json_t *dispatch(struct vm_qmp *q, struct qmp_client *c, json_t *req, struct qmp_err *err)
 {
@@ -329,16 +319,14 @@ static json_t *dispatch(struct vm_qmp *q, struct qmp_client *c, json_t *req, str
 		return NULL;
 	}
 	name = json_string_value(exec);
-	for (cmd = qmp_cmds; cmd->name; cmd++)
-		if (!strcmp(cmd->name, name))
-			break;
+	cmd = mon_cmd_find(name);
 	/* QEMU: capabilities negotiation first, and only once. */
-	if (!c->negotiated && (!cmd->name || cmd->fn != cmd_qmp_capabilities)) {
+	if (!c->negotiated && (!cmd || cmd->fn != cmd_qmp_capabilities)) {
 		set_err(err, "CommandNotFound",
 			"Expecting capabilities negotiation with 'qmp_capabilities'");
 		return NULL;
 	}
-	if (!cmd->name) {
+	if (!cmd) {
 		set_err(err, "CommandNotFound", "The command %s has not been found", name);
 		return NULL;
 	}
@@ -352,15 +340,7 @@ static json_t *dispatch(struct vm_qmp *q, struct qmp_client *c, json_t *req, str
 			"Capabilities negotiation is already complete, command ignored");
 		return NULL;
 	}
-	if (args && !cmd->any_args) {
-		json_object_foreach(args, key, v) {
-			if (!arg_known(cmd, key)) {
-				set_err(err, "GenericError", "Parameter '%s' is unexpected", key);
-				return NULL;
-			}
-		}
-	}
-	return cmd->fn(q, c, args, err);
+	return mon_call(q, c, cmd, args, err);
 }
 
 /* One complete JSON text from the client: parse, run, reply. */
