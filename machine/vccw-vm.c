@@ -113,6 +113,12 @@ int main(int argc, char **argv)
 		vm_config_free(&cfg);
 		return rc > 0 ? 0 : VM_EXIT_CONFIG;
 	}
+	/* -daemonize forks here, before any thread; -pidfile is taken by the daemon. */
+	if (vm_life_setup(&cfg)) {
+		vm_life_fini(&cfg);
+		vm_config_free(&cfg);
+		return VM_EXIT_CONFIG;
+	}
 
 	/* Shutdown signals go to the signalfd only; every thread started later inherits this. */
 	sigemptyset(&set);
@@ -123,6 +129,7 @@ int main(int argc, char **argv)
 	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sig_fd < 0) {
 		fprintf(stderr, VM_NAME ": signalfd: %s\n", strerror(errno));
+		vm_life_fini(&cfg);
 		vm_config_free(&cfg);
 		return 1;
 	}
@@ -134,6 +141,7 @@ int main(int argc, char **argv)
 		vm.qmp = vm_qmp_open(&vm, cfg.qmp_path);
 		if (!vm.qmp) {
 			close(sig_fd);
+			vm_life_fini(&cfg);
 			vm_config_free(&cfg);
 			return VM_EXIT_CONFIG;
 		}
@@ -141,6 +149,7 @@ int main(int argc, char **argv)
 	if (vm_backends_open(&cfg)) {
 		vm_qmp_free(vm.qmp);
 		close(sig_fd);
+		vm_life_fini(&cfg);
 		vm_config_free(&cfg);
 		return VM_EXIT_CONFIG;
 	}
@@ -151,6 +160,8 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	vm_life_report_idle(&cfg);
+	vm_life_ready(&cfg); /* -daemonize: the parent exits 0 now */
 
 	sig = wait_for_shutdown(&vm, sig_fd);
 	if (sig > 0)
@@ -176,6 +187,8 @@ out:
 	if (vm_backends_close(&cfg))
 		status = 1;
 	close(sig_fd);
+	vm_log_close();
+	vm_life_fini(&cfg);
 	vm_config_free(&cfg);
 	return status;
 }

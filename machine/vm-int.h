@@ -229,6 +229,13 @@ struct vm_config {
 	bool has_loadparm;
 	uint8_t loadparm[8]; /* -machine loadparm=, EBCDIC (vm_ipl_loadparm_parse()) */
 	char *kernel_path; /* -kernel FILE: an s390x ELF run by the s390x back-end */
+	/* Lifecycle (config/lifecycle.c): -name, -daemonize, -pidfile, -no-reboot. */
+	char *name;         /* -name NAME; NULL: none (query-name answers {}) */
+	char *process_name; /* -name ...,process=: the process title (prctl) */
+	bool debug_threads; /* -name ...,debug-threads=on: name the vCPU threads */
+	bool daemonize;
+	char *pidfile;
+	bool no_reboot;     /* a guest re-IPL ends vccw-vm (status 0) instead */
 
 	struct vm_drive **drives;
 	unsigned int nr_drives;
@@ -263,6 +270,31 @@ void vm_config_free(struct vm_config *cfg);
  */
 struct vm_device *vm_device_new(struct vm_config *cfg, const char *opt, struct vm_kvlist *l);
 void vm_device_free(struct vm_device *dev);
+
+/* ---- Log and lifecycle (config/log.c, config/lifecycle.c) ---- */
+
+/* -d guest_errors: at most VM_LOG_BURST lines at once, then VM_LOG_RATE a second. */
+#define VM_LOG_BURST 10
+#define VM_LOG_RATE 10
+/* True when guest errors are logged (-d guest_errors, -trace guest_*). */
+bool vm_log_guest_errors_on(void);
+/* Log one guest error (no newline) through the rate limit. Context: any thread. */
+void vm_log_guest_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* At exit: write what the rate limit held back, close the -D file. */
+void vm_log_close(void);
+/*
+ * Before the machine exists: -pidfile (created and locked; 0 or -1 printed). After it
+ * runs: -daemonize's parent exits 0 here; the child goes on with stdio on /dev/null.
+ */
+int vm_life_pidfile(struct vm_config *cfg);
+int vm_life_setup(struct vm_config *cfg);
+void vm_life_ready(struct vm_config *cfg);
+/* At exit: the pid file removed. */
+void vm_life_fini(struct vm_config *cfg);
+/* What vccw-vm waits for when there is nothing to run (printed once at start). */
+void vm_life_report_idle(const struct vm_config *cfg);
+/* Name vCPU @index's thread when -name debug-threads=on ("CPU 0/vccw"). */
+void vm_life_name_thread(const struct vm_config *cfg, unsigned int index);
 
 /* ---- Device types (vm-devices.c) ---- */
 
@@ -300,9 +332,12 @@ struct vm_device_type {
 	void (*destroy)(struct vm_device *dev);
 };
 
-/* The device type called @name, or NULL. */
+/* The device type called @name (or QEMU's alias of it: virtio-blk ...), or NULL. */
 const struct vm_device_type *vm_device_type_find(const char *name);
-void vm_device_types_help(void);
+/* The @i-th device type of the table, or NULL past its end (help listings). */
+const struct vm_device_type *vm_device_type_at(unsigned int i);
+/* QEMU's alias of @type ("virtio-blk" for virtio-blk-ccw), or NULL. */
+const char *vm_device_type_alias(const struct vm_device_type *type);
 /* Fill @dev's properties from @props (the type name already removed). 0 or -1 (printed). */
 int vm_device_parse_props(struct vm_device *dev, struct vm_kvlist *props);
 /* -netdev: check the type's properties; open and close the backend. */

@@ -8,7 +8,11 @@
  * Categories: css (I/O instructions with their SID and outcome), ccw (CCW fetch,
  * commands, status, program checks), irq (I/O and adapter interruptions), crw (channel
  * reports), virtio (status, features, queues, notifications), vccw (virtio-ccw commands,
- * indicators, DIAGNOSE 0x500). Every event name starts with its category and "_".
+ * indicators, DIAGNOSE 0x500), guest (the architected errors a guest causes: a program
+ * check on an I/O instruction, a channel-program check, a unit check, a device set to
+ * NEEDS_RESET, DIAGNOSE 0x500 with an unknown subcode; the library answers the guest and
+ * reports it here, never printing: an embedder enables "guest" to log them, as vccw-vm's
+ * -d guest_errors does). Every event name starts with its category and "_".
  *
  * Process-wide state. The enabled mask and the sink are per process, not per css: the
  * virtio layer traces without knowing any css, one enabled set must cover every layer,

@@ -138,6 +138,9 @@ static enum vm_s390x_rc diag308(struct vm_s390x *cpu, void *opaque, unsigned int
 	case VM_IPL_ACT_REIPL:
 		break;
 	}
+	/* -no-reboot: QEMU turns the guest's reset request into a shutdown (status 0). */
+	if (vm->cfg->no_reboot)
+		return VM_S390X_STOP;
 	vm_subsystem_reset(vm);
 	vm_s390x_reset(cpu, act == VM_IPL_ACT_LOAD_NORMAL ? VM_S390X_RESET_INITIAL :
 							       VM_S390X_RESET_CLEAR);

@@ -17,7 +17,7 @@
 
 #include "ipl.h"
 #include "cpu-s390x.h"
-#include "vccw/trace.h"
+#include "options.h"
 #include "vm-int.h"
 
 /* ---- messages ---- */
@@ -700,9 +700,12 @@ static int opt_device(struct vm_config *cfg, const char *arg)
 	int rc;
 
 	if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
-		vm_device_types_help();
+		vm_device_help_list();
 		return 1;
 	}
+	rc = vm_device_help_arg(arg); /* TYPE,help */
+	if (rc)
+		return rc;
 	what = describe_arg("-device", arg);
 	rc = vm_kv_parse(what, arg, "driver", &l);
 	free(what);
@@ -782,6 +785,11 @@ static int opt_machine(struct vm_config *cfg, const char *arg)
 	const char *type, *loadparm;
 	int rc = -1;
 
+	if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+		printf("Supported machines are:\n"
+		       "s390-ccw-virtio      virtio-ccw based s390x machine (default)\n");
+		return 1;
+	}
 	if (vm_kv_parse("-machine", arg, "type", &l))
 		return -1;
 	type = vm_kv_get(&l, "type");
@@ -854,83 +862,9 @@ static int opt_version(struct vm_config *cfg, const char *arg)
 {
 	(void)cfg;
 	(void)arg;
-	printf(VM_NAME " (vccw): s390 virtual channel subsystem and virtio-ccw\n");
+	vm_version_print();
 	return 1;
 }
-
-/* Traced lines on stderr, as QEMU's log backend writes them: PID@SECONDS.MICROS:line. */
-static void trace_to_stderr(void *opaque, unsigned int id, const char *line)
-{
-	struct timespec ts;
-
-	(void)opaque;
-	(void)id;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	fprintf(stderr, "%d@%lld.%06ld:%s\n", (int)getpid(), (long long)ts.tv_sec,
-		ts.tv_nsec / 1000, line);
-}
-
-static void trace_help(void)
-{
-	unsigned int i;
-
-	printf("Trace events (-trace [enable=]PATTERN: a glob on the name, or a category;\n"
-	       "categories css, ccw, irq, crw, virtio, vccw):\n");
-	for (i = 0; i < vccw_trace_nr_events(); i++) {
-		const struct vccw_trace_event *ev = vccw_trace_event_get(i);
-
-		printf("  %-24s %s\n", ev->name, ev->category);
-	}
-}
-
-/*
- * -trace [enable=]PATTERN, QEMU's syntax, repeatable; "-trace help" lists the events. A
- * leading '-' disables what the pattern matches (as in QEMU's events files). Lines go
- * to stderr (trace_to_stderr()). Returns 1 after help.
- */
-static int opt_trace(struct vm_config *cfg, const char *arg)
-{
-	struct vm_kvlist l;
-	const char *pattern;
-	bool on = true;
-	int rc = -1;
-
-	(void)cfg;
-	if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
-		trace_help();
-		return 1;
-	}
-	if (vm_kv_parse("-trace", arg, "enable", &l))
-		return -1;
-	pattern = vm_kv_get(&l, "enable");
-	if (vm_kv_check_unused("-trace", &l))
-		goto out;
-	if (!pattern || !*pattern || !strcmp(pattern, "-")) {
-		vm_error("-trace", "no event pattern (-trace [enable=]PATTERN; -trace help lists "
-			 "the events)");
-		goto out;
-	}
-	if (pattern[0] == '-') {
-		on = false;
-		pattern++;
-	}
-	if (!vccw_trace_set_state(pattern, on)) {
-		vm_error("-trace", "'%s' matches no trace event (-trace help lists them)",
-			 pattern);
-		goto out;
-	}
-	rc = 0;
-out:
-	vm_kv_free(&l);
-	return rc;
-}
-
-struct vm_option {
-	const char *name; /* without the leading dash */
-	const char *arg;  /* NULL: takes no argument */
-	int (*parse)(struct vm_config *cfg, const char *arg);
-	const char *help;
-};
 
 static const struct vm_option vm_options[] = {
 	{ "m", "SIZE", opt_m, "guest RAM: N (MiB), NM or NG (default 128M)" },
@@ -959,9 +893,9 @@ static const struct vm_option vm_options[] = {
 	{ "display", "none", opt_display, "accepted: there is no display" },
 	{ "qmp", "unix:PATH,server=on,wait=off", opt_qmp,
 	  "a QMP monitor on a unix socket (device_add, device_del, query-ccw-devices, quit ...)" },
-	{ "trace", "[enable=]PATTERN", opt_trace,
-	  "trace events matching PATTERN (css_*, irq_queue, a category) to stderr; "
-	  "repeatable (-trace help lists them)" },
+	{ "trace", "[enable=]PATTERN,events=FILE,file=FILE", vm_opt_trace,
+	  "trace events matching PATTERN (css_*, irq_queue, a category) or listed in FILE to "
+	  "the log (stderr, or file=); repeatable (-trace help lists them)" },
 	{ "no-shutdown", NULL, opt_no_shutdown,
 	  "keep running after the program ends, until SIGINT, SIGTERM, SIGHUP or QMP quit" },
 	{ "S", NULL, opt_S, "start with the vCPUs stopped (prelaunch) until QMP cont" },
@@ -972,22 +906,9 @@ static const struct vm_option vm_options[] = {
 
 static int opt_help(struct vm_config *cfg, const char *arg)
 {
-	unsigned int i;
-
 	(void)cfg;
 	(void)arg;
-	printf("usage: " VM_NAME " [options]\n\n");
-	for (i = 0; i < VCCW_ARRAY_SIZE(vm_options); i++) {
-		const struct vm_option *o = &vm_options[i];
-
-		printf("  -%s%s%s\n\t%s\n", o->name, o->arg ? " " : "", o->arg ? o->arg : "",
-		       o->help);
-	}
-	printf("\nTransport properties of every -device: devno=fe.S.DDDD, "
-	       "max_revision=0..2, id=ID, packed=on|off.\n"
-	       "Exit status: the guest program's when it ends; 0 after a signal or QMP quit;\n"
-	       "2 for a bad option (nothing started); 1 for a host failure, including a\n"
-	       "drive that could not be flushed at the end.\n");
+	vm_help_print(vm_options, VCCW_ARRAY_SIZE(vm_options));
 	return 1;
 }
 
@@ -998,10 +919,10 @@ int vm_parse_args(struct vm_config *cfg, int argc, char **argv)
 	cfg->mem_size = VM_MEM_DEFAULT;
 	cfg->smp = 1;
 	/*
-	 * Traced lines always go to stderr; which events are traced is up to -trace and the
-	 * monitor's trace-event-set-state (none by default, and then nothing is formatted).
+	 * Traced lines go to the log (stderr, or -D); which events are traced is up to -trace,
+	 * -d and the monitor's trace-event-set-state (none by default: nothing is formatted).
 	 */
-	vccw_trace_set_sink(trace_to_stderr, NULL);
+	vm_log_init();
 	for (i = 1; i < argc; i++) {
 		const struct vm_option *opt = NULL;
 		const char *name = argv[i];
@@ -1017,8 +938,11 @@ int vm_parse_args(struct vm_config *cfg, int argc, char **argv)
 		for (k = 0; k < VCCW_ARRAY_SIZE(vm_options); k++)
 			if (!strcmp(name, vm_options[k].name))
 				opt = &vm_options[k];
+		if (!opt)
+			opt = vm_option_find_extra(name);
 		if (!opt) {
-			fprintf(stderr, VM_NAME ": %s: unknown option (try --help)\n", argv[i]);
+			if (!vm_option_refused(name))
+				fprintf(stderr, VM_NAME ": %s: unknown option (try --help)\n", argv[i]);
 			return -1;
 		}
 		if (opt->arg && i + 1 >= argc) {
@@ -1284,5 +1208,8 @@ void vm_config_free(struct vm_config *cfg)
 		vm_device_free(cfg->devices[i]);
 	free(cfg->devices);
 	free(cfg->qmp_path);
+	free(cfg->name);
+	free(cfg->process_name);
+	free(cfg->pidfile);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -372,6 +372,7 @@ static void *vcpu_thread(void *arg)
 	struct vm_cpu *cpu = arg;
 	struct vm *vm = cpu->vm;
 
+	vm_life_name_thread(vm->cfg, cpu->index); /* -name debug-threads=on */
 	/* vCPU 0 runs the program again after each system reset. */
 	while (cpu->index == 0 && vm->cfg->program) {
 		run_program(cpu);

@@ -22,6 +22,7 @@ int guest_conformance_main(void);
 int guest_lsall_main(void);
 int guest_agent_main(void);
 int guest_stamp_main(void);
+int guest_errors_main(void);
 
 static const struct vm_program vm_programs[] = {
 	{ "demo", guest_demo_main, "the demo: lscss, then each device driven by its driver" },
@@ -43,6 +44,9 @@ static const struct vm_program vm_programs[] = {
 	{ "stamp", guest_stamp_main,
 	  "write stamped sectors to the first disk, reporting each completed write on the "
 	  "console (the crash-consistency test)" },
+	{ "guest-errors", guest_errors_main,
+	  "a hostile guest: 500 SSCH with a misaligned ORB and 500 DIAGNOSE 0x500 with an "
+	  "unknown subcode, each a program check (-d guest_errors logs them)" },
 	{ "idle", guest_builtin_idle_main,
 	  "enable interruptions and wait for them until the machine is stopped" },
 	{ NULL, NULL, NULL },

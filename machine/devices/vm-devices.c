@@ -569,25 +569,43 @@ static const struct vm_device_type vm_device_types[] = {
 	},
 };
 
+/* QEMU's short names on s390x (its qdev alias table): the same devices, same meaning. */
+static const struct {
+	const char *alias, *type;
+} vm_device_aliases[] = {
+	{ "virtio-balloon", "virtio-balloon-ccw" },
+	{ "virtio-blk", "virtio-blk-ccw" },
+	{ "virtio-net", "virtio-net-ccw" },
+	{ "virtio-rng", "virtio-rng-ccw" },
+	{ "virtio-serial", "virtio-serial-ccw" },
+};
+
 const struct vm_device_type *vm_device_type_find(const char *name)
 {
 	unsigned int i;
 
+	for (i = 0; i < VCCW_ARRAY_SIZE(vm_device_aliases); i++)
+		if (!strcmp(vm_device_aliases[i].alias, name))
+			name = vm_device_aliases[i].type;
 	for (i = 0; i < VCCW_ARRAY_SIZE(vm_device_types); i++)
 		if (!strcmp(vm_device_types[i].name, name))
 			return &vm_device_types[i];
 	return NULL;
 }
 
-void vm_device_types_help(void)
+const struct vm_device_type *vm_device_type_at(unsigned int i)
+{
+	return i < VCCW_ARRAY_SIZE(vm_device_types) ? &vm_device_types[i] : NULL;
+}
+
+const char *vm_device_type_alias(const struct vm_device_type *type)
 {
 	unsigned int i;
 
-	printf("Device types (transport properties of each virtio device: devno=fe.S.DDDD, "
-	       "max_revision=0..2, packed=on|off, ioeventfd=on|off, x-adapter-interrupts=on|off, "
-	       "x-strict-read-status=on|off, id=ID):\n");
-	for (i = 0; i < VCCW_ARRAY_SIZE(vm_device_types); i++)
-		printf("  %-20s %s\n", vm_device_types[i].name, vm_device_types[i].help);
+	for (i = 0; i < VCCW_ARRAY_SIZE(vm_device_aliases); i++)
+		if (!strcmp(vm_device_aliases[i].type, type->name))
+			return vm_device_aliases[i].alias;
+	return NULL;
 }
 
 const struct vm_prop *vm_transport_props(unsigned int *nr)

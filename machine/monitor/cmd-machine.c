@@ -87,6 +87,19 @@ json_t *cmd_query_version(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 	return version_info();
 }
 
+/* query-name: {"name": NAME} with -name, {} without, as QEMU answers. */
+json_t *cmd_query_name(struct vm_qmp *q, struct qmp_client *c, json_t *args, struct qmp_err *err)
+{
+	json_t *o = json_object();
+
+	(void)c;
+	(void)args;
+	(void)err;
+	if (o && q->vm->cfg->name)
+		json_object_set_new(o, "name", json_string(q->vm->cfg->name));
+	return o;
+}
+
 json_t *cmd_quit(struct vm_qmp *q, struct qmp_client *c, json_t *args, struct qmp_err *err)
 {
 	uint64_t one = 1;

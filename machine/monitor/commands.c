@@ -140,6 +140,8 @@ const struct qmp_cmd qmp_cmds[] = {
 	  VM_MON_RESERVED },
 	{ "query-version", cmd_query_version, no_args, false,
 	  HMP("info version", NULL, hmp_print_version, "show the version of QEMU") },
+	{ "query-name", cmd_query_name, no_args, false,
+	  HMP("info name", NULL, hmp_print_name, "show the current VM name") },
 	{ "query-ccw-devices", cmd_query_ccw_devices, no_args, false },
 	{ "device_add", cmd_device_add, no_args, true,
 	  HMP("device_add", "-device", NULL, "add device, like -device on the command line") },

@@ -159,6 +159,15 @@ void hmp_print_version(struct hmp_out *o, json_t *ret)
 		   json_string_value(json_object_get(ret, "package")));
 }
 
+/* QEMU's hmp_info_name(): the name on a line, nothing without one. */
+void hmp_print_name(struct hmp_out *o, json_t *ret)
+{
+	const char *name = json_string_value(json_object_get(ret, "name"));
+
+	if (name)
+		hmp_printf(o, "%s\r\n", name);
+}
+
 /* QEMU's hmp_info_chardev(): LABEL: filename=FILENAME. */
 void hmp_print_chardev(struct hmp_out *o, json_t *ret)
 {

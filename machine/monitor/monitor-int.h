@@ -145,6 +145,7 @@ void hmp_print_text(struct hmp_out *o, json_t *ret);
 void hmp_print_chardev(struct hmp_out *o, json_t *ret);
 void hmp_print_block(struct hmp_out *o, json_t *ret);
 void hmp_print_version(struct hmp_out *o, json_t *ret);
+void hmp_print_name(struct hmp_out *o, json_t *ret);
 
 /* ---- helpers for handlers (commands.c) ---- */
 
@@ -180,6 +181,7 @@ VM_QMP_HANDLER(cmd_qmp_capabilities);
 VM_QMP_HANDLER(cmd_query_commands);
 VM_QMP_HANDLER(cmd_query_status);
 VM_QMP_HANDLER(cmd_query_version);
+VM_QMP_HANDLER(cmd_query_name);
 VM_QMP_HANDLER(cmd_quit);
 VM_QMP_HANDLER(cmd_trace_event_get_state);
 VM_QMP_HANDLER(cmd_trace_event_set_state);

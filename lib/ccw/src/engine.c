@@ -573,6 +573,9 @@ static enum xfer_rc execute_end(struct vccw_cu *cu, enum vccw_cu_rc rc, struct c
 	}
 	VCCW_TRACE(ccw_cmd, CU_ID(cu), c->addr, ccw->cmd, c->cmd->name ? c->cmd->name : "?",
 		   ccw->count, cu_rc_name(rc), res->dstat, res->cstat, res->residual);
+	if (res->dstat & VCCW_DSTAT_UC)
+		VCCW_TRACE(guest_ccw_unit_check, CU_ID(cu), c->addr, ccw->cmd,
+			   c->cmd->name ? c->cmd->name : "?");
 	return XFER_OK;
 
 prog_check:
@@ -613,6 +616,8 @@ static enum xfer_rc execute(struct vccw_cu *cu, uint32_t addr, const struct ccw 
 		res->dstat = VCCW_DSTAT_CE | VCCW_DSTAT_DE | VCCW_DSTAT_UC;
 		VCCW_TRACE(ccw_cmd, CU_ID(cu), addr, ccw->cmd, "unknown", ccw->count, "reject",
 			   res->dstat, res->cstat, res->residual);
+		VCCW_TRACE(guest_ccw_unit_check, CU_ID(cu), addr, ccw->cmd,
+			   "command reject: unknown command");
 		return XFER_OK;
 	}
 	c->cmd = cmd;
@@ -744,6 +749,7 @@ static enum vccw_exec_rc prog_check(struct vccw_cu *cu, uint32_t ccw_addr, const
 				    struct vccw_exec_status *st)
 {
 	VCCW_TRACE(ccw_prog_check, CU_ID(cu), ccw_addr, why);
+	VCCW_TRACE(guest_ccw_prog_check, CU_ID(cu), ccw_addr, why);
 	st->cpa = ccw_addr + 8;
 	st->count = 0;
 	st->dstat = 0;

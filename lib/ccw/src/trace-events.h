@@ -17,3 +17,9 @@ VCCW_TRACE_EVENT(ccw_suspend, ccw, "dev=" VCCW_TRACE_BUSID_FMT " addr=0x%x")
 VCCW_TRACE_EVENT(ccw_status, ccw, "dev=" VCCW_TRACE_BUSID_FMT " rc=%s cpa=0x%x count=0x%x"
 		 " dstat=0x%02x cstat=0x%02x")
 VCCW_TRACE_EVENT(ccw_cancel, ccw, "dev=" VCCW_TRACE_BUSID_FMT " active=%d cpa=0x%x")
+
+/* Guest errors (category guest, -d guest_errors): a channel program the guest got wrong. */
+VCCW_TRACE_EVENT(guest_ccw_prog_check, guest, "dev=" VCCW_TRACE_BUSID_FMT
+		 " ccw=0x%x: channel-program check: %s")
+VCCW_TRACE_EVENT(guest_ccw_unit_check, guest, "dev=" VCCW_TRACE_BUSID_FMT
+		 " ccw=0x%x cmd=0x%02x: unit check (%s)")

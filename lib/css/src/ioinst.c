@@ -12,6 +12,14 @@
 #include "trace-int.h"
 #include "css-int.h"
 
+/* A program check is the guest's error: report it (category guest, -d guest_errors). */
+#define GUEST_PGM(insn, sid, addr, rc)                                                             \
+	do {                                                                                       \
+		if (vccw_insn_is_pgm(rc))                                                          \
+			VCCW_TRACE(guest_css_pgm, insn, (uint32_t)(sid), (uint64_t)(addr),         \
+				   VCCW_TRACE_RC(rc));                                             \
+	} while (0)
+
 #define SCHIB_LEN 52
 #define IRB_LEN 64
 #define ORB_LEN 12
@@ -596,6 +604,7 @@ enum vccw_insn_rc vccw_css_hsch(struct vccw_css *css, const struct vccw_cpu *cpu
 	enum vccw_insn_rc rc = sid_insn(css, cpu, sid, hsch_fn);
 
 	VCCW_TRACE(css_hsch, sid, VCCW_TRACE_RC(rc));
+	GUEST_PGM("HSCH", sid, 0, rc);
 	return rc;
 }
 
@@ -604,6 +613,7 @@ enum vccw_insn_rc vccw_css_csch(struct vccw_css *css, const struct vccw_cpu *cpu
 	enum vccw_insn_rc rc = sid_insn(css, cpu, sid, csch_fn);
 
 	VCCW_TRACE(css_csch, sid, VCCW_TRACE_RC(rc));
+	GUEST_PGM("CSCH", sid, 0, rc);
 	return rc;
 }
 
@@ -612,6 +622,7 @@ enum vccw_insn_rc vccw_css_rsch(struct vccw_css *css, const struct vccw_cpu *cpu
 	enum vccw_insn_rc rc = sid_insn(css, cpu, sid, rsch_fn);
 
 	VCCW_TRACE(css_rsch, sid, VCCW_TRACE_RC(rc));
+	GUEST_PGM("RSCH", sid, 0, rc);
 	return rc;
 }
 
@@ -620,6 +631,7 @@ enum vccw_insn_rc vccw_css_xsch(struct vccw_css *css, const struct vccw_cpu *cpu
 	enum vccw_insn_rc rc = sid_insn(css, cpu, sid, xsch_fn);
 
 	VCCW_TRACE(css_xsch, sid, VCCW_TRACE_RC(rc));
+	GUEST_PGM("XSCH", sid, 0, rc);
 	return rc;
 }
 
@@ -771,6 +783,7 @@ enum vccw_insn_rc vccw_css_chsc(struct vccw_css *css, const struct vccw_cpu *cpu
 	if (!cpu->problem_state)
 		rc = css_chsc(css, cpu, addr);
 	VCCW_TRACE(css_chsc, addr, VCCW_TRACE_RC(rc));
+	GUEST_PGM("CHSC", 0, addr, rc);
 	return rc;
 }
 
@@ -782,6 +795,7 @@ enum vccw_insn_rc vccw_css_stsch(struct vccw_css *css, const struct vccw_cpu *cp
 	enum vccw_insn_rc rc = stsch(css, cpu, sid, addr);
 
 	VCCW_TRACE(css_stsch, sid, addr, VCCW_TRACE_RC(rc));
+	GUEST_PGM("STSCH", sid, addr, rc);
 	return rc;
 }
 
@@ -791,6 +805,7 @@ enum vccw_insn_rc vccw_css_msch(struct vccw_css *css, const struct vccw_cpu *cpu
 	enum vccw_insn_rc rc = msch(css, cpu, sid, addr);
 
 	VCCW_TRACE(css_msch, sid, addr, VCCW_TRACE_RC(rc));
+	GUEST_PGM("MSCH", sid, addr, rc);
 	return rc;
 }
 
@@ -800,6 +815,7 @@ enum vccw_insn_rc vccw_css_ssch(struct vccw_css *css, const struct vccw_cpu *cpu
 	enum vccw_insn_rc rc = ssch(css, cpu, sid, addr);
 
 	VCCW_TRACE(css_ssch, sid, addr, VCCW_TRACE_RC(rc));
+	GUEST_PGM("SSCH", sid, addr, rc);
 	return rc;
 }
 
@@ -809,6 +825,7 @@ enum vccw_insn_rc vccw_css_tsch(struct vccw_css *css, const struct vccw_cpu *cpu
 	enum vccw_insn_rc rc = tsch(css, cpu, sid, addr);
 
 	VCCW_TRACE(css_tsch, sid, addr, VCCW_TRACE_RC(rc));
+	GUEST_PGM("TSCH", sid, addr, rc);
 	return rc;
 }
 
@@ -817,6 +834,7 @@ enum vccw_insn_rc vccw_css_tpi(struct vccw_css *css, const struct vccw_cpu *cpu,
 	enum vccw_insn_rc rc = tpi(css, cpu, addr);
 
 	VCCW_TRACE(css_tpi, addr, VCCW_TRACE_RC(rc));
+	GUEST_PGM("TPI", 0, addr, rc);
 	return rc;
 }
 
@@ -825,6 +843,7 @@ enum vccw_insn_rc vccw_css_stcrw(struct vccw_css *css, const struct vccw_cpu *cp
 	enum vccw_insn_rc rc = stcrw(css, cpu, addr);
 
 	VCCW_TRACE(css_stcrw, addr, VCCW_TRACE_RC(rc));
+	GUEST_PGM("STCRW", 0, addr, rc);
 	return rc;
 }
 
@@ -833,6 +852,7 @@ enum vccw_insn_rc vccw_css_rchp(struct vccw_css *css, const struct vccw_cpu *cpu
 	enum vccw_insn_rc rc = rchp(css, cpu, gpr1);
 
 	VCCW_TRACE(css_rchp, gpr1, VCCW_TRACE_RC(rc));
+	GUEST_PGM("RCHP", 0, gpr1, rc);
 	return rc;
 }
 
@@ -841,6 +861,7 @@ enum vccw_insn_rc vccw_css_sal(struct vccw_css *css, const struct vccw_cpu *cpu,
 	enum vccw_insn_rc rc = sal(css, cpu, gpr1);
 
 	VCCW_TRACE(css_sal, gpr1, VCCW_TRACE_RC(rc));
+	GUEST_PGM("SAL", 0, gpr1, rc);
 	return rc;
 }
 
@@ -850,6 +871,7 @@ enum vccw_insn_rc vccw_css_schm(struct vccw_css *css, const struct vccw_cpu *cpu
 	enum vccw_insn_rc rc = schm(css, cpu, gpr1, gpr2);
 
 	VCCW_TRACE(css_schm, gpr1, gpr2, VCCW_TRACE_RC(rc));
+	GUEST_PGM("SCHM", 0, gpr2, rc);
 	return rc;
 }
 
@@ -859,6 +881,7 @@ enum vccw_insn_rc vccw_css_sic(struct vccw_css *css, const struct vccw_cpu *cpu,
 	enum vccw_insn_rc rc = sic(css, cpu, mode, isc);
 
 	VCCW_TRACE(css_sic, mode, isc, VCCW_TRACE_RC(rc));
+	GUEST_PGM("SIC", 0, mode, rc);
 	return rc;
 }
 

@@ -44,3 +44,7 @@ VCCW_TRACE_EVENT(irq_unsolicited, irq, "dev=" VCCW_TRACE_BUSID_FMT " dstat=0x%x 
 VCCW_TRACE_EVENT(crw_queue, crw, "crw=0x%08x mchk=%d")
 VCCW_TRACE_EVENT(crw_lost, crw, "rsc=0x%x erc=0x%x rsid=0x%04x")
 VCCW_TRACE_EVENT(crw_store, crw, "crw=0x%08x")
+
+/* Guest errors (category guest, -d guest_errors): an I/O instruction the guest got wrong. */
+VCCW_TRACE_EVENT(guest_css_pgm, guest, "%s sid=0x%x addr=0x%" PRIx64
+		 ": program check %s (operands the architecture does not accept)")

@@ -34,3 +34,7 @@ VCCW_TRACE_EVENT(vccw_notify_queue, vccw, "dev=" VCCW_TRACE_BUSID_FMT " queue=%u
 VCCW_TRACE_EVENT(vccw_notify_config, vccw, "dev=" VCCW_TRACE_BUSID_FMT " conf_ind=0x%" PRIx64
 		 " irq=%d")
 VCCW_TRACE_EVENT(vccw_diag500, vccw, "sid=0x%x subcode=0x%" PRIx64 " data=0x%" PRIx64 " rc=%d")
+
+/* Guest errors (category guest, -d guest_errors). */
+VCCW_TRACE_EVENT(guest_diag500, guest, "sid=0x%x subcode=0x%" PRIx64 ": DIAGNOSE 0x500 with "
+		 "an unknown subcode: specification exception")

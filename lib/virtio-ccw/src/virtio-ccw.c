@@ -1021,6 +1021,7 @@ enum vccw_insn_rc vccw_virtio_ccw_diag500(struct vccw_css *css, uint64_t subcode
 	(void)gpr4;
 	if (subcode != VCCW_VIRTIO_CCW_DIAG_NOTIFY) {
 		VCCW_TRACE(vccw_diag500, (uint32_t)gpr2, subcode, gpr3, -EINVAL);
+		VCCW_TRACE(guest_diag500, (uint32_t)gpr2, subcode);
 		return VCCW_PGM_SPECIFICATION;
 	}
 	/* Spec: bits 0-31 of GPR2 are ignored; bits 32-63 are the subchannel ID. */

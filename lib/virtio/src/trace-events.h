@@ -18,3 +18,7 @@ VCCW_TRACE_EVENT(virtio_config_changed, virtio, "dev=%s vdev=%p")
 VCCW_TRACE_EVENT(virtio_kick, virtio, "dev=%s vdev=%p queue=%u rc=%d")
 VCCW_TRACE_EVENT(virtio_queue_notify, virtio, "dev=%s vdev=%p queue=%u serviced=%d")
 VCCW_TRACE_EVENT(virtio_notify, virtio, "dev=%s vdev=%p queue=%u")
+
+/* Guest errors (category guest, -d guest_errors): the driver broke the device's rules. */
+VCCW_TRACE_EVENT(guest_virtio_needs_reset, guest, "dev=%s vdev=%p: the driver broke the "
+		 "device's rules: status NEEDS_RESET")

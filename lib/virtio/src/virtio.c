@@ -736,6 +736,7 @@ void vccw_virtio_needs_reset(struct vccw_virtio_dev *vdev)
 	/* 2.1.2: set NEEDS_RESET, then a configuration change notification. */
 	vdev->status |= VCCW_VIRTIO_S_NEEDS_RESET;
 	VCCW_TRACE(virtio_needs_reset, VDEV_ID(vdev), vdev->status);
+	VCCW_TRACE(guest_virtio_needs_reset, VDEV_ID(vdev));
 	if (vdev->transport && vdev->transport->notify_config)
 		vdev->transport->notify_config(vdev);
 }
