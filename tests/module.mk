@@ -70,6 +70,18 @@ $(O)/tests/integration-qmp-mgmt: tests/integration/test-qmp-mgmt.py $(O)/vccw-vm
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
 TEST_PROGRAMS += $(O)/tests/integration-qmp-mgmt
 
+# Lifecycle, discoverability and observability options, on vccw-vm and, where QEMU has
+# the same thing, qemu-system-s390x (tests/integration/test-life.py), with the man page
+# lint (groff, man) on the copy make install would install.
+$(O)/tests/integration-life: tests/integration/test-life.py $(O)/vccw-vm \
+		$(O)/share/man/man1/vccw-vm.1
+	@mkdir -p $(dir $@)
+	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
+$(O)/share/man/man1/vccw-vm.1: docs/vccw-vm.1
+	@mkdir -p $(dir $@)
+	$(call quiet,GEN,$@)cp $< $@
+TEST_PROGRAMS += $(O)/tests/integration-life
+
 # The conformance suite on both hosts: vccw-vm (native) and qemu-system-s390x
 # (bare-metal image built with the s390x cross compiler).
 TEST_PROGRAMS += tests/conformance/run

@@ -332,7 +332,8 @@ static const char *type_name(const struct vm_prop *p)
 	case VM_PROP_SIZE:
 		return "size";
 	case VM_PROP_UINT:
-		return p->max <= UINT8_MAX ? "uint8" : p->max <= UINT16_MAX ? "uint16" :
+		/* QEMU's integer properties are 16 bits or wider; small ranges are uint32. */
+		return p->max > UINT8_MAX && p->max <= UINT16_MAX ? "uint16" :
 		       p->max <= UINT32_MAX ? "uint32" : "uint64";
 	}
 	return "str";

@@ -246,7 +246,7 @@ bad qmp_bare_wait "-qmp: property 'wait' needs a value (wait=on|off)" -qmp unix:
 bad trace_no_match "-trace: 'nosuch_*' matches no trace event" -trace 'nosuch_*'
 bad trace_enable_no_match "-trace: 'css_sshc' matches no trace event" -trace enable=css_sshc
 bad trace_no_pattern "-trace: no event pattern" -trace enable=
-bad trace_unknown_property "-trace: unknown property 'file'" -trace enable=css_ssch,file=x
+bad trace_unknown_property "-trace: unknown property 'frob'" -trace enable=css_ssch,frob=x
 bad qmp_bad_bool "-qmp: property 'server': 'maybe' is not on or off" \
 	-qmp unix:"$T/q.sock",server=maybe
 bad qmp_path_too_long "-qmp: socket path '$T/$(printf 'x%.0s' $(seq 1 120))' is longer than" \
