@@ -138,8 +138,12 @@ static enum vm_s390x_rc diag308(struct vm_s390x *cpu, void *opaque, unsigned int
 	case VM_IPL_ACT_REIPL:
 		break;
 	}
-	/* -no-reboot: QEMU turns the guest's reset request into a shutdown (status 0). */
-	if (vm->cfg->no_reboot)
+	/*
+	 * -no-reboot: a re-IPL ends the machine (status 0), as QEMU turns that guest reset
+	 * into a shutdown; load normal and modified clear are subsystem resets QEMU does
+	 * not count as reboots (the firmware uses load normal to start the loaded program).
+	 */
+	if (act == VM_IPL_ACT_REIPL && vm->cfg->no_reboot)
 		return VM_S390X_STOP;
 	vm_subsystem_reset(vm);
 	vm_s390x_reset(cpu, act == VM_IPL_ACT_LOAD_NORMAL ? VM_S390X_RESET_INITIAL :

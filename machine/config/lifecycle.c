@@ -9,8 +9,9 @@
  *       the daemon leaves the session, changes to / and puts stdio on /dev/null;
  *   -pidfile FILE  the daemon's (or our) pid, the file locked while we run (a second
  *       vccw-vm with the same file is refused) and removed at exit;
- *   -no-reboot  a guest re-IPL (DIAGNOSE 0x308 subcodes 0, 1, 3) ends vccw-vm with status
- *       0 instead of resetting the machine (boot/vm-ipl.c asks cfg->no_reboot).
+ *   -no-reboot  a guest re-IPL (DIAGNOSE 0x308 subcode 3) ends vccw-vm with status 0
+ *       instead of resetting the machine (boot/vm-ipl.c asks cfg->no_reboot); subcodes 0
+ *       and 1 are subsystem resets that QEMU, too, carries out under -no-reboot.
  */
 #define _GNU_SOURCE /* pipe2(), pthread_setname_np() */
 #include <errno.h>
