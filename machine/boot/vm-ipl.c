@@ -132,6 +132,9 @@ static enum vm_s390x_rc diag308(struct vm_s390x *cpu, void *opaque, unsigned int
 		return VM_S390X_DONE;
 	case VM_IPL_ACT_PROGRAM:
 		*pgm = vccw_insn_pic(pgm_rc);
+		vm_log_guest_error("guest_diag308 subcode=0x%llx r1=%u: DIAGNOSE 0x308 refused: "
+				   "program check pic=0x%04x",
+				   (unsigned long long)gprs[r3], r1, *pgm);
 		return VM_S390X_PGM;
 	case VM_IPL_ACT_LOAD_NORMAL:
 	case VM_IPL_ACT_MODIFIED_CLEAR:

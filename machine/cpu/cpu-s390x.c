@@ -460,6 +460,11 @@ static void handle_pgm(struct vm_s390x *c)
 	case VM_S390X_PSW_LOADED:
 		break;
 	case VM_S390X_NOT_HANDLED:
+		/* A DIAGNOSE code nobody handles: the guest's error (-d guest_errors). */
+		vm_log_guest_error("guest_s390x_diag psw=0x%llx insn=%02x%02x%02x%02x: DIAGNOSE "
+				   "code not handled: specification exception",
+				   (unsigned long long)c->psw_addr, insn[0], insn[1], insn[2],
+				   insn[3]);
 		pgm_interrupt(c, S390X_PGM_SPECIFICATION, len);
 		break;
 	case VM_S390X_PGM:
