@@ -50,3 +50,15 @@ $(O)/vccw-vm: LDLIBS += $(UNICORN_LIBS)
 else
 $(info vccw: libunicorn not found: building vccw-vm without the s390x CPU back-end (install libunicorn-dev))
 endif
+
+# make install also installs vccw-vm and its manual page (docs/vccw-vm.1) under
+# $(PREFIX)/bin and $(PREFIX)/share/man/man1 (PREFIX, DESTDIR: mk/lib.mk).
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+install: install-vccw-vm
+install-vccw-vm: $(O)/vccw-vm docs/vccw-vm.1
+	$(call quiet,INSTALL,$(DESTDIR)$(BINDIR)/vccw-vm)install -d $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man1
+	$(Q)install -m 755 $(O)/vccw-vm $(DESTDIR)$(BINDIR)/
+	$(Q)install -m 644 docs/vccw-vm.1 $(DESTDIR)$(MANDIR)/man1/
+.PHONY: install-vccw-vm

@@ -11,7 +11,9 @@
  *
  * Exit status: the guest program's; 2 for a configuration error (nothing started);
  * 1 for a host failure while building the machine or when a drive cannot be flushed at
- * the end (a write the guest saw complete may not be stable); 0 after a signal or quit.
+ * the end (a write the guest saw complete may not be stable); 0 after a signal or quit,
+ * or a guest re-IPL under -no-reboot. Under -daemonize the command's status is 0 once
+ * the machine runs, 1 if it failed before (config/lifecycle.c).
  */
 #include <errno.h>
 #include <poll.h>

@@ -5,7 +5,7 @@
  * -device TYPE,help (each property with its type and default), -machine help,
  * -cpu help; and every other option QEMU 7.2 has, refused by name. The options vccw-vm
  * accepts without effect (-nographic, -nodefaults, -display none, -vga none,
- * -accel tcg) are decided here too; the README's table says the same.
+ * -accel tcg, -no-user-config) are decided here too; the README's table says the same.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +99,17 @@ static int opt_cpu(struct vm_config *cfg, const char *arg)
 	return -1;
 }
 
+/* -no-user-config: vccw-vm reads no configuration file anyway (libvirt passes it). */
+static int opt_no_user_config(struct vm_config *cfg, const char *arg)
+{
+	(void)cfg;
+	(void)arg;
+	return 0;
+}
+
 const struct vm_option vm_help_options[] = {
+	{ "no-user-config", NULL, opt_no_user_config,
+	  "accepted: vccw-vm reads no configuration file" },
 	{ "cpu", "qemu|max", opt_cpu, "CPU model (-cpu help lists them; both are the same)" },
 	{ "vga", "none", opt_vga, "accepted: there is no display adapter" },
 	{ "accel", "tcg", opt_accel, "accepted: the CPU is emulated in software; KVM is refused" },
@@ -130,7 +140,7 @@ static const char *const refused[] = {
 	"dfilter", "dtb", "dump-vmstate", "echr", "enable-sync-profile", "fda", "fdb", "fsdev",
 	"full-screen", "fw_cfg", "gdb", "global", "hda", "hdb", "hdc", "hdd", "icount",
 	"incoming", "initrd", "iscsi", "k", "loadvm", "mem-path", "mem-prealloc", "mon",
-	"monitor", "msg", "mtdblock", "net", "nic", "no-user-config", "numa", "object",
+	"monitor", "msg", "mtdblock", "net", "nic", "numa", "object",
 	"only-migratable", "option-rom", "overcommit", "parallel", "pflash", "plugin",
 	"portrait", "qmp-pretty", "readconfig", "rotate", "rtc", "runas", "s", "sandbox", "sd",
 	"seed", "serial", "set", "singlestep", "snapshot", "spice", "tpmdev", "usb",

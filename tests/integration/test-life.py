@@ -430,7 +430,7 @@ def test_discoverability(tmp):
     # Accepted without effect (decided; README and man page say so): the program runs.
     for args in (["-nographic"], ["-nodefaults"], ["-display", "none"], ["-vga", "none"],
                  ["-accel", "tcg"], ["-cpu", "qemu"], ["-cpu", "max"], ["-M", "s390-ccw-virtio"],
-                 ["-name", "x", "-no-reboot"]):
+                 ["-name", "x", "-no-reboot"], ["-no-user-config"]):
         def accepted(args=args):
             r = run(args + ["-kernel", "native:hello"])
             if r.returncode != 0 or "hello" not in r.stdout:
