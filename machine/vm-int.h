@@ -236,6 +236,7 @@ struct vm_config {
 	bool daemonize;
 	char *pidfile;
 	bool no_reboot;     /* a guest re-IPL ends vccw-vm (status 0) instead */
+	bool nographic;     /* -nographic: no effect, but not with -daemonize (QEMU) */
 
 	struct vm_drive **drives;
 	unsigned int nr_drives;

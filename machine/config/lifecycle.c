@@ -102,6 +102,13 @@ static int opt_no_reboot(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+int vm_opt_nographic(struct vm_config *cfg, const char *arg)
+{
+	(void)arg;
+	cfg->nographic = true;
+	return 0;
+}
+
 const struct vm_option vm_life_options[] = {
 	{ "name", "NAME[,process=TITLE][,debug-threads=on|off]", opt_name,
 	  "the guest's name (QMP query-name); process= sets the process title, "
@@ -200,9 +207,27 @@ static int daemonize(void)
 	return 0;
 }
 
+/* What QEMU refuses with -daemonize: a console on the terminal the daemon leaves. */
+static int daemonize_check(const struct vm_config *cfg)
+{
+	unsigned int i;
+
+	if (cfg->nographic) {
+		fprintf(stderr, VM_NAME ": -nographic cannot be used with -daemonize\n");
+		return -1;
+	}
+	for (i = 0; i < cfg->nr_chardevs; i++) {
+		if (cfg->chardevs[i]->kind == VM_CHARDEV_STDIO) {
+			vm_error(cfg->chardevs[i]->what, "cannot use stdio with -daemonize");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int vm_life_setup(struct vm_config *cfg)
 {
-	if (cfg->daemonize && daemonize())
+	if (cfg->daemonize && (daemonize_check(cfg) || daemonize()))
 		return -1;
 	/* QEMU names the process after -name's process= (PR_SET_NAME: 15 characters). */
 	if (cfg->process_name)

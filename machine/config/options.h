@@ -53,6 +53,8 @@ void vm_device_help_list(void);
 
 /* Install the trace and log sink; called once before the options are parsed. */
 void vm_log_init(void);
+/* -nographic: no effect but refusing -daemonize with it, as QEMU (lifecycle.c). */
+int vm_opt_nographic(struct vm_config *cfg, const char *arg);
 /* The -trace option's parser (table row in vm-opts.c). */
 int vm_opt_trace(struct vm_config *cfg, const char *arg);
 

@@ -888,7 +888,7 @@ static const struct vm_option vm_options[] = {
 	{ "machine", "s390-ccw-virtio[,loadparm=STR]", opt_machine,
 	  "machine type (only s390-ccw-virtio); loadparm selects the firmware's boot entry" },
 	{ "M", "s390-ccw-virtio[,loadparm=STR]", opt_machine, "same as -machine" },
-	{ "nographic", NULL, opt_nographic, "accepted: the console is on stdio anyway" },
+	{ "nographic", NULL, vm_opt_nographic, "accepted: the console is on stdio anyway" },
 	{ "nodefaults", NULL, opt_nographic, "accepted: there are no default devices anyway" },
 	{ "display", "none", opt_display, "accepted: there is no display" },
 	{ "qmp", "unix:PATH,server=on,wait=off", opt_qmp,

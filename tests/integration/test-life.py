@@ -273,6 +273,21 @@ def test_lifecycle(tmp):
         return None
     check("daemonize_error_after_fork_reaches_terminal", daemonize_error)
 
+    # QEMU refuses a console on the terminal the daemon leaves; so do we, in its words.
+    for args, msg in ((["-nographic"], "-nographic cannot be used with -daemonize"),
+                      (["-chardev", "stdio,id=c0"],
+                       "-chardev stdio,id=c0: cannot use stdio with -daemonize")):
+        def daemon_console(args=args, msg=msg):
+            r = run(["-daemonize"] + args + ["-kernel", "native:idle"])
+            if r.returncode != 2 or msg not in r.stderr:
+                return f"exit {r.returncode}, {r.stderr!r}"
+            if QEMU:
+                qr = qemu(["-M", "none", "-display", "none", "-daemonize"] + args)
+                if qr.returncode == 0 or msg not in qr.stderr:
+                    return f"QEMU: exit {qr.returncode}, {qr.stderr!r}"
+            return None
+        check(f"daemonize_refuses_{args[0].strip('-')}_as_qemu", daemon_console)
+
     def idle_message():
         p = subprocess.Popen([VM, "-nodefaults"], stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
