@@ -4,7 +4,9 @@
  * format the sink receives, that a disabled event neither formats nor evaluates its
  * arguments, and that each category's events fire, in order, for the operation they
  * describe: I/O instructions (css), the channel program (ccw), interruptions (irq),
- * channel reports (crw), the virtio core (virtio) and the virtio-ccw transport (vccw).
+ * channel reports (crw), the virtio core (virtio) and the virtio-ccw transport (vccw);
+ * and the guest's errors (guest), one line for each architected error a guest causes and
+ * none for what it does right.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -116,7 +118,8 @@ static const char *cap_line(int i)
 
 /* ---- Registry and patterns ---- */
 
-static const char *const categories[] = { "css", "ccw", "irq", "crw", "virtio", "vccw" };
+static const char *const categories[] = { "css", "ccw", "irq", "crw", "virtio", "vccw",
+					 "guest" };
 
 TEST(test_trace_every_event_is_named_after_its_category)
 {
@@ -557,6 +560,101 @@ TEST(test_trace_indicators_and_diagnose_500)
 		  "%s", cap_line(i));
 	cap_stop();
 	vc_fini(&v);
+}
+
+/*
+ * The guest category: one line for each error the guest causes (a program check on an
+ * I/O instruction, a channel-program check, a command reject, NEEDS_RESET, an unknown
+ * DIAGNOSE 0x500 subcode), none for correct requests, and nothing but guest_* lines.
+ */
+TEST(test_trace_guest_errors_one_line_each)
+{
+	static const char *const guest[] = { "guest", NULL };
+	struct fx f;
+	struct fx_cu_state st;
+	struct fx_irb irb;
+	struct vccw_cu *cu;
+	struct vc v;
+	uint32_t sid;
+	int64_t ret = 0;
+	unsigned int k;
+	int i;
+
+	fx_init(&f, false);
+	cu = fx_add_cu(&f, "fe.0.0815", &st, false);
+	REQUIRE(cu);
+	sid = fx_sid_of(cu);
+	cap_start(guest);
+	CHECK_EQ(fx_enable(&f, sid, 3), VCCW_CC0);
+	/* Correct requests: a NOP program, STSCH, no subchannel (cc 3): no line. */
+	fx_ccw1(&f, FX_PROG_ADDR, VCCW_CCW_CMD_NOP, 0, 1, 0);
+	CHECK_EQ(fx_ssch(&f, sid, FX_PROG_ADDR, 0), VCCW_CC0);
+	fx_run(&f);
+	CHECK_EQ(fx_tsch(&f, sid, &irb), VCCW_CC0);
+	CHECK_EQ(vccw_css_ssch(f.css, &f.cpu, 0x10005, FX_ORB_ADDR), VCCW_CC3);
+	CHECK_EQ(cap.nr, 0);
+
+	/* SSCH with an ORB not on a word boundary: specification exception. */
+	CHECK_EQ(vccw_css_ssch(f.css, &f.cpu, sid, FX_ORB_ADDR + 1), VCCW_PGM_SPECIFICATION);
+	/* HSCH with a malformed SID: operand exception. */
+	CHECK_EQ(vccw_css_hsch(f.css, &f.cpu, 0x5), VCCW_PGM_OPERAND);
+	i = cap_find("guest_css_pgm", 0);
+	CHECK_MSG(cap_has(i, "guest_css_pgm SSCH sid=0x10000 addr=0x1001: program check "
+			     "pic=0x0006"), "%s", cap_line(i));
+	i = cap_find("guest_css_pgm", i + 1);
+	CHECK_MSG(cap_has(i, "guest_css_pgm HSCH sid=0x5 addr=0x0: program check pic=0x0015"),
+		  "%s", cap_line(i));
+
+	/* Command code 0x00: channel-program check. */
+	fx_ccw1(&f, FX_PROG_ADDR, 0x00, 0, 1, 0);
+	CHECK_EQ(fx_ssch(&f, sid, FX_PROG_ADDR, 0), VCCW_CC0);
+	fx_run(&f);
+	CHECK_EQ(fx_tsch(&f, sid, &irb), VCCW_CC0);
+	CHECK_EQ(irb.scsw.cstat, VCCW_CSTAT_PROG);
+	i = cap_find("guest_ccw_prog_check", 0);
+	CHECK_MSG(!strcmp(cap_line(i), "guest_ccw_prog_check dev=fe.0.0815 ccw=0x10000: "
+				       "channel-program check: command-code"),
+		  "%s", cap_line(i));
+	/* A command the control unit does not have (0x44, a valid code): command reject. */
+	fx_ccw1(&f, FX_PROG_ADDR, 0x44, 0, 1, 0);
+	CHECK_EQ(fx_ssch(&f, sid, FX_PROG_ADDR, 0), VCCW_CC0);
+	fx_run(&f);
+	CHECK_EQ(fx_tsch(&f, sid, &irb), VCCW_CC0);
+	CHECK(irb.scsw.dstat & VCCW_DSTAT_UC);
+	i = cap_find("guest_ccw_unit_check", 0);
+	CHECK_MSG(cap_has(i, "guest_ccw_unit_check dev=fe.0.0815 ccw=0x10000 cmd=0x44: unit "
+			     "check (command reject"), "%s", cap_line(i));
+	vccw_cu_free(cu, false);
+	fx_fini(&f);
+
+	REQUIRE(vc_init(&v, 2));
+	CHECK(vc_set_rev(&v, 2));
+	/* A notification of a queue that exists is no error; an unknown subcode is. */
+	CHECK_EQ(vccw_virtio_ccw_diag500(v.f.css, VCCW_VIRTIO_CCW_DIAG_NOTIFY, v.sid, 0, 0, &ret),
+		 VCCW_CC_UNCHANGED);
+	CHECK_EQ(cap_count("guest_diag500"), 0);
+	CHECK_EQ(vccw_virtio_ccw_diag500(v.f.css, 7, v.sid, 0, 0, &ret), VCCW_PGM_SPECIFICATION);
+	i = cap_find("guest_diag500", 0);
+	CHECK_MSG(!strcmp(cap_line(i), "guest_diag500 sid=0x10000 subcode=0x7: DIAGNOSE 0x500 "
+				       "with an unknown subcode: specification exception"),
+		  "%s", cap_line(i));
+	/* NEEDS_RESET once: a second error before the reset adds no line. */
+	pthread_mutex_lock(&v.fake.vdev.lock);
+	vccw_virtio_needs_reset(&v.fake.vdev);
+	vccw_virtio_needs_reset(&v.fake.vdev);
+	pthread_mutex_unlock(&v.fake.vdev.lock);
+	CHECK_EQ(cap_count("guest_virtio_needs_reset"), 1);
+	i = cap_find("guest_virtio_needs_reset", 0);
+	CHECK_MSG(cap_has(i, "guest_virtio_needs_reset dev=fake ") &&
+			  cap_has(i, "status NEEDS_RESET"),
+		  "%s", cap_line(i));
+	vc_fini(&v);
+	cap_stop();
+
+	CHECK_EQ(cap.nr, 6);
+	for (k = 0; k < cap.nr; k++)
+		CHECK_MSG(!strncmp(cap.line[k], "guest_", 6), "%s", cap.line[k]);
+	CHECK(!cap.misnamed);
 }
 
 /* Every line: "<event> <fields>", no newline, bus IDs as cssid.ssid.devno. */
