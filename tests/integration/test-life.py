@@ -144,9 +144,13 @@ def test_lifecycle(tmp):
                                       ["-kernel", "native:idle"]), tmp)
         q = QMP(path)
         r = q.cmd("query-name")
+        h = q.cmd("human-monitor-command", {"command-line": "info name"})
         stop(p, q)
         if r != {"return": want}:
             return f"{os.path.basename(exe)}: query-name answered {r}, expected {want}"
+        hmp = want["name"] + "\r\n" if want else ""
+        if h != {"return": hmp}:
+            return f"{os.path.basename(exe)}: info name answered {h}, expected {hmp!r}"
         return None
 
     for exe, tag in ((VM, "vccw"), (QEMU, "qemu")):
