@@ -492,6 +492,22 @@ def test_discoverability(tmp):
             return None
         check(f"qemu_option_refused_by_name_{opt.strip('-')}", by_name)
 
+    def every_qemu_option_known():
+        if not QEMU:
+            return None
+        opts = set()
+        for m in re.finditer(r"^(-[\w/-]+)", qemu(["-h"]).stdout, re.M):
+            opts.update("-" + o.lstrip("-") for o in m.group(1).split("/"))
+        unknown = []
+        for opt in sorted(opts):
+            r = run([opt, "x", "-kernel", "native:true"])
+            if "unknown option" in r.stderr:
+                unknown.append(opt)
+        if len(opts) < 80:
+            return f"only {len(opts)} options found in QEMU's -h"
+        return f"unknown to vccw-vm: {unknown}" if unknown else None
+    check("every_qemu_option_is_honoured_or_refused_by_name", every_qemu_option_known)
+
     def unknown_still_unknown():
         r = run(["-frobnicate"])
         if r.returncode != 2 or "-frobnicate: unknown option" not in r.stderr:
