@@ -195,6 +195,9 @@ def test_lifecycle(tmp):
 
     def pidfile_plain():
         pf = os.path.join(tmp, "plain.pid")
+        # A stale file (no process holds its lock) is taken over, as QEMU does.
+        with open(pf, "w") as f:
+            f.write("999999999 stale and long\n")
         p, path = start(VM, ["-pidfile", pf, "-kernel", "native:idle"], tmp)
         q = QMP(path)
         pid = int(open(pf).read())
