@@ -137,6 +137,19 @@ licence() {
 	libglib-2.0.so.*) echo "LGPL-2.1+ (GLib, through libslirp)" ;;
 	libpcre2-8.so.*) echo "BSD-3-Clause (PCRE2, through GLib)" ;;
 	liburing.so.*) echo "MIT or LGPL-2.1 (liburing)" ;;
+	libnbd.so.*) echo "LGPL-2.1+ (libnbd)" ;;
+	libxml2.so.*) echo "MIT (libxml2, through libnbd)" ;;
+	libgnutls.so.*) echo "LGPL-2.1+ (GnuTLS, through libnbd)" ;;
+	libtasn1.so.*) echo "LGPL-2.1+ (libtasn1, through GnuTLS)" ;;
+	libp11-kit.so.*) echo "BSD-3-Clause (p11-kit, through GnuTLS)" ;;
+	libnettle.so.* | libhogweed.so.*) echo "LGPL-3+ or GPL-2+, used as LGPL-3+ (Nettle, through GnuTLS)" ;;
+	libgmp.so.*) echo "LGPL-3+ or GPL-2+, used as LGPL-3+ (GMP, through Nettle)" ;;
+	libidn2.so.*) echo "LGPL-3+ or GPL-2+, used as LGPL-3+ (libidn2, through GnuTLS)" ;;
+	libunistring.so.*) echo "LGPL-3+ or GPL-2+, used as LGPL-3+ (libunistring, through libidn2)" ;;
+	libffi.so.*) echo "MIT (libffi, through p11-kit)" ;;
+	libicuuc.so.* | libicudata.so.*) echo "Unicode-DFS/ICU licence (ICU, through libxml2)" ;;
+	liblzma.so.*) echo "public domain (XZ Utils liblzma, through libxml2)" ;;
+	libz.so.*) echo "Zlib (zlib, through libxml2)" ;;
 	libasan.so.* | libubsan.so.* | libtsan.so.* | liblsan.so.* | libgcc_s.so.* | libstdc++.so.*)
 		echo "GPL-3+ with the GCC Runtime Library Exception" ;;
 	*) echo unknown ;;

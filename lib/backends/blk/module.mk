@@ -13,3 +13,14 @@ $(O)/lib/backends/blk/src/file.o: CPPFLAGS_MOD += $(shell pkg-config --cflags li
 $(O)/lib/backends/blk/src/blk.o: CPPFLAGS_MOD += -DVCCW_HAVE_LIBURING
 LIBVCCW_LIBS += $(URING_LIBS)
 endif
+
+# libnbd (Debian libnbd-dev, LGPL-2.1+) for the NBD backend (QEMU's driver=nbd, and qcow2
+# images served by qemu-nbd): pkg-config. Missing, the build says so and the NBD backend
+# refuses with a message naming the package.
+NBD_LIBS := $(shell pkg-config --libs libnbd 2>/dev/null)
+ifeq ($(NBD_LIBS),)
+$(info vccw: libnbd not found: building without the NBD backend (install libnbd-dev))
+else
+$(O)/lib/backends/blk/src/nbd.o: CPPFLAGS_MOD += $(shell pkg-config --cflags libnbd) -DVCCW_HAVE_LIBNBD
+LIBVCCW_LIBS += $(NBD_LIBS)
+endif

@@ -49,6 +49,17 @@ enum vccw_be_blk_aio {
 	VCCW_BE_BLK_AIO_NATIVE,   /* Linux AIO in QEMU; here the same io_uring path */
 };
 
+/*
+ * Zero writes (-drive detect-zeroes=, QEMU's meaning): off; on, a write whose data is all
+ * zeroes becomes a write-zeroes request; unmap, it may also deallocate the range (only
+ * when discards are passed on, see discard_ignore).
+ */
+enum vccw_be_blk_detect_zeroes {
+	VCCW_BE_BLK_DETECT_ZEROES_OFF,
+	VCCW_BE_BLK_DETECT_ZEROES_ON,
+	VCCW_BE_BLK_DETECT_ZEROES_UNMAP,
+};
+
 struct vccw_be_blk;
 struct vccw_be_blk_queue;
 
@@ -82,6 +93,10 @@ struct vccw_be_blk_req {
 	/* Backend state. */
 	void *bounce;
 	uint64_t bounce_len;
+	/* Front state (accounting of a request in flight). */
+	void (*caller_done)(struct vccw_be_blk_req *req, int rc);
+	struct vccw_be_blk *owner;
+	uint64_t start_ns;
 };
 
 /*
@@ -145,6 +160,8 @@ struct vccw_be_blk_stats {
 	uint64_t failed_rd_operations, failed_wr_operations, failed_flush_operations;
 	uint64_t failed_unmap_operations;
 	uint64_t wr_highest_offset; /* end of the highest successful write */
+	/* Time from submission to completion, summed, in ns (CLOCK_MONOTONIC). */
+	uint64_t rd_total_time_ns, wr_total_time_ns, flush_total_time_ns, unmap_total_time_ns;
 };
 
 /* A backend object; kinds embed it as their first member. Fields are read-only. */
@@ -155,6 +172,13 @@ struct vccw_be_blk {
 	uint32_t block_size; /* logical block size in bytes (512 for files) */
 	enum vccw_be_blk_cache cache;
 	enum vccw_be_blk_aio aio;
+	/*
+	 * Set by the embedder before first use (0 after open). @discard_ignore: discards
+	 * complete without reaching the host and write-zeroes never deallocate (QEMU's
+	 * discard=ignore, its default; false is discard=unmap). @detect_zeroes: above.
+	 */
+	bool discard_ignore;
+	enum vccw_be_blk_detect_zeroes detect_zeroes;
 	/* Updated atomically by the wrappers; read it with vccw_be_blk_get_stats(). */
 	struct vccw_be_blk_stats stats;
 };
@@ -168,6 +192,8 @@ struct vccw_be_blk_file_opts {
 /* Parse QEMU's spelling ("none", "writeback" ...; "io_uring", "threads", "native"). */
 int vccw_be_blk_parse_cache(const char *str, enum vccw_be_blk_cache *out);
 int vccw_be_blk_parse_aio(const char *str, enum vccw_be_blk_aio *out);
+/* "off", "on", "unmap". Returns 0 or -EINVAL. */
+int vccw_be_blk_parse_detect_zeroes(const char *str, enum vccw_be_blk_detect_zeroes *out);
 /* True when this build has io_uring (liburing found at build time). */
 bool vccw_be_blk_have_io_uring(void);
 
@@ -194,6 +220,37 @@ struct vccw_be_blk *vccw_be_blk_file_open(const char *path, bool readonly, struc
 struct vccw_be_blk *vccw_be_blk_file_open_opts(const char *path,
 					       const struct vccw_be_blk_file_opts *opts,
 					       struct vccw_err *err);
+
+/*
+ * Where an NBD backend finds its server: exactly one of @uri, @socket, @host or
+ * @server_argv. Strings are borrowed for the call.
+ */
+struct vccw_be_blk_nbd_opts {
+	const char *uri;         /* nbd://HOST[:PORT]/EXPORT, nbd+unix:///EXPORT?socket=PATH */
+	const char *host;        /* TCP, with @port (NULL: 10809) */
+	const char *port;
+	const char *socket;      /* a unix socket */
+	const char *export_name; /* with @host, @socket, @server_argv; NULL: "" */
+	/*
+	 * A server to start with systemd socket activation (LISTEN_FDS), e.g. qemu-nbd;
+	 * NULL-terminated, argv[0] looked up in PATH. It is stopped when the backend closes.
+	 */
+	char *const *server_argv; /* not modified */
+	bool readonly; /* refuse writes; a read-only export needs it */
+};
+
+/*
+ * Open an NBD backend (libnbd). The size is the export's; flush, discard and write
+ * zeroes go to the server when it offers them (no flush offered: flush does nothing;
+ * no trim: discard is -EOPNOTSUPP; no write zeroes: zeroes are written).
+ * Returns: a new backend owned by the caller, or NULL with @err filled (the message
+ * names the server); -ENOTSUP when the build has no libnbd (vccw_be_blk_have_nbd()).
+ * Context: any thread; blocks while connecting (and starting @server_argv).
+ */
+struct vccw_be_blk *vccw_be_blk_nbd_open(const struct vccw_be_blk_nbd_opts *opts,
+					 struct vccw_err *err);
+/* True when this build has the NBD backend (libnbd found at build time). */
+bool vccw_be_blk_have_nbd(void);
 
 /*
  * Read/write @iov at byte offset @off. Short transfers and EINTR are retried inside.
