@@ -121,11 +121,30 @@ void vm_kv_add(struct vm_kvlist *l, const char *key, const char *val);
 
 /* ---- Configuration ---- */
 
+/* What a storage node is (machine/config/blockdev.c): QEMU's block driver names. */
+enum vm_blk_driver {
+	VM_BLK_RAW,   /* -drive format=raw (default), -blockdev driver=raw over a file= node */
+	VM_BLK_FILE,  /* -blockdev driver=file: a host file or block device */
+	VM_BLK_QCOW2, /* format=qcow2 / driver=qcow2: served by a qemu-nbd we start */
+	VM_BLK_NBD,   /* driver=nbd, file=nbd://..., nbd+unix://... */
+};
+
 struct vm_drive {
 	char *what; /* "-drive id=disk0" for messages */
 	char *id;
-	char *file;
+	char *file; /* host file; NULL for NBD nodes and format nodes over a file= node */
 	bool readonly;
+	/* Storage node options (machine/config/blockdev.c). */
+	enum vm_blk_driver driver;
+	struct vm_drive *child;  /* format node: its file= node (owned if child_owned) */
+	bool child_owned;        /* an inline file.driver=... child, freed with this node */
+	struct vm_drive *parent; /* file node: the format node over it */
+	bool be_borrowed;        /* @be is the child's (raw over a file node) */
+	bool discard_unmap;      /* discard=unmap (QEMU's default: ignore) */
+	bool no_flush;           /* cache.no-flush=on */
+	bool snapshot;           /* snapshot=on: writes go to a temporary overlay */
+	enum vccw_be_blk_detect_zeroes detect_zeroes;
+	char *nbd_uri, *nbd_host, *nbd_port, *nbd_socket, *nbd_export;
 	enum vccw_be_blk_cache cache; /* -drive cache= (default writeback) */
 	enum vccw_be_blk_aio aio;     /* -drive aio= (default threads) */
 	bool blockdev; /* a node from QMP blockdev-add: listed by query-block only when used */
@@ -261,6 +280,55 @@ int vm_backends_open(struct vm_config *cfg);
 /* Flush and close every backend. Returns -1 if a drive could not be flushed. */
 int vm_backends_close(struct vm_config *cfg);
 void vm_config_free(struct vm_config *cfg);
+
+/* ---- Storage nodes (config/blockdev.c): -blockdev, -drive's storage options ---- */
+
+/*
+ * -blockdev: QEMU's key=value form (dotted keys for children: file.driver=file) or its
+ * JSON form ('{"driver": ...}'). Adds the node to @cfg->drives. Returns 0, or -1 after
+ * vm_error() (QEMU's wording).
+ */
+int vm_opt_blockdev(struct vm_config *cfg, const char *arg);
+/*
+ * Build the node @l describes (flattened, dotted keys), named by @what ("-blockdev",
+ * "blockdev-add") in messages, looking up file= references in @cfg->drives. Every key
+ * must be used. Returns a new node (not added to @cfg, child not yet linked), or NULL
+ * after vm_error() and vm_error_qmp(). Context: the caller keeps @cfg->drives stable.
+ */
+struct vm_drive *vm_blockdev_parse(struct vm_config *cfg, const char *what,
+				   struct vm_kvlist *l);
+/*
+ * JSON object @json (a string, or NULL to use @obj, a json_t *) flattened into @out with
+ * dotted keys; booleans become on/off. Types are checked as QEMU's schema does.
+ * Returns 0, or -1 after vm_error() / vm_error_qmp().
+ */
+int vm_blockdev_kv_from_json(const char *what, const char *json, const void *obj,
+			     struct vm_kvlist *out);
+/*
+ * -drive: the storage keys of @l (format, file, driver=nbd and server.*, discard,
+ * detect-zeroes, snapshot) into @d. Returns 0, or -1 after vm_error().
+ */
+int vm_drive_parse_storage(struct vm_drive *d, struct vm_kvlist *l);
+/* Link @d to its child (after @d was added). */
+void vm_drive_link(struct vm_drive *d);
+/*
+ * Open @d's backend (and its child's), apply discard= and detect-zeroes=. A file node
+ * under a qcow2 node is not opened (qemu-nbd opens the image). Returns 0, or -1 with
+ * @err filled.
+ */
+int vm_drive_open(struct vm_drive *d, struct vccw_err *err);
+/*
+ * Flush and close @d's backend if it owns one (also an inline child's), unlink it from
+ * its child. Returns 0, or the flush's -errno (printed).
+ */
+int vm_drive_release(struct vm_drive *d);
+/* Free @d (after vm_drive_release()) and an inline child; NULL is a no-op. */
+void vm_drive_free(struct vm_drive *d);
+/* A drive a device may not use (the file of a format node): -1 after vm_error(). */
+int vm_drive_check_use(const struct vm_drive *d, const char *what);
+/* QEMU's names: "raw", "file", "qcow2", "nbd"; the image's file name or NBD URI. */
+const char *vm_drive_format(const struct vm_drive *d);
+void vm_drive_filename(const struct vm_drive *d, char *buf, size_t len);
 
 /*
  * Build a device from its property list @l (key "driver": the type; "id"; the type's
@@ -582,7 +650,8 @@ int vm_hotplug_del(struct vm *vm, const char *id);
  * an unknown id, -EBUSY while a device uses it.
  * Context: any thread but a vCPU's; takes vm->dev_lock.
  */
-int vm_hotplug_drive_add(struct vm *vm, struct vm_drive *d);
+/* blockdev-add: @l is the node's options as vm_blockdev_kv_from_json() flattens them. */
+int vm_hotplug_drive_add(struct vm *vm, struct vm_kvlist *l);
 int vm_hotplug_drive_del(struct vm *vm, const char *id);
 int vm_hotplug_chardev_add(struct vm *vm, struct vm_chardev *c);
 int vm_hotplug_chardev_del(struct vm *vm, const char *id);

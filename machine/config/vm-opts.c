@@ -412,11 +412,14 @@ out:
 	return rc;
 }
 
-/* -drive file=PATH,format=raw,if=none,id=ID[,readonly=on][,cache=MODE][,aio=KIND] */
+/*
+ * -drive file=PATH,format=raw|qcow2,if=none,id=ID[,readonly=on][,cache=MODE][,aio=KIND]
+ * and the storage keys of machine/config/blockdev.c (NBD, discard, detect-zeroes, snapshot).
+ */
 static int opt_drive(struct vm_config *cfg, const char *arg)
 {
 	struct vm_drive *d = xcalloc(1, sizeof(*d));
-	const char *file, *format, *iface, *ro, *cache, *aio;
+	const char *iface, *ro, *cache, *aio;
 	struct vm_kvlist l;
 	unsigned int i;
 
@@ -428,22 +431,14 @@ static int opt_drive(struct vm_config *cfg, const char *arg)
 		free(d->what);
 		d->what = describe("-drive", NULL, vm_kv_get(&l, "id"));
 	}
-	file = vm_kv_get(&l, "file");
-	format = vm_kv_get(&l, "format");
+	if (vm_drive_parse_storage(d, &l))
+		goto err_kv;
 	iface = vm_kv_get(&l, "if");
 	ro = vm_kv_get(&l, "readonly");
 	cache = vm_kv_get(&l, "cache");
 	aio = vm_kv_get(&l, "aio");
 	if (vm_kv_check_unused(d->what, &l))
 		goto err_kv;
-	if (!file || !*file) {
-		vm_error(d->what, "property 'file' is required");
-		goto err_kv;
-	}
-	if (format && strcmp(format, "raw")) {
-		vm_error(d->what, "format '%s' is not supported (only raw)", format);
-		goto err_kv;
-	}
 	if (!iface || strcmp(iface, "none")) {
 		vm_error(d->what, "if=%s is not supported: use if=none with -device "
 			 "virtio-blk-ccw,drive=ID", iface ? iface : "(default ide)");
@@ -474,7 +469,6 @@ static int opt_drive(struct vm_config *cfg, const char *arg)
 			goto err_kv;
 		}
 	}
-	d->file = xstrdup(file);
 	vm_kv_free(&l);
 	cfg->drives = xgrow(cfg->drives, cfg->nr_drives, sizeof(d));
 	cfg->drives[cfg->nr_drives++] = d;
@@ -482,9 +476,7 @@ static int opt_drive(struct vm_config *cfg, const char *arg)
 err_kv:
 	vm_kv_free(&l);
 err_free:
-	free(d->id);
-	free(d->what);
-	free(d);
+	vm_drive_free(d);
 	return -1;
 }
 
@@ -871,10 +863,18 @@ static const struct vm_option vm_options[] = {
 	{ "smp", "N", opt_smp, "number of vCPUs (default 1); vCPU 0 runs the program" },
 	{ "device", "TYPE[,PROP=VAL...]", opt_device, "add a device (-device help lists them)" },
 	{ "drive",
-	  "file=PATH,format=raw,if=none,id=ID[,readonly=on][,cache=none|writeback|"
-	  "writethrough|directsync|unsafe][,aio=threads|io_uring|native]",
+	  "file=PATH|nbd://HOST[:PORT]/EXPORT|nbd+unix:///EXPORT?socket=PATH,"
+	  "format=raw|qcow2,if=none,id=ID[,readonly=on][,cache=none|writeback|"
+	  "writethrough|directsync|unsafe][,aio=threads|io_uring|native][,discard=ignore|unmap]"
+	  "[,detect-zeroes=off|on|unmap][,snapshot=on]",
 	  opt_drive,
-	  "a disk image for -device virtio-blk-ccw,drive=ID" },
+	  "a disk image for -device virtio-blk-ccw,drive=ID (qcow2 and snapshot=on through "
+	  "qemu-nbd)" },
+	{ "blockdev",
+	  "driver=file|raw|qcow2|nbd,node-name=N[,filename=PATH][,file=NODE][,read-only=on]"
+	  "[,cache.direct=on][,cache.no-flush=on][,discard=unmap][,detect-zeroes=on|unmap]"
+	  "[,server.type=inet|unix,...] or JSON",
+	  vm_opt_blockdev, "a block node, as QEMU's -blockdev (device drive= names the top node)" },
 	{ "chardev", "null|stdio|file|socket,id=ID[,path=PATH][,server=on][,wait=off]",
 	  opt_chardev, "a character backend for a console port" },
 	{ "netdev", "user|tap|socket|loopback|none,id=ID[,restrict=on][,ifname=TAP][,path=SOCK]",
@@ -1114,12 +1114,7 @@ int vm_backends_open(struct vm_config *cfg)
 	for (i = 0; i < cfg->nr_drives; i++) {
 		struct vm_drive *d = cfg->drives[i];
 
-		struct vccw_be_blk_file_opts opts = {
-			.readonly = d->readonly, .cache = d->cache, .aio = d->aio,
-		};
-
-		d->be = vccw_be_blk_file_open_opts(d->file, &opts, &err);
-		if (!d->be) {
+		if (vm_drive_open(d, &err)) {
 			vm_error(d->what, "%s", err.msg);
 			goto err;
 		}
@@ -1150,20 +1145,11 @@ int vm_backends_close(struct vm_config *cfg)
 	unsigned int i;
 	int rc;
 
-	for (i = 0; i < cfg->nr_drives; i++) {
-		struct vm_drive *d = cfg->drives[i];
-
-		if (!d->be)
-			continue;
-		/* Every write the guest saw completed is made stable before we exit. */
-		rc = vccw_be_blk_flush(d->be);
-		if (rc) {
-			fprintf(stderr, VM_NAME ": %s: flushing %s: %s\n", d->what, d->file,
-				strerror(-rc));
+	/* Format nodes before the file nodes they share a backend with (defined earlier). */
+	for (i = cfg->nr_drives; i-- > 0;) {
+		rc = vm_drive_release(cfg->drives[i]);
+		if (rc)
 			failed = -1;
-		}
-		vccw_be_blk_close(d->be);
-		d->be = NULL;
 	}
 	for (i = 0; i < cfg->nr_chardevs; i++) {
 		vccw_be_char_close(cfg->chardevs[i]->be);
@@ -1182,12 +1168,8 @@ void vm_config_free(struct vm_config *cfg)
 	cfg->bios_path = NULL;
 	free(cfg->kernel_path);
 	cfg->kernel_path = NULL;
-	for (i = 0; i < cfg->nr_drives; i++) {
-		free(cfg->drives[i]->what);
-		free(cfg->drives[i]->id);
-		free(cfg->drives[i]->file);
-		free(cfg->drives[i]);
-	}
+	for (i = cfg->nr_drives; i-- > 0;)
+		vm_drive_free(cfg->drives[i]);
 	free(cfg->drives);
 	for (i = 0; i < cfg->nr_chardevs; i++) {
 		free(cfg->chardevs[i]->what);

@@ -23,6 +23,7 @@ int guest_lsall_main(void);
 int guest_agent_main(void);
 int guest_stamp_main(void);
 int guest_errors_main(void);
+int guest_blkcheck_main(void);
 
 static const struct vm_program vm_programs[] = {
 	{ "demo", guest_demo_main, "the demo: lscss, then each device driven by its driver" },
@@ -47,6 +48,9 @@ static const struct vm_program vm_programs[] = {
 	{ "guest-errors", guest_errors_main,
 	  "a hostile guest: 500 SSCH with a misaligned ORB and 500 DIAGNOSE 0x500 with an "
 	  "unknown subcode, each a program check (-d guest_errors logs them)" },
+	{ "blkcheck", guest_blkcheck_main,
+	  "list the disks' features, then write, flush, read back, write zeroes and discard "
+	  "on the first (the storage tests)" },
 	{ "idle", guest_builtin_idle_main,
 	  "enable interruptions and wait for them until the machine is stopped" },
 	{ NULL, NULL, NULL },

@@ -164,6 +164,8 @@ static int blk_check(struct vm_config *cfg, struct vm_device *dev)
 			 dev->drive_id);
 		return -1;
 	}
+	if (vm_drive_check_use(d, dev->what))
+		return -1;
 	if (d->user) {
 		vm_error_qmp("Drive '%s' is already in use by another device", d->id);
 		vm_error(dev->what, "property 'drive': drive '%s' is already used by %s", d->id,

@@ -248,14 +248,6 @@ void vm_hotplug_for_each(struct vm *vm, void (*fn)(const struct vm_device_info *
 
 /* ---- backends: blockdev-add, chardev-add, netdev_add and their removal ---- */
 
-static void drive_free(struct vm_drive *d)
-{
-	free(d->what);
-	free(d->id);
-	free(d->file);
-	free(d);
-}
-
 static void chardev_free(struct vm_chardev *c)
 {
 	free(c->what);
@@ -293,32 +285,35 @@ static void drop(void **arr, unsigned int *nr, unsigned int i)
 	(*nr)--;
 }
 
-int vm_hotplug_drive_add(struct vm *vm, struct vm_drive *d)
+int vm_hotplug_drive_add(struct vm *vm, struct vm_kvlist *l)
 {
 	struct vm_config *cfg = vm->cfg;
 	struct vccw_err err = { 0 };
-	unsigned int i;
-	int rc = 0;
+	struct vm_drive *d;
+	int rc = -1;
 
 	pthread_mutex_lock(&vm->dev_lock);
-	for (i = 0; i < cfg->nr_drives && !rc; i++)
-		if (!strcmp(cfg->drives[i]->id, d->id))
-			rc = -EEXIST;
-	if (!rc) {
-		d->be = vccw_be_blk_file_open(d->file, d->readonly, &err);
-		if (!d->be) {
-			vm_error(d->what, "%s", err.msg);
-			rc = -1;
-		}
+	/* Parsed under the lock: a file= reference stays valid until the node is in. */
+	d = vm_blockdev_parse(cfg, "blockdev-add", l);
+	if (!d)
+		goto out;
+	if (vm_drive_open(d, &err)) {
+		vm_error(d->what, "%s", err.msg);
+		vm_error_qmp("%s", err.msg);
+		goto out_free;
 	}
-	if (!rc && append(&cfg->drives, &cfg->nr_drives, d)) {
+	if (append(&cfg->drives, &cfg->nr_drives, d)) {
 		vm_error(d->what, "out of memory");
-		vccw_be_blk_close(d->be);
-		rc = -1;
+		vm_drive_release(d);
+		goto out_free;
 	}
+	vm_drive_link(d);
+	rc = 0;
+	goto out;
+out_free:
+	vm_drive_free(d);
+out:
 	pthread_mutex_unlock(&vm->dev_lock);
-	if (rc)
-		drive_free(d);
 	return rc;
 }
 
@@ -335,13 +330,12 @@ int vm_hotplug_drive_del(struct vm *vm, const char *id)
 		if (strcmp(d->id, id))
 			continue;
 		rc = -EBUSY;
-		if (d->user)
+		if (d->user || d->parent)
 			break;
 		/* Every write the guest saw complete is stable before the image is let go. */
-		vccw_be_blk_flush(d->be);
-		vccw_be_blk_close(d->be);
+		vm_drive_release(d);
 		drop((void **)cfg->drives, &cfg->nr_drives, i);
-		drive_free(d);
+		vm_drive_free(d);
 		rc = 0;
 		break;
 	}

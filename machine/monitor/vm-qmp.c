@@ -17,95 +17,29 @@
 
 
 /*
- * blockdev-add: a raw image, {"driver": "raw", "node-name": N, "file": {"driver": "file",
- * "filename": F}} or {"driver": "file", "node-name": N, "filename": F}, optionally
- * "read-only". The node becomes a drive that device_add's drive= names. Other options
- * of QEMU's (cache, discard, aio, detect-zeroes, auto-read-only) are accepted and change
- * nothing: the file backend always writes through the host page cache and flushes on
- * the guest's FLUSH, which is QEMU's default cache mode.
+ * blockdev-add: QEMU's BlockdevOptions for driver file, raw, qcow2 and nbd, the child by
+ * node name (libvirt's two-node form) or inline ("file": {...}); machine/config/blockdev.c
+ * parses it as it does -blockdev, with QEMU's messages.
  */
 json_t *cmd_blockdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 				struct qmp_err *err)
 {
-	static const char *const ignored[] = { "cache", "discard", "aio", "detect-zeroes",
-					       "auto-read-only", "driver", "node-name", "file",
-					       "filename", "read-only", NULL };
-	const char *driver, *node, *file = NULL, *key;
-	struct vm_drive *d;
-	char msg[512];
-	json_t *f, *v;
-	bool ro;
+	char msg[512], qmsg[512];
+	struct vm_kvlist l;
 	int rc;
 
 	(void)c;
-	driver = arg_str(args, "driver", true, err);
-	if (!driver)
-		return NULL;
-	if (strcmp(driver, "raw") && strcmp(driver, "file")) {
-		/* QEMU's word for a driver it has not; vccw opens raw images only. */
-		set_err(err, "GenericError", "Parameter 'driver' does not accept value '%s'",
-			driver);
-		return NULL;
-	}
-	json_object_foreach(args, key, v) {
-		const char *const *k;
-
-		for (k = ignored; *k && strcmp(*k, key); k++)
-			;
-		if (!*k) {
-			set_err(err, "GenericError", "Parameter '%s' is unexpected", key);
-			return NULL;
-		}
-	}
-	if (!strcmp(driver, "file")) {
-		file = arg_str(args, "filename", true, err);
-	} else {
-		f = json_object_get(args, "file");
-		if (!f) {
-			set_err(err, "GenericError", "Parameter 'file' is missing");
-			return NULL;
-		}
-		if (!json_is_object(f) || !arg_str(f, "driver", true, err) ||
-		    strcmp(arg_str(f, "driver", true, err), "file")) {
-			if (!err->cls)
-				set_err(err, "GenericError", "'file' must be a {\"driver\": "
-					"\"file\", \"filename\": ...} object here");
-			return NULL;
-		}
-		file = arg_str(f, "filename", true, err);
-	}
-	if (!file)
-		return NULL;
-	node = arg_str(args, "node-name", true, err);
-	if (!node || arg_bool(args, "read-only", &ro, err))
-		return NULL;
-	if (!vm_id_valid(node)) {
-		set_err(err, "GenericError", "Invalid node-name: '%s'", node);
-		return NULL;
-	}
-	d = calloc(1, sizeof(*d));
-	if (!d || !(d->id = strdup(node)) || !(d->file = strdup(file)) ||
-	    !(d->what = what_of("blockdev-add", "node-name", node))) {
-		if (d) {
-			free(d->id);
-			free(d->file);
-		}
-		free(d);
-		set_err(err, "GenericError", "out of memory");
-		return NULL;
-	}
-	d->readonly = ro;
-	d->blockdev = true;
 	vm_error_capture(msg, sizeof(msg));
-	rc = vm_hotplug_drive_add(q->vm, d);
-	vm_error_capture(NULL, 0);
-	if (rc == -EEXIST) {
-		set_err(err, "GenericError", "Duplicate nodes with node-name='%s'", node);
-		return NULL;
+	vm_error_capture_qmp(qmsg, sizeof(qmsg));
+	rc = vm_blockdev_kv_from_json("blockdev-add", NULL, args, &l);
+	if (!rc) {
+		rc = vm_hotplug_drive_add(q->vm, &l);
+		vm_kv_free(&l);
 	}
+	vm_error_capture_qmp(NULL, 0);
+	vm_error_capture(NULL, 0);
 	if (rc) {
-		/* "blockdev-add node-name=N: PATH: No such file..." */
-		set_err(err, "GenericError", "%s", msg);
+		set_err(err, "GenericError", "%s", qmsg[0] ? qmsg : msg);
 		return NULL;
 	}
 	return json_object();
@@ -132,21 +66,32 @@ json_t *cmd_blockdev_del(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 	return json_object();
 }
 
-/* QEMU's BlockDeviceInfo of @d: a raw image, write-back cache, no limits. */
+/* QEMU's BlockDeviceInfo of node @d: its driver, cache mode and image; no limits. */
 static json_t *block_inserted(const struct vm_drive *d)
 {
+	static const char *const dz[] = { "off", "on", "unmap" };
+	char name[600];
 	struct stat st;
-	json_int_t actual = stat(d->file, &st) ? 0 : (json_int_t)st.st_blocks * 512;
+	json_int_t actual;
+	bool direct = d->cache == VCCW_BE_BLK_CACHE_NONE ||
+		      d->cache == VCCW_BE_BLK_CACHE_DIRECTSYNC;
+	bool no_flush = d->cache == VCCW_BE_BLK_CACHE_UNSAFE;
 
+	vm_drive_filename(d, name, sizeof(name));
+	actual = d->driver != VM_BLK_NBD && !stat(name, &st) ? (json_int_t)st.st_blocks * 512 : 0;
+	/* st.st_size is not reported: a file keeps its length as the device's size. */
 	return json_pack("{s:s,s:s,s:b,s:s,s:i,s:b,s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i,"
 			 "s:{s:b,s:b,s:b},s:{s:s,s:s,s:I,s:I,s:b}}",
-			 "file", d->file, "node-name", d->id, "ro", d->readonly, "drv", "raw",
-			 "backing_file_depth", 0, "encrypted", 0, "detect_zeroes", "off",
+			 "file", name, "node-name", d->id, "ro", d->be->readonly,
+			 "drv", vm_drive_format(d), "backing_file_depth", 0, "encrypted", 0,
+			 "detect_zeroes", dz[d->detect_zeroes],
 			 "bps", 0, "bps_rd", 0, "bps_wr", 0, "iops", 0, "iops_rd", 0, "iops_wr", 0,
-			 "write_threshold", 0, "cache", "writeback", 1, "direct", 0, "no-flush", 0,
-			 "image", "filename", d->file, "format", "raw", "virtual-size",
+			 "write_threshold", 0, "cache", "writeback",
+			 d->cache != VCCW_BE_BLK_CACHE_WRITETHROUGH &&
+			 d->cache != VCCW_BE_BLK_CACHE_DIRECTSYNC, "direct", direct,
+			 "no-flush", no_flush, "image", "filename", name,
+			 "format", vm_drive_format(d), "virtual-size",
 			 (json_int_t)d->be->size, "actual-size", actual, "dirty-flag", 0);
-	/* st.st_size is not reported: a file keeps its length as the device's size. */
 }
 
 /* A drive made by -drive is listed under its id; a blockdev-add node only while used. */
@@ -213,6 +158,12 @@ static json_t *block_stats(const struct vccw_be_blk_stats *st)
 	json_object_set_new(o, "failed_unmap_operations",
 			    json_integer((json_int_t)st->failed_unmap_operations));
 	json_object_set_new(o, "wr_highest_offset", json_integer((json_int_t)st->wr_highest_offset));
+	json_object_set_new(o, "rd_total_time_ns", json_integer((json_int_t)st->rd_total_time_ns));
+	json_object_set_new(o, "wr_total_time_ns", json_integer((json_int_t)st->wr_total_time_ns));
+	json_object_set_new(o, "flush_total_time_ns",
+			    json_integer((json_int_t)st->flush_total_time_ns));
+	json_object_set_new(o, "unmap_total_time_ns",
+			    json_integer((json_int_t)st->unmap_total_time_ns));
 	/* Counted neither way here: QEMU's invalid (refused) requests and timings. */
 	json_object_set_new(o, "invalid_rd_operations", json_integer(0));
 	json_object_set_new(o, "invalid_wr_operations", json_integer(0));
@@ -247,6 +198,11 @@ json_t *cmd_query_blockstats(struct vm_qmp *q, struct qmp_client *c, json_t *arg
 		vccw_be_blk_get_stats(d->be, &st);
 		o = json_pack("{s:s,s:s,s:o}", "device", d->blockdev ? "" : d->id, "node-name",
 			      d->id, "stats", block_stats(&st));
+		/* A format node's file node, as QEMU nests it (the two share one backend). */
+		if (d->child)
+			json_object_set_new(o, "parent",
+					    json_pack("{s:s,s:o}", "node-name", d->child->id,
+						      "stats", block_stats(&st)));
 		if (d->user)
 			json_object_set_new(o, "qdev", block_qdev(cfg, d));
 		json_array_append_new(list, o);

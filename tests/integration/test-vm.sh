@@ -121,11 +121,11 @@ bad drive_duplicate_id "-drive id=d0: duplicate drive id 'd0'" \
 bad drive_missing_file "-drive id=d0: property 'file' is required" -drive if=none,id=d0
 bad drive_no_such_file "-drive id=d0: $T/nonexistent.img" \
 	-drive file="$T/nonexistent.img",if=none,id=d0 -device virtio-blk-ccw,drive=d0
-bad drive_format_qcow2 "format 'qcow2' is not supported" -drive file="$D",format=qcow2,if=none,id=d0
+bad drive_format_vmdk "format 'vmdk' is not supported (raw or qcow2)" -drive file="$D",format=vmdk,if=none,id=d0
 bad drive_if_virtio "if=virtio is not supported" -drive file="$D",if=virtio,id=d0
 bad drive_missing_id "-drive: property 'id' is required" -drive file="$D",if=none
-bad drive_unknown_property "-drive id=d0: unknown property 'detect-zeroes'" \
-	-drive file="$D",if=none,id=d0,detect-zeroes=on
+bad drive_unknown_property "-drive id=d0: unknown property 'werror'" \
+	-drive file="$D",if=none,id=d0,werror=stop
 bad drive_bad_cache "-drive id=d0: cache=fast: expected none, writeback" \
 	-drive file="$D",if=none,id=d0,cache=fast
 bad drive_bad_aio "-drive id=d0: aio=posix: expected threads, io_uring or native" \
