@@ -289,6 +289,112 @@ TEST(test_be_blk_file_write_zeroes_and_discard)
 	unlink(path);
 }
 
+/* Is [@off, @off + @len) of @fd a hole (SEEK_HOLE finds it at @off, and no data in it)? */
+static bool is_hole(int fd, off_t off, off_t len)
+{
+	off_t data = lseek(fd, off, SEEK_DATA);
+
+	return lseek(fd, off, SEEK_HOLE) == off && (data < 0 || data >= off + len);
+}
+
+/* Can the temp file system punch holes that SEEK_HOLE sees? */
+static bool can_punch(int fd)
+{
+	char buf[4096];
+
+	memset(buf, 1, sizeof(buf));
+	return pwrite(fd, buf, sizeof(buf), 0) == (ssize_t)sizeof(buf) && fsync(fd) == 0 &&
+	       fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096) == 0 &&
+	       is_hole(fd, 0, 4096);
+}
+
+/*
+ * detect-zeroes (QEMU's -drive option): off writes the zeroes (the range stays
+ * allocated); unmap with discards passed on punches a hole; unmap with discard=ignore
+ * may not deallocate. Each zero write still counts as a write of its length.
+ */
+TEST(test_be_blk_detect_zeroes_and_discard_ignore)
+{
+	static const struct {
+		enum vccw_be_blk_detect_zeroes dz;
+		bool discard_ignore;
+		bool hole;
+	} cases[] = {
+		{ VCCW_BE_BLK_DETECT_ZEROES_OFF, false, false },
+		{ VCCW_BE_BLK_DETECT_ZEROES_ON, false, false },
+		{ VCCW_BE_BLK_DETECT_ZEROES_UNMAP, false, true },
+		{ VCCW_BE_BLK_DETECT_ZEROES_UNMAP, true, false },
+	};
+	char path[32], ones[4096], zero[4096] = { 0 }, back[4096];
+	struct iovec iov = { zero, sizeof(zero) };
+	struct vccw_be_blk_stats st;
+	struct vccw_be_blk *be;
+	unsigned int i;
+	int fd;
+
+	fd = temp_disk(path, 65536);
+	REQUIRE(fd >= 0);
+	if (!can_punch(fd)) {
+		test_skip("the temp file system cannot punch holes that SEEK_HOLE reports");
+		goto out;
+	}
+	memset(ones, 0xff, sizeof(ones));
+	for (i = 0; i < VCCW_ARRAY_SIZE(cases); i++) {
+		REQUIRE(pwrite(fd, ones, sizeof(ones), 8192) == (ssize_t)sizeof(ones));
+		REQUIRE(fsync(fd) == 0);
+		be = vccw_be_blk_file_open(path, false, NULL);
+		REQUIRE(be);
+		be->detect_zeroes = cases[i].dz;
+		be->discard_ignore = cases[i].discard_ignore;
+		CHECK_EQ(vccw_be_blk_pwritev(be, &iov, 1, 8192), 0);
+		CHECK_EQ(vccw_be_blk_flush(be), 0);
+		CHECK_EQ(pread(fd, back, sizeof(back), 8192), sizeof(back));
+		CHECK_MSG(!memcmp(back, zero, sizeof(zero)), "case %u: not zeroes", i);
+		CHECK_MSG(is_hole(fd, 8192, 4096) == cases[i].hole, "case %u: hole %d, expected %d",
+			  i, is_hole(fd, 8192, 4096), cases[i].hole);
+		vccw_be_blk_get_stats(be, &st);
+		CHECK_EQ(st.wr_operations, 1);
+		CHECK_EQ(st.wr_bytes, 4096);
+		/* discard=ignore: done, nothing reached the host, nothing counted. */
+		REQUIRE(pwrite(fd, ones, sizeof(ones), 16384) == (ssize_t)sizeof(ones));
+		CHECK_EQ(vccw_be_blk_discard(be, 16384, 4096), 0);
+		CHECK_EQ(is_hole(fd, 16384, 4096), !cases[i].discard_ignore);
+		vccw_be_blk_get_stats(be, &st);
+		CHECK_EQ(st.unmap_operations, cases[i].discard_ignore ? 0 : 1);
+		vccw_be_blk_close(be);
+	}
+out:
+	close(fd);
+	unlink(path);
+}
+
+/* Total times (QEMU's rd/wr/flush_total_time_ns) grow with each counted request. */
+TEST(test_be_blk_stats_total_times)
+{
+	char path[32], buf[4096] = { 1 };
+	struct iovec iov = { buf, sizeof(buf) };
+	struct vccw_be_blk_stats st;
+	struct vccw_be_blk *be;
+	int fd;
+
+	fd = temp_disk(path, 65536);
+	REQUIRE(fd >= 0);
+	be = vccw_be_blk_file_open(path, false, NULL);
+	REQUIRE(be);
+	vccw_be_blk_get_stats(be, &st);
+	CHECK_EQ(st.rd_total_time_ns + st.wr_total_time_ns + st.flush_total_time_ns, 0);
+	CHECK_EQ(vccw_be_blk_pwritev(be, &iov, 1, 0), 0);
+	CHECK_EQ(vccw_be_blk_preadv(be, &iov, 1, 0), 0);
+	CHECK_EQ(vccw_be_blk_flush(be), 0);
+	vccw_be_blk_get_stats(be, &st);
+	CHECK(st.wr_total_time_ns > 0);
+	CHECK(st.rd_total_time_ns > 0);
+	CHECK(st.flush_total_time_ns > 0);
+	vccw_be_blk_close(be);
+	close(fd);
+	unlink(path);
+}
+
 /* ---- character: specs ---- */
 
 /* QEMU's names of the cache modes and aio kinds; anything else is refused. */
@@ -538,6 +644,19 @@ TEST(test_be_blk_io_uring_queue_many_in_flight)
 	CHECK(memcmp(host, zero, LEN) == 0);
 	CHECK_EQ(pread(fd, host, LEN, 2 * LEN), LEN);
 	CHECK(memcmp(host, zero, LEN) == 0);
+	/* Requests in flight are counted as the blocking calls count them. */
+	{
+		struct vccw_be_blk_stats st;
+
+		vccw_be_blk_get_stats(be, &st);
+		CHECK_EQ(st.rd_operations, N);
+		CHECK_EQ(st.rd_bytes, (uint64_t)N * LEN);
+		CHECK_EQ(st.flush_operations, 1);
+		CHECK_EQ(st.wr_operations, 1); /* the write zeroes */
+		CHECK_EQ(st.wr_bytes, LEN);
+		CHECK_EQ(st.unmap_operations, 1);
+		CHECK(st.rd_total_time_ns > 0);
+	}
 	/* The front's checks come first: out of range, not queued, no callback. */
 	q[0].calls = 0;
 	q[0].r.off = (uint64_t)N * LEN;
