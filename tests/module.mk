@@ -63,6 +63,14 @@ $(O)/tests/integration-crash: tests/integration/test-crash.py $(O)/vccw-vm
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
 TEST_PROGRAMS += $(O)/tests/integration-crash
 
+# Storage options end to end (tests/integration/test-storage.py): -blockdev, -drive
+# format=qcow2 and NBD (qemu-img, qemu-nbd, qemu-io of qemu-utils), readonly, discard,
+# detect-zeroes, snapshot, locking, block sizes, query-blockstats.
+$(O)/tests/integration-storage: tests/integration/test-storage.py $(O)/vccw-vm
+	@mkdir -p $(dir $@)
+	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
+TEST_PROGRAMS += $(O)/tests/integration-storage
+
 # QMP as management tools use it, on vccw-vm and qemu-system-s390x in one run
 # (tests/integration/test-qmp-mgmt.py; socat for the raw-socket session).
 $(O)/tests/integration-qmp-mgmt: tests/integration/test-qmp-mgmt.py $(O)/vccw-vm
