@@ -104,3 +104,15 @@ FUZZ_TARGETS += cmdline
 # make fuzz [FUZZ_TIME=seconds per target]: every target in turn, from its corpus.
 fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
 fuzz-cov: $(addprefix fuzz-cov-,$(FUZZ_TARGETS))
+
+# The storage options of the command line (tests/unit/cmdline): unit tests linked as the
+# command-line fuzz target is, against the machine's objects but main.
+$(O)/tests/unit/cmdline/%.o: CPPFLAGS_MOD := $(FUZZ_VM_FLAGS) -Itests/harness -Itests/unit
+UNIT_CMDLINE_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard tests/unit/cmdline/*.c)) \
+	$(O)/tests/harness/test.o
+$(O)/tests/unit-cmdline: $(UNIT_CMDLINE_OBJS) $(filter-out $(O)/machine/vccw-vm.o,$(VM_OBJS)) \
+		$(FUZZ_VM_LIBS)
+	@mkdir -p $(dir $@)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(FUZZ_VM_LDLIBS)
+TEST_PROGRAMS += $(O)/tests/unit-cmdline
+ALL_DEPS += $(UNIT_CMDLINE_OBJS:.o=.d)
