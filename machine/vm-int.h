@@ -647,7 +647,8 @@ int vm_hotplug_del(struct vm *vm, const char *id);
  * adds it to the configuration. Returns 0; -EEXIST when the id is taken (nothing
  * printed); -1 after vm_error() when the backend cannot be opened. On failure the object
  * is freed. A removal returns 0 (the backend closed, a drive flushed first), -ENOENT for
- * an unknown id, -EBUSY while a device uses it.
+ * an unknown id, -EBUSY while a device uses it (-ENOTEMPTY: a drive that is the file
+ * of another node).
  * Context: any thread but a vCPU's; takes vm->dev_lock.
  */
 /* blockdev-add: @l is the node's options as vm_blockdev_kv_from_json() flattens them. */

@@ -371,6 +371,22 @@ struct vm_drive *vm_blockdev_parse(struct vm_config *cfg, const char *what, stru
 }
 
 #ifdef VM_HAVE_QMP
+/* Keys of ours (a leaf name): a value of the wrong type is a type error, not unknown. */
+static bool known_key(const char *key)
+{
+	static const char *const names[] = { "driver", "node-name", "filename", "file", "aio",
+					     "locking", "discard", "detect-zeroes", "export",
+					     "type", "host", "port", "path", NULL };
+	const char *leaf = strrchr(key, '.');
+	unsigned int i;
+
+	leaf = leaf ? leaf + 1 : key;
+	for (i = 0; names[i]; i++)
+		if (!strcmp(leaf, names[i]))
+			return true;
+	return false;
+}
+
 /* Keys whose JSON values are booleans in QEMU's schema (BlockdevOptions). */
 static bool bool_key(const char *key)
 {
@@ -407,6 +423,9 @@ static int flatten(const char *what, const json_t *obj, const char *prefix,
 			vm_kv_add(out, full, json_is_true(v) ? "on" : "off");
 		} else if (json_is_string(v)) {
 			vm_kv_add(out, full, json_string_value(v));
+		} else if (!known_key(full)) {
+			/* QEMU names an unknown member as unexpected, whatever its type. */
+			vm_kv_add(out, full, "");
 		} else {
 			return berr(what, "Invalid parameter type for '%s', expected: string", full);
 		}

@@ -329,7 +329,7 @@ int vm_hotplug_drive_del(struct vm *vm, const char *id)
 		d = cfg->drives[i];
 		if (strcmp(d->id, id))
 			continue;
-		rc = -EBUSY;
+		rc = d->user ? -EBUSY : -ENOTEMPTY;
 		if (d->user || d->parent)
 			break;
 		/* Every write the guest saw complete is stable before the image is let go. */

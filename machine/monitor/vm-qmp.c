@@ -63,6 +63,10 @@ json_t *cmd_blockdev_del(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 		set_err(err, "GenericError", "Node %s is in use", node);
 		return NULL;
 	}
+	if (rc == -ENOTEMPTY) {
+		set_err(err, "GenericError", "Block device %s is in use", node);
+		return NULL;
+	}
 	return json_object();
 }
 
@@ -201,8 +205,15 @@ json_t *cmd_query_blockstats(struct vm_qmp *q, struct qmp_client *c, json_t *arg
 		/* A format node's file node, as QEMU nests it (the two share one backend). */
 		if (d->child)
 			json_object_set_new(o, "parent",
-					    json_pack("{s:s,s:o}", "node-name", d->child->id,
-						      "stats", block_stats(&st)));
+					    json_pack("{s:s,s:o,s:{s:s,s:I,s:I,s:I}}", "node-name",
+						      d->child->id, "stats", block_stats(&st),
+						      "driver-specific", "driver", "file",
+						      "discard-nb-ok",
+						      (json_int_t)(st.unmap_operations -
+								   st.failed_unmap_operations),
+						      "discard-nb-failed",
+						      (json_int_t)st.failed_unmap_operations,
+						      "discard-bytes-ok", (json_int_t)st.unmap_bytes));
 		if (d->user)
 			json_object_set_new(o, "qdev", block_qdev(cfg, d));
 		json_array_append_new(list, o);

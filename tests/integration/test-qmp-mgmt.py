@@ -11,7 +11,7 @@ an id as the server's parse failure.
 
 One libvirt-style sequence (capabilities, query-version, query-commands, query-status,
 query-block, blockdev-add + device_add, qom-get, device_del + DEVICE_DELETED +
-blockdev-del, netdev_add/del, chardev-add/remove, stop/cont, human-monitor-command,
+blockdev-del, the same with libvirt's two nodes (file, then raw over it by node name), netdev_add/del, chardev-add/remove, stop/cont, human-monitor-command,
 device_add errors, quit) runs against QEMU (with the bare-metal agent
 image, build/s390x/agent.elf) and against vccw-vm (the same agent as a native program);
 each step's reply must have the same shape on both (the same members, the same error
@@ -275,6 +275,40 @@ def sequence(t, tmp):
     out.append(("blockdev-del", c.execute_msg("blockdev-del", {"node-name": "hotdisk"})))
     out.append(("blockdev-del-gone", c.execute_msg("blockdev-del", {"node-name": "hotdisk"})))
     out.append(("device_del-gone", c.execute_msg("device_del", {"id": "hotblk"})))
+    # libvirt's two-node form: a file node, a raw node over it by name, the device on top.
+    img2 = os.path.join(tmp, f"{t.kind}-hot2.img")
+    with open(img2, "wb") as f:
+        f.truncate(2 << 20)
+    for name, args in [
+            ("file-node", {"driver": "file", "filename": img2, "node-name": "hotfile"}),
+            ("raw-node", {"driver": "raw", "file": "hotfile", "node-name": "hotraw"}),
+            ("unknown-file", {"driver": "raw", "file": "nope", "node-name": "x1"}),
+            ("file-twice", {"driver": "file", "filename": img2, "node-name": "hotfile"}),
+            ("no-filename", {"driver": "file", "node-name": "x2"}),
+            ("bad-bool", {"driver": "file", "filename": img2, "node-name": "x3",
+                          "read-only": "on"}),
+            ("unexpected", {"driver": "file", "filename": img2, "node-name": "x4",
+                            "bogus": 1}),
+            ("bad-node-name", {"driver": "file", "filename": img2, "node-name": "4x"})]:
+        out.append((f"blockdev-add-{name}", c.execute_msg("blockdev-add", args)))
+    out.append(("device_add-two-node", c.execute_msg("device_add", {
+        "driver": "virtio-blk-ccw", "drive": "hotraw", "id": "hotblk2",
+        "devno": "fe.0.0006"})))
+    out.append(("query-block-two-node", c.execute_msg("query-block")))
+    out.append(("query-blockstats-two-node", c.execute_msg("query-blockstats")))
+    out.append(("blockdev-del-file-under-raw", c.execute_msg("blockdev-del",
+                                                             {"node-name": "hotfile"})))
+    out.append(("blockdev-del-raw-in-use", c.execute_msg("blockdev-del",
+                                                         {"node-name": "hotraw"})))
+    out.append(("device_del-two-node", c.execute_msg("device_del", {"id": "hotblk2"})))
+    deleted = []
+    while not deleted or "device" not in deleted[-1]:
+        deleted.append(c.event("DEVICE_DELETED").get("data"))
+    out.append(("device-deleted-event-two-node", deleted))
+    out.append(("blockdev-del-file-before-raw", c.execute_msg("blockdev-del",
+                                                              {"node-name": "hotfile"})))
+    out.append(("blockdev-del-raw", c.execute_msg("blockdev-del", {"node-name": "hotraw"})))
+    out.append(("blockdev-del-file", c.execute_msg("blockdev-del", {"node-name": "hotfile"})))
     out.append(("netdev_add", c.execute_msg("netdev_add", {"type": "user", "id": "net9"})))
     out.append(("netdev_add-duplicate", c.execute_msg("netdev_add",
                                                       {"type": "user", "id": "net9"})))
@@ -314,7 +348,13 @@ EXACT = {"cont", "resume-event", "blockdev-add", "blockdev-add-duplicate", "devi
          "chardev-add-duplicate", "chardev-remove", "chardev-remove-gone", "stop",
          "stop-event", "query-status-prelaunch", "query-status-running",
          "query-status-paused", "hmp-info-status-paused", "cont-again", "hmp-info-status",
-         "hmp-unknown", "exec-oob", "quit", "shutdown-event"}
+         "hmp-unknown", "exec-oob", "quit", "shutdown-event",
+         "blockdev-add-file-node", "blockdev-add-raw-node", "blockdev-add-unknown-file",
+         "blockdev-add-file-twice", "blockdev-add-no-filename", "blockdev-add-bad-bool",
+         "blockdev-add-unexpected", "blockdev-add-bad-node-name", "device_add-two-node",
+         "blockdev-del-file-under-raw", "blockdev-del-raw-in-use", "device_del-two-node",
+         "device-deleted-event-two-node", "blockdev-del-file-before-raw",
+         "blockdev-del-raw", "blockdev-del-file"}
 
 # Commands a libvirt-style client needs from query-commands.
 LIBVIRT_COMMANDS = {"qmp_capabilities", "query-version", "query-commands", "query-status",
@@ -397,6 +437,34 @@ def compare(tmp):
             if [b["device"] for b in cold] != ["drv0"]:
                 return f"{kind}: {cold}"
     check("mgmt_query_block_values", block_hot)
+
+    def two_node():
+        # The node the device uses, in query-block and query-blockstats: same members on
+        # both (vccw-vm's a subset of QEMU's), the same node names, size and image file.
+        for step in ("query-block-two-node", "query-blockstats-two-node"):
+            got = {}
+            for kind, r in runs.items():
+                e = [b for b in r[step]["return"]
+                     if b.get("inserted", b).get("node-name") == "hotraw"]
+                if len(e) != 1:
+                    return f"{kind}: no hotraw node in {r[step]}"
+                got[kind] = e[0]
+            why = sub_shape(shape(got["vccw"]), shape(got["qemu"]), step)
+            if why:
+                return why
+        for kind, r in runs.items():
+            b = [b for b in r["query-block-two-node"]["return"]
+                 if b["inserted"]["node-name"] == "hotraw"][0]
+            if b["inserted"]["drv"] != "raw" or b["inserted"]["ro"] or \
+                    b["inserted"]["image"]["virtual-size"] != 2 << 20 or \
+                    not b["inserted"]["image"]["filename"].endswith(f"{kind}-hot2.img") or \
+                    b["qdev"] != "/machine/peripheral/hotblk2/virtio-backend":
+                return f"{kind}: {b}"
+            s = [x for x in r["query-blockstats-two-node"]["return"]
+                 if x["node-name"] == "hotraw"][0]
+            if s.get("parent", {}).get("node-name") != "hotfile":
+                return f"{kind}: parent of hotraw {s.get('parent')}"
+    check("mgmt_two_node_blockdev_query_block_and_blockstats", two_node)
 
     def errors():
         bad = []
