@@ -9,10 +9,12 @@
  */
 #define _GNU_SOURCE /* asprintf() */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifdef VM_HAVE_QMP
@@ -512,6 +514,24 @@ static bool is_nbd_uri(const char *s)
 	       !strncmp(s, "nbd+unix://", 11);
 }
 
+/* Does @path start with qcow2's magic? (No: unreadable, short, or another format.) */
+static bool qcow2_magic(const char *path)
+{
+	/* Non-blocking: a FIFO must not make us wait (the backend refuses it later). */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	unsigned char magic[4];
+	struct stat st;
+	bool yes;
+
+	if (fd < 0)
+		return false;
+	yes = !fstat(fd, &st) && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) &&
+	      pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+	      !memcmp(magic, "QFI\xfb", sizeof(magic));
+	close(fd);
+	return yes;
+}
+
 int vm_drive_parse_storage(struct vm_drive *d, struct vm_kvlist *l)
 {
 	const char *file = vm_kv_get(l, "file"), *format = vm_kv_get(l, "format");
@@ -562,6 +582,14 @@ int vm_drive_parse_storage(struct vm_drive *d, struct vm_kvlist *l)
 		return 0;
 	}
 	d->file = dup_or_die(file);
+	/*
+	 * No format given: QEMU probes the image. A qcow2 image (its magic "QFI\xfb" at
+	 * offset 0) opened as raw would show the guest qcow2's metadata and let it wreck
+	 * the image, so qcow2 is recognised here; anything else is raw, as QEMU probes a
+	 * file that matches no format.
+	 */
+	if (!format && !driver && qcow2_magic(file))
+		d->driver = VM_BLK_QCOW2;
 	return 0;
 }
 

@@ -236,6 +236,8 @@ def test_qcow2(tmp):
     img = os.path.join(tmp, "disk.qcow2")
     for name, args in [
             ("drive", ["-drive", f"file={img},format=qcow2,if=none,id=d0"]),
+            # No format=: QEMU probes the image, and so does vccw-vm for qcow2.
+            ("drive_probed", ["-drive", f"file={img},if=none,id=d0"]),
             ("blockdev", ["-blockdev", f"driver=file,filename={img},node-name=f0",
                           "-blockdev", "driver=qcow2,file=f0,node-name=d0"])]:
         qcow2_image(img)
