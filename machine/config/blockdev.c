@@ -705,8 +705,10 @@ static struct vccw_be_blk *open_qemu_nbd(struct vm_drive *d, const char *path,
 static struct vccw_be_blk *open_file(struct vm_drive *d, const char *path, bool readonly,
 				     struct vccw_err *err)
 {
+	/* A -blockdev file node may hold any image (a qcow2's length is not sectors). */
 	struct vccw_be_blk_file_opts opts = {
 		.readonly = readonly, .cache = d->cache, .aio = d->aio,
+		.any_size = d->driver == VM_BLK_FILE,
 	};
 
 	return vccw_be_blk_file_open_opts(path, &opts, err);
@@ -750,9 +752,21 @@ static int open_node(struct vm_drive *d, bool readonly, struct vccw_err *err)
 			/* The file node's options count for the image (cache, aio). */
 			d->cache = c->cache;
 			d->aio = c->aio;
+			/*
+			 * A file node added on its own (blockdev-add, then the qcow2 node over
+			 * it, as libvirt does) holds the image and its lock: qemu-nbd takes
+			 * them over, and gives them back if it cannot start.
+			 */
+			if (c->be)
+				vm_drive_release(c);
 		}
 		be = open_qemu_nbd(d, c ? c->file : d->file, "qcow2", readonly || (c && c->readonly),
 				   err);
+		if (!be && c) {
+			struct vccw_err again = { 0 };
+
+			open_node(c, false, &again);
+		}
 		local_zeroes = false;
 		break;
 	case VM_BLK_NBD:

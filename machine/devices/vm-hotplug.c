@@ -320,7 +320,8 @@ out:
 int vm_hotplug_drive_del(struct vm *vm, const char *id)
 {
 	struct vm_config *cfg = vm->cfg;
-	struct vm_drive *d;
+	struct vm_drive *d, *child;
+	struct vccw_err err = { 0 };
 	unsigned int i;
 	int rc = -ENOENT;
 
@@ -335,7 +336,11 @@ int vm_hotplug_drive_del(struct vm *vm, const char *id)
 		/* Every write the guest saw complete is stable before the image is let go. */
 		vm_drive_release(d);
 		drop((void **)cfg->drives, &cfg->nr_drives, i);
+		child = d->child_owned ? NULL : d->child;
 		vm_drive_free(d);
+		/* A qcow2 node's file node gets its image back from qemu-nbd. */
+		if (child && !child->be && vm_drive_open(child, &err))
+			vm_error(child->what, "%s", err.msg);
 		rc = 0;
 		break;
 	}

@@ -516,11 +516,62 @@ def test_blockstats(tmp):
            b[0]["inserted"]["image"]["virtual-size"] == 1 << 20 else f"{block}")
 
 
+def test_qmp_qcow2_two_nodes(tmp):
+    """libvirt's qcow2: blockdev-add a file node, then a qcow2 node over it by name."""
+    if not (QEMU_IMG and QEMU_NBD and QEMU_IO):
+        skip("storage_qmp_qcow2", "qemu-img / qemu-nbd / qemu-io not installed (qemu-utils)")
+        return
+    img = os.path.join(tmp, "hot.qcow2")
+    qcow2_image(img)
+    sock = os.path.join(tmp, "hot-qmp.sock")
+    p = subprocess.Popen([VM, "-S", "-qmp", f"unix:{sock},server=on,wait=off"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: os.path.exists(sock), "vccw-vm's QMP socket")
+        r = qmp_call(sock, [
+            {"execute": "blockdev-add", "arguments": {"driver": "file", "filename": img,
+                                                      "node-name": "f1"}},
+            {"execute": "blockdev-add", "arguments": {"driver": "qcow2", "file": "f1",
+                                                      "node-name": "q1"}},
+            {"execute": "device_add", "arguments": {"driver": "virtio-blk-ccw",
+                                                    "drive": "q1", "id": "hq"}},
+            {"execute": "query-block"},
+            {"execute": "device_del", "arguments": {"id": "hq"}}])
+        time.sleep(0.5)
+        r += qmp_call(sock, [
+            {"execute": "blockdev-del", "arguments": {"node-name": "q1"}},
+            {"execute": "blockdev-del", "arguments": {"node-name": "f1"}},
+            {"execute": "quit"}])
+        p.wait(TIMEOUT)
+    except Exception:
+        p.kill()
+        p.wait()
+        raise
+    why = None
+    for i, step in enumerate(["blockdev-add file", "blockdev-add qcow2", "device_add"]):
+        if "return" not in r[i]:
+            why = f"{step}: {r[i]}"
+            break
+    if why is None:
+        b = [x for x in r[3]["return"] if x["inserted"]["node-name"] == "q1"]
+        if len(b) != 1 or b[0]["inserted"]["drv"] != "qcow2" or \
+                b[0]["inserted"]["image"]["virtual-size"] != 3 << 20:
+            why = f"query-block: {r[3]}"
+    if why is None and not all("return" in x for x in r[4:]):
+        why = f"device_del / blockdev-del / quit: {r[4:]}"
+    if why is None:
+        # Nothing holds the image any more: QEMU's own tool can write it.
+        chk = subprocess.run([QEMU_IO, "-c", "write 0 512", img], capture_output=True)
+        if chk.returncode != 0 or chk.stderr:
+            why = f"image still locked: {chk.stderr.decode()}"
+    report("storage_qmp_qcow2_two_nodes", why)
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="vccw-storage-") as tmp:
         for t in (test_blockdev_forms, test_qcow2, test_nbd, test_readonly,
                   test_discard_detect_zeroes, test_snapshot, test_locking, test_block_sizes,
-                  test_blockstats):
+                  test_blockstats, test_qmp_qcow2_two_nodes):
             try:
                 t(tmp)
             except Exception as e:  # a harness problem is a failure of that test

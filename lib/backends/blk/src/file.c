@@ -588,7 +588,7 @@ struct vccw_be_blk *vccw_be_blk_file_open_opts(const char *path,
 		 * The guest sees whole 512-byte sectors: a tail would be invisible to it and
 		 * never written, so such an image is refused rather than silently cut.
 		 */
-		if (f->be.size % 512) {
+		if (f->be.size % 512 && !opts->any_size) {
 			vccw_err_set(err, EINVAL,
 				     "%s: size %llu is not a multiple of 512 bytes (the last %u "
 				     "bytes would be invisible to the guest)",

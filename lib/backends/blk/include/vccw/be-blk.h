@@ -187,6 +187,11 @@ struct vccw_be_blk_file_opts {
 	bool readonly;                /* O_RDONLY; the device offers RO */
 	enum vccw_be_blk_cache cache; /* default writeback */
 	enum vccw_be_blk_aio aio;     /* default threads */
+	/*
+	 * Accept a regular file whose size is not a multiple of 512 (QEMU's file nodes,
+	 * which may hold a qcow2 image): a disk over it shows the whole sectors only.
+	 */
+	bool any_size;
 };
 
 /* Parse QEMU's spelling ("none", "writeback" ...; "io_uring", "threads", "native"). */
