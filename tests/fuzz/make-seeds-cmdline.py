@@ -49,6 +49,18 @@ seeds = {
     "qmp-twice": ["-qmp", "unix:a,server=on,wait=off", "-qmp", "unix:b,server=on,wait=off"],
     "qmp-bad": ["-qmp", "tcp:1234"],
     "props-unknown": ["-device", "virtio-rng-ccw,bogus=1,id=", "-device", "virtio-blk-ccw,queue-size=3"],
+    "blockdev-two-node": ["-blockdev", "driver=file,filename=a.img,node-name=f0,cache.direct=on,"
+                          "aio=native,discard=unmap,detect-zeroes=unmap",
+                          "-blockdev", "driver=raw,file=f0,node-name=d0,read-only=on",
+                          "-device", "virtio-blk-ccw,drive=d0"],
+    "blockdev-json": ["-blockdev", '{"driver":"qcow2","node-name":"q","file":{"driver":"file",'
+                      '"filename":"a.qcow2","cache":{"no-flush":true}},"read-only":false}',
+                      "-blockdev", '{"driver":"nbd","node-name":"n","server":{"type":"inet",'
+                      '"host":"h","port":"1"},"export":"e"}'],
+    "drive-storage": ["-drive", "file=nbd+unix:///e?socket=s,if=none,id=a,discard=unmap",
+                      "-drive", "driver=nbd,server.type=unix,server.path=s,if=none,id=b",
+                      "-drive", "file=x.qcow2,format=qcow2,if=none,id=c,snapshot=on,"
+                      "detect-zeroes=on"],
 }
 for name, args in seeds.items():
     with open(f"{sys.argv[1]}/{name}", "w") as f:
