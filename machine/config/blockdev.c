@@ -739,7 +739,12 @@ static int open_node(struct vm_drive *d, bool readonly, struct vccw_err *err)
 				return -1;
 			d->be = c->be;
 			d->be_borrowed = true;
+			/*
+			 * QEMU: a discard reaches the image only when every node passes it
+			 * on; a write-zeroes may deallocate when the file node does.
+			 */
 			d->be->discard_ignore = !(d->discard_unmap && c->discard_unmap);
+			d->be->zeroes_keep = !c->discard_unmap;
 			d->be->detect_zeroes = d->detect_zeroes ? d->detect_zeroes : c->detect_zeroes;
 			return 0;
 		}
@@ -752,6 +757,8 @@ static int open_node(struct vm_drive *d, bool readonly, struct vccw_err *err)
 			/* The file node's options count for the image (cache, aio). */
 			d->cache = c->cache;
 			d->aio = c->aio;
+			/* A discard reaches the image when both nodes pass it on (QEMU). */
+			d->discard_unmap = d->discard_unmap && c->discard_unmap;
 			/*
 			 * A file node added on its own (blockdev-add, then the qcow2 node over
 			 * it, as libvirt does) holds the image and its lock: qemu-nbd takes
@@ -783,6 +790,12 @@ static int open_node(struct vm_drive *d, bool readonly, struct vccw_err *err)
 		return -1;
 	d->be = be;
 	d->be->discard_ignore = !d->discard_unmap;
+	/*
+	 * QEMU (7.2, observed): -drive's image node deallocates for a write-zeroes with
+	 * unmap even under discard=ignore, which only stops the guest's discards; a
+	 * -blockdev node deallocates only with its own discard=unmap.
+	 */
+	d->be->zeroes_keep = d->blockdev && !d->discard_unmap;
 	/* qemu-nbd does detect-zeroes itself (it was told on its command line). */
 	d->be->detect_zeroes = local_zeroes ? d->detect_zeroes : VCCW_BE_BLK_DETECT_ZEROES_OFF;
 	return 0;

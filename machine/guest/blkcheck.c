@@ -11,6 +11,7 @@
  *   READ <rc> <match|differ>
  *   ZEROWRITE <rc> a plain write of 8 zero sectors at sector 16 (detect-zeroes)
  *   DISCARD <rc>   sectors 32-39, when the device offers DISCARD
+ *   WZUNMAP <rc>   WRITE_ZEROES with the unmap flag over sectors 48-55, when offered
  *   ROWRITE <rc>   read-only disk: a write sent anyway (the device must answer IOERR)
  * <rc> is 0, EIO (IOERR), UNSUPP or ERR<n>. Then "DONE"; status 0.
  */
@@ -91,6 +92,10 @@ int guest_blkcheck_main(void)
 	if (blk->has_discard) {
 		rc = guest_blk_discard(blk, 32, 8);
 		guest_printf("DISCARD %s\n", rc_str(rc, tmp, sizeof(tmp)));
+	}
+	if (blk->has_write_zeroes) {
+		rc = guest_blk_write_zeroes(blk, 48, 8, true);
+		guest_printf("WZUNMAP %s\n", rc_str(rc, tmp, sizeof(tmp)));
 	}
 	rc = guest_blk_flush(blk);
 	guest_printf("FLUSH %s\n", rc_str(rc, tmp, sizeof(tmp)));

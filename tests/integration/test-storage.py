@@ -15,13 +15,18 @@ images (made with qemu-img), lseek(SEEK_HOLE) for deallocation in raw files.
 - driver=nbd (server.type=unix and inet), file=nbd://HOST:PORT/ and nbd+unix:///?socket=
   against a qemu-nbd serving a qcow2 image: the data reaches the qcow2;
 - readonly=on: VIRTIO_BLK_F_RO, a write answered with IOERR, the image unchanged;
-- discard=unmap|ignore: a discard deallocates or not; detect-zeroes=unmap with
-  discard=unmap: a zero write deallocates, detect-zeroes=off: it does not;
+- discard=unmap|ignore and detect-zeroes=off|on|unmap on -drive and on -blockdev's two
+  nodes: which of a zero write, a discard and a write-zeroes with unmap deallocate, as
+  QEMU 7.2 does it with the same guest script;
 - snapshot=on (raw and qcow2): the guest reads its writes, the image is unchanged;
 - image locking: a second writer of the same image (raw, and qcow2 through qemu-nbd's
   locks) is refused; two read-only users are allowed;
 - logical_block_size / physical_block_size: BLK_SIZE and the topology's exponent;
 - QMP query-blockstats: real counters after the guest's requests, query-block's node.
+
+The read-only, discard / detect-zeroes and block-size checks run a second time on
+qemu-system-s390x with the bare-metal build of the same guest program
+(build/s390x/blkcheck.elf), with the same expectations: QEMU 7.2 is the ground truth.
 
 Prints PASS/FAIL/SKIP lines and, last, "N passed, N failed, N skipped".
 Usage: test-storage.py [path/to/vccw-vm]
@@ -60,12 +65,32 @@ def skip(name, why):
     counts["skipped"] += 1
 
 
+QEMU = shutil.which("qemu-system-s390x")
+BLKCHECK_ELF = os.path.join(os.path.dirname(os.path.realpath(VM)), "s390x", "blkcheck.elf")
+on_qemu = False  # run() drives qemu-system-s390x with the bare-metal blkcheck instead
+
+
 def run(args, env=None):
-    """vccw-vm @args with -kernel native:blkcheck: (exit status, stdout lines, stderr)."""
-    p = subprocess.run([VM] + args + ["-kernel", "native:blkcheck"], capture_output=True,
-                       timeout=TIMEOUT, env=env)
-    return p.returncode, p.stdout.decode(errors="replace").splitlines(), \
-        p.stderr.decode(errors="replace")
+    """vccw-vm @args with -kernel native:blkcheck: (exit status, stdout lines, stderr);
+    with on_qemu, qemu-system-s390x with the same options and the bare-metal image."""
+    if on_qemu:
+        cmd = [QEMU, "-machine", "s390-ccw-virtio", "-nographic", "-nodefaults",
+               "-display", "none", "-serial", "stdio", "-no-reboot", "-kernel",
+               BLKCHECK_ELF] + args
+    else:
+        cmd = [VM] + args + ["-kernel", "native:blkcheck"]
+    p = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, env=env)
+    out = p.stdout.decode(errors="replace").splitlines()
+    err = p.stderr.decode(errors="replace")
+    if on_qemu:
+        # The bare-metal program ends with "EXIT: STATUS=n"; QEMU's own status is 0.
+        ex = [x for x in out if x.startswith("EXIT: STATUS=")]
+        rc = int(ex[-1].split("=")[1]) if ex else (p.returncode or 1)
+        out = [x for x in out if not x.startswith("EXIT: ")]
+        if p.returncode != 0 and not ex:
+            rc = 2 if p.returncode == 1 else p.returncode
+        return rc, out, err
+    return p.returncode, out, err
 
 
 def lines(out, word):
@@ -126,8 +151,22 @@ def file_head(path, n=4096):
 
 
 def is_hole(path, off, length):
+    """Is [@off, @off + @length) of @path deallocated? FIEMAP where the file system has
+    it (an unwritten extent, as fallocate ZERO_RANGE leaves, is still allocated), else
+    lseek(SEEK_HOLE) (tmpfs: no unwritten extents)."""
+    import fcntl
+    import struct
     fd = os.open(path, os.O_RDONLY)
     try:
+        os.fsync(fd)
+        # struct fiemap (32 bytes) + 8 struct fiemap_extent (56 bytes each);
+        # FS_IOC_FIEMAP, FIEMAP_FLAG_SYNC.
+        buf = bytearray(struct.pack("=QQIIII", off, length, 1, 0, 8, 0) + bytes(56 * 8))
+        try:
+            fcntl.ioctl(fd, 0xC020660B, buf)
+            return struct.unpack_from("=I", buf, 20)[0] == 0
+        except OSError:
+            pass
         if os.lseek(fd, off, os.SEEK_HOLE) != off:
             return False
         try:
@@ -314,35 +353,53 @@ def test_readonly(tmp):
 
 
 def test_discard_detect_zeroes(tmp):
+    """What reaches the image as deallocation, as QEMU 7.2 does it (observed with the same
+    guest script on qemu-system-s390x: a guest discard needs discard=unmap on every node;
+    a write-zeroes with unmap, and a zero write under detect-zeroes=unmap, deallocate
+    unless the image node is a -blockdev node without discard=unmap)."""
     if not can_punch(tmp):
         skip("storage_discard", "the temp file system cannot punch holes SEEK_HOLE sees")
         return
     img = os.path.join(tmp, "dz.img")
-    # (options, hole at the zero write (sector 16), hole at the discard (sector 32))
+    drive = f"file={img},format=raw,if=none,id=d0"
+    fnode = f"driver=file,filename={img},node-name=f0"
+    rnode = "driver=raw,file=f0,node-name=d0"
+    # (name, options, hole at the zero write (sector 16), at the discard (sector 32), at
+    # the write-zeroes with unmap (sector 48))
     cases = [
-        ("default", "", False, False),
-        ("discard_ignore", ",discard=ignore", False, False),
-        ("discard_unmap", ",discard=unmap", False, True),
-        ("detect_zeroes_off", ",discard=unmap,detect-zeroes=off", False, True),
-        ("detect_zeroes_on", ",detect-zeroes=on", False, False),
-        ("detect_zeroes_unmap", ",discard=unmap,detect-zeroes=unmap", True, True),
+        ("drive_default", ["-drive", drive], False, False, True),
+        ("drive_discard_ignore", ["-drive", drive + ",discard=ignore"], False, False, True),
+        ("drive_discard_unmap", ["-drive", drive + ",discard=unmap"], False, True, True),
+        ("drive_detect_zeroes_off", ["-drive", drive + ",discard=unmap,detect-zeroes=off"],
+         False, True, True),
+        ("drive_detect_zeroes_on", ["-drive", drive + ",detect-zeroes=on"], False, False, True),
+        ("drive_detect_zeroes_unmap", ["-drive", drive + ",discard=unmap,detect-zeroes=unmap"],
+         True, True, True),
+        ("drive_detect_zeroes_unmap_discard_ignore", ["-drive", drive + ",detect-zeroes=unmap"],
+         True, False, True),
+        ("blockdev_default", ["-blockdev", fnode, "-blockdev", rnode], False, False, False),
+        ("blockdev_file_unmap", ["-blockdev", fnode + ",discard=unmap", "-blockdev", rnode],
+         False, False, True),
+        ("blockdev_both_unmap", ["-blockdev", fnode + ",discard=unmap",
+                                 "-blockdev", rnode + ",discard=unmap"], False, True, True),
+        ("blockdev_raw_unmap", ["-blockdev", fnode, "-blockdev", rnode + ",discard=unmap"],
+         False, False, False),
     ]
-    for name, opts, zero_hole, discard_hole in cases:
+    for name, args, zero_hole, discard_hole, wz_hole in cases:
         raw_image(img, fill=b"\xff")
-        rc, out, err = run(["-drive", f"file={img},format=raw,if=none,id=d0{opts}"] +
-                           blk("d0"))
+        rc, out, err = run(args + blk("d0"))
         why = guest_ok(rc, out, err)
-        if why is None and "DISCARD 0" not in out:
-            why = f"discard: {lines(out, 'DISCARD')}"
+        if why is None and ("DISCARD 0" not in out or "WZUNMAP 0" not in out):
+            why = f"discard / write zeroes: {lines(out, 'DISCARD')} {lines(out, 'WZUNMAP')}"
         if why is None:
             with open(img, "rb") as f:
                 f.seek(16 * 512)
                 if f.read(4096) != bytes(4096):
                     why = "sectors 16-23 do not read as zeroes"
-        if why is None and is_hole(img, 16 * 512, 4096) != zero_hole:
-            why = f"zero write: hole {not zero_hole}, expected {zero_hole}"
-        if why is None and is_hole(img, 32 * 512, 4096) != discard_hole:
-            why = f"discard: hole {not discard_hole}, expected {discard_hole}"
+        for what, sector, want in (("zero write", 16, zero_hole), ("discard", 32, discard_hole),
+                                   ("write zeroes with unmap", 48, wz_hole)):
+            if why is None and is_hole(img, sector * 512, 4096) != want:
+                why = f"{what}: deallocated {not want}, expected {want}"
         report(f"storage_{name}", why)
 
 
@@ -441,9 +498,13 @@ def test_block_sizes(tmp):
         report(f"storage_block_size_{lbs}_{pbs}",
                None if rc == 0 and d.get("blk_size") == str(lbs) and
                d.get("phys") == str(pbs) else f"exit {rc}: {d} {err.strip()}")
-    for props, msg in [(",logical_block_size=1000", "is not a power of 2"),
-                       (",logical_block_size=4096", "logical_block_size > physical_block_size"),
-                       (",physical_block_size=256", "power of 2 between 512")]:
+    # (properties, our message, QEMU's)
+    for props, msg, qmsg in [
+            (",logical_block_size=1000", "is not a power of 2", "it's not a power of 2"),
+            (",logical_block_size=4096", "logical_block_size > physical_block_size",
+             "logical_block_size > physical_block_size"),
+            (",physical_block_size=256", "power of 2 between 512", "(minimum: 512")]:
+        msg = qmsg if on_qemu else msg
         rc, out, err = run(drive + blk("d0", props))
         report(f"storage_block_size_refused{props.replace(',', '_').replace('=', '_')}",
                None if rc == 2 and msg in err else f"exit {rc}: {err.strip()}")
@@ -451,7 +512,16 @@ def test_block_sizes(tmp):
 
 def qmp_call(sock, cmds):
     s = socket.socket(socket.AF_UNIX)
-    s.connect(sock)
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        # The socket file appears at bind(), before listen(): refused until then.
+        try:
+            s.connect(sock)
+            break
+        except (ConnectionRefusedError, FileNotFoundError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
     f = s.makefile("rw")
     json.loads(f.readline())
     out = []
@@ -568,6 +638,7 @@ def test_qmp_qcow2_two_nodes(tmp):
 
 
 def main():
+    global on_qemu, report
     with tempfile.TemporaryDirectory(prefix="vccw-storage-") as tmp:
         for t in (test_blockdev_forms, test_qcow2, test_nbd, test_readonly,
                   test_discard_detect_zeroes, test_snapshot, test_locking, test_block_sizes,
@@ -576,6 +647,23 @@ def main():
                 t(tmp)
             except Exception as e:  # a harness problem is a failure of that test
                 report(t.__name__, f"{type(e).__name__}: {e}")
+        # Ground truth: the same guest script and the same expectations on QEMU 7.2 for
+        # what both have (read-only, discard and detect-zeroes, block sizes).
+        if not QEMU:
+            skip("qemu_storage", "qemu-system-s390x not installed (qemu-system-misc)")
+        elif not os.path.exists(BLKCHECK_ELF):
+            skip("qemu_storage", f"{BLKCHECK_ELF} not built (make guest-s390x)")
+        else:
+            on_qemu = True
+            vm_report = report
+
+            def report(name, why):
+                vm_report("qemu_" + name, why)
+            for t in (test_readonly, test_discard_detect_zeroes, test_block_sizes):
+                try:
+                    t(tmp)
+                except Exception as e:
+                    report(t.__name__, f"{type(e).__name__}: {e}")
     print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
     return 1 if counts["failed"] else 0
 

@@ -310,20 +310,22 @@ static bool can_punch(int fd)
 
 /*
  * detect-zeroes (QEMU's -drive option): off writes the zeroes (the range stays
- * allocated); unmap with discards passed on punches a hole; unmap with discard=ignore
- * may not deallocate. Each zero write still counts as a write of its length.
+ * allocated); unmap punches a hole unless zeroes_keep (a node without discard=unmap in
+ * QEMU). discard_ignore stops the guest's discards only: they reach nothing and are not
+ * counted. Each zero write still counts as a write of its length.
  */
 TEST(test_be_blk_detect_zeroes_and_discard_ignore)
 {
 	static const struct {
 		enum vccw_be_blk_detect_zeroes dz;
-		bool discard_ignore;
+		bool discard_ignore, zeroes_keep;
 		bool hole;
 	} cases[] = {
-		{ VCCW_BE_BLK_DETECT_ZEROES_OFF, false, false },
-		{ VCCW_BE_BLK_DETECT_ZEROES_ON, false, false },
-		{ VCCW_BE_BLK_DETECT_ZEROES_UNMAP, false, true },
-		{ VCCW_BE_BLK_DETECT_ZEROES_UNMAP, true, false },
+		{ VCCW_BE_BLK_DETECT_ZEROES_OFF, false, false, false },
+		{ VCCW_BE_BLK_DETECT_ZEROES_ON, false, false, false },
+		{ VCCW_BE_BLK_DETECT_ZEROES_UNMAP, false, false, true },
+		{ VCCW_BE_BLK_DETECT_ZEROES_UNMAP, true, false, true },
+		{ VCCW_BE_BLK_DETECT_ZEROES_UNMAP, false, true, false },
 	};
 	char path[32], ones[4096], zero[4096] = { 0 }, back[4096];
 	struct iovec iov = { zero, sizeof(zero) };
@@ -346,6 +348,7 @@ TEST(test_be_blk_detect_zeroes_and_discard_ignore)
 		REQUIRE(be);
 		be->detect_zeroes = cases[i].dz;
 		be->discard_ignore = cases[i].discard_ignore;
+		be->zeroes_keep = cases[i].zeroes_keep;
 		CHECK_EQ(vccw_be_blk_pwritev(be, &iov, 1, 8192), 0);
 		CHECK_EQ(vccw_be_blk_flush(be), 0);
 		CHECK_EQ(pread(fd, back, sizeof(back), 8192), sizeof(back));

@@ -203,13 +203,13 @@ static int write_zeroes_by_hand(struct vccw_be_blk *be, uint64_t off, uint64_t l
 	return rc;
 }
 
-/* Write zeroes, range and read-only already checked; may_unmap only if discards pass. */
+/* Write zeroes, range and read-only already checked; may_unmap unless zeroes_keep. */
 static int do_write_zeroes(struct vccw_be_blk *be, uint64_t off, uint64_t len,
 			   bool may_unmap)
 {
 	int rc;
 
-	may_unmap = may_unmap && !be->discard_ignore;
+	may_unmap = may_unmap && !be->zeroes_keep;
 	if (be->ops->write_zeroes) {
 		rc = be->ops->write_zeroes(be, off, len, may_unmap);
 		if (rc != -EOPNOTSUPP)
@@ -375,7 +375,7 @@ int vccw_be_blk_queue_submit(struct vccw_be_blk_queue *q, struct vccw_be_blk_req
 		req->done(req, run_inline(be, req));
 		return 0;
 	}
-	req->may_unmap = req->may_unmap && !be->discard_ignore;
+	req->may_unmap = req->may_unmap && !be->zeroes_keep;
 	req->caller_done = req->done;
 	req->done = queued_done;
 	req->owner = be;

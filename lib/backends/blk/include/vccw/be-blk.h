@@ -174,10 +174,13 @@ struct vccw_be_blk {
 	enum vccw_be_blk_aio aio;
 	/*
 	 * Set by the embedder before first use (0 after open). @discard_ignore: discards
-	 * complete without reaching the host and write-zeroes never deallocate (QEMU's
-	 * discard=ignore, its default; false is discard=unmap). @detect_zeroes: above.
+	 * complete without reaching the host (QEMU's discard=ignore, its default; false is
+	 * discard=unmap). @zeroes_keep: a write-zeroes never deallocates, whatever its
+	 * may_unmap (QEMU strips the flag at a protocol node without discard=unmap).
+	 * @detect_zeroes: above.
 	 */
 	bool discard_ignore;
+	bool zeroes_keep;
 	enum vccw_be_blk_detect_zeroes detect_zeroes;
 	/* Updated atomically by the wrappers; read it with vccw_be_blk_get_stats(). */
 	struct vccw_be_blk_stats stats;
