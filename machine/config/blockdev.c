@@ -852,8 +852,9 @@ void vm_drive_free(struct vm_drive *d)
 int vm_drive_check_use(const struct vm_drive *d, const char *what)
 {
 	if (d->parent) {
-		vm_error_qmp("Conflicts with use by %s as 'file', which does not allow 'write' "
-			     "on %s", d->parent->id, d->id);
+		/* QEMU would share the node; here a node has one user (documented). */
+		vm_error_qmp("Node '%s' is the file of node '%s' (use drive=%s)", d->id,
+			     d->parent->id, d->parent->id);
 		vm_error(what, "property 'drive': node '%s' is the file of node '%s' (give "
 			 "drive=%s)", d->id, d->parent->id, d->parent->id);
 		return -1;
