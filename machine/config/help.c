@@ -136,7 +136,7 @@ const struct vm_option *vm_option_find_extra(const char *name)
 
 static const char *const refused[] = {
 	"preconfig", "L", "action", "add-fd", "append", "async-teardown", "audio",
-	"audio-help", "audiodev", "blockdev", "boot", "cdrom", "chroot", "compat", "debugcon",
+	"audio-help", "audiodev", "boot", "cdrom", "chroot", "compat", "debugcon",
 	"dfilter", "dtb", "dump-vmstate", "echr", "enable-sync-profile", "fda", "fdb", "fsdev",
 	"full-screen", "fw_cfg", "gdb", "global", "hda", "hdb", "hdc", "hdd", "icount",
 	"incoming", "initrd", "iscsi", "k", "loadvm", "mem-path", "mem-prealloc", "mon",
