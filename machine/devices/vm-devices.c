@@ -197,6 +197,11 @@ static struct vccw_virtio_dev *blk_create(struct vccw_mem *mem, struct vm_device
 	struct vccw_blk_config cfg = { .backend = dev->drive->be };
 	struct vccw_blk *blk;
 
+	/* A file node whose image its qcow2 node could not hand back has none open. */
+	if (!cfg.backend) {
+		vccw_err_set(err, EBADF, "node '%s' has no image open", dev->drive->id);
+		return NULL;
+	}
 	blk_fill_config(dev, &cfg);
 	blk = vccw_blk_new(mem, &cfg, features, err);
 	if (!blk)
