@@ -256,6 +256,8 @@ struct vm_config {
 	char *pidfile;
 	bool no_reboot;     /* a guest re-IPL ends vccw-vm (status 0) instead */
 	bool nographic;     /* -nographic: no effect, but not with -daemonize (QEMU) */
+	/* -machine max-hotplug-devices=N: devices device_add may have plugged at once; 0: default */
+	uint64_t max_hotplug;
 
 	struct vm_drive **drives;
 	unsigned int nr_drives;
@@ -624,6 +626,14 @@ void vm_powerdown_request(struct vm *vm);
 bool vm_powerdown_take(struct vm *vm);
 
 /* ---- Hot plug (vm-hotplug.c) ---- */
+
+/*
+ * How many devices device_add may have plugged at a time unless -machine
+ * max-hotplug-devices= says otherwise: each is guest-visible state and host threads, and
+ * a monitor client must not be able to make the machine grow without bound.
+ */
+#define VM_HOTPLUG_MAX_DEFAULT 256
+#define VM_HOTPLUG_MAX_LIMIT (4u * 65536) /* every subchannel of the four sets */
 
 /*
  * device_add: build a device from @props (as -device), check its references and device

@@ -71,6 +71,13 @@ $(O)/tests/integration-storage: tests/integration/test-storage.py $(O)/vccw-vm
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
 TEST_PROGRAMS += $(O)/tests/integration-storage
 
+# The monitors (HMP through the command table, -qmp bounds) and character backends end to
+# end (tests/integration/test-monitor.py, python3 with its standard library only).
+$(O)/tests/integration-monitor: tests/integration/test-monitor.py $(O)/vccw-vm
+	@mkdir -p $(dir $@)
+	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
+TEST_PROGRAMS += $(O)/tests/integration-monitor
+
 # QMP as management tools use it, on vccw-vm and qemu-system-s390x in one run
 # (tests/integration/test-qmp-mgmt.py; socat for the raw-socket session).
 $(O)/tests/integration-qmp-mgmt: tests/integration/test-qmp-mgmt.py $(O)/vccw-vm

@@ -774,7 +774,7 @@ static int opt_machine(struct vm_config *cfg, const char *arg)
 {
 	struct vccw_err err = { 0 };
 	struct vm_kvlist l;
-	const char *type, *loadparm;
+	const char *type, *loadparm, *max_hotplug;
 	int rc = -1;
 
 	if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
@@ -786,6 +786,7 @@ static int opt_machine(struct vm_config *cfg, const char *arg)
 		return -1;
 	type = vm_kv_get(&l, "type");
 	loadparm = vm_kv_get(&l, "loadparm");
+	max_hotplug = vm_kv_get(&l, "max-hotplug-devices");
 	if (vm_kv_check_unused("-machine", &l))
 		goto out;
 	if (type && strcmp(type, "s390-ccw-virtio")) {
@@ -800,6 +801,9 @@ static int opt_machine(struct vm_config *cfg, const char *arg)
 		}
 		cfg->has_loadparm = true;
 	}
+	if (max_hotplug && vm_parse_uint("-machine", "max-hotplug-devices", max_hotplug, 1,
+					 VM_HOTPLUG_MAX_LIMIT, &cfg->max_hotplug))
+		goto out;
 	rc = 0;
 out:
 	vm_kv_free(&l);
@@ -885,8 +889,9 @@ static const struct vm_option vm_options[] = {
 	{ "bios", "FILE", opt_bios,
 	  "firmware that boots from the disk with the lowest bootindex when there is no "
 	  "-kernel (default " VM_IPL_DEFAULT_BIOS ")" },
-	{ "machine", "s390-ccw-virtio[,loadparm=STR]", opt_machine,
-	  "machine type (only s390-ccw-virtio); loadparm selects the firmware's boot entry" },
+	{ "machine", "s390-ccw-virtio[,loadparm=STR][,max-hotplug-devices=N]", opt_machine,
+	  "machine type (only s390-ccw-virtio); loadparm selects the firmware's boot entry; "
+	  "device_add plugs at most N devices at a time (default 256)" },
 	{ "M", "s390-ccw-virtio[,loadparm=STR]", opt_machine, "same as -machine" },
 	{ "nographic", NULL, vm_opt_nographic, "accepted: the console is on stdio anyway" },
 	{ "nodefaults", NULL, opt_nographic, "accepted: there are no default devices anyway" },

@@ -14,6 +14,7 @@
  * vccw_css_sch_free(), so an unplug needs no pause of the vCPUs.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,11 +76,30 @@ static void list_remove(struct vm_config *cfg, struct vm_device *dev)
 	}
 }
 
+/* Devices device_add plugged that are still there (ports come with their device). */
+static unsigned int hotplugged_nr(const struct vm_config *cfg)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < cfg->nr_devices; i++)
+		n += cfg->devices[i]->hotplugged && cfg->devices[i]->type->device_id;
+	return n;
+}
+
 static int hotplug_add_locked(struct vm *vm, struct vm_kvlist *props)
 {
 	struct vm_config *cfg = vm->cfg;
 	struct vm_device *dev, *owner, **grown;
+	uint64_t max = cfg->max_hotplug ? cfg->max_hotplug : VM_HOTPLUG_MAX_DEFAULT;
 
+	/* Issue 13's bound: the monitor cannot make the machine grow without limit. */
+	if (hotplugged_nr(cfg) >= max) {
+		vm_error_qmp("Too many hot-plugged devices: at most %" PRIu64 " may be plugged "
+			     "at a time (-machine max-hotplug-devices)", max);
+		vm_error("device_add", "%" PRIu64 " devices are hot-plugged already, the most "
+			 "-machine max-hotplug-devices allows", max);
+		return -1;
+	}
 	dev = vm_device_new(cfg, "device_add", props);
 	if (!dev)
 		return -1;

@@ -147,13 +147,13 @@ void hmp_print_status(struct hmp_out *o, json_t *ret)
 	hmp_printf(o, "\r\n");
 }
 
-/* QEMU's hmp_info_version(): MAJOR.MINOR.MICRO and the package. */
+/* QEMU's hmp_info_version(): MAJOR.MINOR.MICRO, the package right after it. */
 void hmp_print_version(struct hmp_out *o, json_t *ret)
 {
 	json_t *v = json_object_get(ret, "qemu");
 
 	hmp_printf(o, "%" JSON_INTEGER_FORMAT ".%" JSON_INTEGER_FORMAT ".%" JSON_INTEGER_FORMAT
-		   " (%s)\r\n", json_integer_value(json_object_get(v, "major")),
+		   "%s\r\n", json_integer_value(json_object_get(v, "major")),
 		   json_integer_value(json_object_get(v, "minor")),
 		   json_integer_value(json_object_get(v, "micro")),
 		   json_string_value(json_object_get(ret, "package")));
@@ -258,24 +258,28 @@ static const struct qmp_cmd *hmp_find(const char *line, const char **rest)
 	return best;
 }
 
+/* QEMU's words for a line that does not fit the command's arguments. */
+static void hmp_usage(struct hmp_out *o, const struct qmp_cmd *cmd, const char *what)
+{
+	hmp_printf(o, "%s: %s\r\nTry \"help %s\" for more information\r\n", cmd->hmp, what,
+		   cmd->hmp);
+}
+
 /*
- * The arguments of @cmd from @rest (blanks trimmed) by its hmp_params rule. NULL with
- * @err set when they do not fit; an empty object when the command takes none.
+ * The arguments of @cmd from @rest (blanks trimmed) by its hmp_params rule: an empty
+ * object when the command takes none; NULL after printing why the line does not fit.
  */
-static json_t *hmp_args_parse(const struct qmp_cmd *cmd, const char *rest, struct qmp_err *err)
+static json_t *hmp_args_parse(const struct qmp_cmd *cmd, const char *rest, struct hmp_out *o)
 {
 	const char *p = cmd->hmp_params;
 	json_t *args = json_object();
 	size_t n;
 
-	if (!args) {
-		set_err(err, "GenericError", "out of memory");
+	if (!args)
 		return NULL;
-	}
 	if (!p) {
 		if (*rest) {
-			set_err(err, "GenericError", "%s: extraneous characters at the end of line",
-				cmd->hmp);
+			hmp_usage(o, cmd, "extraneous characters at the end of line");
 			goto err;
 		}
 		return args;
@@ -289,7 +293,7 @@ static json_t *hmp_args_parse(const struct qmp_cmd *cmd, const char *rest, struc
 		vm_error_capture(msg, sizeof(msg));
 		if (vm_kv_parse(cmd->hmp, rest, "driver", &l)) {
 			vm_error_capture(NULL, 0);
-			set_err(err, "GenericError", "%s", msg);
+			hmp_printf(o, "Error: %s\r\n", msg);
 			goto err;
 		}
 		vm_error_capture(NULL, 0);
@@ -301,12 +305,11 @@ static json_t *hmp_args_parse(const struct qmp_cmd *cmd, const char *rest, struc
 	/* One word for argument @p ("id"); "id?" when it may be left out. */
 	n = strcspn(rest, " \t\r\n");
 	if (!n && p[strlen(p) - 1] != '?') {
-		set_err(err, "GenericError", "Parameter '%s' is missing", p);
+		hmp_usage(o, cmd, "string expected");
 		goto err;
 	}
 	if (rest[n]) {
-		set_err(err, "GenericError", "%s: extraneous characters at the end of line",
-			cmd->hmp);
+		hmp_usage(o, cmd, "extraneous characters at the end of line");
 		goto err;
 	}
 	if (n) {
@@ -352,11 +355,11 @@ void hmp_run_line(struct vm_qmp *q, struct qmp_client *c, const char *line, stru
 				   (int)strcspn(trimmed, " \t"), trimmed);
 		goto out;
 	}
-	args = hmp_args_parse(cmd, rest, &err);
-	if (args) {
-		r = mon_call(q, c, cmd, args, &err);
-		json_decref(args);
-	}
+	args = hmp_args_parse(cmd, rest, o);
+	if (!args)
+		goto out;
+	r = mon_call(q, c, cmd, args, &err);
+	json_decref(args);
 	/* A command's error is part of HMP's text, as QEMU prints it. */
 	if (!r)
 		hmp_printf(o, "Error: %s\r\n", err.desc);

@@ -33,7 +33,12 @@
 
 #include "vm-int.h"
 
+/*
+ * -qmp clients at a time, and one slot more kept for a client that only wants to look
+ * and quit (VM_MON_RESERVED commands), so that idle clients cannot lock quit out.
+ */
 #define VM_QMP_MAX_CLIENTS 8
+#define VM_QMP_SLOTS (VM_QMP_MAX_CLIENTS + 1)
 #define VM_QMP_MAX_INPUT (1u << 20)  /* one command's text */
 #define VM_QMP_MAX_OUTPUT (8u << 20) /* unread replies and events of one client */
 #define VM_QMP_MAX_DEPTH 256          /* JSON nesting; no command needs more than 3 */
@@ -65,7 +70,7 @@ struct vm_qmp {
 	json_t *events;       /* array of event objects to broadcast */
 	bool stop;
 
-	struct qmp_client clients[VM_QMP_MAX_CLIENTS]; /* monitor thread only */
+	struct qmp_client clients[VM_QMP_SLOTS]; /* monitor thread only; the last reserved */
 };
 
 /* A command's error: QEMU's error classes ("GenericError", "CommandNotFound" ...). */

@@ -268,7 +268,7 @@ static void broadcast_events(struct vm_qmp *q)
 	q->events = json_array();
 	pthread_mutex_unlock(&q->lock);
 	json_array_foreach(events, k, ev) {
-		for (i = 0; i < VM_QMP_MAX_CLIENTS; i++)
+		for (i = 0; i < VM_QMP_SLOTS; i++)
 			if (q->clients[i].fd >= 0 && q->clients[i].negotiated)
 				client_send(&q->clients[i], json_incref(ev));
 	}
@@ -495,9 +495,27 @@ static void client_read(struct vm_qmp *q, struct qmp_client *c)
 	client_process(q, c);
 }
 
+/*
+ * A newcomer when every slot, the reserved one too, is taken by a negotiated client: an
+ * error reply it can read (QEMU would only close), then the connection is closed.
+ */
+static void turn_away(int fd)
+{
+	char msg[256];
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "{\"error\": {\"class\": \"GenericError\", \"desc\": "
+		     "\"Too many monitor clients (at most %u and one reserved): connection "
+		     "refused\"}}\r\n", VM_QMP_MAX_CLIENTS);
+	/* A fresh socket's buffer takes these few bytes; never wait for the client. */
+	(void)send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
 static void client_accept(struct vm_qmp *q)
 {
 	struct qmp_client *c = NULL;
+	bool restricted = false;
 	unsigned int i;
 	int fd;
 
@@ -511,7 +529,7 @@ static void client_accept(struct vm_qmp *q)
 		/*
 		 * Every slot is taken: the oldest client that never negotiated capabilities
 		 * makes room, so idle connections cannot lock a real client (and its quit)
-		 * out. With every slot negotiated, the newcomer is turned away.
+		 * out.
 		 */
 		for (i = 0; i < VM_QMP_MAX_CLIENTS; i++) {
 			struct qmp_client *o = &q->clients[i];
@@ -519,15 +537,26 @@ static void client_accept(struct vm_qmp *q)
 			if (!o->negotiated && (!c || o->serial < c->serial))
 				c = o;
 		}
-		if (!c) {
-			close(fd);
+		if (c)
+			client_close(c);
+	}
+	if (!c) {
+		/*
+		 * Every normal slot negotiated (issue 13: eight idle clients locked quit out):
+		 * one more client is let in on the reserved slot, where it may negotiate, ask
+		 * query-status and quit (mon_call()); past that, a readable refusal.
+		 */
+		c = &q->clients[VM_QMP_MAX_CLIENTS];
+		if (c->fd >= 0) {
+			turn_away(fd);
 			return;
 		}
-		client_close(c);
+		restricted = true;
 	}
 	c->fd = fd;
 	c->negotiated = false;
 	c->oob = false;
+	c->restricted = restricted;
 	c->serial = ++q->accepts;
 	client_send(c, json_pack("{s:{s:o,s:[s]}}", "QMP", "version", version_info(),
 				 "capabilities", "oob"));
@@ -541,11 +570,11 @@ static void flush_all(struct vm_qmp *q)
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		struct pollfd pfd[VM_QMP_MAX_CLIENTS];
+		struct pollfd pfd[VM_QMP_SLOTS];
 		unsigned int nr = 0;
 		long spent;
 
-		for (i = 0; i < VM_QMP_MAX_CLIENTS; i++) {
+		for (i = 0; i < VM_QMP_SLOTS; i++) {
 			struct qmp_client *c = &q->clients[i];
 
 			if (c->fd >= 0 && c->out_len && client_flush(c))
@@ -566,8 +595,8 @@ static void flush_all(struct vm_qmp *q)
 static void *qmp_thread(void *arg)
 {
 	struct vm_qmp *q = arg;
-	struct pollfd pfd[2 + VM_QMP_MAX_CLIENTS];
-	struct qmp_client *who[2 + VM_QMP_MAX_CLIENTS];
+	struct pollfd pfd[2 + VM_QMP_SLOTS];
+	struct qmp_client *who[2 + VM_QMP_SLOTS];
 	unsigned int i, nr;
 	uint64_t v;
 	bool stop;
@@ -576,7 +605,7 @@ static void *qmp_thread(void *arg)
 		nr = 0;
 		pfd[nr] = (struct pollfd){ .fd = q->wake_fd, .events = POLLIN };
 		who[nr++] = NULL;
-		for (i = 0; i < VM_QMP_MAX_CLIENTS; i++) {
+		for (i = 0; i < VM_QMP_SLOTS; i++) {
 			struct qmp_client *c = &q->clients[i];
 
 			if (c->fd < 0)
@@ -640,7 +669,7 @@ struct vm_qmp *vm_qmp_open(struct vm *vm, const char *path)
 	q->vm = vm;
 	q->listen_fd = -1;
 	q->wake_fd = -1;
-	for (i = 0; i < VM_QMP_MAX_CLIENTS; i++)
+	for (i = 0; i < VM_QMP_SLOTS; i++)
 		q->clients[i].fd = -1;
 	pthread_mutex_init(&q->lock, NULL);
 	q->events = json_array();
@@ -706,7 +735,7 @@ void vm_qmp_free(struct vm_qmp *q)
 			;
 		pthread_join(q->thread, NULL);
 	}
-	for (i = 0; i < VM_QMP_MAX_CLIENTS; i++)
+	for (i = 0; i < VM_QMP_SLOTS; i++)
 		client_close(&q->clients[i]);
 	if (q->listen_fd >= 0)
 		close(q->listen_fd);

