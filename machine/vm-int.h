@@ -735,6 +735,20 @@ void vm_qmp_shutdown_event(struct vm_qmp *qmp, const char *reason);
  * @qmp: no-op.
  */
 void vm_qmp_event(struct vm_qmp *qmp, const char *name, const char *key, const char *val);
+/*
+ * A monitor without socket or thread that only vm_qmp_feed() feeds (the QMP fuzz target,
+ * tests): commands that open host files or sockets (blockdev-add, chardev-add,
+ * netdev_add) are refused on it. Returns NULL when out of memory or without jansson.
+ */
+struct vm_qmp *vm_qmp_new_fed(struct vm *vm);
+/*
+ * Run @len bytes of @buf as one new client's input, on the calling thread: greeting,
+ * the JSON stream scanner and the dispatcher exactly as for a -qmp client (in pieces of
+ * 4 KiB, as reads deliver them), then the client leaves. What it was sent (greeting,
+ * replies, events) is returned in *@out (malloc'd, NUL-terminated, *@out_len bytes;
+ * NULL when nothing) when @out is not NULL. Returns 0, or -1 when it could not start.
+ */
+int vm_qmp_feed(struct vm_qmp *q, const void *buf, size_t len, char **out, size_t *out_len);
 /* Send what is queued, stop the thread, close clients and remove the socket; NULL: no-op. */
 void vm_qmp_free(struct vm_qmp *qmp);
 

@@ -164,14 +164,14 @@ const struct qmp_cmd qmp_cmds[] = {
 	{ "query-block", cmd_query_block, no_args, false,
 	  HMP("info block", NULL, hmp_print_block, "show the block devices") },
 	{ "query-blockstats", cmd_query_blockstats, blockstats_args, false },
-	{ "blockdev-add", cmd_blockdev_add, no_args, true },
+	{ "blockdev-add", cmd_blockdev_add, no_args, true, .flags = VM_MON_HOST },
 	{ "blockdev-del", cmd_blockdev_del, node_args, false },
 	{ "query-chardev", cmd_query_chardev, no_args, false,
 	  HMP("info chardev", NULL, hmp_print_chardev, "show the character devices") },
-	{ "chardev-add", cmd_chardev_add, chardev_add_args, false },
+	{ "chardev-add", cmd_chardev_add, chardev_add_args, false, .flags = VM_MON_HOST },
 	{ "chardev-remove", cmd_chardev_remove, del_args, false,
 	  HMP("chardev-remove", "id", NULL, "remove chardev") },
-	{ "netdev_add", cmd_netdev_add, no_args, true },
+	{ "netdev_add", cmd_netdev_add, no_args, true, .flags = VM_MON_HOST },
 	{ "netdev_del", cmd_netdev_del, del_args, false,
 	  HMP("netdev_del", "id", NULL, "remove host network device") },
 	{ "human-monitor-command", cmd_human_monitor_command, hmp_args, false },
@@ -220,6 +220,11 @@ json_t *mon_call(struct vm_qmp *q, struct qmp_client *c, const struct qmp_cmd *c
 		set_err(err, "GenericError", "Too many monitor clients (at most %u): this "
 			"connection may only run qmp_capabilities, query-status and quit",
 			VM_QMP_MAX_CLIENTS);
+		return NULL;
+	}
+	if (q->fed && (cmd->flags & VM_MON_HOST)) {
+		set_err(err, "GenericError", "%s opens host files: not on this monitor",
+			cmd->name);
 		return NULL;
 	}
 	if (args && !cmd->any_args) {

@@ -64,6 +64,7 @@ struct vm_qmp {
 	int wake_fd; /* eventfd: events queued or stop */
 	pthread_t thread;
 	bool started;
+	bool fed; /* vm_qmp_new_fed(): test input; VM_MON_HOST commands refused */
 
 	uint64_t accepts; /* clients accepted so far (monitor thread) */
 	pthread_mutex_t lock; /* protects events and stop */
@@ -115,6 +116,8 @@ struct qmp_cmd {
 #define VM_MON_HMP_ONLY 1u
 /* Runs on a client past the normal limit (the reserved slot: issue 13's bound). */
 #define VM_MON_RESERVED 2u
+/* Opens host files or sockets: refused on a fed monitor (vm_qmp_new_fed()). */
+#define VM_MON_HOST 4u
 
 /* Every command, ended by an entry whose name is NULL. */
 extern const struct qmp_cmd qmp_cmds[];

@@ -708,6 +708,103 @@ err:
 	return NULL;
 }
 
+struct vm_qmp *vm_qmp_new_fed(struct vm *vm)
+{
+	struct vm_qmp *q = calloc(1, sizeof(*q));
+	unsigned int i;
+
+	if (!q)
+		return NULL;
+	q->vm = vm;
+	q->listen_fd = -1;
+	q->fed = true;
+	for (i = 0; i < VM_QMP_SLOTS; i++)
+		q->clients[i].fd = -1;
+	pthread_mutex_init(&q->lock, NULL);
+	q->events = json_array();
+	q->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!q->events || q->wake_fd < 0) {
+		vm_qmp_free(q);
+		return NULL;
+	}
+	return q;
+}
+
+/* Append what the peer end @fd has now to *@out (*@len bytes so far). */
+static void drain_peer(int fd, char **out, size_t *len)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		char *p = out ? realloc(*out, *len + (size_t)n + 1) : NULL;
+
+		if (!p)
+			continue;
+		memcpy(p + *len, buf, (size_t)n);
+		*len += (size_t)n;
+		p[*len] = '\0';
+		*out = p;
+	}
+}
+
+int vm_qmp_feed(struct vm_qmp *q, const void *buf, size_t len, char **out, size_t *out_len)
+{
+	struct qmp_client *c = &q->clients[0];
+	const char *p = buf;
+	size_t got = 0;
+	int sv[2];
+
+	if (out)
+		*out = NULL;
+	/*
+	 * The client's end of a socket pair stands for its connection, so that replies
+	 * take the path they take on a real one; the other end is read here.
+	 */
+	if (c->fd >= 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	c->fd = sv[0];
+	c->serial = ++q->accepts;
+	client_send(c, json_pack("{s:{s:o,s:[s]}}", "QMP", "version", version_info(),
+				 "capabilities", "oob"));
+	/* In pieces of at most what one client_read() takes, as a socket delivers them. */
+	while (len && c->fd >= 0) {
+		size_t n = len < 4096 ? len : 4096;
+
+		if (c->in_cap - c->in_len < n) {
+			size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
+			char *nb;
+
+			while (cap - c->in_len < n)
+				cap *= 2;
+			nb = realloc(c->in, cap);
+			if (!nb)
+				break;
+			c->in = nb;
+			c->in_cap = cap;
+		}
+		memcpy(c->in + c->in_len, p, n);
+		c->in_len += n;
+		p += n;
+		len -= n;
+		client_process(q, c);
+		drain_peer(sv[1], out, &got);
+	}
+	broadcast_events(q);
+	while (c->fd >= 0 && c->out_len) {
+		if (client_flush(c))
+			break;
+		drain_peer(sv[1], out, &got);
+	}
+	drain_peer(sv[1], out, &got);
+	client_close(c);
+	close(sv[1]);
+	if (out_len)
+		*out_len = got;
+	return 0;
+}
+
 int vm_qmp_start(struct vm_qmp *q)
 {
 	int rc = pthread_create(&q->thread, NULL, qmp_thread, q);
@@ -739,7 +836,7 @@ void vm_qmp_free(struct vm_qmp *q)
 		client_close(&q->clients[i]);
 	if (q->listen_fd >= 0)
 		close(q->listen_fd);
-	if (q->bound)
+	if (q->bound && q->path)
 		unlink(q->path);
 	if (q->wake_fd >= 0)
 		close(q->wake_fd);
@@ -763,6 +860,22 @@ struct vm_qmp *vm_qmp_open(struct vm *vm, const char *path)
 int vm_qmp_start(struct vm_qmp *q)
 {
 	(void)q;
+	return -1;
+}
+
+struct vm_qmp *vm_qmp_new_fed(struct vm *vm)
+{
+	(void)vm;
+	return NULL;
+}
+
+int vm_qmp_feed(struct vm_qmp *q, const void *buf, size_t len, char **out, size_t *out_len)
+{
+	(void)q;
+	(void)buf;
+	(void)len;
+	(void)out;
+	(void)out_len;
 	return -1;
 }
 

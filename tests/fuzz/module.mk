@@ -101,6 +101,41 @@ fuzz-cov-cmdline: $(O)/fuzz/cov-cmdline
 		-instr-profile=$(O)/fuzz/cov-cmdline.profdata $(FUZZ_OWNS_cmdline)
 FUZZ_TARGETS += cmdline
 
+# The QMP monitor: the JSON stream and the dispatcher fed through vm_qmp_feed(), on a
+# machine built once without vCPUs (tests/fuzz/fuzz_qmp.c). Linked like cmdline; the
+# libFuzzer build instruments the same parsers, and the target owns the monitor room.
+$(O)/tests/fuzz/fuzz_qmp.o: CPPFLAGS_MOD := $(FUZZ_VM_FLAGS)
+$(O)/tests/fuzz-qmp-replay: $(O)/tests/fuzz/fuzz_qmp.o $(O)/tests/fuzz/replay.o \
+		$(filter-out $(O)/machine/vccw-vm.o,$(VM_OBJS)) $(FUZZ_VM_LIBS)
+	@mkdir -p $(dir $@)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(FUZZ_VM_LDLIBS)
+TEST_PROGRAMS += $(O)/tests/fuzz-qmp-replay
+ALL_DEPS += $(O)/tests/fuzz/fuzz_qmp.d
+$(O)/fuzz/fuzz-qmp: tests/fuzz/fuzz_qmp.c $(FUZZ_VM_PARSERS) $(FUZZ_VM_REST) $(FUZZ_VM_LIBS)
+	@mkdir -p $(dir $@)
+	$(call quiet,FUZZ,$@)$(FUZZ_CC) -g -O1 $(FUZZ_SAN) $(FUZZ_VM_FLAGS) -o $@ $^ \
+		$(FUZZ_VM_LDLIBS)
+$(O)/fuzz/cov-qmp: tests/fuzz/fuzz_qmp.c tests/fuzz/replay.c $(FUZZ_VM_PARSERS) $(FUZZ_VM_REST) $(FUZZ_VM_LIBS)
+	@mkdir -p $(dir $@)
+	$(call quiet,COV,$@)$(FUZZ_CC) -g -O1 $(FUZZ_COV_FLAGS) $(FUZZ_VM_FLAGS) -o $@ $^ \
+		$(FUZZ_VM_LDLIBS)
+fuzz-qmp: $(O)/fuzz/fuzz-qmp
+	@mkdir -p $(O)/fuzz/corpus-qmp
+	$(O)/fuzz/fuzz-qmp -max_total_time=$(FUZZ_TIME) -max_len=8192 -print_final_stats=1 \
+		-artifact_prefix=$(O)/fuzz/qmp- $(O)/fuzz/corpus-qmp tests/fuzz/corpus/qmp
+FUZZ_OWNS_qmp := $(wildcard machine/monitor/*.c)
+fuzz-cov-qmp: $(O)/fuzz/cov-qmp
+	@mkdir -p $(O)/fuzz/corpus-qmp
+	LLVM_PROFILE_FILE=$(O)/fuzz/cov-qmp.profraw $(O)/fuzz/cov-qmp \
+		$(or $(FUZZ_COV_CORPUS),$(O)/fuzz/corpus-qmp) 0 >/dev/null 2>&1
+	LLVM_PROFILE_FILE=$(O)/fuzz/cov-qmp-seeds.profraw $(O)/fuzz/cov-qmp \
+		tests/fuzz/corpus/qmp >/dev/null 2>&1
+	llvm-profdata$(FUZZ_LLVM_SUFFIX) merge -o $(O)/fuzz/cov-qmp.profdata \
+		$(O)/fuzz/cov-qmp.profraw $(O)/fuzz/cov-qmp-seeds.profraw
+	llvm-cov$(FUZZ_LLVM_SUFFIX) report $(O)/fuzz/cov-qmp \
+		-instr-profile=$(O)/fuzz/cov-qmp.profdata $(FUZZ_OWNS_qmp)
+FUZZ_TARGETS += qmp
+
 # make fuzz [FUZZ_TIME=seconds per target]: every target in turn, from its corpus.
 fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
 fuzz-cov: $(addprefix fuzz-cov-,$(FUZZ_TARGETS))
