@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* The monitor's socket is part of the configuration: a bad path exits 2 here. */
-	if (cfg.qmp_path) {
+	if (cfg.qmp_path || cfg.nr_monitors) {
 		vm.qmp = vm_qmp_open(&vm, cfg.qmp_path);
 		if (!vm.qmp) {
 			close(sig_fd);

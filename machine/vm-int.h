@@ -157,18 +157,34 @@ enum vm_chardev_kind {
 	VM_CHARDEV_STDIO,
 	VM_CHARDEV_FILE,
 	VM_CHARDEV_SOCKET,
+	VM_CHARDEV_PTY,
 };
 
 struct vm_chardev {
 	char *what;
 	char *id;
 	enum vm_chardev_kind kind;
-	char *path;
+	char *path;       /* file, unix socket; pty: the /dev/pts name once open */
+	char *host, *port; /* TCP socket */
 	bool server;
+	bool wait;        /* server: the machine starts once a client is connected */
 	bool append;
+	char *logfile;    /* logfile=: output also written there */
+	bool logappend;
+	bool mux;         /* mux=on: several frontends (config/mux.c) */
+	int extra_fd;     /* pty: the slave end kept open; else -1 */
 	struct vm_device *user;
 	struct vccw_be_char *be;
 };
+
+/* -monitor / -mon: a monitor on a chardev (machine/monitor/). */
+struct vm_monitor {
+	char *chardev_id;
+	struct vm_chardev *chardev; /* resolved by vm_chardev_config_check() */
+	bool control;               /* mode=control: QMP; else the human monitor */
+	bool pretty;
+};
+#define VM_MAX_MONITORS 8
 
 struct vm_netdev {
 	char *what;
@@ -267,7 +283,54 @@ struct vm_config {
 	unsigned int nr_netdevs;
 	struct vm_device **devices;
 	unsigned int nr_devices;
+
+	/* -serial (the machine console) and -monitor / -mon (config/chardev.c). */
+	char *serial_id;             /* "" for -serial none */
+	struct vm_chardev *serial;   /* resolved; NULL: stdout */
+	struct vm_monitor *monitors;
+	unsigned int nr_monitors;
 };
+
+/* ---- Character devices (config/chardev.c) ---- */
+
+/* -chardev BACKEND,id=ID,...: parsed and added to @cfg. 0, or -1 after vm_error(). */
+int vm_chardev_parse(struct vm_config *cfg, const char *arg);
+/*
+ * A chardev from its property list (key "backend": the kind; "id"; the kind's
+ * properties), as -chardev has them; @opt names the source in messages. Returns a new
+ * chardev not yet in a configuration, or NULL after vm_error().
+ */
+struct vm_chardev *vm_chardev_from_kv(const char *opt, struct vm_kvlist *l);
+/* Add @c to @cfg (its id unique). 0, or -1 after vm_error() (@c still the caller's). */
+int vm_chardev_add(struct vm_config *cfg, struct vm_chardev *c);
+void vm_chardev_free(struct vm_chardev *c);
+/* -serial, -monitor, -mon. 0, or -1 after vm_error(). */
+int vm_serial_parse(struct vm_config *cfg, const char *arg);
+int vm_monitor_parse(struct vm_config *cfg, const char *arg);
+int vm_mon_parse(struct vm_config *cfg, const char *arg);
+/* Resolve -serial and the monitors' chardevs; one frontend each unless mux=on. */
+int vm_chardev_config_check(struct vm_config *cfg);
+void vm_chardev_config_free(struct vm_config *cfg);
+/*
+ * Open @c's backend: pty (its name printed as QEMU prints it), TCP and unix sockets,
+ * logfile=. A server with wait=on blocks here until its client connects when @may_wait
+ * (the command line), and is refused otherwise (chardev-add). Returns the backend, or
+ * NULL with @err filled.
+ */
+struct vccw_be_char *vm_chardev_open(struct vm_chardev *c, bool may_wait, struct vccw_err *err);
+/* Close @c's backend (and a pty's kept slave end). */
+void vm_chardev_close(struct vm_chardev *c);
+/* QEMU's ChardevInfo filename of @c ("unix:PATH,server=on", "pty:/dev/pts/3" ...). */
+void vm_chardev_filename(const struct vm_chardev *c, char *buf, size_t len);
+struct vm;
+/*
+ * Write the guest's console output to the machine console: the -serial chardev, or
+ * stdout. Waits for room in short steps, asking @stop(@ctx) between them whether to
+ * give up (true: the rest is dropped; the native vCPU's check unwinds instead).
+ * Context: a vCPU thread.
+ */
+void vm_serial_write(struct vm *vm, const char *s, size_t len, bool (*stop)(void *ctx),
+		     void *ctx);
 
 /*
  * Parse the command line into @cfg (zeroed by the caller). Returns 0; 1 when a help or
@@ -718,11 +781,12 @@ void vm_hotplug_for_each(struct vm *vm, void (*fn)(const struct vm_device_info *
  */
 int vm_qmp_parse(struct vm_config *cfg, const char *arg);
 /*
- * Listen on @path (an existing socket file there is replaced). Returns the monitor, or
- * NULL after printing (a configuration error: exit 2). No thread runs yet.
+ * Listen on @path (an existing socket file there is replaced; NULL: no -qmp socket, the
+ * monitors of -monitor and -mon only). Returns the monitor, or NULL after printing (a
+ * configuration error: exit 2). No thread runs yet.
  */
 struct vm_qmp *vm_qmp_open(struct vm *vm, const char *path);
-/* Start the monitor thread. 0, or -1 after printing. */
+/* Start the monitor thread, serving -qmp and the monitors on chardevs (backends open). */
 int vm_qmp_start(struct vm_qmp *qmp);
 /*
  * Queue the SHUTDOWN event with @reason ("host-signal", "host-qmp-quit",

@@ -480,101 +480,10 @@ err_free:
 	return -1;
 }
 
-static const struct {
-	const char *name;
-	enum vm_chardev_kind kind;
-} chardev_kinds[] = {
-	{ "null", VM_CHARDEV_NULL },
-	{ "stdio", VM_CHARDEV_STDIO },
-	{ "file", VM_CHARDEV_FILE },
-	{ "socket", VM_CHARDEV_SOCKET },
-};
-
-/* -chardev stdio|file|socket|null,id=ID[,path=PATH][,server=on][,wait=off][,append=on] */
+/* -chardev: config/chardev.c, with -serial, -monitor and -mon. */
 static int opt_chardev(struct vm_config *cfg, const char *arg)
 {
-	struct vm_chardev *c = xcalloc(1, sizeof(*c));
-	const char *kind, *path, *server, *wait, *append;
-	struct vm_kvlist l;
-	unsigned int i;
-	bool known = false, b;
-
-	c->what = describe_arg("-chardev", arg);
-	if (vm_kv_parse(c->what, arg, "backend", &l)) {
-		free(c->what);
-		free(c);
-		return -1;
-	}
-	free(c->what);
-	kind = vm_kv_get(&l, "backend");
-	c->what = describe("-chardev", kind, NULL);
-	if (!kind) {
-		vm_error(c->what, "no backend given (null, stdio, file or socket)");
-		goto err;
-	}
-	for (i = 0; i < VCCW_ARRAY_SIZE(chardev_kinds); i++) {
-		if (!strcmp(kind, chardev_kinds[i].name)) {
-			c->kind = chardev_kinds[i].kind;
-			known = true;
-		}
-	}
-	if (!known) {
-		vm_error(c->what, "unknown chardev backend '%s' (null, stdio, file or socket)",
-			 kind);
-		goto err;
-	}
-	if (take_id(c->what, &l, &c->id))
-		goto err;
-	free(c->what);
-	c->what = describe("-chardev", kind, c->id);
-	/* Properties a kind does not have stay unused and are reported as unknown. */
-	path = c->kind == VM_CHARDEV_FILE || c->kind == VM_CHARDEV_SOCKET ?
-		       vm_kv_get(&l, "path") : NULL;
-	server = c->kind == VM_CHARDEV_SOCKET ? vm_kv_get(&l, "server") : NULL;
-	wait = c->kind == VM_CHARDEV_SOCKET ? vm_kv_get(&l, "wait") : NULL;
-	append = c->kind == VM_CHARDEV_FILE ? vm_kv_get(&l, "append") : NULL;
-	if (vm_kv_check_unused(c->what, &l))
-		goto err;
-	if ((c->kind == VM_CHARDEV_FILE || c->kind == VM_CHARDEV_SOCKET) && (!path || !*path)) {
-		vm_error(c->what, "property 'path' is required");
-		goto err;
-	}
-	if (server && vm_parse_bool(c->what, "server", server, &c->server))
-		goto err;
-	if (append && vm_parse_bool(c->what, "append", append, &c->append))
-		goto err;
-	if (wait) {
-		if (vm_parse_bool(c->what, "wait", wait, &b))
-			goto err;
-		if (!c->server) {
-			vm_error(c->what, "property 'wait' needs server=on");
-			goto err;
-		}
-		/* The server socket accepts its client whenever it comes; it never blocks. */
-		if (b) {
-			vm_error(c->what, "wait=on is not supported: the server never waits "
-				 "for its client (use wait=off)");
-			goto err;
-		}
-	}
-	for (i = 0; i < cfg->nr_chardevs; i++) {
-		if (!strcmp(cfg->chardevs[i]->id, c->id)) {
-			vm_error(c->what, "duplicate chardev id '%s'", c->id);
-			goto err;
-		}
-	}
-	if (path)
-		c->path = xstrdup(path);
-	vm_kv_free(&l);
-	cfg->chardevs = xgrow(cfg->chardevs, cfg->nr_chardevs, sizeof(c));
-	cfg->chardevs[cfg->nr_chardevs++] = c;
-	return 0;
-err:
-	vm_kv_free(&l);
-	free(c->id);
-	free(c->what);
-	free(c);
-	return -1;
+	return vm_chardev_parse(cfg, arg);
 }
 
 /* -netdev TYPE,id=ID[,...]: the type's own properties are checked by vm_netdev_check(). */
@@ -879,8 +788,15 @@ static const struct vm_option vm_options[] = {
 	  "[,cache.direct=on][,cache.no-flush=on][,discard=unmap][,detect-zeroes=on|unmap]"
 	  "[,server.type=inet|unix,...] or JSON",
 	  vm_opt_blockdev, "a block node, as QEMU's -blockdev (device drive= names the top node)" },
-	{ "chardev", "null|stdio|file|socket,id=ID[,path=PATH][,server=on][,wait=off]",
-	  opt_chardev, "a character backend for a console port" },
+	{ "chardev", "null|stdio|file|pty|socket,id=ID[,path=PATH|host=H,port=P][,server=on]"
+	  "[,wait=on|off][,logfile=F][,logappend=on][,mux=on]",
+	  opt_chardev, "a character backend for a console port, -serial or a monitor" },
+	{ "serial", "pty|stdio|null|file:F|unix:P[,..]|tcp:H:P[,..]|chardev:ID", vm_serial_parse,
+	  "the machine console (QEMU's sclpconsole on s390x) on that chardev, not stdout" },
+	{ "monitor", "stdio|unix:P,server=on,wait=off|tcp:H:P,..|chardev:ID", vm_monitor_parse,
+	  "a human monitor (HMP: info status, info qtree, device_add, quit, help ...)" },
+	{ "mon", "chardev=ID[,mode=readline|control]", vm_mon_parse,
+	  "a monitor on a chardev: readline (HMP) or control (QMP)" },
 	{ "netdev", "user|tap|socket|loopback|none,id=ID[,restrict=on][,ifname=TAP][,path=SOCK]",
 	  opt_netdev,
 	  "a network backend for -device virtio-net-ccw,netdev=ID" },
@@ -1082,7 +998,7 @@ int vm_config_check(struct vm_config *cfg)
 		if (dev->type->check && dev->type->check(cfg, dev))
 			return -1;
 	}
-	if (check_devnos(cfg) || check_bootindex(cfg))
+	if (check_devnos(cfg) || check_bootindex(cfg) || vm_chardev_config_check(cfg))
 		return -1;
 	return vm_ipl_config_check(cfg);
 }
@@ -1096,6 +1012,7 @@ char *vm_chardev_spec(const struct vm_chardev *c)
 
 	switch (c->kind) {
 	case VM_CHARDEV_NULL:
+	case VM_CHARDEV_PTY: /* opened by vm_chardev_open() itself */
 		snprintf(spec, len, "null");
 		break;
 	case VM_CHARDEV_STDIO:
@@ -1126,10 +1043,8 @@ int vm_backends_open(struct vm_config *cfg)
 	}
 	for (i = 0; i < cfg->nr_chardevs; i++) {
 		struct vm_chardev *c = cfg->chardevs[i];
-		char *spec = vm_chardev_spec(c);
 
-		c->be = vccw_be_char_open(spec, &err);
-		free(spec);
+		c->be = vm_chardev_open(c, true, &err);
 		if (!c->be) {
 			vm_error(c->what, "%s", err.msg);
 			goto err;
@@ -1156,10 +1071,8 @@ int vm_backends_close(struct vm_config *cfg)
 		if (rc)
 			failed = -1;
 	}
-	for (i = 0; i < cfg->nr_chardevs; i++) {
-		vccw_be_char_close(cfg->chardevs[i]->be);
-		cfg->chardevs[i]->be = NULL;
-	}
+	for (i = 0; i < cfg->nr_chardevs; i++)
+		vm_chardev_close(cfg->chardevs[i]);
 	for (i = 0; i < cfg->nr_netdevs; i++)
 		vm_netdev_close(cfg->netdevs[i]);
 	return failed;
@@ -1176,12 +1089,9 @@ void vm_config_free(struct vm_config *cfg)
 	for (i = cfg->nr_drives; i-- > 0;)
 		vm_drive_free(cfg->drives[i]);
 	free(cfg->drives);
-	for (i = 0; i < cfg->nr_chardevs; i++) {
-		free(cfg->chardevs[i]->what);
-		free(cfg->chardevs[i]->id);
-		free(cfg->chardevs[i]->path);
-		free(cfg->chardevs[i]);
-	}
+	for (i = 0; i < cfg->nr_chardevs; i++)
+		vm_chardev_free(cfg->chardevs[i]);
+	vm_chardev_config_free(cfg);
 	free(cfg->chardevs);
 	for (i = 0; i < cfg->nr_netdevs; i++) {
 		vm_kv_free(&cfg->netdevs[i]->opts);

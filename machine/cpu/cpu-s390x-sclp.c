@@ -45,24 +45,17 @@
 #define READ_INFO_LEN 144
 #define CPU_ENTRY_LEN 16
 
+static bool console_stopped(void *ctx)
+{
+	struct vm_s390x *c = ctx;
+
+	return atomic_load(&c->vm->stop);
+}
+
+/* The machine console (-serial, else stdout), as the native console writes it. */
 static void console_write(struct vm_s390x *c, const uint8_t *s, size_t len)
 {
-	/* As the native console: wait for room in short steps, so a stuck reader cannot hold shutdown. */
-	while (len && !atomic_load(&c->vm->stop)) {
-		struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
-		size_t chunk = len < PIPE_BUF ? len : PIPE_BUF;
-		ssize_t n;
-
-		if (poll(&pfd, 1, 100) == 0)
-			continue;
-		n = write(STDOUT_FILENO, s, chunk);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return;
-		s += n;
-		len -= (size_t)n;
-	}
+	vm_serial_write(c->vm, (const char *)s, len, console_stopped, c);
 }
 
 static uint16_t read_scp_info(struct vm_s390x *c, uint8_t *sccb, uint16_t len)

@@ -266,35 +266,18 @@ static bool host_take_irq(void *ctx, uint64_t timeout_us, struct guest_native_ir
 	}
 }
 
-/*
- * The machine console is stdout. A reader that stops reading must not keep the vCPU
- * (and with it shutdown) stuck in write(): wait for room with poll() in short steps,
- * checking for a stop between them, and write at most PIPE_BUF bytes once there is
- * room (a pipe then takes them without blocking).
- */
+static bool console_check_stop(void *ctx)
+{
+	check_stop(ctx); /* unwinds the program when the machine stops */
+	return false;
+}
+
+/* The machine console: -serial's chardev or stdout (vm_serial_write()). */
 static void host_console_write(void *ctx, const char *s, size_t len)
 {
 	struct vm_cpu *cpu = ctx;
 
-	check_stop(cpu);
-	fflush(stdout);
-	while (len) {
-		struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
-		size_t chunk = len < PIPE_BUF ? len : PIPE_BUF;
-		ssize_t n;
-
-		if (poll(&pfd, 1, 100) == 0) {
-			check_stop(cpu);
-			continue;
-		}
-		n = write(STDOUT_FILENO, s, chunk);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return; /* stdout is gone: the console output is dropped */
-		s += n;
-		len -= (size_t)n;
-	}
+	vm_serial_write(cpu->vm, s, len, console_check_stop, cpu);
 }
 
 /* system_powerdown's signal quiesce, taken once (guest_arch_quiesce_pending()). */

@@ -270,10 +270,18 @@ void vm_hotplug_for_each(struct vm *vm, void (*fn)(const struct vm_device_info *
 
 static void chardev_free(struct vm_chardev *c)
 {
-	free(c->what);
-	free(c->id);
-	free(c->path);
-	free(c);
+	vm_chardev_free(c);
+}
+
+/* -serial and the monitors hold their chardevs for the machine's life. */
+static bool chardev_held(const struct vm_config *cfg, const struct vm_chardev *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_monitors; i++)
+		if (cfg->monitors[i].chardev == c)
+			return true;
+	return cfg->serial == c;
 }
 
 static void netdev_free(struct vm_netdev *nd)
@@ -373,7 +381,6 @@ int vm_hotplug_chardev_add(struct vm *vm, struct vm_chardev *c)
 	struct vm_config *cfg = vm->cfg;
 	struct vccw_err err = { 0 };
 	unsigned int i;
-	char *spec;
 	int rc = 0;
 
 	pthread_mutex_lock(&vm->dev_lock);
@@ -381,9 +388,7 @@ int vm_hotplug_chardev_add(struct vm *vm, struct vm_chardev *c)
 		if (!strcmp(cfg->chardevs[i]->id, c->id))
 			rc = -EEXIST;
 	if (!rc) {
-		spec = vm_chardev_spec(c);
-		c->be = vccw_be_char_open(spec, &err);
-		free(spec);
+		c->be = vm_chardev_open(c, false, &err);
 		if (!c->be) {
 			vm_error(c->what, "%s", err.msg);
 			rc = -1;
@@ -391,7 +396,7 @@ int vm_hotplug_chardev_add(struct vm *vm, struct vm_chardev *c)
 	}
 	if (!rc && append(&cfg->chardevs, &cfg->nr_chardevs, c)) {
 		vm_error(c->what, "out of memory");
-		vccw_be_char_close(c->be);
+		vm_chardev_close(c);
 		rc = -1;
 	}
 	pthread_mutex_unlock(&vm->dev_lock);
@@ -413,9 +418,9 @@ int vm_hotplug_chardev_del(struct vm *vm, const char *id)
 		if (strcmp(c->id, id))
 			continue;
 		rc = -EBUSY;
-		if (c->user)
+		if (c->user || chardev_held(cfg, c))
 			break;
-		vccw_be_char_close(c->be);
+		vm_chardev_close(c);
 		drop((void **)cfg->chardevs, &cfg->nr_chardevs, i);
 		chardev_free(c);
 		rc = 0;

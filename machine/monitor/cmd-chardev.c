@@ -30,29 +30,19 @@ json_t *cmd_query_chardev(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 		const struct vm_chardev *ch = cfg->chardevs[i];
 
 		/* QEMU's ChardevInfo filename of each backend kind. */
-		switch (ch->kind) {
-		case VM_CHARDEV_NULL:
-			snprintf(name, sizeof(name), "null");
-			break;
-		case VM_CHARDEV_STDIO:
-			snprintf(name, sizeof(name), "stdio");
-			break;
-		case VM_CHARDEV_FILE:
-			snprintf(name, sizeof(name), "file");
-			break;
-		case VM_CHARDEV_SOCKET:
-			snprintf(name, sizeof(name), "unix:%s%s", ch->path,
-				 ch->server ? ",server=on" : "");
-			break;
-		}
+		vm_chardev_filename(ch, name, sizeof(name));
 		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "label", ch->id, "filename",
-						      name, "frontend-open", ch->user != NULL));
+						      name, "frontend-open", ch->user != NULL ||
+						      ch == cfg->serial));
 	}
 	pthread_mutex_unlock(&q->vm->dev_lock);
-	/* The monitor's own socket, as QEMU lists it. */
-	snprintf(name, sizeof(name), "unix:%s,server=on", q->path);
-	json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "label", "compat_monitor0",
-					      "filename", name, "frontend-open", 1));
+	/* The -qmp socket, as QEMU lists it (-monitor's chardevs are listed above). */
+	if (q->path) {
+		snprintf(name, sizeof(name), "unix:%s,server=on", q->path);
+		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "label",
+						      "compat_monitor0", "filename", name,
+						      "frontend-open", 1));
+	}
 	return list;
 }
 
@@ -65,6 +55,7 @@ json_t *cmd_chardev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 			       struct qmp_err *err)
 {
 	const char *id = arg_str(args, "id", true, err), *type, *path = NULL;
+	const char *host = NULL, *port = NULL;
 	json_t *be = args ? json_object_get(args, "backend") : NULL, *data, *addr;
 	struct vm_chardev *ch;
 	enum vm_chardev_kind kind;
@@ -92,6 +83,8 @@ json_t *cmd_chardev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 	}
 	if (!strcmp(type, "null")) {
 		kind = VM_CHARDEV_NULL;
+	} else if (!strcmp(type, "pty")) {
+		kind = VM_CHARDEV_PTY;
 	} else if (!strcmp(type, "file")) {
 		kind = VM_CHARDEV_FILE;
 		path = arg_str(data, "out", true, err);
@@ -105,12 +98,24 @@ json_t *cmd_chardev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 			return NULL;
 		}
 		if (!json_is_object(addr) || !arg_str(addr, "type", true, err) ||
-		    strcmp(arg_str(addr, "type", true, err), "unix")) {
+		    (strcmp(arg_str(addr, "type", true, err), "unix") &&
+		     strcmp(arg_str(addr, "type", true, err), "inet"))) {
 			if (!err->cls)
-				set_err(err, "GenericError", "only unix sockets are supported");
+				set_err(err, "GenericError", "only unix and inet sockets are "
+					"supported");
 			return NULL;
 		}
-		path = arg_str(json_object_get(addr, "data"), "path", true, err);
+		if (!strcmp(arg_str(addr, "type", true, err), "inet")) {
+			/* SocketAddressLegacy's inet: {"host": H, "port": P}. */
+			host = arg_str(json_object_get(addr, "data"), "host", true, err);
+			port = host ? arg_str(json_object_get(addr, "data"), "port", true, err)
+				    : NULL;
+			if (!port)
+				return NULL;
+			path = "";
+		} else {
+			path = arg_str(json_object_get(addr, "data"), "path", true, err);
+		}
 		if (!path || arg_bool(data, "server", &server, err) ||
 		    arg_bool(data, "wait", &wait, err))
 			return NULL;
@@ -141,6 +146,17 @@ json_t *cmd_chardev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 	ch->kind = kind;
 	ch->server = server;
 	ch->append = append;
+	if (host) {
+		free(ch->path);
+		ch->path = NULL;
+		ch->host = strdup(host);
+		ch->port = strdup(port);
+		if (!ch->host || !ch->port) {
+			vm_chardev_free(ch);
+			set_err(err, "GenericError", "out of memory");
+			return NULL;
+		}
+	}
 	vm_error_capture(msg, sizeof(msg));
 	rc = vm_hotplug_chardev_add(q->vm, ch);
 	vm_error_capture(NULL, 0);
@@ -152,6 +168,9 @@ json_t *cmd_chardev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 		set_err(err, "GenericError", "Failed to add chardev '%s': %s", id, msg);
 		return NULL;
 	}
+	/* QEMU's ChardevReturn: a pty's name. (Only this thread removes chardevs.) */
+	if (kind == VM_CHARDEV_PTY)
+		return json_pack("{s:s}", "pty", ch->path ? ch->path : "");
 	return json_object();
 }
 

@@ -54,6 +54,11 @@ struct qmp_client {
 	size_t in_len, in_cap;
 	char *out;
 	size_t out_len, out_cap;
+	/* A monitor on a chardev (-monitor, -mon): fd stays -1, I/O goes through be. */
+	struct vccw_be_char *be;
+	bool hmp;       /* mode=readline: the human monitor; else QMP */
+	bool pretty;
+	uint64_t gen;   /* the backend's client count when last greeted */
 };
 
 struct vm_qmp {
@@ -72,6 +77,8 @@ struct vm_qmp {
 	bool stop;
 
 	struct qmp_client clients[VM_QMP_SLOTS]; /* monitor thread only; the last reserved */
+	struct qmp_client mons[VM_MAX_MONITORS];  /* -monitor, -mon (monitor thread only) */
+	unsigned int nr_mons;
 };
 
 /* A command's error: QEMU's error classes ("GenericError", "CommandNotFound" ...). */

@@ -141,6 +141,17 @@ static void client_close(struct qmp_client *c)
 /* Write what the socket takes now. Returns 0, or -1 when the client is gone. */
 static int client_flush(struct qmp_client *c)
 {
+	if (c->be) {
+		ssize_t n;
+
+		vccw_be_char_flush(c->be);
+		n = c->out_len ? vccw_be_char_write(c->be, c->out, c->out_len) : 0;
+		if (n < 0)
+			n = (ssize_t)c->out_len; /* the peer left: what it did not read is lost */
+		memmove(c->out, c->out + n, c->out_len - (size_t)n);
+		c->out_len -= (size_t)n;
+		return 0;
+	}
 	while (c->out_len) {
 		ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
@@ -164,7 +175,7 @@ static void client_send(struct qmp_client *c, json_t *msg)
 	size_t len;
 
 	json_decref(msg);
-	if (!text || c->fd < 0) {
+	if (!text || (c->fd < 0 && !c->be)) {
 		free(text);
 		return;
 	}
@@ -271,6 +282,9 @@ static void broadcast_events(struct vm_qmp *q)
 		for (i = 0; i < VM_QMP_SLOTS; i++)
 			if (q->clients[i].fd >= 0 && q->clients[i].negotiated)
 				client_send(&q->clients[i], json_incref(ev));
+		for (i = 0; i < q->nr_mons; i++)
+			if (!q->mons[i].hmp && q->mons[i].negotiated)
+				client_send(&q->mons[i], json_incref(ev));
 	}
 	json_decref(events);
 }
@@ -592,15 +606,124 @@ static void flush_all(struct vm_qmp *q)
 	}
 }
 
+/* ---- monitors on chardevs (-monitor, -mon) ---- */
+
+/* Queue @len bytes of text for @c (the human monitor's output). */
+static void client_queue(struct qmp_client *c, const char *text, size_t len)
+{
+	if (c->out_len + len > VM_QMP_MAX_OUTPUT)
+		return; /* nobody reads: output is dropped, the monitor goes on */
+	if (c->out_len + len > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		char *p;
+
+		while (cap < c->out_len + len)
+			cap *= 2;
+		p = realloc(c->out, cap);
+		if (!p)
+			return;
+		c->out = p;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, text, len);
+	c->out_len += len;
+	client_flush(c);
+}
+
+#define HMP_PROMPT "(qemu) "
+
+/*
+ * A new peer on the chardev (or the monitor's start): the session starts over with
+ * QEMU's greeting, or the human monitor's banner and prompt.
+ */
+static void mon_greet(struct qmp_client *c)
+{
+	char banner[128];
+	int n;
+
+	c->in_len = 0;
+	c->negotiated = false;
+	c->oob = false;
+	if (!c->hmp) {
+		client_send(c, json_pack("{s:{s:o,s:[s]}}", "QMP", "version", version_info(),
+					 "capabilities", "oob"));
+		return;
+	}
+	n = snprintf(banner, sizeof(banner), "QEMU %d.%d.%d monitor - type 'help' for more "
+		     "information\r\n" HMP_PROMPT, VM_QEMU_MAJOR, VM_QEMU_MINOR, VM_QEMU_MICRO);
+	client_queue(c, banner, (size_t)n);
+}
+
+/* Run the human monitor's complete lines in @c->in. */
+static void hmp_process(struct vm_qmp *q, struct qmp_client *c)
+{
+	size_t pos = 0, i;
+
+	for (i = 0; i < c->in_len; i++) {
+		struct hmp_out o = { 0 };
+
+		if (c->in[i] != '\n' && c->in[i] != '\r')
+			continue;
+		c->in[i] = '\0';
+		hmp_run_line(q, c, c->in + pos, &o);
+		if (o.buf)
+			client_queue(c, o.buf, o.len);
+		free(o.buf);
+		client_queue(c, HMP_PROMPT, sizeof(HMP_PROMPT) - 1);
+		/* CR LF from a terminal is one line end. */
+		if (c->in[i] == '\0' && i + 1 < c->in_len && c->in[i + 1] == '\n' &&
+		    i > 0 && c->in[i - 1] != '\0')
+			i++;
+		pos = i + 1;
+	}
+	memmove(c->in, c->in + pos, c->in_len - pos);
+	c->in_len -= pos;
+	if (c->in_len > 4096)
+		c->in_len = 0; /* no command line is that long: start over */
+}
+
+/* Input on a chardev monitor: a newcomer greeted first, then its bytes run. */
+static void mon_read(struct vm_qmp *q, struct qmp_client *c)
+{
+	uint64_t gen;
+	ssize_t n;
+
+	for (;;) {
+		if (vccw_be_char_connected(c->be, &gen) && gen != c->gen) {
+			c->gen = gen;
+			mon_greet(c);
+		}
+		if (c->in_cap - c->in_len < 4096) {
+			size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
+			char *p = realloc(c->in, cap);
+
+			if (!p)
+				return;
+			c->in = p;
+			c->in_cap = cap;
+		}
+		n = vccw_be_char_read(c->be, c->in + c->in_len, c->in_cap - c->in_len);
+		if (n <= 0)
+			return;
+		c->in_len += (size_t)n;
+		if (c->hmp)
+			hmp_process(q, c);
+		else
+			client_process(q, c);
+	}
+}
+
 static void *qmp_thread(void *arg)
 {
 	struct vm_qmp *q = arg;
-	struct pollfd pfd[2 + VM_QMP_SLOTS];
-	struct qmp_client *who[2 + VM_QMP_SLOTS];
-	unsigned int i, nr;
+	struct pollfd pfd[2 + VM_QMP_SLOTS + 2 * VM_MAX_MONITORS];
+	struct qmp_client *who[2 + VM_QMP_SLOTS + 2 * VM_MAX_MONITORS];
+	unsigned int i, nr, first_mon;
 	uint64_t v;
 	bool stop;
 
+	for (i = 0; i < q->nr_mons; i++)
+		mon_read(q, &q->mons[i]); /* greets a peer already there (stdio) */
 	for (;;) {
 		nr = 0;
 		pfd[nr] = (struct pollfd){ .fd = q->wake_fd, .events = POLLIN };
@@ -619,6 +742,19 @@ static void *qmp_thread(void *arg)
 		/* Always listen: a newcomer may evict an idle client (client_accept). */
 		pfd[nr] = (struct pollfd){ .fd = q->listen_fd, .events = POLLIN };
 		who[nr++] = NULL;
+		first_mon = nr;
+		for (i = 0; i < q->nr_mons; i++) {
+			struct qmp_client *c = &q->mons[i];
+
+			pfd[nr] = (struct pollfd){ .fd = vccw_be_char_input_fd(c->be),
+						   .events = POLLIN };
+			who[nr++] = c;
+			pfd[nr] = (struct pollfd){
+				.fd = c->out_len ? vccw_be_char_output_fd(c->be) : -1,
+				.events = POLLIN,
+			};
+			who[nr++] = c;
+		}
 		if (poll(pfd, nr, -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents & POLLIN) {
@@ -631,7 +767,15 @@ static void *qmp_thread(void *arg)
 		pthread_mutex_unlock(&q->lock);
 		if (stop)
 			break;
-		for (i = 1; i < nr; i++) {
+		for (i = first_mon; i < nr; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if ((i - first_mon) % 2)
+				client_flush(who[i]);
+			else
+				mon_read(q, who[i]);
+		}
+		for (i = 1; i < first_mon; i++) {
 			struct qmp_client *c = who[i];
 
 			if (!c) {
@@ -655,12 +799,43 @@ static void *qmp_thread(void *arg)
 	return NULL;
 }
 
-struct vm_qmp *vm_qmp_open(struct vm *vm, const char *path)
+/* Listen on @path for -qmp clients. 0, or -1 after vm_error(). */
+static int open_socket(struct vm_qmp *q, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+
+	q->path = strdup(path);
+	if (!q->path) {
+		vm_error("-qmp", "out of memory");
+		return -1;
+	}
+	/* A socket left by an earlier run is replaced, as QEMU does; any other file is not. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			vm_error("-qmp", "%s exists and is not a socket", path);
+			return -1;
+		}
+		unlink(path);
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	q->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (q->listen_fd < 0 || bind(q->listen_fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		vm_error("-qmp", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	q->bound = true;
+	if (listen(q->listen_fd, 8)) {
+		vm_error("-qmp", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct vm_qmp *vm_qmp_open(struct vm *vm, const char *path)
+{
 	struct vm_qmp *q = calloc(1, sizeof(*q));
 	unsigned int i;
-	struct stat st;
 
 	if (!q) {
 		vm_error("-qmp", "out of memory");
@@ -673,30 +848,13 @@ struct vm_qmp *vm_qmp_open(struct vm *vm, const char *path)
 		q->clients[i].fd = -1;
 	pthread_mutex_init(&q->lock, NULL);
 	q->events = json_array();
-	q->path = strdup(path);
-	if (!q->events || !q->path) {
+	if (!q->events) {
 		vm_error("-qmp", "out of memory");
 		goto err;
 	}
-	/* A socket left by an earlier run is replaced, as QEMU does; any other file is not. */
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			vm_error("-qmp", "%s exists and is not a socket", path);
-			goto err;
-		}
-		unlink(path);
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	q->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (q->listen_fd < 0 || bind(q->listen_fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		vm_error("-qmp", "%s: %s", path, strerror(errno));
+	/* Without -qmp (monitors on chardevs only) there is no socket to listen on. */
+	if (path && open_socket(q, path))
 		goto err;
-	}
-	q->bound = true;
-	if (listen(q->listen_fd, 8)) {
-		vm_error("-qmp", "%s: %s", path, strerror(errno));
-		goto err;
-	}
 	q->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (q->wake_fd < 0) {
 		vm_error("-qmp", "eventfd: %s", strerror(errno));
@@ -807,7 +965,21 @@ int vm_qmp_feed(struct vm_qmp *q, const void *buf, size_t len, char **out, size_
 
 int vm_qmp_start(struct vm_qmp *q)
 {
-	int rc = pthread_create(&q->thread, NULL, qmp_thread, q);
+	struct vm_config *cfg = q->vm->cfg;
+	unsigned int i;
+	int rc;
+
+	/* The monitors' chardevs are open by now (vm_backends_open()). */
+	for (i = 0; i < cfg->nr_monitors && i < VM_MAX_MONITORS; i++) {
+		struct qmp_client *c = &q->mons[q->nr_mons++];
+
+		c->fd = -1;
+		c->be = cfg->monitors[i].chardev->be;
+		c->hmp = !cfg->monitors[i].control;
+		c->pretty = cfg->monitors[i].pretty;
+		c->gen = UINT64_MAX; /* greet whoever is there first */
+	}
+	rc = pthread_create(&q->thread, NULL, qmp_thread, q);
 
 	if (rc) {
 		fprintf(stderr, VM_NAME ": cannot start the QMP monitor thread: %s\n", strerror(rc));
@@ -834,6 +1006,10 @@ void vm_qmp_free(struct vm_qmp *q)
 	}
 	for (i = 0; i < VM_QMP_SLOTS; i++)
 		client_close(&q->clients[i]);
+	for (i = 0; i < q->nr_mons; i++) {
+		q->mons[i].be = NULL; /* the chardev's, closed with the backends */
+		client_close(&q->mons[i]);
+	}
 	if (q->listen_fd >= 0)
 		close(q->listen_fd);
 	if (q->bound && q->path)

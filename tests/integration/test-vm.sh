@@ -195,12 +195,19 @@ bad mem_negative "-m: '-5' is not a size" -m -5
 bad mem_unknown_property "-m: unknown property 'slots'" -m 128M,slots=2
 bad smp_zero "-smp: property 'cpus': 0 is out of range" -smp 0
 bad smp_not_a_number "-smp: property 'cpus': 'many' is not a number" -smp many
-bad chardev_unknown_backend "-chardev pty: unknown chardev backend 'pty'" -chardev pty,id=c0
+bad chardev_unknown_backend "-chardev spicevmc,id=c0: unknown chardev backend 'spicevmc'" \
+	-chardev spicevmc,id=c0
 bad chardev_missing_path "-chardev file,id=c0: property 'path' is required" -chardev file,id=c0
 bad chardev_id_too_long "and have at most 127 characters" \
 	-chardev "null,id=a$(printf 'b%.0s' $(seq 1 127))"
-bad chardev_wait_on "-chardev socket,id=c0: wait=on is not supported" \
-	-chardev socket,id=c0,path="$T/sock",server=on,wait=on
+bad chardev_wait_client "-chardev socket,id=c0: property 'wait' needs server=on" \
+	-chardev socket,id=c0,path="$T/sock",wait=on
+bad chardev_reconnect "-chardev socket,id=c0: reconnect= is not supported" \
+	-chardev socket,id=c0,path="$T/sock",reconnect=1
+bad chardev_two_frontends "used by 2 frontends (a device, -serial, a monitor): that needs mux=on" \
+	-chardev null,id=c0 -device virtio-console-ccw,chardev=c0 -serial chardev:c0
+bad serial_twice "only one -serial" -serial null -serial null
+bad mon_unknown_chardev "-mon: chardev 'nope' not found" -mon chardev=nope
 bad chardev_used_twice "property 'chardev': chardev 'c0' is already used by -device virtconsole" \
 	-chardev null,id=c0 -device virtio-serial-ccw -device virtconsole,chardev=c0 \
 	-device virtio-console-ccw,chardev=c0

@@ -9,6 +9,8 @@
  */
 #define _GNU_SOURCE /* accept4() */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +33,8 @@ struct char_server {
 	int cfd;   /* the client, or -1 */
 	int tfd;   /* back-off timer while accepting is paused */
 	unsigned int backoff_ms; /* 0: accepting; else the current back-off period */
-	char *path;
+	uint64_t clients; /* clients accepted so far (vccw_be_char_connected()) */
+	char *path;       /* the socket file to remove at close, or NULL */
 };
 
 static struct char_server *to_server(struct vccw_be_char *be)
@@ -115,6 +118,7 @@ static void try_accept(struct char_server *s)
 	}
 	resume_accept(s);
 	s->cfd = fd;
+	s->clients++;
 	/* While a client is connected, further clients wait in the backlog. */
 	char_input_set_source(&s->in, fd);
 	char_output_set_dest(&s->out, fd, true);
@@ -188,7 +192,8 @@ static void server_close(struct vccw_be_char *be)
 		close(s->cfd);
 	close(s->tfd);
 	close(s->lfd);
-	unlink(s->path);
+	if (s->path)
+		unlink(s->path);
 	free(s->path);
 	free(s);
 }
@@ -204,56 +209,47 @@ static const struct vccw_be_char_ops server_ops = {
 	.close = server_close,
 };
 
-struct vccw_be_char *char_socket_server_open(const char *path, struct vccw_err *err)
+/*
+ * The server around listening socket @lfd (taken over); @path, when not NULL, is the
+ * socket file to remove at close. Closes @lfd on failure.
+ */
+static struct vccw_be_char *server_new(int lfd, const char *path, const char *name,
+				       struct vccw_err *err)
 {
-	struct sockaddr_un sa;
 	struct char_server *s;
 	int rc;
 
-	if (fill_addr(&sa, path, err))
-		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		vccw_err_set(err, ENOMEM, "chardev socket %s: out of memory", path);
-		return NULL;
+		vccw_err_set(err, ENOMEM, "chardev socket %s: out of memory", name);
+		goto err_close_lfd;
 	}
 	s->cfd = -1;
+	s->lfd = lfd;
 	s->in.epfd = -1;
-	s->path = strdup(path);
-	if (!s->path) {
-		vccw_err_set(err, ENOMEM, "chardev socket %s: out of memory", path);
-		goto err_free;
+	if (path) {
+		s->path = strdup(path);
+		if (!s->path) {
+			vccw_err_set(err, ENOMEM, "chardev socket %s: out of memory", name);
+			goto err_free;
+		}
 	}
 	rc = char_output_init(&s->out);
 	if (rc) {
-		vccw_err_set(err, -rc, "chardev socket %s: output buffer: %s", path,
+		vccw_err_set(err, -rc, "chardev socket %s: output buffer: %s", name,
 			     strerror(-rc));
 		goto err_free_path;
 	}
 	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (s->tfd < 0) {
-		vccw_err_set(err, errno, "chardev socket %s: timerfd: %s", path, strerror(errno));
+		vccw_err_set(err, errno, "chardev socket %s: timerfd: %s", name, strerror(errno));
 		goto err_fini_out;
-	}
-	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->lfd < 0) {
-		vccw_err_set(err, errno, "chardev socket %s: socket: %s", path, strerror(errno));
-		goto err_close_timer;
-	}
-	/* An existing file at @path is an error: we do not remove what we did not create. */
-	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		vccw_err_set(err, errno, "chardev socket %s: bind: %s", path, strerror(errno));
-		goto err_close;
-	}
-	if (listen(s->lfd, 1) < 0) {
-		vccw_err_set(err, errno, "chardev socket %s: listen: %s", path, strerror(errno));
-		goto err_unlink;
 	}
 	rc = char_input_init(&s->in);
 	if (!rc)
 		rc = char_input_set_source(&s->in, s->lfd);
 	if (rc) {
-		vccw_err_set(err, -rc, "chardev socket %s: epoll: %s", path, strerror(-rc));
+		vccw_err_set(err, -rc, "chardev socket %s: epoll: %s", name, strerror(-rc));
 		goto err_fini;
 	}
 	s->be.ops = &server_ops;
@@ -261,11 +257,6 @@ struct vccw_be_char *char_socket_server_open(const char *path, struct vccw_err *
 
 err_fini:
 	char_input_fini(&s->in);
-err_unlink:
-	unlink(path);
-err_close:
-	close(s->lfd);
-err_close_timer:
 	close(s->tfd);
 err_fini_out:
 	char_output_fini(&s->out);
@@ -273,7 +264,98 @@ err_free_path:
 	free(s->path);
 err_free:
 	free(s);
+err_close_lfd:
+	close(lfd);
 	return NULL;
+}
+
+struct vccw_be_char *vccw_be_char_server_new(int lfd, struct vccw_err *err)
+{
+	int fl = fcntl(lfd, F_GETFL);
+
+	/* Accepting happens inside read and write, which never wait. */
+	if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		vccw_err_set(err, errno, "chardev socket: listening fd %d: %s", lfd,
+			     strerror(errno));
+		return NULL;
+	}
+	/* On failure @lfd stays the caller's: hand server_new() a copy it may close. */
+	lfd = fcntl(lfd, F_DUPFD_CLOEXEC, 0);
+	if (lfd < 0) {
+		vccw_err_set(err, errno, "chardev socket: dup: %s", strerror(errno));
+		return NULL;
+	}
+	return server_new(lfd, NULL, "(listening fd)", err);
+}
+
+bool vccw_be_char_server_wait(struct vccw_be_char *be, int timeout_ms)
+{
+	struct char_server *s;
+	struct pollfd pfd;
+
+	if (be->ops != &server_ops)
+		return true;
+	s = to_server(be);
+	pfd = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+	while (s->cfd < 0) {
+		int n = poll(&pfd, 1, timeout_ms);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		try_accept(s);
+	}
+	return true;
+}
+
+bool vccw_be_char_connected(struct vccw_be_char *be, uint64_t *gen)
+{
+	struct char_server *s;
+
+	if (be->ops != &server_ops) {
+		if (gen)
+			*gen = 0;
+		return true;
+	}
+	s = to_server(be);
+	try_accept(s);
+	if (gen)
+		*gen = s->clients;
+	return s->cfd >= 0;
+}
+
+struct vccw_be_char *char_socket_server_open(const char *path, struct vccw_err *err)
+{
+	struct sockaddr_un sa;
+	int lfd;
+
+	if (fill_addr(&sa, path, err))
+		return NULL;
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (lfd < 0) {
+		vccw_err_set(err, errno, "chardev socket %s: socket: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* An existing file at @path is an error: we do not remove what we did not create. */
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		vccw_err_set(err, errno, "chardev socket %s: bind: %s", path, strerror(errno));
+		close(lfd);
+		return NULL;
+	}
+	if (listen(lfd, 1) < 0) {
+		vccw_err_set(err, errno, "chardev socket %s: listen: %s", path, strerror(errno));
+		unlink(path);
+		close(lfd);
+		return NULL;
+	}
+	{
+		struct vccw_be_char *be = server_new(lfd, path, path, err);
+
+		if (!be)
+			unlink(path);
+		return be;
+	}
 }
 
 struct vccw_be_char *char_socket_client_open(const char *path, struct vccw_err *err)

@@ -36,6 +36,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "vccw/types.h"
@@ -102,6 +103,32 @@ struct vccw_be_char *vccw_be_char_open(const char *spec, struct vccw_err *err);
  * still the caller's).
  */
 struct vccw_be_char *vccw_be_char_fd_new(int in_fd, int out_fd, bool own, struct vccw_err *err);
+
+/*
+ * A server backend around a listening stream socket the caller made (unix, TCP: bound
+ * and listening), serving one client at a time as the "socket:PATH,server" kind does.
+ * The backend works on its own duplicate of @lfd (made non-blocking), so @lfd stays the
+ * caller's to close either way.
+ * Returns: a new backend owned by the caller, or NULL with @err filled.
+ */
+struct vccw_be_char *vccw_be_char_server_new(int lfd, struct vccw_err *err);
+
+/*
+ * For a server backend: wait until a client is connected (QEMU's server=on,wait=on:
+ * nothing is lost because nobody listened yet), at most @timeout_ms (-1: for ever).
+ * Returns: true once a client is connected (at once for any other kind), false on
+ * time-out or error. Context: blocks; before the backend is shared with other threads.
+ */
+bool vccw_be_char_server_wait(struct vccw_be_char *be, int timeout_ms);
+
+/*
+ * Whether a peer is there to take output: a server backend accepts a waiting client
+ * first; every other kind is always connected. @gen (may be NULL) gets the number of
+ * clients a server has accepted so far (0 for other kinds), so an owner sees a new
+ * connection even when the previous client left meanwhile (a monitor then greets it).
+ * Context: as the other calls on @be.
+ */
+bool vccw_be_char_connected(struct vccw_be_char *be, uint64_t *gen);
 
 /*
  * Output @len bytes of @buf without blocking (see "Flow control, output").
