@@ -512,8 +512,9 @@ static struct vccw_be_char *open_pty(struct vm_chardev *c, struct vccw_err *err)
 		return NULL;
 	}
 	c->extra_fd = slave;
-	/* QEMU's words, which scripts look for, on stderr. */
-	fprintf(stderr, "char device redirected to %s (label %s)\n", name, c->id);
+	/* QEMU's words, which scripts look for, where QEMU prints them: on stdout. */
+	printf("char device redirected to %s (label %s)\n", name, c->id);
+	fflush(stdout);
 	free(c->path);
 	c->path = xasprintf("%s", name);
 	return be;

@@ -138,6 +138,12 @@ static void client_close(struct qmp_client *c)
 	c->fd = -1;
 }
 
+/* A -qmp client still connected, or a monitor on a chardev (never closed). */
+static bool client_alive(const struct qmp_client *c)
+{
+	return c->fd >= 0 || c->be;
+}
+
 /* Write what the socket takes now. Returns 0, or -1 when the client is gone. */
 static int client_flush(struct qmp_client *c)
 {
@@ -441,7 +447,7 @@ static void client_process(struct vm_qmp *q, struct qmp_client *c)
 	struct qmp_err err;
 	size_t pos = 0, n;
 
-	while (pos < c->in_len && c->fd >= 0) {
+	while (pos < c->in_len && client_alive(c)) {
 		char ch = c->in[pos];
 
 		if (is_space(ch)) {
@@ -470,7 +476,7 @@ static void client_process(struct vm_qmp *q, struct qmp_client *c)
 		reply_error(c, NULL, &err);
 		pos += n;
 	}
-	if (c->fd < 0)
+	if (!client_alive(c))
 		return;
 	memmove(c->in, c->in + pos, c->in_len - pos);
 	c->in_len -= pos;

@@ -305,6 +305,253 @@ def test_hotplug_cap():
     assert p.returncode == 2 and "max-hotplug-devices" in p.stderr, (p.returncode, p.stderr)
 
 
+# ---- character backends ----
+
+DEMO_FIRST = b"demo: found 0 devices through channel I/O"
+
+
+def read_stderr_line(proc, pattern, timeout=TIMEOUT, stream=None):
+    """The first stderr (or @stream) line of @proc matching @pattern, as a match."""
+    stream = proc.stderr if stream is None else stream
+    deadline = time.monotonic() + timeout
+    seen = b""
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([stream], [], [], 0.2)
+        if not r:
+            if proc.poll() is not None:
+                break
+            continue
+        line = stream.readline()
+        if not line:
+            break
+        seen += line
+        m = re.search(pattern, line.decode(errors="replace"))
+        if m:
+            return m
+    raise AssertionError(f"no stderr line matching {pattern!r}; got {seen!r}")
+
+
+def read_until(fd_read, want, timeout=TIMEOUT):
+    """Bytes from fd_read() until @want appears (or the time runs out)."""
+    deadline = time.monotonic() + timeout
+    data = b""
+    while want not in data and time.monotonic() < deadline:
+        chunk = fd_read()
+        if chunk is None:
+            time.sleep(0.02)
+            continue
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+PTY_LINE = r"^char device redirected to (/dev/pts/\d+) \(label (\w+)\)$"
+
+
+def test_pty():
+    """-serial pty: QEMU's line names the pts, and the guest console is read from it."""
+    proc = subprocess.Popen([VM, "-kernel", "native:demo", "-no-shutdown", "-serial", "pty"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        # On stdout, as QEMU prints it.
+        m = read_stderr_line(proc, PTY_LINE, stream=proc.stdout)
+        assert m.group(2) == "serial0", m.group(0)
+        fd = os.open(m.group(1), os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+        try:
+            def rd():
+                try:
+                    return os.read(fd, 4096)
+                except BlockingIOError:
+                    return None
+            data = read_until(rd, DEMO_FIRST)
+        finally:
+            os.close(fd)
+        assert data.startswith(DEMO_FIRST), data[:200]
+        # Nothing of the console went to stdout.
+        proc.terminate()
+        out, _ = proc.communicate(timeout=TIMEOUT)
+        assert DEMO_FIRST not in out, out[:200]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def test_pty_line_matches_qemu():
+    """QEMU's own -serial pty prints the same line, label serial0."""
+    proc = subprocess.Popen([QEMU, "-machine", "s390-ccw-virtio", "-S", "-nodefaults",
+                             "-display", "none", "-serial", "pty"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        m = read_stderr_line(proc, PTY_LINE, stream=proc.stdout)
+        assert m.group(2) == "serial0", m.group(0)
+    finally:
+        proc.kill()
+        proc.communicate()
+
+
+def serial_socket(spec, connect, expect_wait=True, extra=()):
+    """Run the demo with -serial @spec; connect with @connect() once vccw-vm waits."""
+    proc = subprocess.Popen([VM, "-kernel", "native:demo", *extra, "-serial", spec],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        if expect_wait:
+            read_stderr_line(proc, r"QEMU waiting for connection on: disconnected:")
+            # Waiting: the guest has not started, the machine stays up without a client.
+            time.sleep(0.3)
+            assert proc.poll() is None, "vccw-vm did not wait for the client"
+        sock = connect()
+        sock.settimeout(TIMEOUT)
+        data = read_until(lambda: sock.recv(65536), b"CHPIDs")
+        sock.close()
+        proc.wait(timeout=TIMEOUT)
+        out = proc.stdout.read()
+        return data, out, proc.returncode
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
+def test_tcp_wait_on():
+    """server=on (wait=on by default): no console output lost, the demo's first line first."""
+    port = free_port()
+
+    def connect():
+        return socket.create_connection(("127.0.0.1", port))
+    data, out, rc = serial_socket(f"tcp:127.0.0.1:{port},server=on", connect)
+    assert data.startswith(DEMO_FIRST + b"\n"), data[:200]
+    # The demo without devices ends by itself (status 1: it finds none to drive).
+    assert rc == 1, rc
+    assert DEMO_FIRST not in out, out[:200]
+
+
+def test_unix_wait_on_logfile():
+    """-chardev socket over unix, server=on,wait=on, logfile=: the log has all of it too."""
+    d = tempfile.mkdtemp(prefix="vccw-mon-")
+    path, log = os.path.join(d, "console.sock"), os.path.join(d, "console.log")
+    try:
+        def connect():
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(path)
+            return s
+        data, out, rc = serial_socket(
+            "chardev:con", connect,
+            extra=["-chardev", f"socket,id=con,path={path},server=on,wait=on,logfile={log}"])
+        assert data.startswith(DEMO_FIRST + b"\n"), data[:200]
+        with open(log, "rb") as f:
+            logged = f.read()
+        assert logged.startswith(DEMO_FIRST + b"\n") and data in logged, (data[:100],
+                                                                             logged[:100])
+        assert not os.path.exists(path), "socket file left behind"
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_monitor_unix_readline():
+    """-monitor unix:...,server=on,wait=off: QEMU's banner, prompt and HMP answers."""
+    d = tempfile.mkdtemp(prefix="vccw-mon-")
+    path = os.path.join(d, "hmp.sock")
+    proc = subprocess.Popen([VM, "-S", "-kernel", "native:idle", "-monitor",
+                             f"unix:{path},server=on,wait=off"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        wait_path(path, proc)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+        s.settimeout(TIMEOUT)
+        rd = lambda: s.recv(65536)
+        data = read_until(rd, b"(qemu) ")
+        assert data == (b"QEMU 7.2.0 monitor - type 'help' for more information\r\n"
+                        b"(qemu) "), data
+        s.sendall(b"info status\r\n")
+        data = read_until(rd, b"(qemu) ")
+        assert data == b"VM status: paused (prelaunch)\r\n(qemu) ", data
+        s.sendall(b"cont\ninfo status\n")
+        data = read_until(rd, b"running\r\n(qemu) ")
+        assert data == b"(qemu) VM status: running\r\n(qemu) ", data
+        s.sendall(b"device_add virtio-rng-ccw,id=r1\ninfo qtree\n")
+        data = read_until(rd, b'virtio-rng-device, id ""\r\n(qemu) ')
+        assert b'dev: virtio-rng-ccw, id "r1"' in data, data
+        s.sendall(b"quit\n")
+        proc.wait(timeout=TIMEOUT)
+        assert proc.returncode == 0, proc.returncode
+        s.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_mon_control():
+    """-mon chardev=ID,mode=control: QMP on a chardev, greeted for each new client."""
+    d = tempfile.mkdtemp(prefix="vccw-mon-")
+    path = os.path.join(d, "qmp.sock")
+    proc = subprocess.Popen([VM, "-S", "-kernel", "native:idle", "-chardev",
+                             f"socket,id=mon0,path={path},server=on,wait=off",
+                             "-mon", "chardev=mon0,mode=control"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        wait_path(path, proc)
+        c = Client(path)
+        assert c.greeting["QMP"]["version"]["qemu"]["major"] == 7, c.greeting
+        assert c.cmd("query-status")["return"]["status"] == "prelaunch"
+        chardevs = {x["label"]: x for x in c.cmd("query-chardev")["return"]}
+        assert chardevs["mon0"]["filename"] == f"unix:{path},server=on", chardevs
+        c.close()
+        # The next client on the same chardev gets its own greeting and negotiation.
+        c = Client(path)
+        assert c.cmd("cont") == {"return": {}}
+        # As QEMU: the event the command caused comes before its reply.
+        assert [e["event"] for e in c.events] == ["RESUME"], c.events
+        assert c.cmd("quit") == {"return": {}}
+        proc.wait(timeout=TIMEOUT)
+        assert proc.returncode == 0, proc.returncode
+        c.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_chardev_add_pty_tcp():
+    """chardev-add of a pty returns its name; of a TCP server, query-chardev lists it."""
+    m = vccw()
+    try:
+        c = m.client()
+        r = c.cmd("chardev-add", {"id": "p0", "backend": {"type": "pty", "data": {}}})
+        assert re.match(r"^/dev/pts/\d+$", r.get("return", {}).get("pty", "")), r
+        port = free_port()
+        r = c.cmd("chardev-add", {"id": "t0", "backend": {"type": "socket", "data": {
+            "addr": {"type": "inet", "data": {"host": "127.0.0.1", "port": str(port)}},
+            "server": True, "wait": False}}})
+        assert r == {"return": {}}, r
+        names = {x["label"]: x["filename"] for x in c.cmd("query-chardev")["return"]}
+        assert names["t0"] == f"tcp:127.0.0.1:{port},server=on", names
+        assert names["p0"].startswith("pty:/dev/pts/"), names
+        assert c.cmd("chardev-remove", {"id": "t0"}) == {"return": {}}
+        assert c.cmd("chardev-remove", {"id": "p0"}) == {"return": {}}
+        c.close()
+    finally:
+        m.end()
+
+
 def main():
     if not os.access(VM, os.X_OK):
         skip("monitor", f"no vccw-vm at {VM}")
@@ -316,6 +563,16 @@ def main():
     check("hmp_commands_through_the_table", test_hmp_commands)
     check("qmp_idle_clients_reserved_slot_and_refusal", test_qmp_lockout)
     check("qmp_hotplug_cap", test_hotplug_cap)
+    check("chardev_pty_serial_console", test_pty)
+    if QEMU:
+        check("chardev_pty_line_matches_qemu", test_pty_line_matches_qemu)
+    else:
+        skip("chardev_pty_line_matches_qemu", "no qemu-system-s390x")
+    check("chardev_tcp_server_wait_no_output_lost", test_tcp_wait_on)
+    check("chardev_unix_server_wait_logfile", test_unix_wait_on_logfile)
+    check("monitor_unix_readline_hmp", test_monitor_unix_readline)
+    check("mon_chardev_control_qmp", test_mon_control)
+    check("chardev_add_pty_and_tcp", test_chardev_add_pty_tcp)
 
 
 if __name__ == "__main__":
