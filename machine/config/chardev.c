@@ -455,6 +455,12 @@ int vm_chardev_config_check(struct vm_config *cfg)
 				 "that needs mux=on", users);
 			return -1;
 		}
+		/* The mux switches input between -serial and a monitor (ctrl-a c) only. */
+		if (c->mux && c->user) {
+			vm_error(c->what, "mux=on: a device cannot share a chardev here; use it "
+				 "for -serial and a monitor (ctrl-a c switches between them)");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -691,6 +697,7 @@ struct vccw_be_char *vm_chardev_open(struct vm_chardev *c, bool may_wait, struct
 	int fd;
 
 	c->extra_fd = -1;
+	pthread_mutex_init(&c->lock, NULL);
 	if (c->kind == VM_CHARDEV_PTY) {
 		be = open_pty(c, err);
 	} else if (c->kind == VM_CHARDEV_SOCKET && c->port) {
@@ -735,6 +742,8 @@ err:
 
 void vm_chardev_close(struct vm_chardev *c)
 {
+	if (c->be)
+		pthread_mutex_destroy(&c->lock);
 	vccw_be_char_close(c->be);
 	c->be = NULL;
 	if (c->extra_fd > 0)

@@ -16,9 +16,6 @@
 
 #include "vm-int.h"
 
-/* The console is one byte stream: lines of two vCPUs must not interleave mid-write. */
-static pthread_mutex_t serial_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static void write_stdout(const char *s, size_t len, bool (*stop)(void *ctx), void *ctx)
 {
 	fflush(stdout);
@@ -42,9 +39,15 @@ static void write_stdout(const char *s, size_t len, bool (*stop)(void *ctx), voi
 	}
 }
 
-static void write_chardev(struct vccw_be_char *be, const char *s, size_t len,
+/*
+ * Under @c->lock: lines of two vCPUs do not interleave mid-write, and a monitor sharing
+ * the chardev (mux=on) uses the backend from its own thread.
+ */
+static void write_chardev(struct vm_chardev *c, const char *s, size_t len,
 			  bool (*stop)(void *ctx), void *ctx)
 {
+	struct vccw_be_char *be = c->be;
+
 	while (len) {
 		ssize_t n = vccw_be_char_write(be, s, len);
 		struct pollfd pfd;
@@ -57,12 +60,12 @@ static void write_chardev(struct vccw_be_char *be, const char *s, size_t len,
 			break;
 		/* The backend's buffer is full: wait for its output fd, then move it on. */
 		pfd = (struct pollfd){ .fd = vccw_be_char_output_fd(be), .events = POLLIN };
-		pthread_mutex_unlock(&serial_lock);
+		pthread_mutex_unlock(&c->lock);
 		if ((pfd.fd < 0 || poll(&pfd, 1, 100) == 0) && stop(ctx)) {
-			pthread_mutex_lock(&serial_lock);
+			pthread_mutex_lock(&c->lock);
 			return;
 		}
-		pthread_mutex_lock(&serial_lock);
+		pthread_mutex_lock(&c->lock);
 		vccw_be_char_flush(be);
 	}
 }
@@ -78,7 +81,7 @@ void vm_serial_write(struct vm *vm, const char *s, size_t len, bool (*stop)(void
 		write_stdout(s, len, stop, ctx);
 		return;
 	}
-	pthread_mutex_lock(&serial_lock);
-	write_chardev(c->be, s, len, stop, ctx);
-	pthread_mutex_unlock(&serial_lock);
+	pthread_mutex_lock(&c->lock);
+	write_chardev(c, s, len, stop, ctx);
+	pthread_mutex_unlock(&c->lock);
 }

@@ -59,6 +59,11 @@ struct qmp_client {
 	bool hmp;       /* mode=readline: the human monitor; else QMP */
 	bool pretty;
 	uint64_t gen;   /* the backend's client count when last greeted */
+	/* mux=on: the chardev's lock, and which frontend has the input (ctrl-a c). */
+	pthread_mutex_t *lock;
+	bool focus;     /* the monitor has the input; else the machine console */
+	bool esc;       /* ctrl-a seen, the command key next */
+	bool bannered;  /* the banner was shown to this peer */
 };
 
 struct vm_qmp {

@@ -150,8 +150,12 @@ static int client_flush(struct qmp_client *c)
 	if (c->be) {
 		ssize_t n;
 
+		if (c->lock)
+			pthread_mutex_lock(c->lock);
 		vccw_be_char_flush(c->be);
 		n = c->out_len ? vccw_be_char_write(c->be, c->out, c->out_len) : 0;
+		if (c->lock)
+			pthread_mutex_unlock(c->lock);
 		if (n < 0)
 			n = (ssize_t)c->out_len; /* the peer left: what it did not read is lost */
 		memmove(c->out, c->out + n, c->out_len - (size_t)n);
@@ -638,18 +642,12 @@ static void client_queue(struct qmp_client *c, const char *text, size_t len)
 
 #define HMP_PROMPT "(qemu) "
 
-/*
- * A new peer on the chardev (or the monitor's start): the session starts over with
- * QEMU's greeting, or the human monitor's banner and prompt.
- */
-static void mon_greet(struct qmp_client *c)
+/* QEMU's greeting (QMP), or the human monitor's banner and prompt. */
+static void mon_greet_banner(struct qmp_client *c)
 {
 	char banner[128];
 	int n;
 
-	c->in_len = 0;
-	c->negotiated = false;
-	c->oob = false;
 	if (!c->hmp) {
 		client_send(c, json_pack("{s:{s:o,s:[s]}}", "QMP", "version", version_info(),
 					 "capabilities", "oob"));
@@ -658,6 +656,27 @@ static void mon_greet(struct qmp_client *c)
 	n = snprintf(banner, sizeof(banner), "QEMU %d.%d.%d monitor - type 'help' for more "
 		     "information\r\n" HMP_PROMPT, VM_QEMU_MAJOR, VM_QEMU_MINOR, VM_QEMU_MICRO);
 	client_queue(c, banner, (size_t)n);
+}
+
+/*
+ * A new peer on the chardev (or the monitor's start): the session starts over with
+ * QEMU's greeting, or the human monitor's banner and prompt (on a mux, once the
+ * monitor gets the input).
+ */
+static void mon_greet(struct qmp_client *c)
+{
+	c->in_len = 0;
+	c->negotiated = false;
+	c->oob = false;
+	c->esc = false;
+	c->bannered = false;
+	/* On a mux the machine console has the input first, as in QEMU: ctrl-a c. */
+	if (c->lock) {
+		c->focus = false;
+		return;
+	}
+	c->bannered = true;
+	mon_greet_banner(c);
 }
 
 /* Run the human monitor's complete lines in @c->in. */
@@ -688,14 +707,78 @@ static void hmp_process(struct vm_qmp *q, struct qmp_client *c)
 		c->in_len = 0; /* no command line is that long: start over */
 }
 
+/* QEMU's mux escape help (ctrl-a h), for what vccw-vm's mux does. */
+static const char mux_help[] =
+	"\n\rC-a h    print this help\n\r"
+	"C-a x    exit emulator\n\r"
+	"C-a c    switch between console and monitor\n\r"
+	"C-a C-a  sends C-a\n\r";
+
+/*
+ * Keep from @buf (@n bytes) what goes to the monitor, and carry out the mux's ctrl-a
+ * commands: c switches the input between the machine console and the monitor (the
+ * console takes no input in vccw-vm: its bytes are dropped), h prints the help, x ends
+ * the machine as QEMU's does. Returns the bytes kept at the start of @buf.
+ */
+static size_t mux_filter(struct vm_qmp *q, struct qmp_client *c, char *buf, size_t n)
+{
+	size_t i, kept = 0;
+	uint64_t one = 1;
+
+	for (i = 0; i < n; i++) {
+		char ch = buf[i];
+
+		if (!c->esc && ch == 0x01) {
+			c->esc = true;
+			continue;
+		}
+		if (c->esc) {
+			c->esc = false;
+			if (ch == 'c') {
+				c->focus = !c->focus;
+				if (!c->focus)
+					continue;
+				if (!c->bannered) {
+					c->bannered = true;
+					mon_greet_banner(c);
+				} else if (c->hmp) {
+					client_queue(c, HMP_PROMPT, sizeof(HMP_PROMPT) - 1);
+				}
+				continue;
+			}
+			if (ch == 'h') {
+				client_queue(c, mux_help, sizeof(mux_help) - 1);
+				continue;
+			}
+			if (ch == 'x') {
+				client_queue(c, "QEMU: Terminated\n\r", 18);
+				while (write(q->vm->quit_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+					;
+				continue;
+			}
+			if (ch != 0x01)
+				continue;
+		}
+		if (c->focus)
+			buf[kept++] = ch;
+	}
+	return kept;
+}
+
 /* Input on a chardev monitor: a newcomer greeted first, then its bytes run. */
 static void mon_read(struct vm_qmp *q, struct qmp_client *c)
 {
 	uint64_t gen;
 	ssize_t n;
+	bool conn;
 
 	for (;;) {
-		if (vccw_be_char_connected(c->be, &gen) && gen != c->gen) {
+		if (c->lock)
+			pthread_mutex_lock(c->lock);
+		conn = vccw_be_char_connected(c->be, &gen);
+		if (c->lock)
+			pthread_mutex_unlock(c->lock);
+		if (conn && gen != c->gen) {
 			c->gen = gen;
 			mon_greet(c);
 		}
@@ -708,9 +791,15 @@ static void mon_read(struct vm_qmp *q, struct qmp_client *c)
 			c->in = p;
 			c->in_cap = cap;
 		}
+		if (c->lock)
+			pthread_mutex_lock(c->lock);
 		n = vccw_be_char_read(c->be, c->in + c->in_len, c->in_cap - c->in_len);
+		if (c->lock)
+			pthread_mutex_unlock(c->lock);
 		if (n <= 0)
 			return;
+		if (c->lock)
+			n = (ssize_t)mux_filter(q, c, c->in + c->in_len, (size_t)n);
 		c->in_len += (size_t)n;
 		if (c->hmp)
 			hmp_process(q, c);
@@ -984,6 +1073,8 @@ int vm_qmp_start(struct vm_qmp *q)
 		c->hmp = !cfg->monitors[i].control;
 		c->pretty = cfg->monitors[i].pretty;
 		c->gen = UINT64_MAX; /* greet whoever is there first */
+		if (cfg->monitors[i].chardev->mux)
+			c->lock = &cfg->monitors[i].chardev->lock;
 	}
 	rc = pthread_create(&q->thread, NULL, qmp_thread, q);
 

@@ -552,6 +552,60 @@ def test_chardev_add_pty_tcp():
         m.end()
 
 
+def test_mux():
+    """mux=on: the console and the human monitor on one socket, ctrl-a c between them."""
+    d = tempfile.mkdtemp(prefix="vccw-mon-")
+    path = os.path.join(d, "mux.sock")
+    proc = subprocess.Popen([VM, "-kernel", "native:hello", "-no-shutdown", "-chardev",
+                             f"socket,id=c,path={path},server=on,wait=on,mux=on",
+                             "-serial", "chardev:c", "-mon", "chardev=c,mode=readline"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        read_stderr_line(proc, r"QEMU waiting for connection on: disconnected:unix:")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+        s.settimeout(0.5)
+
+        def rd(want=None):
+            data, deadline = b"", time.monotonic() + TIMEOUT
+            while time.monotonic() < deadline and (want is None or want not in data):
+                try:
+                    chunk = s.recv(4096)
+                except socket.timeout:
+                    if want is None:
+                        break
+                    continue
+                if not chunk:
+                    break
+                data += chunk
+            return data
+        # The console has the input first: the guest's line, and typing reaches no monitor.
+        assert rd(b"\n") == b"hello from the native guest on vCPU 0\n"
+        s.sendall(b"info status\r")
+        assert rd() == b"", "the monitor answered while the console had the input"
+        s.sendall(b"\x01c")
+        assert rd(b"(qemu) ") == (b"QEMU 7.2.0 monitor - type 'help' for more information"
+                                  b"\r\n(qemu) ")
+        s.sendall(b"info status\r")
+        assert rd(b"(qemu) ") == b"VM status: paused (shutdown)\r\n(qemu) "
+        s.sendall(b"\x01h")
+        assert b"C-a c    switch between console and monitor" in rd(b"C-a C-a")
+        s.sendall(b"\x01c" + b"info status\r")
+        assert rd() == b"", "the monitor answered after ctrl-a c gave the console the input"
+        # QEMU's ctrl-a x ends the machine.
+        s.sendall(b"\x01x")
+        assert rd(b"\n\r") == b"QEMU: Terminated\n\r"
+        proc.wait(timeout=TIMEOUT)
+        assert proc.returncode == 0, proc.returncode
+        s.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def main():
     if not os.access(VM, os.X_OK):
         skip("monitor", f"no vccw-vm at {VM}")
@@ -573,6 +627,7 @@ def main():
     check("monitor_unix_readline_hmp", test_monitor_unix_readline)
     check("mon_chardev_control_qmp", test_mon_control)
     check("chardev_add_pty_and_tcp", test_chardev_add_pty_tcp)
+    check("chardev_mux_console_and_monitor", test_mux)
 
 
 if __name__ == "__main__":
