@@ -781,8 +781,8 @@ void vm_hotplug_for_each(struct vm *vm, void (*fn)(const struct vm_device_info *
 /* ---- QMP monitor (vm-qmp.c) ---- */
 
 /*
- * Parse "-qmp unix:PATH,server=on,wait=off" (or QEMU's older ",server,nowait").
- * Returns 0, or -1 after vm_error().
+ * Parse "-qmp unix:PATH,server=on,wait=off" (or QEMU's older ",server,nowait"), in
+ * config/chardev.c with the other options of monitors. Returns 0, or -1 after vm_error().
  */
 int vm_qmp_parse(struct vm_config *cfg, const char *arg);
 /*

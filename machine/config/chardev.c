@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -399,6 +400,83 @@ out:
 	return rc;
 }
 
+/* ---- -qmp (the QMP socket itself is machine/monitor/qmp.c) ---- */
+
+int vm_qmp_parse(struct vm_config *cfg, const char *arg)
+{
+	size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+	bool server = false, wait = false;
+	char *copy, *path, *rest, *tok, *save = NULL;
+	int rc = -1;
+
+	if (strncmp(arg, "unix:", 5)) {
+		vm_error("-qmp", "'%s': only a unix socket is supported "
+			 "(-qmp unix:PATH,server=on,wait=off)", arg);
+		return -1;
+	}
+	copy = strdup(arg + 5);
+	if (!copy) {
+		vm_error("-qmp", "out of memory");
+		return -1;
+	}
+	path = copy;
+	rest = strchr(copy, ',');
+	if (rest)
+		*rest++ = '\0';
+	if (!*path) {
+		vm_error("-qmp", "no socket path given (unix:PATH,server=on,wait=off)");
+		goto out;
+	}
+	if (strlen(path) > max) {
+		vm_error("-qmp", "socket path '%s' is longer than %zu bytes", path, max);
+		goto out;
+	}
+	for (tok = rest ? strtok_r(rest, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (eq)
+			*eq++ = '\0';
+		/* QEMU's older flag forms: "server" for server=on, "nowait" for wait=off. */
+		if (!strcmp(tok, "server") && !eq) {
+			server = true;
+		} else if (!strcmp(tok, "nowait") && !eq) {
+			wait = false;
+		} else if (!strcmp(tok, "server") || !strcmp(tok, "wait")) {
+			if (!eq) {
+				/* A bare "wait" would mean wait=on, which is not supported. */
+				vm_error("-qmp", "property '%s' needs a value (%s=on|off)", tok, tok);
+				goto out;
+			}
+			if (vm_parse_bool("-qmp", tok, eq, !strcmp(tok, "server") ? &server : &wait))
+				goto out;
+		} else {
+			vm_error("-qmp", "unknown property '%s' (server=on, wait=off)", tok);
+			goto out;
+		}
+	}
+	if (rest && rest[0] == '\0') {
+		vm_error("-qmp", "trailing comma");
+		goto out;
+	}
+	if (!server) {
+		vm_error("-qmp", "only server=on is supported: the monitor listens on PATH");
+		goto out;
+	}
+	if (wait) {
+		vm_error("-qmp", "wait=on is not supported: the machine never waits for a "
+			 "monitor client (use wait=off)");
+		goto out;
+	}
+	cfg->qmp_path = strdup(path);
+	if (!cfg->qmp_path) {
+		vm_error("-qmp", "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
 /* The chardev called @id, or NULL. */
 static struct vm_chardev *find(struct vm_config *cfg, const char *id)
 {

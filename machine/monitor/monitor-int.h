@@ -4,8 +4,10 @@
  * listener, its clients, the event queue), the command table that QMP and the human
  * monitor share, and the helpers command handlers use to read arguments and word
  * errors as QEMU does. Files:
- *   qmp.c          the QMP protocol: the -qmp option, the socket and its clients, the JSON
- *                  stream, the request's shape, events, the monitor thread
+ *   qmp.c          the QMP protocol: the -qmp socket and its clients, monitors on
+ *                  chardevs (-monitor, -mon, mux), the JSON stream, the request's
+ *                  shape, events, the monitor thread (the -qmp option's parser is
+ *                  config/chardev.c's)
  *   commands.c     the one command table, argument and error helpers
  *   hmp.c          the human monitor (HMP): its command line mapped onto the table
  *   cmd-machine.c  capabilities, queries, run state (stop, cont, reset, powerdown), quit,
