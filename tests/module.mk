@@ -108,3 +108,13 @@ TEST_PROGRAMS += $(O)/tests/unit-ipl
 # qemu-system-s390x, and on vccw-vm when it has an s390x CPU back-end.
 TEST_PROGRAMS += tests/boot/run
 check: $(O)/s390x/bootpayload.elf $(O)/s390x/bootpayload-reipl.elf
+
+# Debian 12's s390x Linux kernel booted with the seed's devices (tests/linux/run): each
+# check on qemu-system-s390x and on vccw-vm, one column per host. Not in make check: it
+# downloads Debian's s390x packages once (cached in $(O)/linux) and boots Linux for
+# minutes; .ci/run runs it after the suites. LINUX_HOSTS picks the columns that run:
+# "qemu" until vccw-vm's s390x back-end boots Linux, then "qemu vccw".
+LINUX_HOSTS ?= qemu
+check-linux: $(O)/vccw-vm
+	$(Q)LINUX_HOSTS="$(LINUX_HOSTS)" tests/linux/run
+.PHONY: check-linux
