@@ -474,6 +474,13 @@ int vm_ipl_boot(struct vm *vm, struct vm_ipl_psw *psw);
 int vm_ipl_cpu_start(struct vm *vm);
 /* The SCLP console's output on stdout (cpu/cpu-s390x-sclp.c); @opaque is the vm. */
 void vm_sclp_stdout_write(void *opaque, const uint8_t *buf, size_t len);
+/*
+ * The SCLP console's input from stdin, on a thread of its own, unless a -chardev stdio
+ * has stdin: 0, or -1 when the thread cannot start. Stopped (and joined) by
+ * vm_sclp_input_stop() once the machine is stopping (it sets vm->stop).
+ */
+int vm_sclp_input_start(struct vm *vm);
+void vm_sclp_input_stop(struct vm *vm);
 /* Load -kernel FILE into RAM and create the s390x CPU at its first PSW; 0 or -1. */
 int vm_kernel_boot(struct vm *vm);
 /*
@@ -522,6 +529,8 @@ struct vm {
 	struct vccw_mem *mem;
 	uint8_t *ram;
 	struct vm_sclp *sclp; /* the SCLP of the s390x back-end (cpu/sclp.h) */
+	pthread_t sclp_input_thread; /* stdin to the SCLP console (vm_sclp_input_start()) */
+	bool sclp_input_running;
 	struct vccw_css *css;
 	struct vm_cpu *cpus;
 	unsigned int nr_cpus;

@@ -202,6 +202,7 @@ void vm_machine_destroy(struct vm *vm)
 		vm_device_destroy(cfg->devices[i], false);
 	pthread_mutex_unlock(&vm->dev_lock);
 	vm_s390x_free(vm);
+	vm_sclp_input_stop(vm);
 	vm_sclp_free(vm->sclp);
 	vm->sclp = NULL;
 	if (vm->css)

@@ -5,6 +5,8 @@
  * anything runs and loaded into guest RAM when the machine is built; the s390x CPU
  * back-end then starts at the first PSW.
  */
+#include <stdio.h>
+
 #include "cpu-s390x.h"
 #include "kernel.h"
 #include "vm-int.h"
@@ -66,5 +68,12 @@ int vm_kernel_boot(struct vm *vm)
 		vm->s390x_psw_mask = start.psw_mask;
 		vm->s390x_psw_addr = start.psw_addr;
 	}
-	return vm_s390x_create(vm, vm->s390x_psw_mask, vm->s390x_psw_addr);
+	if (vm_s390x_create(vm, vm->s390x_psw_mask, vm->s390x_psw_addr))
+		return -1;
+	/* Linux reads its SCLP console (ttysclp0) from stdin. */
+	if (vm_sclp_input_start(vm)) {
+		fprintf(stderr, VM_NAME ": SCLP console input: cannot start its thread\n");
+		return -1;
+	}
+	return 0;
 }

@@ -5,11 +5,13 @@
  * without a CPU: the commands, the event facility, the VT220 and line-mode consoles and
  * console input), the SCCB stored back, and the service-signal external interruption
  * (0x2401) made pending with vm_sclp_service_param() as its parameter. The console's
- * output goes to vccw-vm's stdout (vm_sclp_stdout_write(), built without libunicorn too).
+ * output goes to vccw-vm's stdout (vm_sclp_stdout_write(), built without libunicorn too),
+ * its input comes from stdin (vm_sclp_input_start()) unless a -chardev stdio has it.
  */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -36,6 +38,58 @@ void vm_sclp_stdout_write(void *opaque, const uint8_t *s, size_t len)
 		s += n;
 		len -= (size_t)n;
 	}
+}
+
+/* stdin to the SCLP console, in short polls so that shutdown is seen. */
+static void *input_thread(void *opaque)
+{
+	struct vm *vm = opaque;
+	uint8_t buf[256];
+
+	while (!atomic_load(&vm->stop)) {
+		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		size_t off = 0;
+		ssize_t n;
+
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break; /* end of input */
+		/* A full queue: wait for the guest to read, as a terminal would block. */
+		while (off < (size_t)n && !atomic_load(&vm->stop)) {
+			off += vm_sclp_input(vm->sclp, buf + off, (size_t)n - off);
+			if (off < (size_t)n)
+				poll(NULL, 0, 10);
+		}
+	}
+	return NULL;
+}
+
+int vm_sclp_input_start(struct vm *vm)
+{
+	struct vm_config *cfg = vm->cfg;
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_chardevs; i++)
+		if (cfg->chardevs[i]->kind == VM_CHARDEV_STDIO)
+			return 0; /* stdin is that chardev's */
+	if (pthread_create(&vm->sclp_input_thread, NULL, input_thread, vm))
+		return -1;
+	vm->sclp_input_running = true;
+	return 0;
+}
+
+void vm_sclp_input_stop(struct vm *vm)
+{
+	if (!vm->sclp_input_running)
+		return;
+	/* The thread sees vm->stop within one poll. */
+	atomic_store(&vm->stop, true);
+	pthread_join(vm->sclp_input_thread, NULL);
+	vm->sclp_input_running = false;
 }
 
 #ifdef VM_HAVE_UNICORN
