@@ -784,9 +784,12 @@ else
 	bad s390x_elf_segment_wraps "beyond guest RAM" -kernel "$T/wrap.elf"
 	head -c 100 "$S390X_DIR/demo.elf" >"$T/short.elf"
 	bad s390x_elf_truncated "program header" -kernel "$T/short.elf"
+	# Not an ELF: a kernel image to -kernel, as to QEMU (machine/boot/kernel.h), whose
+	# "IPL PSW" (the text's bytes 4-7) points far outside RAM: refused before it runs.
 	printf 'not an ELF at all, but long enough to read a whole ELF header from it' \
 		>"$T/text.elf"
-	bad s390x_kernel_not_elf "neither an s390x ELF" -kernel "$T/text.elf"
+	bad s390x_kernel_text_psw_outside_ram "the IPL PSW's address 0x616e2045 is outside RAM" \
+		-kernel "$T/text.elf"
 
 	# The demo's s390x image on the ./dev run machine: every step, lscss, the console
 	# port, and a clean stop (disabled wait at ...fff: exit status 0).
