@@ -354,7 +354,7 @@ TEST(test_kernel_probe_and_check_only)
 	/* mem NULL: the same answer, nothing written. */
 	ram_setup(16 * MiB);
 	img = linux_image(0x11000, 0x1000, true);
-	initrd_file(100);
+	free(initrd_file(100));
 	CHECK_EQ(vm_kernel_load(NULL, ram_size, kpath, ipath, "a", &st, &err), 0);
 	CHECK_EQ(st.psw_addr, 0x10000);
 	CHECK_EQ(st.initrd_addr, 0x800000);
