@@ -26,8 +26,11 @@ $(O)/bench/vccw-bench: LDLIBS := $(O)/libguest-native.a $(LDLIBS)
 all: $(O)/bench/vccw-bench
 
 # make bench: build, then run every benchmark (about a minute and a half).
-# The s390x rows run build/s390x/bench.elf on vccw-vm and on qemu-system-s390x.
+# The s390x rows run build/s390x/bench.elf on vccw-vm and on qemu-system-s390x; the
+# Linux row boots Debian's s390x kernel to its shell on both (tests/linux/run --bench,
+# which says why when a host does not reach the shell).
 bench: $(O)/bench/vccw-bench $(O)/vccw-vm $(O)/s390x/bench.elf
 	$(O)/bench/vccw-bench
+	tests/linux/run --bench
 
 .PHONY: bench

@@ -268,7 +268,9 @@ struct vm_config {
 	char *bios_path; /* -bios FILE; NULL: VM_IPL_DEFAULT_BIOS when booting from a disk */
 	bool has_loadparm;
 	uint8_t loadparm[8]; /* -machine loadparm=, EBCDIC (vm_ipl_loadparm_parse()) */
-	char *kernel_path; /* -kernel FILE: an s390x ELF run by the s390x back-end */
+	char *kernel_path; /* -kernel FILE: an s390x ELF or kernel image, s390x back-end */
+	char *initrd_path; /* -initrd FILE, with a kernel image (boot/kernel.h) */
+	char *append;      /* -append STRING, with a kernel image */
 	/* Lifecycle (config/lifecycle.c): -name, -daemonize, -pidfile, -no-reboot. */
 	char *name;         /* -name NAME; NULL: none (query-name answers {}) */
 	char *process_name; /* -name ...,process=: the process title (prctl) */
@@ -522,6 +524,11 @@ enum vccw_insn_rc vm_io_insn(struct vccw_css *css, const struct vccw_cpu *c, uin
 bool vm_ipl_wanted(const struct vm_config *cfg);
 /* Check that a firmware boot can run in this build. 0, or -1 after vm_error(). */
 int vm_ipl_config_check(struct vm_config *cfg);
+/*
+ * -kernel FILE (boot/vm-kernel.c): check that the ELF or the kernel image with -initrd
+ * and -append fits the configuration; 0, or -1 after vm_error().
+ */
+int vm_kernel_config_check(struct vm_config *cfg);
 
 struct vm;
 /*
@@ -535,6 +542,17 @@ int vm_ipl_boot(struct vm *vm, struct vm_ipl_psw *psw);
  * start PSW, DIAGNOSE 0x308 handled by ipl.c. Returns 0, or -1 after printing.
  */
 int vm_ipl_cpu_start(struct vm *vm);
+/* The SCLP console's output on stdout (cpu/cpu-s390x-sclp.c); @opaque is the vm. */
+void vm_sclp_stdout_write(void *opaque, const uint8_t *buf, size_t len);
+/*
+ * The SCLP console's input from stdin, on a thread of its own, unless a -chardev stdio
+ * has stdin: 0, or -1 when the thread cannot start. Stopped (and joined) by
+ * vm_sclp_input_stop() once the machine is stopping (it sets vm->stop).
+ */
+int vm_sclp_input_start(struct vm *vm);
+void vm_sclp_input_stop(struct vm *vm);
+/* Load -kernel FILE into RAM and create the s390x CPU at its first PSW; 0 or -1. */
+int vm_kernel_boot(struct vm *vm);
 /*
  * Subsystem reset of the machine (DIAGNOSE 0x308 load normal and re-IPL): the channel
  * subsystem and every virtio-ccw device. The CPU back-end resets the CPU and its SCLP
@@ -580,6 +598,9 @@ struct vm {
 	struct vm_config *cfg;
 	struct vccw_mem *mem;
 	uint8_t *ram;
+	struct vm_sclp *sclp; /* the SCLP of the s390x back-end (cpu/sclp.h) */
+	pthread_t sclp_input_thread; /* stdin to the SCLP console (vm_sclp_input_start()) */
+	bool sclp_input_running;
 	struct vccw_css *css;
 	struct vm_cpu *cpus;
 	unsigned int nr_cpus;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cpu-s390x.h"
+#include "sclp.h"
 #include "vm-int.h"
 
 static void vm_log(void *opaque, enum vccw_log_level level, const char *msg)
@@ -155,6 +156,12 @@ int vm_machine_create(struct vm *vm)
 		return -1;
 	}
 	vm->ram = iov.iov_base;
+	/* The SCLP of the s390x back-end (cpu/sclp.h); its console is stdout. */
+	vm->sclp = vm_sclp_new(cfg->mem_size, vm_sclp_stdout_write, vm);
+	if (!vm->sclp) {
+		fprintf(stderr, VM_NAME ": out of memory\n");
+		return -1;
+	}
 
 	vm->css = vccw_css_new(vm->mem, &ccfg, &err);
 	if (!vm->css) {
@@ -176,14 +183,7 @@ int vm_machine_create(struct vm *vm)
 		vm->cpus[i].index = i;
 	}
 	if (cfg->kernel_path) {
-		uint64_t entry;
-
-		/* QEMU starts an ELF -kernel at its entry point in 64-bit mode. */
-		if (vm_s390x_elf_load(vm->mem, vccw_mem_size(vm->mem), "-kernel", cfg->kernel_path, &entry))
-			return -1;
-		vm->s390x_psw_mask = S390X_PSW_START_MASK;
-		vm->s390x_psw_addr = entry;
-		if (vm_s390x_create(vm, vm->s390x_psw_mask, vm->s390x_psw_addr))
+		if (vm_kernel_boot(vm))
 			return -1;
 	} else if (vm_ipl_wanted(cfg) && vm_ipl_cpu_start(vm)) {
 		return -1;
@@ -202,6 +202,9 @@ void vm_machine_destroy(struct vm *vm)
 		vm_device_destroy(cfg->devices[i], false);
 	pthread_mutex_unlock(&vm->dev_lock);
 	vm_s390x_free(vm);
+	vm_sclp_input_stop(vm);
+	vm_sclp_free(vm->sclp);
+	vm->sclp = NULL;
 	if (vm->css)
 		vccw_css_free(vm->css);
 	vm->css = NULL;

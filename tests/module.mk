@@ -111,7 +111,31 @@ $(O)/tests/unit-ipl: $(O)/machine/boot/ipl.o
 $(O)/tests/unit-ipl: LDLIBS := $(O)/machine/boot/ipl.o $(LDLIBS)
 TEST_PROGRAMS += $(O)/tests/unit-ipl
 
+# machine/boot/kernel.c (-kernel IMAGE, -initrd, -append) without a CPU, likewise.
+$(eval $(call program,tests/unit-kernel,$(wildcard tests/unit/kernel/*.c) $(HARNESS),mem))
+$(tests/unit-kernel_OBJS): CPPFLAGS_MOD += -Imachine/boot
+$(O)/tests/unit-kernel: $(O)/machine/boot/kernel.o
+$(O)/tests/unit-kernel: LDLIBS := $(O)/machine/boot/kernel.o $(LDLIBS)
+TEST_PROGRAMS += $(O)/tests/unit-kernel
+
+# machine/cpu/sclp.c (the SCLP's commands and consoles) without a CPU, likewise.
+$(eval $(call program,tests/unit-sclp,$(wildcard tests/unit/sclp/*.c) $(HARNESS),mem))
+$(tests/unit-sclp_OBJS): CPPFLAGS_MOD += -Imachine/cpu
+$(O)/tests/unit-sclp: $(O)/machine/cpu/sclp.o
+$(O)/tests/unit-sclp: LDLIBS := $(O)/machine/cpu/sclp.o $(LDLIBS)
+TEST_PROGRAMS += $(O)/tests/unit-sclp
+
 # QEMU's s390-ccw.img firmware booting our own disk images (tests/boot/run): on
 # qemu-system-s390x, and on vccw-vm when it has an s390x CPU back-end.
 TEST_PROGRAMS += tests/boot/run
 check: $(O)/s390x/bootpayload.elf $(O)/s390x/bootpayload-reipl.elf
+
+# Debian 12's s390x Linux kernel booted with the seed's devices (tests/linux/run): each
+# check on qemu-system-s390x and on vccw-vm, one column per host. Not in make check: it
+# downloads Debian's s390x packages once (cached in $(O)/linux) and boots Linux for
+# minutes; .ci/run runs it after the suites. LINUX_HOSTS picks the columns that run:
+# "qemu" until vccw-vm's s390x back-end boots Linux, then "qemu vccw".
+LINUX_HOSTS ?= qemu
+check-linux: $(O)/vccw-vm
+	$(Q)LINUX_HOSTS="$(LINUX_HOSTS)" tests/linux/run
+.PHONY: check-linux

@@ -135,11 +135,11 @@ const struct vm_option *vm_option_find_extra(const char *name)
 /* ---- QEMU 7.2's options we do not have: refused by name ---- */
 
 static const char *const refused[] = {
-	"preconfig", "L", "action", "add-fd", "append", "async-teardown", "audio",
+	"preconfig", "L", "action", "add-fd", "async-teardown", "audio",
 	"audio-help", "audiodev", "boot", "cdrom", "chroot", "compat", "debugcon",
 	"dfilter", "dtb", "dump-vmstate", "echr", "enable-sync-profile", "fda", "fdb", "fsdev",
 	"full-screen", "fw_cfg", "gdb", "global", "hda", "hdb", "hdc", "hdd", "icount",
-	"incoming", "initrd", "iscsi", "k", "loadvm", "mem-path", "mem-prealloc", "mon",
+	"incoming", "iscsi", "k", "loadvm", "mem-path", "mem-prealloc", "mon",
 	"monitor", "msg", "mtdblock", "net", "nic", "numa", "object",
 	"only-migratable", "option-rom", "overcommit", "parallel", "pflash", "plugin",
 	"portrait", "qmp-pretty", "readconfig", "rotate", "rtc", "runas", "s", "sandbox", "sd",

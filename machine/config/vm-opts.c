@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ipl.h"
+#include "kernel.h"
 #include "cpu-s390x.h"
 #include "options.h"
 #include "vm-int.h"
@@ -637,6 +638,8 @@ static int opt_kernel(struct vm_config *cfg, const char *arg)
 	}
 	if (strncmp(arg, "native:", 7)) {
 		rc = vm_s390x_elf_probe(arg);
+		if (!rc)
+			rc = vm_kernel_probe(arg); /* an s390 kernel image (boot/kernel.h) */
 		if (rc < 0) {
 			vm_error("-kernel", "%s: %s", arg, strerror(-rc));
 			return -1;
@@ -648,7 +651,7 @@ static int opt_kernel(struct vm_config *cfg, const char *arg)
 			return -1;
 		}
 		if (!vm_s390x_available()) {
-			vm_error("-kernel", "%s: an s390x ELF, but this vccw-vm was built without "
+			vm_error("-kernel", "%s: s390x code, but this vccw-vm was built without "
 				 "the s390x CPU back-end (install libunicorn-dev and rebuild)", arg);
 			return -1;
 		}
@@ -666,6 +669,25 @@ static int opt_kernel(struct vm_config *cfg, const char *arg)
 	}
 	free(cfg->kernel_path);
 	cfg->kernel_path = NULL;
+	return 0;
+}
+
+/* -initrd FILE and -append STRING: checked with -kernel in vm_kernel_config_check(). */
+static int opt_initrd(struct vm_config *cfg, const char *arg)
+{
+	if (!*arg) {
+		vm_error("-initrd", "no file given");
+		return -1;
+	}
+	free(cfg->initrd_path);
+	cfg->initrd_path = xstrdup(arg);
+	return 0;
+}
+
+static int opt_append(struct vm_config *cfg, const char *arg)
+{
+	free(cfg->append);
+	cfg->append = xstrdup(arg);
 	return 0;
 }
 
@@ -800,8 +822,11 @@ static const struct vm_option vm_options[] = {
 	{ "netdev", "user|tap|socket|loopback|none,id=ID[,restrict=on][,ifname=TAP][,path=SOCK]",
 	  opt_netdev,
 	  "a network backend for -device virtio-net-ccw,netdev=ID" },
-	{ "kernel", "native:NAME", opt_kernel,
-	  "the built-in guest program vCPU 0 runs (-kernel help lists them)" },
+	{ "kernel", "native:NAME|FILE", opt_kernel,
+	  "the built-in guest program vCPU 0 runs (-kernel help lists them), or an s390x "
+	  "ELF or s390 Linux kernel image for the s390x CPU back-end" },
+	{ "initrd", "FILE", opt_initrd, "an initial ram disk for the -kernel image" },
+	{ "append", "STRING", opt_append, "the -kernel image's command line" },
 	{ "bios", "FILE", opt_bios,
 	  "firmware that boots from the disk with the lowest bootindex when there is no "
 	  "-kernel (default " VM_IPL_DEFAULT_BIOS ")" },
@@ -984,12 +1009,8 @@ static int check_devnos(struct vm_config *cfg)
 int vm_config_check(struct vm_config *cfg)
 {
 	unsigned int i;
-	uint64_t entry;
 
-	/* An s390x ELF that does not fit the configured RAM is a configuration error. */
-	if (cfg->kernel_path &&
-	    vm_s390x_elf_load(NULL, cfg->mem_size ? cfg->mem_size : VM_MEM_DEFAULT, "-kernel",
-			      cfg->kernel_path, &entry))
+	if (vm_kernel_config_check(cfg))
 		return -1;
 
 	for (i = 0; i < cfg->nr_devices; i++) {
@@ -1086,6 +1107,10 @@ void vm_config_free(struct vm_config *cfg)
 	cfg->bios_path = NULL;
 	free(cfg->kernel_path);
 	cfg->kernel_path = NULL;
+	free(cfg->initrd_path);
+	cfg->initrd_path = NULL;
+	free(cfg->append);
+	cfg->append = NULL;
 	for (i = cfg->nr_drives; i-- > 0;)
 		vm_drive_free(cfg->drives[i]);
 	free(cfg->drives);

@@ -244,6 +244,20 @@ bad kernel_unknown_program "-kernel: native:nosuch:" -kernel native:nosuch
 bad display_gtk "-display: 'gtk' is not supported" -display gtk
 bad machine_type "-machine: unknown machine type 'pc'" -machine pc
 : > "$T/plain"
+# -initrd and -append go with a kernel image only (QEMU: "only allowed with -kernel").
+bad initrd_without_kernel_image "-initrd: only with -kernel FILE, an s390 Linux kernel image" \
+	-initrd "$T/plain" -kernel native:true
+bad append_without_kernel "-append: only with -kernel FILE" -append quiet
+# A Linux image ("S390EP" at 0x10008, no limit at 0x10430: 896 bytes) and a longer line.
+head -c 70000 /dev/zero >"$T/image"
+printf 'S390EP' | dd of="$T/image" bs=1 seek=65544 conv=notrunc 2>/dev/null
+long=$(printf 'x%.0s' $(seq 1 896))
+if "$VM" -kernel "$T/image" -append "$long" 2>&1 | grep -q "built without the s390x CPU back-end"; then
+	skip append_too_long "this vccw-vm has no s390x CPU back-end to take a kernel image"
+else
+	bad append_too_long "-append: the command line is 897 bytes with its NUL; this kernel takes at most 896" \
+		-kernel "$T/image" -append "$long"
+fi
 bad qmp_tcp "-qmp: 'tcp:localhost:4444': only a unix socket is supported" -qmp tcp:localhost:4444
 bad qmp_no_path "-qmp: no socket path given" -qmp unix:,server=on,wait=off
 bad qmp_not_server "-qmp: only server=on is supported" -qmp unix:"$T/q.sock"
@@ -777,9 +791,12 @@ else
 	bad s390x_elf_segment_wraps "beyond guest RAM" -kernel "$T/wrap.elf"
 	head -c 100 "$S390X_DIR/demo.elf" >"$T/short.elf"
 	bad s390x_elf_truncated "program header" -kernel "$T/short.elf"
+	# Not an ELF: a kernel image to -kernel, as to QEMU (machine/boot/kernel.h), whose
+	# "IPL PSW" (the text's bytes 4-7) points far outside RAM: refused before it runs.
 	printf 'not an ELF at all, but long enough to read a whole ELF header from it' \
 		>"$T/text.elf"
-	bad s390x_kernel_not_elf "neither an s390x ELF" -kernel "$T/text.elf"
+	bad s390x_kernel_text_psw_outside_ram "the IPL PSW's address 0x616e2045 is outside RAM" \
+		-kernel "$T/text.elf"
 
 	# The demo's s390x image on the ./dev run machine: every step, lscss, the console
 	# port, and a clean stop (disabled wait at ...fff: exit status 0).
