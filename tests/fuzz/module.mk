@@ -9,6 +9,9 @@ FUZZ_TIME ?= 60
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_COV_FLAGS := -fprofile-instr-generate -fcoverage-mapping
 FUZZ_TARGETS :=
+# The libFuzzer builds compile the library sources themselves: with liburing, as
+# lib/backends/blk/module.mk builds them (aio=io_uring), so that requests in flight are fuzzed.
+FUZZ_URING = $(if $(URING_LIBS),-DVCCW_HAVE_LIBURING $(shell pkg-config --cflags liburing))
 
 # fuzz_target(name, layers, max_len): layers are the library layers it links and owns
 # (their sources are compiled into the libFuzzer binary).
@@ -19,10 +22,12 @@ FUZZ_SRCS_$(1) := $$(foreach l,trace $(2),$$(wildcard lib/$$(l)/src/*.c))
 FUZZ_INC_$(1) := $$(call lib_includes,$(2)) $$(foreach l,trace $(2),-Ilib/$$(l)/src)
 $$(O)/fuzz/fuzz-$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_SRCS_$(1))
 	@mkdir -p $$(dir $$@)
-	$$(call quiet,FUZZ,$$@)$$(FUZZ_CC) -g -O1 $$(FUZZ_SAN) $$(FUZZ_INC_$(1)) -o $$@ $$^ -pthread
+	$$(call quiet,FUZZ,$$@)$$(FUZZ_CC) -g -O1 $$(FUZZ_SAN) $$(FUZZ_INC_$(1)) $$(FUZZ_URING) -o $$@ $$^ \
+		-pthread $$(URING_LIBS)
 $$(O)/fuzz/cov-$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/replay.c $$(FUZZ_SRCS_$(1))
 	@mkdir -p $$(dir $$@)
-	$$(call quiet,COV,$$@)$$(FUZZ_CC) -g -O1 $$(FUZZ_COV_FLAGS) $$(FUZZ_INC_$(1)) -o $$@ $$^ -pthread
+	$$(call quiet,COV,$$@)$$(FUZZ_CC) -g -O1 $$(FUZZ_COV_FLAGS) $$(FUZZ_INC_$(1)) $$(FUZZ_URING) -o $$@ $$^ \
+		-pthread $$(URING_LIBS)
 fuzz-$(1): $$(O)/fuzz/fuzz-$(1)
 	@mkdir -p $$(O)/fuzz/corpus-$(1)
 	$$(O)/fuzz/fuzz-$(1) -max_total_time=$$(FUZZ_TIME) -max_len=$(3) -print_final_stats=1 \
