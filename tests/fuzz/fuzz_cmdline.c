@@ -4,12 +4,18 @@
  * parsers of machine/devices/vm-devices.c, -qmp's of machine/monitor/vm-qmp.c): the input is split at
  * newlines into arguments, parsed by vm_parse_args() and, when that succeeds, checked as
  * a whole by vm_config_check() (drive=, chardev=, netdev= references, device numbers),
- * then freed. No backend is opened and no machine is built, so nothing touches files.
+ * then, when that succeeds, the machine's backends are opened and its devices made and
+ * freed as vm-machine.c does, in a sandbox: before vm_backends_open() every drive's file
+ * becomes an anonymous in-memory image (memfd), every file chardev one too, socket and
+ * stdio chardevs become null ones, and tap and socket netdevs "none" (so nothing on the
+ * host's file system, terminal or network is touched). Then everything is freed.
  *
  * Checks: sanitizers (leaks included: every path frees what it parsed), no crash on any
  * argument vector, and an error message for every refused one.
  */
+#define _GNU_SOURCE
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,91 @@
 #define MAX_ARGS 64
 
 const char fuzz_corpus_dir[] = "tests/fuzz/corpus/cmdline";
+
+#define IMAGE_SIZE (1u << 20)
+#define RAM_SIZE (1u << 20)
+
+/* A path to a new anonymous file of @size bytes (its fd in @fds), or NULL. */
+static char *memfd_path(int *fds, unsigned int *nr_fds, size_t size)
+{
+	char *path;
+	int fd = memfd_create("vccw-fuzz-cmdline", 0);
+
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, (off_t)size) || asprintf(&path, "/proc/self/fd/%d", fd) < 0) {
+		close(fd);
+		return NULL;
+	}
+	fds[(*nr_fds)++] = fd;
+	return path;
+}
+
+/* Replace whatever a backend would open on the host by a harmless stand-in. */
+static void sandbox(struct vm_config *cfg, int *fds, unsigned int *nr_fds)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_drives; i++) {
+		free(cfg->drives[i]->file);
+		cfg->drives[i]->file = memfd_path(fds, nr_fds, IMAGE_SIZE);
+	}
+	for (i = 0; i < cfg->nr_chardevs; i++) {
+		struct vm_chardev *c = cfg->chardevs[i];
+
+		free(c->path);
+		c->path = NULL;
+		if (c->kind == VM_CHARDEV_FILE)
+			c->path = memfd_path(fds, nr_fds, 0);
+		if (!c->path)
+			c->kind = VM_CHARDEV_NULL;
+		c->server = false;
+	}
+	for (i = 0; i < cfg->nr_netdevs; i++) {
+		struct vm_netdev *nd = cfg->netdevs[i];
+
+		if (!strcmp(nd->type, "tap") || !strcmp(nd->type, "socket")) {
+			free(nd->type);
+			nd->type = strdup("none");
+			vm_kv_free(&nd->opts);
+		}
+	}
+}
+
+/* What vm-machine.c does with a checked configuration, but the css and the vCPUs. */
+static void build(struct vm_config *cfg)
+{
+	static uint8_t *ram;
+	static struct vccw_mem *mem;
+	int fds[2 * (MAX_ARGS + 1)];
+	unsigned int i, nr_fds = 0;
+
+	if (!mem) {
+		ram = calloc(1, RAM_SIZE);
+		mem = ram ? vccw_mem_wrap(ram, RAM_SIZE, NULL) : NULL;
+		if (!mem)
+			return;
+	}
+	sandbox(cfg, fds, &nr_fds);
+	if (!vm_backends_open(cfg)) {
+		for (i = 0; i < cfg->nr_devices; i++) {
+			struct vm_device *dev = cfg->devices[i];
+			struct vccw_virtio_dev *vdev;
+			struct vccw_err err;
+
+			if (!dev->type->create)
+				continue;
+			vdev = dev->type->create(mem, dev, 0, &err);
+			if (vdev) {
+				(void)vm_device_announce(dev);
+				dev->type->destroy(dev);
+			}
+		}
+		(void)vm_backends_close(cfg);
+	}
+	for (i = 0; i < nr_fds; i++)
+		close(fds[i]);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -62,6 +153,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = vm_parse_args(&cfg, argc, argv);
 	if (!rc)
 		rc = vm_config_check(&cfg);
+	if (!rc)
+		build(&cfg);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved_out, STDOUT_FILENO);
