@@ -164,3 +164,39 @@ for cmd, tag in ((0x15, "w"), (0x16, "r")):
         with open(f"{sys.argv[1]}/{name}", "wb") as f:
             f.write(seed(prog_, [(RUN, 0, 0)] * 40, ctrl, size=big, blocks=blocks,
                          prog_at=0x1000))
+
+# Each CHSC command's refusals (response codes 3, 7, 8, 9, 10): reserved bits, a format,
+# M with a css image not enabled, last below first, response formats 2, 3 and 5, a
+# subchannel set not enabled, a bad request length, then the same after SDA enabled MSS
+# and MCSS-E (op 10 twice: the first request enables).
+bad = {
+    "scsc-rsvd": chsc_req(0x0010, 0x10, struct.pack(">III", 0x000000ff, 0, 0)),
+    "scsc-fmt": chsc_req(0x0010, 0x10, struct.pack(">III", 0x00010000, 0, 0)),
+    "scsc-m": chsc_req(0x0010, 0x10, struct.pack(">III", 0x2000fe00, 0, 0)),
+    "scsc-cssid": chsc_req(0x0010, 0x10, struct.pack(">III", 0x00000100, 0, 0)),
+    "scpd-rsvd": chsc_req(0x0002, 0x10, struct.pack(">III", 0x40000000, 0, 0)),
+    "scpd-fmt": chsc_req(0x0002, 0x10, struct.pack(">III", 0x01000000, 0xff, 0)),
+    "scpd-m": chsc_req(0x0002, 0x10, struct.pack(">III", 0x20fe0000, 0xff, 0)),
+    "scpd-order": chsc_req(0x0002, 0x10, struct.pack(">III", 0x00000010, 0x01, 0)),
+    "scpd-rfmt2": chsc_req(0x0002, 0x10, struct.pack(">III", 0x00000200, 0xff, 0)),
+    "scpd-rfmt5": chsc_req(0x0002, 0x10, struct.pack(">III", 0x00000500, 0xff, 0)),
+    "ssd-rsvd": chsc_req(0x0004, 0x10, struct.pack(">HHBBHI", 0x0040, 0, 0, 0, 1, 0)),
+    "ssd-fmt": chsc_req(0x0004, 0x10, struct.pack(">HHBBHI", 0x0001, 0, 0, 0, 1, 0)),
+    "ssd-m": chsc_req(0x0004, 0x10, struct.pack(">HHBBHI", 0x2000, 0, 0, 0xfe, 1, 0)),
+    "ssd-ssid": chsc_req(0x0004, 0x10, struct.pack(">HHBBHI", 0x0010, 0, 0, 0, 1, 0)),
+    "ssd-order": chsc_req(0x0004, 0x10, struct.pack(">HHBBHI", 0, 9, 0, 0, 1, 0)),
+    "sei-rsvd": chsc_req(0x000E, 0x10, struct.pack(">I", 1) + bytes(8)),
+    "sda-rsvd": chsc_req(0x0031, 0x400, struct.pack(">I", 0x10000000)),
+    "sda-fmt": chsc_req(0x0031, 0x400, struct.pack(">I", 0x01000000)),
+    "sda-oc": chsc_req(0x0031, 0x400, struct.pack(">I", 7)),
+    "length": chsc_req(0x0010, 0x0f, bytes(12)),
+    "length-big": chsc_req(0x0004, 0x1000, bytes(12)),
+}
+mss = chsc_req(0x0031, 0x400, struct.pack(">I", 2))
+mcsse = chsc_req(0x0031, 0x400, struct.pack(">I", 0))
+for name, req in bad.items():
+    ops = [(CHSC_OP, 0, 0x1000), (CHSC_OP, 0, 0x2000), (CHSC_OP, 0, 0x3000),
+           (CHSC_OP, 0, 0x1000), (RUN, 0, 0)]
+    blocks = {0x1000: req, 0x2000: mss, 0x3000: mcsse}
+    with open(f"{sys.argv[1]}/chsc-bad-{name}", "wb") as f:
+        f.write(seed(ccw1(0x03, SLI, 0, 0), ops, size=16384, blocks=blocks))
