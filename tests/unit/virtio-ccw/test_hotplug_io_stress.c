@@ -62,6 +62,7 @@ struct stress {
 	atomic_uint net_rx;     /* receive buffers used with the peer's frame */
 	atomic_uint bad;        /* a wrong status, wrong data, a used length out of range */
 	atomic_uint peer_frames; /* frames the peer received from the guest */
+	atomic_uint progress;   /* requests completed, any device (the plugging thread waits) */
 	int peer_fd;            /* the peer's end of the net backend (current device) */
 	pthread_mutex_t peer_lock;
 };
@@ -205,6 +206,7 @@ static void guest_blk(struct stress *s, uint32_t sid)
 			return;
 		}
 		atomic_fetch_add(&s->blk_done, 1);
+		atomic_fetch_add(&s->progress, 1);
 		/* IN of the same sector into a cleared buffer. */
 		vccw_mem_st_be32(m, hdr, VCCW_VIRTIO_BLK_T_IN);
 		vccw_mem_fill(m, data, 0, 512);
@@ -261,6 +263,7 @@ static void guest_net(struct stress *s, uint32_t sid)
 		if (!wait_used(s, sid, G_RING1, ++tx_done))
 			return;
 		atomic_fetch_add(&s->net_tx, 1);
+		atomic_fetch_add(&s->progress, 1);
 		/* Whatever the peer sent meanwhile: check it, give the buffer back. */
 		vccw_mem_ld_acquire_be16(m, used_of(G_RING0) + 2u, &used);
 		while (rx_seen != used) {
@@ -435,14 +438,31 @@ static bool cycle(struct stress *s, int kind, unsigned int i)
 	dev = vdev ? vccw_virtio_ccw_new(s->f.css, vdev, &cfg, &err) : NULL;
 	CHECK(dev != NULL);
 	if (dev) {
-		/* From nothing to a few ms: the unplug meets every stage of the guest's work. */
-		vc_sleep_ms(i % 7);
+		/*
+		 * From nothing to a few ms: the unplug meets every stage of the guest's work.
+		 * Every fourth device (disk, io_uring disk and NIC in turn) first waits until
+		 * the guest completed a few requests on it, however slow the machine (bounded:
+		 * 10 s), so that each kind certainly carries I/O at its unplug.
+		 */
+		if (i % 4 == 3) {
+			unsigned int from = atomic_load(&s->progress), ms;
+
+			for (ms = 0; ms < 10000 && atomic_load(&s->progress) - from < 4; ms++)
+				vc_sleep_ms(1);
+		} else {
+			vc_sleep_ms(i % 7);
+		}
 		vccw_virtio_ccw_free(dev, true);
 	}
 	vccw_blk_free(blk);
 	vccw_net_free(net);
 	if (nbe) {
+		uint8_t f[1514];
+
 		pthread_mutex_lock(&s->peer_lock);
+		/* What the device sent and the peer has not read yet. */
+		while (recv(sv[1], f, sizeof(f), MSG_DONTWAIT) > 0)
+			atomic_fetch_add(&s->peer_frames, 1);
 		s->peer_fd = -1;
 		pthread_mutex_unlock(&s->peer_lock);
 		vccw_be_net_close(nbe);
