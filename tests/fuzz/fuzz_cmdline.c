@@ -9,6 +9,9 @@
  * becomes an anonymous in-memory image (memfd), every file chardev one too, socket and
  * stdio chardevs become null ones, and tap and socket netdevs "none" (so nothing on the
  * host's file system, terminal or network is touched). Then everything is freed.
+ * The options that write a file while they are parsed (-D FILE, -trace file=FILE, the
+ * log) get /dev/null instead: the argument after -D, and a whole -trace argument that
+ * names file= (so an input cannot truncate a file of the host).
  *
  * Checks: sanitizers (leaks included: every path frees what it parsed), no crash on any
  * argument vector, and an error message for every refused one.
@@ -78,6 +81,31 @@ static void sandbox(struct vm_config *cfg, int *fds, unsigned int *nr_fds)
 	}
 }
 
+/* Option @arg without its one or two leading dashes, or NULL if it is not one. */
+static const char *option_name(const char *arg)
+{
+	if (arg[0] != '-')
+		return NULL;
+	return arg + (arg[1] == '-' ? 2 : 1);
+}
+
+/* Keep the options that open a file for writing at parse time away from the host's. */
+static void sandbox_args(char **argv, int argc)
+{
+	int i;
+
+	for (i = 1; i + 1 < argc; i++) {
+		const char *name = option_name(argv[i]);
+
+		if (!name)
+			continue;
+		if (!strcmp(name, "D"))
+			argv[i + 1] = (char *)"/dev/null";
+		else if (!strcmp(name, "trace") && strstr(argv[i + 1], "file="))
+			argv[i + 1] = (char *)"file=/dev/null,enable=css_*";
+	}
+}
+
 /* What vm-machine.c does with a checked configuration, but the css and the vCPUs. */
 static void build(struct vm_config *cfg)
 {
@@ -93,6 +121,16 @@ static void build(struct vm_config *cfg)
 			return;
 	}
 	sandbox(cfg, fds, &nr_fds);
+	/* -pidfile: written, locked and released as at start and exit, into a memfd. */
+	if (cfg->pidfile) {
+		free(cfg->pidfile);
+		cfg->pidfile = memfd_path(fds, &nr_fds, 0);
+		if (!vm_life_pidfile(cfg))
+			vm_life_fini(cfg);
+	}
+	/* -d guest_errors: a burst of guest errors through the rate limit. */
+	for (i = 0; i < 40 && vm_log_guest_errors_on(); i++)
+		vm_log_guest_error("fuzz_cmdline: guest error %u", i);
 	if (!vm_backends_open(cfg)) {
 		for (i = 0; i < cfg->nr_devices; i++) {
 			struct vm_device *dev = cfg->devices[i];
@@ -141,6 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p = nl + 1;
 	}
 	argv[argc] = NULL;
+	sandbox_args(argv, argc);
 	memset(&cfg, 0, sizeof(cfg));
 	/* Messages into a buffer; the rest (-help, -version, the parser's own) to /dev/null. */
 	vm_error_capture(msg, sizeof(msg));
@@ -155,6 +194,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = vm_config_check(&cfg);
 	if (!rc)
 		build(&cfg);
+	/* Still into /dev/null: what the rate limit dropped, the log file closed. */
+	vm_log_close();
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved_out, STDOUT_FILENO);
@@ -163,7 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(saved_err);
 	vm_error_capture(NULL, 0);
 	vm_config_free(&cfg);
-	/* -trace changed global state: back to nothing traced. */
+	/* -trace and -d changed global state: back to nothing traced. */
 	vccw_trace_set_state("*", false);
 	free(text);
 	return 0;

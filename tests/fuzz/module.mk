@@ -65,7 +65,7 @@ FUZZ_OWNS_dev := $(foreach d,blk console net balloon rng,lib/devices/$(d)/src/*.
 # The command line of vccw-vm: machine/ objects but vccw-vm.o (main), without starting a
 # machine. The libFuzzer build instruments the parsers (vm-opts.c, vm-devices.c,
 # machine/monitor/*.c) and links the rest of the machine as make built it.
-FUZZ_VM_PARSERS := machine/config/vm-opts.c machine/devices/vm-devices.c \
+FUZZ_VM_PARSERS := $(wildcard machine/config/*.c) machine/devices/vm-devices.c \
 	$(wildcard machine/monitor/*.c)
 FUZZ_VM_REST := $(filter-out $(O)/machine/vccw-vm.o $(patsubst %.c,$(O)/%.o,$(FUZZ_VM_PARSERS)),$(VM_OBJS))
 FUZZ_VM_LIBS := $(VM_GUEST_OBJS) $(O)/libguest-native.a $(O)/libvccw.a
@@ -93,7 +93,9 @@ fuzz-cmdline: $(O)/fuzz/fuzz-cmdline
 	@mkdir -p $(O)/fuzz/corpus-cmdline
 	$(O)/fuzz/fuzz-cmdline -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 \
 		-artifact_prefix=$(O)/fuzz/cmdline- -dict=tests/fuzz/cmdline.dict $(O)/fuzz/corpus-cmdline tests/fuzz/corpus/cmdline
-FUZZ_OWNS_cmdline := machine/config/vm-opts.c machine/devices/vm-devices.c
+# Every option parser: vm-opts.c and the other files of machine/config/ (help.c,
+# lifecycle.c, log.c), and the -device properties of vm-devices.c.
+FUZZ_OWNS_cmdline := $(wildcard machine/config/*.c) machine/devices/vm-devices.c
 fuzz-cov-cmdline: $(O)/fuzz/cov-cmdline
 	@mkdir -p $(O)/fuzz/corpus-cmdline
 	LLVM_PROFILE_FILE=$(O)/fuzz/cov-cmdline.profraw $(O)/fuzz/cov-cmdline \
