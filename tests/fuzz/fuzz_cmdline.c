@@ -8,7 +8,9 @@
  * freed as vm-machine.c does, in a sandbox: before vm_backends_open() every drive's file
  * becomes an anonymous in-memory image (memfd), every file chardev one too, socket and
  * stdio chardevs become null ones, and tap and socket netdevs "none" (so nothing on the
- * host's file system, terminal or network is touched). Then everything is freed.
+ * host's file system, terminal or network is touched); a configuration with an NBD,
+ * qcow2 or snapshot=on node (a connection, or a qemu-nbd process) is only parsed and
+ * checked. Then everything is freed.
  * The options that write a file while they are parsed (-D FILE, -trace file=FILE, the
  * log) get /dev/null instead: the argument after -D, and a whole -trace argument that
  * names file= (so an input cannot truncate a file of the host).
@@ -33,13 +35,17 @@ const char fuzz_corpus_dir[] = "tests/fuzz/corpus/cmdline";
 
 #define IMAGE_SIZE (1u << 20)
 #define RAM_SIZE (1u << 20)
+#define FDS_MAX (8 * (MAX_ARGS + 1))
 
 /* A path to a new anonymous file of @size bytes (its fd in @fds), or NULL. */
 static char *memfd_path(int *fds, unsigned int *nr_fds, size_t size)
 {
 	char *path;
-	int fd = memfd_create("vccw-fuzz-cmdline", 0);
+	int fd;
 
+	if (*nr_fds >= FDS_MAX)
+		return NULL;
+	fd = memfd_create("vccw-fuzz-cmdline", 0);
 	if (fd < 0)
 		return NULL;
 	if (ftruncate(fd, (off_t)size) || asprintf(&path, "/proc/self/fd/%d", fd) < 0) {
@@ -50,15 +56,38 @@ static char *memfd_path(int *fds, unsigned int *nr_fds, size_t size)
 	return path;
 }
 
-/* Replace whatever a backend would open on the host by a harmless stand-in. */
-static void sandbox(struct vm_config *cfg, int *fds, unsigned int *nr_fds)
+/*
+ * A storage node and its file= child, with their host files replaced by memfds. False
+ * when the node cannot be opened harmlessly: NBD (a network or socket connection),
+ * qcow2 and snapshot=on (served by a qemu-nbd process the backend would start).
+ */
+static bool sandbox_node(struct vm_drive *d, int *fds, unsigned int *nr_fds, unsigned int depth)
+{
+	if (!d || depth > 4)
+		return !d;
+	if (d->driver == VM_BLK_NBD || d->driver == VM_BLK_QCOW2 || d->snapshot || d->nbd_uri ||
+	    d->nbd_host || d->nbd_port || d->nbd_socket || d->nbd_export)
+		return false;
+	if (d->file) {
+		free(d->file);
+		d->file = memfd_path(fds, nr_fds, IMAGE_SIZE);
+		if (!d->file)
+			return false;
+	}
+	return sandbox_node(d->child, fds, nr_fds, depth + 1);
+}
+
+/*
+ * Replace whatever a backend would open on the host by a harmless stand-in. False when
+ * some backend has none (the configuration is then not built).
+ */
+static bool sandbox(struct vm_config *cfg, int *fds, unsigned int *nr_fds)
 {
 	unsigned int i;
 
-	for (i = 0; i < cfg->nr_drives; i++) {
-		free(cfg->drives[i]->file);
-		cfg->drives[i]->file = memfd_path(fds, nr_fds, IMAGE_SIZE);
-	}
+	for (i = 0; i < cfg->nr_drives; i++)
+		if (!sandbox_node(cfg->drives[i], fds, nr_fds, 0))
+			return false;
 	for (i = 0; i < cfg->nr_chardevs; i++) {
 		struct vm_chardev *c = cfg->chardevs[i];
 
@@ -79,6 +108,7 @@ static void sandbox(struct vm_config *cfg, int *fds, unsigned int *nr_fds)
 			vm_kv_free(&nd->opts);
 		}
 	}
+	return true;
 }
 
 /* Option @arg without its one or two leading dashes, or NULL if it is not one. */
@@ -111,7 +141,7 @@ static void build(struct vm_config *cfg)
 {
 	static uint8_t *ram;
 	static struct vccw_mem *mem;
-	int fds[2 * (MAX_ARGS + 1)];
+	int fds[FDS_MAX];
 	unsigned int i, nr_fds = 0;
 
 	if (!mem) {
@@ -120,7 +150,8 @@ static void build(struct vm_config *cfg)
 		if (!mem)
 			return;
 	}
-	sandbox(cfg, fds, &nr_fds);
+	if (!sandbox(cfg, fds, &nr_fds))
+		goto out;
 	/* -pidfile: written, locked and released as at start and exit, into a memfd. */
 	if (cfg->pidfile) {
 		free(cfg->pidfile);
@@ -147,6 +178,7 @@ static void build(struct vm_config *cfg)
 		}
 		(void)vm_backends_close(cfg);
 	}
+out:
 	for (i = 0; i < nr_fds; i++)
 		close(fds[i]);
 }
