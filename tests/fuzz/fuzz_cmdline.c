@@ -97,7 +97,16 @@ static bool sandbox(struct vm_config *cfg, int *fds, unsigned int *nr_fds)
 			c->path = memfd_path(fds, nr_fds, 0);
 		if (!c->path)
 			c->kind = VM_CHARDEV_NULL;
+		/* No socket, no pty, no log file: only null or a memfd. */
+		free(c->host);
+		free(c->port);
+		c->host = c->port = NULL;
+		if (c->logfile) {
+			free(c->logfile);
+			c->logfile = memfd_path(fds, nr_fds, 0);
+		}
 		c->server = false;
+		c->wait = false;
 	}
 	for (i = 0; i < cfg->nr_netdevs; i++) {
 		struct vm_netdev *nd = cfg->netdevs[i];
