@@ -4,12 +4,23 @@
  * parsers of machine/devices/vm-devices.c, -qmp's of machine/monitor/vm-qmp.c): the input is split at
  * newlines into arguments, parsed by vm_parse_args() and, when that succeeds, checked as
  * a whole by vm_config_check() (drive=, chardev=, netdev= references, device numbers),
- * then freed. No backend is opened and no machine is built, so nothing touches files.
+ * then, when that succeeds, the machine's backends are opened and its devices made and
+ * freed as vm-machine.c does, in a sandbox: before vm_backends_open() every drive's file
+ * becomes an anonymous in-memory image (memfd), every file chardev one too, socket and
+ * stdio chardevs become null ones, and tap and socket netdevs "none" (so nothing on the
+ * host's file system, terminal or network is touched); a configuration with an NBD,
+ * qcow2 or snapshot=on node (a connection, or a qemu-nbd process) is only parsed and
+ * checked. Then everything is freed.
+ * The options that write a file while they are parsed (-D FILE, -trace file=FILE, the
+ * log) get /dev/null instead: the argument after -D, and a whole -trace argument that
+ * names file= (so an input cannot truncate a file of the host).
  *
  * Checks: sanitizers (leaks included: every path frees what it parsed), no crash on any
  * argument vector, and an error message for every refused one.
  */
+#define _GNU_SOURCE
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +32,165 @@
 #define MAX_ARGS 64
 
 const char fuzz_corpus_dir[] = "tests/fuzz/corpus/cmdline";
+
+#define IMAGE_SIZE (1u << 20)
+#define RAM_SIZE (1u << 20)
+#define FDS_MAX (8 * (MAX_ARGS + 1))
+
+/* A path to a new anonymous file of @size bytes (its fd in @fds), or NULL. */
+static char *memfd_path(int *fds, unsigned int *nr_fds, size_t size)
+{
+	char *path;
+	int fd;
+
+	if (*nr_fds >= FDS_MAX)
+		return NULL;
+	fd = memfd_create("vccw-fuzz-cmdline", 0);
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, (off_t)size) || asprintf(&path, "/proc/self/fd/%d", fd) < 0) {
+		close(fd);
+		return NULL;
+	}
+	fds[(*nr_fds)++] = fd;
+	return path;
+}
+
+/*
+ * A storage node and its file= child, with their host files replaced by memfds. False
+ * when the node cannot be opened harmlessly: NBD (a network or socket connection),
+ * qcow2 and snapshot=on (served by a qemu-nbd process the backend would start).
+ */
+static bool sandbox_node(struct vm_drive *d, int *fds, unsigned int *nr_fds, unsigned int depth)
+{
+	if (!d || depth > 4)
+		return !d;
+	if (d->driver == VM_BLK_NBD || d->driver == VM_BLK_QCOW2 || d->snapshot || d->nbd_uri ||
+	    d->nbd_host || d->nbd_port || d->nbd_socket || d->nbd_export)
+		return false;
+	if (d->file) {
+		free(d->file);
+		d->file = memfd_path(fds, nr_fds, IMAGE_SIZE);
+		if (!d->file)
+			return false;
+	}
+	return sandbox_node(d->child, fds, nr_fds, depth + 1);
+}
+
+/*
+ * Replace whatever a backend would open on the host by a harmless stand-in. False when
+ * some backend has none (the configuration is then not built).
+ */
+static bool sandbox(struct vm_config *cfg, int *fds, unsigned int *nr_fds)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_drives; i++)
+		if (!sandbox_node(cfg->drives[i], fds, nr_fds, 0))
+			return false;
+	for (i = 0; i < cfg->nr_chardevs; i++) {
+		struct vm_chardev *c = cfg->chardevs[i];
+
+		free(c->path);
+		c->path = NULL;
+		if (c->kind == VM_CHARDEV_FILE)
+			c->path = memfd_path(fds, nr_fds, 0);
+		if (!c->path)
+			c->kind = VM_CHARDEV_NULL;
+		/* No socket, no pty, no log file: only null or a memfd. */
+		free(c->host);
+		free(c->port);
+		c->host = c->port = NULL;
+		if (c->logfile) {
+			free(c->logfile);
+			c->logfile = memfd_path(fds, nr_fds, 0);
+		}
+		c->server = false;
+		c->wait = false;
+	}
+	for (i = 0; i < cfg->nr_netdevs; i++) {
+		struct vm_netdev *nd = cfg->netdevs[i];
+
+		if (!strcmp(nd->type, "tap") || !strcmp(nd->type, "socket")) {
+			free(nd->type);
+			nd->type = strdup("none");
+			vm_kv_free(&nd->opts);
+		}
+	}
+	return true;
+}
+
+/* Option @arg without its one or two leading dashes, or NULL if it is not one. */
+static const char *option_name(const char *arg)
+{
+	if (arg[0] != '-')
+		return NULL;
+	return arg + (arg[1] == '-' ? 2 : 1);
+}
+
+/* Keep the options that open a file for writing at parse time away from the host's. */
+static void sandbox_args(char **argv, int argc)
+{
+	int i;
+
+	for (i = 1; i + 1 < argc; i++) {
+		const char *name = option_name(argv[i]);
+
+		if (!name)
+			continue;
+		if (!strcmp(name, "D"))
+			argv[i + 1] = (char *)"/dev/null";
+		else if (!strcmp(name, "trace") && strstr(argv[i + 1], "file="))
+			argv[i + 1] = (char *)"file=/dev/null,enable=css_*";
+	}
+}
+
+/* What vm-machine.c does with a checked configuration, but the css and the vCPUs. */
+static void build(struct vm_config *cfg)
+{
+	static uint8_t *ram;
+	static struct vccw_mem *mem;
+	int fds[FDS_MAX];
+	unsigned int i, nr_fds = 0;
+
+	if (!mem) {
+		ram = calloc(1, RAM_SIZE);
+		mem = ram ? vccw_mem_wrap(ram, RAM_SIZE, NULL) : NULL;
+		if (!mem)
+			return;
+	}
+	if (!sandbox(cfg, fds, &nr_fds))
+		goto out;
+	/* -pidfile: written, locked and released as at start and exit, into a memfd. */
+	if (cfg->pidfile) {
+		free(cfg->pidfile);
+		cfg->pidfile = memfd_path(fds, &nr_fds, 0);
+		if (!vm_life_pidfile(cfg))
+			vm_life_fini(cfg);
+	}
+	/* -d guest_errors: a burst of guest errors through the rate limit. */
+	for (i = 0; i < 40 && vm_log_guest_errors_on(); i++)
+		vm_log_guest_error("fuzz_cmdline: guest error %u", i);
+	if (!vm_backends_open(cfg)) {
+		for (i = 0; i < cfg->nr_devices; i++) {
+			struct vm_device *dev = cfg->devices[i];
+			struct vccw_virtio_dev *vdev;
+			struct vccw_err err;
+
+			if (!dev->type->create)
+				continue;
+			vdev = dev->type->create(mem, dev, 0, &err);
+			if (vdev) {
+				(void)vm_device_announce(dev);
+				dev->type->destroy(dev);
+			}
+		}
+		(void)vm_backends_close(cfg);
+	}
+out:
+	for (i = 0; i < nr_fds; i++)
+		close(fds[i]);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -50,6 +220,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p = nl + 1;
 	}
 	argv[argc] = NULL;
+	sandbox_args(argv, argc);
 	memset(&cfg, 0, sizeof(cfg));
 	/* Messages into a buffer; the rest (-help, -version, the parser's own) to /dev/null. */
 	vm_error_capture(msg, sizeof(msg));
@@ -62,6 +233,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = vm_parse_args(&cfg, argc, argv);
 	if (!rc)
 		rc = vm_config_check(&cfg);
+	if (!rc)
+		build(&cfg);
+	/* Still into /dev/null: what the rate limit dropped, the log file closed. */
+	vm_log_close();
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved_out, STDOUT_FILENO);
@@ -70,7 +245,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(saved_err);
 	vm_error_capture(NULL, 0);
 	vm_config_free(&cfg);
-	/* -trace changed global state: back to nothing traced. */
+	/* -trace and -d changed global state: back to nothing traced. */
 	vccw_trace_set_state("*", false);
 	free(text);
 	return 0;

@@ -8,9 +8,12 @@ import struct
 import sys
 
 RAM = 64 * 1024
-BLK, BLK_RO, CONSOLE, NET, BALLOON, RNG = range(6)
+BLK, BLK_RO, CONSOLE, NET, BALLOON, RNG, BLK_AIO = range(7)
 PACKED, EVENT_IDX, INDIRECT, LEGACY = 1, 2, 4, 8
 NEXT, WRITE, IND = 1, 2, 4
+# Queues of 32 with a ring stride of 0x800 (header byte 11 = 0x15): a descriptor table of
+# 32 entries fits below the driver area at stride / 4.
+QSIZE, QBASE = 32, 0x800
 
 
 class Mem:
@@ -18,7 +21,7 @@ class Mem:
         self.b = bytearray(RAM)
         self.flags = flags
         self.e = ">" if flags & LEGACY else "<"
-        self.heap = 0x3000
+        self.heap = QBASE * 10  # after the rings of ten queues
 
     def put(self, data, align=8):
         self.heap = (self.heap + align - 1) & ~(align - 1)
@@ -39,7 +42,7 @@ class Mem:
 
     def queue(self, q, chains):
         """chains: lists of (addr, len, writable) made available on queue @q."""
-        e, base = self.e, q * 0x400
+        e, base = self.e, q * QBASE
         if self.flags & PACKED:
             slot = 0
             for bid, chain in enumerate(chains):
@@ -65,23 +68,26 @@ class Mem:
                 struct.pack_into(e + "QIHH", self.b, base + 16 * slot, a, n,
                                  (WRITE if w else 0) | (0 if last else NEXT), slot + 1)
                 slot += 1
-        struct.pack_into(e + "HH", self.b, base + 0x100, 0, len(heads))
+        assert slot <= QSIZE, "more descriptors than the queue holds"
+        avail = base + QBASE // 4
+        struct.pack_into(e + "HH", self.b, avail, 0, len(heads))
         for i, h in enumerate(heads):
-            struct.pack_into(e + "H", self.b, base + 0x104 + 2 * i, h)
+            struct.pack_into(e + "H", self.b, avail + 4 + 2 * i, h)
         if self.flags & EVENT_IDX:  # used_event: notify after the first buffer
-            struct.pack_into(e + "H", self.b, base + 0x104 + 2 * 8, 0)
+            struct.pack_into(e + "H", self.b, avail + 4 + 2 * QSIZE, 0)
 
 
 def header(dev, flags, feats=(1 << 64) - 1, rounds=1, cfg=None, inp=b""):
     h = bytearray(32)
     h[0], h[1] = dev, flags
     struct.pack_into("<Q", h, 2, feats)
-    h[10], h[11] = rounds - 1, 3  # queues of 8
+    h[10], h[11] = rounds - 1, 0x15  # queues of 32, stride 0x800
     if cfg:
         off, data = cfg
         struct.pack_into("<H", h, 12, off)
         h[14] = len(data)
         h[15:15 + len(data)] = data
+    assert len(inp) <= 8, "at most 8 bytes of backend input (header bytes 24-31)"
     h[23] = len(inp)
     h[24:24 + len(inp)] = inp
     return bytes(h)
@@ -99,6 +105,10 @@ def blk_seed(flags, dev=BLK):
     m = Mem(flags)
     e = m.e
     dwz = m.put(struct.pack(e + "QII", 8, 8, 0) + struct.pack(e + "QII", 400, 1 << 22, 1))
+    unmap = m.put(struct.pack(e + "QII", 16, 8, 1) + struct.pack(e + "QII", 24, 8, 0))
+    badflag = m.put(struct.pack(e + "QII", 0, 1, 2))
+    past = m.put(struct.pack(e + "QII", 511, 2, 0))
+    many = m.put(struct.pack(e + "QII", 0, 1, 0) * 33)
     chains = [
         blk(m, 1, 0, [(m.buf(512, 0xab), 512, False), (m.buf(1024, 0xcd), 1024, False)]),
         blk(m, 0, 0, [(m.wbuf(512), 512, True), (m.wbuf(512), 512, True)]),
@@ -106,10 +116,20 @@ def blk_seed(flags, dev=BLK):
         blk(m, 1, 2, [(m.buf(100), 100, False)]),      # not a sector multiple
         blk(m, 4), blk(m, 8, 0, [(m.wbuf(20), 20, True)]),
         blk(m, 11, 0, [(dwz, 16, False)]), blk(m, 13, 0, [(dwz, 32, False)]),
+        blk(m, 5), blk(m, 11), blk(m, 0x55),
     ]
     m.queue(0, chains)
-    m.queue(1, [blk(m, 0x55), blk(m, 0, 0, [(m.buf(8), 8, False)]), blk(m, 8, 0, [], 0)])
-    return header(dev, flags, cfg=(11, b"\1")) + bytes(m.b)
+    # Queue 1 of the multiqueue disks: every other request kind, its errors, and last a
+    # request without a status byte (the device needs a reset).
+    m.queue(1, [blk(m, 8, 0, [(m.wbuf(4), 4, True)]),
+                blk(m, 8, 0, [(m.wbuf(64), 64, True)]),
+                blk(m, 13, 0, [(unmap, 32, False)]), blk(m, 11, 0, [(unmap, 32, False)]),
+                blk(m, 11, 0, [(badflag, 16, False)]), blk(m, 13, 0, [(past, 16, False)]),
+                blk(m, 11, 0, [(many, 16 * 33, False)]),
+                blk(m, 1, 1, [(m.buf(512, 1), 512, False)]),
+                blk(m, 0, 3, [(m.wbuf(100), 100, True)]), blk(m, 0, 512, [(m.wbuf(512), 512, True)]),
+                blk(m, 8, 0, [], 0)])
+    return header(dev, flags, cfg=(11 if dev != BLK_AIO else 32, b"\1")) + bytes(m.b)
 
 
 def console_seed(flags, multiport):
@@ -121,6 +141,9 @@ def console_seed(flags, multiport):
     if multiport:
         ctrl = [struct.pack(e + "IHH", 0, 0, 1), struct.pack(e + "IHH", 0, 3, 1),
                 struct.pack(e + "IHH", 0, 6, 1), struct.pack(e + "IHH", 7, 6, 1),
+                struct.pack(e + "IHH", 1, 3, 1), struct.pack(e + "IHH", 3, 3, 1),
+                struct.pack(e + "IHH", 3, 3, 0), struct.pack(e + "IHH", 1, 6, 1),
+                struct.pack(e + "IHH", 1, 9, 1), struct.pack(e + "IHH", 0, 0, 0),
                 struct.pack(e + "IH", 0, 3)]
         m.queue(2, [[(m.wbuf(64), 64, True)]])
         m.queue(3, [[(m.put(c), len(c), False)] for c in ctrl])
@@ -128,20 +151,52 @@ def console_seed(flags, multiport):
     return header(CONSOLE, flags, feats, rounds=2, cfg=(8, b"!\0\0\0"), inp=b"typed\n") + bytes(m.b)
 
 
-def net_seed(flags):
+MRG_RXBUF = 1 << 15
+MAC = bytes([0x52, 0x54, 0, 0x12, 0x34, 0x56])
+
+
+def net_seed(flags, variant=0):
+    """variant 0: frames to send and receive, every control command; 1: receive buffers
+    smaller than a frame (merged with MRG_RXBUF), RX modes and MAC tables then frames to
+    filter; 2: broken buffers (a transmit buffer shorter than the header)."""
     m = Mem(flags)
     e = m.e
+    feats = (1 << 64) - 1
     frame = bytes(6) + bytes([2, 0, 0, 0, 0, 1]) + b"\x08\x00" + bytes(50)
-    m.queue(0, [[(m.wbuf(12 + 1514), 12 + 1514, True)], [(m.wbuf(12), 12, True), (m.wbuf(64), 64, True)],
-                [(m.wbuf(8), 8, True)]])
-    m.queue(1, [[(m.buf(12), 12, False), (m.put(frame), len(frame), False)],
-                [(m.put(bytes(12) + frame), 12 + len(frame), False)], [(m.buf(4), 4, False)],
-                [(m.buf(12), 12, False), (0x9000, 20000, False)]])
-    ctrl = [(0, 0, b"\1"), (1, 1, bytes([2, 0, 0, 0, 0, 9])), (3, 0, b""),
-            (1, 0, struct.pack(e + "I", 1) + bytes(6) + struct.pack(e + "I", 0)), (9, 9, b"")]
-    m.queue(2, [[(m.put(bytes([c, k])), 2, False)] + ([(m.put(d), len(d), False)] if d else [])
-                + [(m.wbuf(1), 1, True)] for c, k, d in ctrl])
-    return header(NET, flags, rounds=2, cfg=(0, bytes(6)), inp=frame[:24]) + bytes(m.b)
+    inp = frame[:8]
+    if variant == 0:
+        m.queue(0, [[(m.wbuf(12 + 1514), 12 + 1514, True)],
+                    [(m.wbuf(12), 12, True), (m.wbuf(64), 64, True)], [(m.wbuf(8), 8, True)]])
+        m.queue(1, [[(m.buf(12), 12, False), (m.put(frame), len(frame), False)],
+                    [(m.put(bytes(12) + frame), 12 + len(frame), False)],
+                    [(m.buf(12), 12, False)],
+                    [(m.buf(12), 12, False), (0x9000, 20000, False)]])
+        table = (struct.pack(e + "I", 1) + MAC + struct.pack(e + "I", 2) +
+                 bytes([1, 0, 0x5e, 0, 0, 1, 0x33, 0x33, 0, 0, 0, 1]))
+        ctrl = [(0, 0, b"\1"), (1, 1, bytes([2, 0, 0, 0, 0, 9])), (3, 0, b""),
+                (1, 0, struct.pack(e + "I", 1) + bytes(6) + struct.pack(e + "I", 0)),
+                (1, 0, table), (1, 0, struct.pack(e + "I", 200)),
+                (1, 0, struct.pack(e + "I", 65) + bytes(6 * 65) + struct.pack(e + "I", 0)),
+                (1, 7, b""), (0, 9, b"\1"), (9, 9, b"")]
+        m.queue(2, [[(m.put(bytes([c, k])), 2, False)] + ([(m.put(d), len(d), False)] if d else [])
+                    + [(m.wbuf(1), 1, True)] for c, k, d in ctrl])
+    elif variant == 1:
+        # Modes on, then off for a unicast / multicast / broadcast frame to be filtered.
+        inp = bytes([0xff] * 6 + [0, 1]) if flags & INDIRECT else bytes([1, 0, 0x5e, 0, 0, 2, 0, 0])
+        m.queue(0, [[(m.wbuf(8), 8, True)], [(m.wbuf(16), 16, True)], [(m.wbuf(16), 16, True)],
+                    [(m.wbuf(4), 4, True), (m.wbuf(60), 60, True)]])
+        ctrl = [(0, c, bytes([on])) for c, on in ((0, 0), (1, 0), (2, 1), (3, 1), (4, 1), (5, 1),
+                                                   (2, 0), (3, 0))]
+        m.queue(2, [[(m.put(bytes([c, k])), 2, False), (m.put(d), len(d), False),
+                     (m.wbuf(1), 1, True)] for c, k, d in ctrl] +
+                [[(m.put(bytes([0, 1])), 2, False), (m.wbuf(1), 1, True)]])
+        if flags & LEGACY:
+            feats &= ~MRG_RXBUF
+    else:
+        m.queue(0, [[(m.buf(64), 64, False)]])
+        m.queue(1, [[(m.buf(4), 4, False)]])
+        m.queue(2, [[(m.put(b"\1"), 1, False), (m.wbuf(1), 1, True)]])
+    return header(NET, flags, feats, rounds=2, cfg=(0, bytes(6)), inp=inp) + bytes(m.b)
 
 
 def balloon_seed(flags):
@@ -170,8 +225,10 @@ out = sys.argv[1]
 for flags, tag in ((0, "split"), (LEGACY, "legacy"), (INDIRECT | EVENT_IDX, "indirect"),
                    (PACKED, "packed")):
     seeds = {"blk": blk_seed(flags), "blk-ro": blk_seed(flags, BLK_RO),
+             "blk-aio": blk_seed(flags, BLK_AIO),
              "console": console_seed(flags, False), "console-mp": console_seed(flags, True),
-             "net": net_seed(flags), "balloon": balloon_seed(flags), "rng": rng_seed(flags)}
+             "net": net_seed(flags), "net-filter": net_seed(flags, 1),
+             "net-bad": net_seed(flags, 2), "balloon": balloon_seed(flags), "rng": rng_seed(flags)}
     for name, data in seeds.items():
         with open(f"{out}/{name}-{tag}", "wb") as f:
             f.write(trim(data))

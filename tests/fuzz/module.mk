@@ -9,6 +9,9 @@ FUZZ_TIME ?= 60
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_COV_FLAGS := -fprofile-instr-generate -fcoverage-mapping
 FUZZ_TARGETS :=
+# The libFuzzer builds compile the library sources themselves: with liburing, as
+# lib/backends/blk/module.mk builds them (aio=io_uring), so that requests in flight are fuzzed.
+FUZZ_URING = $(if $(URING_LIBS),-DVCCW_HAVE_LIBURING $(shell pkg-config --cflags liburing))
 
 # fuzz_target(name, layers, max_len): layers are the library layers it links and owns
 # (their sources are compiled into the libFuzzer binary).
@@ -19,10 +22,12 @@ FUZZ_SRCS_$(1) := $$(foreach l,trace $(2),$$(wildcard lib/$$(l)/src/*.c))
 FUZZ_INC_$(1) := $$(call lib_includes,$(2)) $$(foreach l,trace $(2),-Ilib/$$(l)/src)
 $$(O)/fuzz/fuzz-$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_SRCS_$(1))
 	@mkdir -p $$(dir $$@)
-	$$(call quiet,FUZZ,$$@)$$(FUZZ_CC) -g -O1 $$(FUZZ_SAN) $$(FUZZ_INC_$(1)) -o $$@ $$^ -pthread
+	$$(call quiet,FUZZ,$$@)$$(FUZZ_CC) -g -O1 $$(FUZZ_SAN) $$(FUZZ_INC_$(1)) $$(FUZZ_URING) -o $$@ $$^ \
+		-pthread $$(URING_LIBS)
 $$(O)/fuzz/cov-$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/replay.c $$(FUZZ_SRCS_$(1))
 	@mkdir -p $$(dir $$@)
-	$$(call quiet,COV,$$@)$$(FUZZ_CC) -g -O1 $$(FUZZ_COV_FLAGS) $$(FUZZ_INC_$(1)) -o $$@ $$^ -pthread
+	$$(call quiet,COV,$$@)$$(FUZZ_CC) -g -O1 $$(FUZZ_COV_FLAGS) $$(FUZZ_INC_$(1)) $$(FUZZ_URING) -o $$@ $$^ \
+		-pthread $$(URING_LIBS)
 fuzz-$(1): $$(O)/fuzz/fuzz-$(1)
 	@mkdir -p $$(O)/fuzz/corpus-$(1)
 	$$(O)/fuzz/fuzz-$(1) -max_total_time=$$(FUZZ_TIME) -max_len=$(3) -print_final_stats=1 \
@@ -60,7 +65,7 @@ FUZZ_OWNS_dev := $(foreach d,blk console net balloon rng,lib/devices/$(d)/src/*.
 # The command line of vccw-vm: machine/ objects but vccw-vm.o (main), without starting a
 # machine. The libFuzzer build instruments the parsers (vm-opts.c, vm-devices.c,
 # machine/monitor/*.c) and links the rest of the machine as make built it.
-FUZZ_VM_PARSERS := machine/config/vm-opts.c machine/devices/vm-devices.c \
+FUZZ_VM_PARSERS := $(wildcard machine/config/*.c) machine/devices/vm-devices.c \
 	$(wildcard machine/monitor/*.c)
 FUZZ_VM_REST := $(filter-out $(O)/machine/vccw-vm.o $(patsubst %.c,$(O)/%.o,$(FUZZ_VM_PARSERS)),$(VM_OBJS))
 FUZZ_VM_LIBS := $(VM_GUEST_OBJS) $(O)/libguest-native.a $(O)/libvccw.a
@@ -88,7 +93,9 @@ fuzz-cmdline: $(O)/fuzz/fuzz-cmdline
 	@mkdir -p $(O)/fuzz/corpus-cmdline
 	$(O)/fuzz/fuzz-cmdline -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 \
 		-artifact_prefix=$(O)/fuzz/cmdline- -dict=tests/fuzz/cmdline.dict $(O)/fuzz/corpus-cmdline tests/fuzz/corpus/cmdline
-FUZZ_OWNS_cmdline := machine/config/vm-opts.c machine/devices/vm-devices.c
+# Every option parser: vm-opts.c and the other files of machine/config/ (help.c,
+# lifecycle.c, log.c), and the -device properties of vm-devices.c.
+FUZZ_OWNS_cmdline := $(wildcard machine/config/*.c) machine/devices/vm-devices.c
 fuzz-cov-cmdline: $(O)/fuzz/cov-cmdline
 	@mkdir -p $(O)/fuzz/corpus-cmdline
 	LLVM_PROFILE_FILE=$(O)/fuzz/cov-cmdline.profraw $(O)/fuzz/cov-cmdline \

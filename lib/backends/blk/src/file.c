@@ -420,9 +420,18 @@ static void file_queue_complete(struct vccw_be_blk_queue *q, bool wait)
 	}
 }
 
+/*
+ * Lock-free: the I/O thread polls this while another thread may reap under the device
+ * lock (a reset drains the queue from the thread that resets). The reaper advances the
+ * head with a release store; liburing's io_uring_cq_ready() reads it with a plain load,
+ * a data race, so both indices are read here with atomic loads.
+ */
 static bool file_queue_ready(struct vccw_be_blk_queue *q)
 {
-	return io_uring_cq_ready(&to_fq(q)->ring) != 0;
+	struct io_uring *ring = &to_fq(q)->ring;
+	unsigned int tail = __atomic_load_n(ring->cq.ktail, __ATOMIC_ACQUIRE);
+
+	return tail != __atomic_load_n(ring->cq.khead, __ATOMIC_RELAXED);
 }
 #endif /* VCCW_HAVE_LIBURING */
 
