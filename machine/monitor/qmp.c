@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "monitor-int.h"
+#include "vccw/be-char.h"
 #include "vm-int.h"
 
 #ifdef VM_HAVE_QMP
@@ -820,7 +821,7 @@ static void *qmp_thread(void *arg)
 /* Listen on @path for -qmp clients. 0, or -1 after vm_error(). */
 static int open_socket(struct vm_qmp *q, const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vccw_err err = { 0 };
 	struct stat st;
 
 	q->path = strdup(path);
@@ -829,24 +830,17 @@ static int open_socket(struct vm_qmp *q, const char *path)
 		return -1;
 	}
 	/* A socket left by an earlier run is replaced, as QEMU does; any other file is not. */
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			vm_error("-qmp", "%s exists and is not a socket", path);
-			return -1;
-		}
-		unlink(path);
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		vm_error("-qmp", "%s exists and is not a socket", path);
+		return -1;
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	q->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (q->listen_fd < 0 || bind(q->listen_fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		vm_error("-qmp", "%s: %s", path, strerror(errno));
+	/* The path appears only once the socket listens: a waiting client is never refused. */
+	q->listen_fd = vccw_unix_listen(path, 8, true, &err);
+	if (q->listen_fd < 0) {
+		vm_error("-qmp", "%s", err.msg);
 		return -1;
 	}
 	q->bound = true;
-	if (listen(q->listen_fd, 8)) {
-		vm_error("-qmp", "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 

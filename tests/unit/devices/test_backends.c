@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -771,6 +772,125 @@ static bool be_read_exact(struct vccw_be_char *be, char *buf, size_t len)
 		got += (size_t)n;
 	}
 	return true;
+}
+
+/* Entries in @dir other than . and .. */
+static int count_entries(const char *dir)
+{
+	char cmd[160];
+	int n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", dir);
+	f = popen(cmd, "r");
+	if (!f || fscanf(f, "%d", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	return n;
+}
+
+static bool connects(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	bool ok;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+TEST(test_unix_listen_appears_listening_and_never_clobbers)
+{
+	char dir[] = "/tmp/vccw-listen-XXXXXX", path[64], longp[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct vccw_err err = { 0 };
+	struct stat st;
+	int fd, fd2, fd3, c, in;
+	FILE *f;
+
+	REQUIRE(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s", dir);
+	/* A regular file of that name is refused and kept, even with replace. */
+	f = fopen(path, "w");
+	REQUIRE(f);
+	fputs("keep", f);
+	fclose(f);
+	CHECK_EQ(vccw_unix_listen(path, 1, true, &err), -EEXIST);
+	CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 4);
+	unlink(path);
+
+	/*
+	 * Listening when it appears: the socket is made under another name, and the final
+	 * name is created last (as a link), so a client that waits for it and connects is
+	 * never refused. A connection succeeds at once; no temporary is left.
+	 */
+	in = inotify_init1(IN_NONBLOCK);
+	REQUIRE(in >= 0);
+	REQUIRE(inotify_add_watch(in, dir, IN_CREATE) >= 0);
+	fd = vccw_unix_listen(path, 1, false, &err);
+	CHECK_MSG(fd >= 0, "%s", err.msg);
+	REQUIRE(fd >= 0);
+	{
+		union {
+			struct inotify_event ev;
+			char raw[4096];
+		} u;
+		ssize_t n = read(in, u.raw, sizeof(u.raw));
+		size_t off = 0;
+		int creates = 0;
+		bool last_is_final = false;
+
+		while (n > 0 && off + sizeof(struct inotify_event) <= (size_t)n) {
+			struct inotify_event *ev = (struct inotify_event *)(u.raw + off);
+
+			creates++;
+			last_is_final = ev->len && !strcmp(ev->name, "s");
+			if (creates == 1)
+				CHECK_MSG(!last_is_final, "the final name was created first (before listen)");
+			off += sizeof(*ev) + ev->len;
+		}
+		CHECK_EQ(creates, 2);
+		CHECK(last_is_final);
+	}
+	close(in);
+	CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	CHECK(connects(path));
+	CHECK_EQ(count_entries(dir), 1);
+	/* Without replace an existing socket is refused; with it, replaced. */
+	CHECK_EQ(vccw_unix_listen(path, 1, false, &err), -EEXIST);
+	fd2 = vccw_unix_listen(path, 1, true, &err);
+	CHECK_MSG(fd2 >= 0, "%s", err.msg);
+	REQUIRE(fd2 >= 0);
+	CHECK(connects(path));
+	c = accept(fd2, NULL, NULL);
+	CHECK(c >= 0);
+	if (c >= 0)
+		close(c);
+	CHECK_EQ(count_entries(dir), 1);
+	close(fd);
+	close(fd2);
+	unlink(path);
+
+	/* A path with no room for the temporary name beside it is bound directly. */
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	memcpy(longp, dir, strlen(dir));
+	longp[strlen(dir)] = '/';
+	fd3 = vccw_unix_listen(longp, 1, false, &err);
+	CHECK_MSG(fd3 >= 0, "%s", err.msg);
+	if (fd3 >= 0) {
+		CHECK(connects(longp));
+		close(fd3);
+	}
+	unlink(longp);
+	CHECK_EQ(count_entries(dir), 0);
+	/* One byte longer does not fit a unix socket address at all. */
+	CHECK_EQ(vccw_unix_listen("/tmp/" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1, false, &err), -ENAMETOOLONG);
+	rmdir(dir);
 }
 
 TEST(test_be_char_socket_server_and_client_talk)

@@ -14,7 +14,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -325,37 +327,69 @@ bool vccw_be_char_connected(struct vccw_be_char *be, uint64_t *gen)
 	return s->cfd >= 0;
 }
 
-struct vccw_be_char *char_socket_server_open(const char *path, struct vccw_err *err)
+int vccw_unix_listen(const char *path, int backlog, bool replace_socket, struct vccw_err *err)
 {
 	struct sockaddr_un sa;
-	int lfd;
+	char tmp[sizeof(sa.sun_path)];
+	struct stat st;
+	int lfd, rc;
 
 	if (fill_addr(&sa, path, err))
-		return NULL;
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (lfd < 0) {
-		vccw_err_set(err, errno, "chardev socket %s: socket: %s", path, strerror(errno));
-		return NULL;
-	}
-	/* An existing file at @path is an error: we do not remove what we did not create. */
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		vccw_err_set(err, errno, "chardev socket %s: bind: %s", path, strerror(errno));
-		close(lfd);
-		return NULL;
-	}
-	if (listen(lfd, 1) < 0) {
-		vccw_err_set(err, errno, "chardev socket %s: listen: %s", path, strerror(errno));
-		unlink(path);
-		close(lfd);
-		return NULL;
-	}
-	{
-		struct vccw_be_char *be = server_new(lfd, path, path, err);
-
-		if (!be)
+		return -ENAMETOOLONG;
+	if (lstat(path, &st) == 0 && !(replace_socket && S_ISSOCK(st.st_mode)))
+		return vccw_err_set(err, EEXIST, "socket %s: a file of that name exists", path);
+	/* The temporary name beside @path; a path too long for one is bound directly. */
+	rc = snprintf(tmp, sizeof(tmp), "%s.%ld~", path, (long)getpid());
+	if (rc > 0 && (size_t)rc < sizeof(tmp)) {
+		unlink(tmp); /* ours from a pid reused: a socket nobody listens on */
+		strcpy(sa.sun_path, tmp);
+	} else {
+		tmp[0] = '\0';
+		if (replace_socket)
 			unlink(path);
-		return be;
 	}
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return vccw_err_set(err, errno, "socket %s: socket: %s", path, strerror(errno));
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = vccw_err_set(err, errno, "socket %s: bind: %s", path, strerror(errno));
+		close(lfd);
+		return rc;
+	}
+	if (listen(lfd, backlog) < 0) {
+		rc = vccw_err_set(err, errno, "socket %s: listen: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (tmp[0]) {
+		/* link() never replaces: a file that appeared meanwhile is kept and refused. */
+		if (replace_socket && lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(path);
+		if (link(tmp, path) < 0) {
+			rc = vccw_err_set(err, errno, "socket %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		unlink(tmp);
+	}
+	return lfd;
+fail:
+	unlink(tmp[0] ? tmp : path);
+	close(lfd);
+	return rc;
+}
+
+struct vccw_be_char *char_socket_server_open(const char *path, struct vccw_err *err)
+{
+	struct vccw_be_char *be;
+	int lfd;
+
+	/* An existing file at @path is an error: we do not remove what we did not create. */
+	lfd = vccw_unix_listen(path, 1, false, err);
+	if (lfd < 0)
+		return NULL;
+	be = server_new(lfd, path, path, err);
+	if (!be)
+		unlink(path);
+	return be;
 }
 
 struct vccw_be_char *char_socket_client_open(const char *path, struct vccw_err *err)

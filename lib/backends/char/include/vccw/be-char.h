@@ -105,6 +105,17 @@ struct vccw_be_char *vccw_be_char_open(const char *spec, struct vccw_err *err);
 struct vccw_be_char *vccw_be_char_fd_new(int in_fd, int out_fd, bool own, struct vccw_err *err);
 
 /*
+ * A listening unix stream socket (non-blocking, close-on-exec) at @path that appears in
+ * the file system only once it listens: it is bound and listening under a temporary
+ * name beside @path first, then linked to @path. A client that waits for @path to exist
+ * and connects is therefore never refused. An existing file at @path is an error
+ * (EEXIST), unless @replace_socket and it is a socket (one left by an earlier run),
+ * which is then replaced; any other file is never removed.
+ * Returns: the fd, or -errno with @err filled.
+ */
+int vccw_unix_listen(const char *path, int backlog, bool replace_socket, struct vccw_err *err);
+
+/*
  * A server backend around a listening stream socket the caller made (unix, TCP: bound
  * and listening), serving one client at a time as the "socket:PATH,server" kind does.
  * The backend works on its own duplicate of @lfd (made non-blocking), so @lfd stays the
