@@ -837,7 +837,7 @@ static int open_socket(struct vm_qmp *q, const char *path)
 	/* The path appears only once the socket listens: a waiting client is never refused. */
 	q->listen_fd = vccw_unix_listen(path, 8, true, &err);
 	if (q->listen_fd < 0) {
-		vm_error("-qmp", "%s", err.msg);
+		vm_error("-qmp", "%s: %s", path, strerror(-q->listen_fd));
 		return -1;
 	}
 	q->bound = true;
