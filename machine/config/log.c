@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -207,6 +208,7 @@ static int trace_events_file(const char *path)
 {
 	char line[256], what[300];
 	unsigned int nr = 0;
+	struct stat st;
 	FILE *f;
 	int rc = 0;
 
@@ -219,10 +221,22 @@ static int trace_events_file(const char *path)
 		vm_error("-trace", "events=%s: %s", path, strerror(errno));
 		return -1;
 	}
+	/* A regular file only: a device or a FIFO (/dev/zero, a pipe) would never end. */
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		vm_error("-trace", "events=%s: not a regular file", path);
+		fclose(f);
+		return -1;
+	}
 	while (!rc && fgets(line, sizeof(line), f)) {
 		char *p = line, *end;
 
 		nr++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			vm_error("-trace", "events=%s:%u: line longer than %zu bytes", path, nr,
+				 sizeof(line) - 2);
+			rc = -1;
+			break;
+		}
 		while (*p == ' ' || *p == '\t')
 			p++;
 		end = p + strcspn(p, "\r\n");

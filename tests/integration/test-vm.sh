@@ -268,6 +268,11 @@ bad trace_no_match "-trace: 'nosuch_*' matches no trace event" -trace 'nosuch_*'
 bad trace_enable_no_match "-trace: 'css_sshc' matches no trace event" -trace enable=css_sshc
 bad trace_no_pattern "-trace: no event pattern" -trace enable=
 bad trace_unknown_property "-trace: unknown property 'frob'" -trace enable=css_ssch,frob=x
+# events= reads a regular file only: /dev/zero never ends, a FIFO never opens.
+bad trace_events_device "-trace: events=/dev/zero: not a regular file" -trace events=/dev/zero
+head -c 300 /dev/zero | tr '\0' a > "$T/longevents"; echo >> "$T/longevents"
+bad trace_events_long_line "-trace: events=$T/longevents:1: line longer than 254 bytes" \
+	-trace events="$T/longevents"
 bad qmp_bad_bool "-qmp: property 'server': 'maybe' is not on or off" \
 	-qmp unix:"$T/q.sock",server=maybe
 bad qmp_path_too_long "-qmp: socket path '$T/$(printf 'x%.0s' $(seq 1 120))' is longer than" \
