@@ -504,7 +504,7 @@ static int opt_netdev(struct vm_config *cfg, const char *arg)
 	type = vm_kv_get(&nd->opts, "type");
 	nd->what = describe("-netdev", type, NULL);
 	if (!type) {
-		vm_error(nd->what, "no type given (user, tap, socket, loopback or none)");
+		vm_error(nd->what, "no type given (user, tap, stream, dgram, socket, loopback or none)");
 		goto err;
 	}
 	nd->type = xstrdup(type);
@@ -819,7 +819,7 @@ static const struct vm_option vm_options[] = {
 	  "a human monitor (HMP: info status, info qtree, device_add, quit, help ...)" },
 	{ "mon", "chardev=ID[,mode=readline|control]", vm_mon_parse,
 	  "a monitor on a chardev: readline (HMP) or control (QMP)" },
-	{ "netdev", "user|tap|socket|loopback|none,id=ID[,restrict=on][,ifname=TAP][,path=SOCK]",
+	{ "netdev", "user|tap|stream|dgram|socket|loopback|none,id=ID[,PROP=VALUE...]",
 	  opt_netdev,
 	  "a network backend for -device virtio-net-ccw,netdev=ID" },
 	{ "kernel", "native:NAME|FILE", opt_kernel,

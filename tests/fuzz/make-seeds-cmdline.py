@@ -15,7 +15,7 @@ seeds = {
              "-device", "virtio-serial-ccw,devno=fe.1.0002", "-device", "virtconsole,chardev=c0",
              "-chardev", "file,id=c1,path=out.txt",
              "-device", "virtio-console-ccw,chardev=c1",
-             "-netdev", "socket,id=n0,path=nsock", "-device",
+             "-netdev", "stream,id=n0,addr.type=unix,addr.path=nsock", "-device",
              "virtio-net-ccw,netdev=n0,mac=52:54:00:12:34:56,host_mtu=1500",
              "-netdev", "user,id=n1,restrict=on", "-netdev", "tap,id=n2,ifname=tap0",
              "-netdev", "loopback,id=n3", "-netdev", "none,id=n4",
