@@ -321,6 +321,7 @@ static int parse_user(struct parse *p, struct vm_netdev_cfg *c)
 	for (i = 0; i < p->opts->nr; i++) {
 		if (strcmp(p->opts->kv[i].key, "hostfwd"))
 			continue;
+		p->opts->kv[i].used = true;
 		if (u->nr_hostfwd == VM_NETDEV_MAX_HOSTFWD)
 			return fail(p, "more than %d hostfwd= rules", VM_NETDEV_MAX_HOSTFWD);
 		if (parse_hostfwd(p, p->opts->kv[i].val, &c->hostfwd[u->nr_hostfwd]))
@@ -462,7 +463,6 @@ static int parse_addr(struct parse *p, const char *pfx, struct vm_netaddr *a)
 
 static int parse_stream(struct parse *p, struct vm_netdev_cfg *c)
 {
-	static const char *const none[] = { NULL };
 	unsigned int i;
 
 	for (i = 0; i < p->opts->nr; i++) {
@@ -470,7 +470,7 @@ static int parse_stream(struct parse *p, struct vm_netdev_cfg *c)
 
 		if (strcmp(k, "type") && strcmp(k, "id") && strcmp(k, "server") &&
 		    strncmp(k, "addr.", 5))
-			return check_names(p, none, none, true);
+			return fail(p, "Parameter '%s' is unexpected", k);
 	}
 	if (get_bool(p, "server", false, &c->server) || parse_addr(p, "addr", &c->addr))
 		return -1;
@@ -481,7 +481,6 @@ static int parse_stream(struct parse *p, struct vm_netdev_cfg *c)
 
 static int parse_dgram(struct parse *p, struct vm_netdev_cfg *c)
 {
-	static const char *const none[] = { NULL };
 	struct in_addr a;
 	unsigned int i;
 
@@ -490,7 +489,7 @@ static int parse_dgram(struct parse *p, struct vm_netdev_cfg *c)
 
 		if (strcmp(k, "type") && strcmp(k, "id") && strncmp(k, "local.", 6) &&
 		    strncmp(k, "remote.", 7))
-			return check_names(p, none, none, true);
+			return fail(p, "Parameter '%s' is unexpected", k);
 	}
 	if (parse_addr(p, "local", &c->local) || parse_addr(p, "remote", &c->remote))
 		return -1;
