@@ -489,6 +489,10 @@ int vm_device_parse_props(struct vm_device *dev, struct vm_kvlist *props);
 int vm_netdev_check(struct vm_netdev *nd);
 int vm_netdev_open(struct vm_netdev *nd);
 void vm_netdev_close(struct vm_netdev *nd);
+struct vm;
+/* HMP info network: QEMU 7.2's lines, each backend followed by its counters (rx/tx
+ * packets, bytes, dropped). Returns malloc'd text, or NULL. Takes vm->dev_lock. */
+char *vm_netdev_info(struct vm *vm);
 
 /* ---- Guest programs (vm-programs.c) ---- */
 

@@ -198,7 +198,8 @@ int vm_kv_parse(const char *what, const char *str, const char *implied, struct v
 			goto err;
 		}
 		for (i = 0; i < out->nr; i++) {
-			if (!strcmp(out->kv[i].key, kv.key)) {
+			/* QEMU's list properties repeat: -netdev user,hostfwd=..,hostfwd=.. */
+			if (!strcmp(out->kv[i].key, kv.key) && strcmp(kv.key, "hostfwd")) {
 				vm_error(what, "property '%s' given twice", kv.key);
 				free(kv.key);
 				free(kv.val);
