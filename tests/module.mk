@@ -147,3 +147,11 @@ $(tests/unit-netdev_OBJS): CPPFLAGS_MOD += $(call lib_includes,css ccw virtio-cc
 $(O)/tests/unit-netdev: $(O)/machine/config/netdev.o
 $(O)/tests/unit-netdev: LDLIBS := $(O)/machine/config/netdev.o $(O)/libvccw.a $(LDLIBS)
 TEST_PROGRAMS += $(O)/tests/unit-netdev
+
+# The network backends end to end (tests/integration/test-net.py): two vccw-vm over
+# stream, dgram and socket, through qemu-system-s390x's own netdevs, user networking's
+# hostfwd=, TAP (when /dev/net/tun can be used), netdev_add and info network.
+$(O)/tests/integration-net: tests/integration/test-net.py $(O)/vccw-vm
+	@mkdir -p $(dir $@)
+	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
+TEST_PROGRAMS += $(O)/tests/integration-net
