@@ -493,6 +493,8 @@ struct vm;
 /* HMP info network: QEMU 7.2's lines, each backend followed by its counters (rx/tx
  * packets, bytes, dropped). Returns malloc'd text, or NULL. Takes vm->dev_lock. */
 char *vm_netdev_info(struct vm *vm);
+/* -netdev help: the backend types, one a line, as QEMU lists them. */
+void vm_netdev_help(void);
 
 /* ---- Guest programs (vm-programs.c) ---- */
 

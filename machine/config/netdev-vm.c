@@ -135,3 +135,14 @@ char *vm_netdev_info(struct vm *vm)
 	fclose(f);
 	return text;
 }
+
+void vm_netdev_help(void)
+{
+	static const char *const types[] = { "user", "tap", "stream", "dgram", "socket",
+					     "loopback", "none" };
+	unsigned int i;
+
+	printf("Available netdev backend types:\n");
+	for (i = 0; i < VCCW_ARRAY_SIZE(types); i++)
+		printf("%s\n", types[i]);
+}

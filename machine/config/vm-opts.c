@@ -495,6 +495,11 @@ static int opt_netdev(struct vm_config *cfg, const char *arg)
 	const char *type;
 	unsigned int i;
 
+	if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+		free(nd);
+		vm_netdev_help();
+		return 1;
+	}
 	nd->what = describe_arg("-netdev", arg);
 	if (vm_kv_parse(nd->what, arg, "type", &nd->opts)) {
 		free(nd->what);

@@ -467,13 +467,35 @@ def test_monitor():
         srv.close()
 
 
+def test_help():
+    out = subprocess.run([VM, "-netdev", "help"], capture_output=True, text=True)
+    ours = out.stdout.splitlines()
+    ok = out.returncode == 0 and ours[:1] == ["Available netdev backend types:"]
+    if QEMU:
+        q = subprocess.run([QEMU, "-netdev", "help"], capture_output=True, text=True)
+        theirs = set(q.stdout.splitlines()[1:])
+        # Every type we list is QEMU's, except vccw's own loopback and none.
+        extra = set(ours[1:]) - theirs - {"loopback", "none"}
+        ok = ok and not extra and q.stdout.splitlines()[:1] == ours[:1]
+    result(ok, "netdev_help_lists_qemus_types", f"{out.stdout!r} {out.returncode}")
+    # A stream client connects when the machine starts: nobody there is an error (exit 2).
+    port = free_port()
+    out = subprocess.run([VM, "-netdev", f"stream,id=n0,addr.type=inet,addr.host=127.0.0.1,"
+                          f"addr.port={port}", "-kernel", "native:hello"],
+                         capture_output=True, text=True)
+    want = f"vccw-vm: -netdev stream,id=n0: cannot connect to 127.0.0.1:{port}: " \
+        "Connection refused\n"
+    result(out.returncode == 2 and out.stderr == want and not out.stdout,
+           "stream_client_without_server_exits_2", f"{out.returncode} {out.stderr!r}")
+
+
 def main():
     if not os.access(VM, os.X_OK):
         print(f"FAIL setup: {VM} is not an executable")
         print("0 passed, 1 failed, 0 skipped")
         return 1
     try:
-        for t in (test_pairs, test_qemu, test_user_hostfwd, test_tap, test_monitor):
+        for t in (test_help, test_pairs, test_qemu, test_user_hostfwd, test_tap, test_monitor):
             try:
                 t()
             except Exception as e:  # a broken peer or monitor is this test's failure
