@@ -408,7 +408,8 @@ def test_monitor():
         end = time.time() + 10
         while time.time() < end:
             c = counters(q.hmp("info network"), "n0")
-            if c and c[0] == sent:
+            # A frame is counted just after the socket took it: wait for the count.
+            if c and c[0] == sent and c[3] >= frames:
                 break
             time.sleep(0.05)
         rxp, rxb, rxd, txp, txb, txd = c if c else (None,) * 6
