@@ -257,6 +257,16 @@ def test_user_hostfwd():
            "user_hostfwd_udp_reaches_the_guest_and_back", f"got {got!r}, exit {rc}: {out!r}")
     result(tcp_bound, "user_second_hostfwd_rule_binds_its_port",
            f"127.0.0.1:{tport} was free while the machine ran")
+    # A host port already taken: the machine does not start, and the rule is named.
+    t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    t.bind(("127.0.0.1", 0))
+    taken = t.getsockname()[1]
+    out = subprocess.run([VM, "-netdev", f"user,id=n0,hostfwd=udp:127.0.0.1:{taken}-:7",
+                          "-kernel", "native:hello"], capture_output=True, text=True)
+    t.close()
+    result(out.returncode == 2 and f"host forwarding rule udp:127.0.0.1:{taken}" in out.stderr
+           and not out.stdout, "user_hostfwd_port_in_use_exits_2",
+           f"{out.returncode} {out.stderr!r}")
 
 
 # ---- TAP ----
