@@ -790,7 +790,10 @@ struct vccw_be_net *vm_netdev_cfg_open(const struct vm_netdev_cfg *c, char *msg,
 		}
 		if (type == SOCK_STREAM)
 			return open_stream(c, msg, len);
-		be = vccw_be_net_dgram_new(c->addr.fd, NULL, 0, &err);
+		if (type == SOCK_SEQPACKET) /* a unix message socket: one frame a message */
+			be = vccw_be_net_fd_new(c->addr.fd, true, &err);
+		else
+			be = vccw_be_net_dgram_new(c->addr.fd, NULL, 0, &err);
 		break;
 	case VM_NETDEV_LOOPBACK:
 		be = vccw_be_net_open("loopback", &err);
