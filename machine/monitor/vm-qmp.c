@@ -228,7 +228,7 @@ json_t *cmd_query_blockstats(struct vm_qmp *q, struct qmp_client *c, json_t *arg
  * QMP's Netdev as -netdev's flat properties: a SocketAddress object {"type": ..} under
  * "addr" becomes addr.type=..; a list of {"str": RULE} (hostfwd) one property per rule.
  */
-static bool netdev_arg_ok(const char *key, json_t *v, int depth)
+static bool netdev_arg_ok(json_t *v, int depth)
 {
 	const char *k;
 	json_t *e;
@@ -238,7 +238,7 @@ static bool netdev_arg_ok(const char *key, json_t *v, int depth)
 		return true;
 	if (depth == 0 && json_is_object(v)) {
 		json_object_foreach(v, k, e)
-			if (!netdev_arg_ok(k, e, 1) || json_is_object(e) || json_is_array(e))
+			if (!netdev_arg_ok(e, 1) || json_is_object(e) || json_is_array(e))
 				return false;
 		return true;
 	}
@@ -249,7 +249,6 @@ static bool netdev_arg_ok(const char *key, json_t *v, int depth)
 				return false;
 		return true;
 	}
-	(void)key;
 	return false;
 }
 
@@ -284,7 +283,7 @@ json_t *cmd_netdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 {
 	const char *type = arg_str(args, "type", true, err), *id, *key;
 	struct vm_netdev *nd;
-	char msg[512];
+	char msg[512], qmsg[512];
 	json_t *v;
 	int rc;
 
@@ -299,7 +298,7 @@ json_t *cmd_netdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 		return NULL;
 	}
 	json_object_foreach(args, key, v) {
-		if (!netdev_arg_ok(key, v, 0)) {
+		if (!netdev_arg_ok(v, 0)) {
 			set_err(err, "GenericError", "Invalid parameter type for '%s', expected: "
 				"string, integer, boolean, an object of those (addr, local, "
 				"remote) or a list of {\"str\": ...} (hostfwd)", key);
@@ -325,14 +324,17 @@ json_t *cmd_netdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 			netdev_arg_add(&nd->opts, key, v);
 	}
 	vm_error_capture(msg, sizeof(msg));
+	vm_error_capture_qmp(qmsg, sizeof(qmsg));
 	rc = vm_hotplug_netdev_add(q->vm, nd);
+	vm_error_capture_qmp(NULL, 0);
 	vm_error_capture(NULL, 0);
 	if (rc == -EEXIST) {
 		set_err(err, "GenericError", "Duplicate ID '%s'", id);
 		return NULL;
 	}
 	if (rc) {
-		set_err(err, "GenericError", "%s", msg);
+		/* The parser's words (QEMU's where QEMU refuses the same), else ours. */
+		set_err(err, "GenericError", "%s", qmsg[0] ? qmsg : msg);
 		return NULL;
 	}
 	return json_object();

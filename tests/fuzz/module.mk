@@ -58,10 +58,10 @@ FUZZ_OWNS_dev := $(foreach d,blk console net balloon rng,lib/devices/$(d)/src/*.
 .PHONY: fuzz fuzz-cov $(addprefix fuzz-,$(FUZZ_TARGETS)) $(addprefix fuzz-cov-,$(FUZZ_TARGETS))
 
 # The command line of vccw-vm: machine/ objects but vccw-vm.o (main), without starting a
-# machine. The libFuzzer build instruments the parsers (vm-opts.c, vm-devices.c,
+# machine. The libFuzzer build instruments the parsers (vm-opts.c, netdev.c, vm-devices.c,
 # machine/monitor/*.c) and links the rest of the machine as make built it.
-FUZZ_VM_PARSERS := machine/config/vm-opts.c machine/devices/vm-devices.c \
-	$(wildcard machine/monitor/*.c)
+FUZZ_VM_PARSERS := machine/config/vm-opts.c machine/config/netdev.c \
+	machine/config/netdev-vm.c machine/devices/vm-devices.c $(wildcard machine/monitor/*.c)
 FUZZ_VM_REST := $(filter-out $(O)/machine/vccw-vm.o $(patsubst %.c,$(O)/%.o,$(FUZZ_VM_PARSERS)),$(VM_OBJS))
 FUZZ_VM_LIBS := $(VM_GUEST_OBJS) $(O)/libguest-native.a $(O)/libvccw.a
 FUZZ_VM_FLAGS := $(call lib_includes,$(VM_LAYERS)) -Iguest/arch/native $(addprefix -I,$(VM_ROOMS)) \

@@ -463,6 +463,19 @@ def test_monitor():
             r = q.cmd("netdev_add", args)
             result("error" in r and text in r["error"]["desc"],
                    f"netdev_add_refuses_{args['id']}", f"{r}, expected '{text}'")
+        # Word for word what QEMU 7.2's netdev_add replies to the same arguments.
+        same = [
+            ({"type": "user", "id": "u3", "hostfwd": [{"str": "tcp::99999-:22"}]},
+             "Invalid host forwarding rule 'tcp::99999-:22' (Bad host port)"),
+            ({"type": "stream", "id": "s3", "addr": {"type": "inet", "host": "127.0.0.1"}},
+             "Parameter 'addr.port' is missing"),
+            ({"type": "socket", "id": "k3"},
+             "exactly one of listen=, connect=, mcast= or udp= is required"),
+        ]
+        for args, text in same:
+            r = q.cmd("netdev_add", args)
+            result(r.get("error", {}).get("desc") == text,
+                   f"netdev_add_error_as_qemu_{args['id']}", f"{r}, QEMU says '{text}'")
         # Let the guest finish: now we have heard it.
         for _ in range(10):
             conn.sendall(struct.pack(">I", 64) + hello(me, 1))
