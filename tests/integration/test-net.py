@@ -322,34 +322,36 @@ def host_peer(ifname, p, timeout=30):
 
 
 def test_tap():
+    # A name of our own: several builds may run this test at the same time.
+    tap = f"vccwt{os.getpid() % 100000}"
     if os.geteuid() != 0:
         skip("tap", "not root: creating TAP interfaces needs CAP_NET_ADMIN")
         return
     try:
-        fd = tap_open("vccwtest0", True)
+        fd = tap_open(tap, True)
     except OSError as e:
         skip("tap", f"cannot make a TAP interface through /dev/net/tun: {e}")
         return
     os.close(fd)
     try:
-        link_up("vccwtest0")
-        p = vm("tap,id=n0,ifname=vccwtest0,script=no,downscript=no,vhost=off",
+        link_up(tap)
+        p = vm(f"tap,id=n0,ifname={tap},script=no,downscript=no,vhost=off",
                "52:54:00:00:00:2a")
-        heard = host_peer("vccwtest0", p)
+        heard = host_peer(tap, p)
         rc, out = finish(p)
         result(rc == 0 and heard and "frames crossed both ways" in out,
                "tap_ifname_frames_cross_both_ways", f"exit {rc}, host heard {heard}: {out!r}")
-        fd = tap_open("vccwtest0", None)
+        fd = tap_open(tap, None)
         p = vm(f"tap,id=n0,fd={fd}", "52:54:00:00:00:2b", pass_fds=(fd,))
         os.close(fd)
-        heard = host_peer("vccwtest0", p)
+        heard = host_peer(tap, p)
         rc, out = finish(p)
         result(rc == 0 and heard and "frames crossed both ways" in out,
                "tap_inherited_fd_frames_cross_both_ways",
                f"exit {rc}, host heard {heard}: {out!r}")
     finally:
         try:
-            fd = tap_open("vccwtest0", False)
+            fd = tap_open(tap, False)
             os.close(fd)
         except OSError:
             pass
