@@ -139,6 +139,7 @@ LINUX_HOSTS ?= qemu
 check-linux: $(O)/vccw-vm
 	$(Q)LINUX_HOSTS="$(LINUX_HOSTS)" tests/linux/run
 .PHONY: check-linux
+
 # machine/config/netdev.c, the -netdev / netdev_add parser, without a machine: the object
 # vccw-vm links, with the network backends from libvccw.
 $(eval $(call program,tests/unit-netdev,$(wildcard tests/unit/netdev/*.c) $(HARNESS),mem virtio $(DEVICE_LAYERS)))
