@@ -23,6 +23,7 @@
 
 #include "ipl.h"
 #include "native-host.h"
+#include "netdev.h"
 #include "vccw/be-blk.h"
 #include "vccw/be-char.h"
 #include "vccw/be-net.h"
@@ -194,8 +195,10 @@ struct vm_monitor {
 struct vm_netdev {
 	char *what;
 	char *id;
-	char *type;            /* user, tap, socket */
+	char *type;            /* user, tap, stream, dgram, socket, loopback, none */
 	struct vm_kvlist opts; /* the backend's own properties */
+	bool hotplugged;       /* from netdev_add: no inherited fd= */
+	struct vm_netdev_cfg cfg; /* parsed by vm_netdev_check() (config/netdev.c) */
 	struct vm_device *user;
 	struct vccw_be_net *be;
 };
@@ -481,10 +484,17 @@ const struct vm_device_type *vm_device_type_at(unsigned int i);
 const char *vm_device_type_alias(const struct vm_device_type *type);
 /* Fill @dev's properties from @props (the type name already removed). 0 or -1 (printed). */
 int vm_device_parse_props(struct vm_device *dev, struct vm_kvlist *props);
-/* -netdev: check the type's properties; open and close the backend. */
+/* -netdev / netdev_add (config/netdev-vm.c): parse the type's properties into nd->cfg;
+ * open and close the backend. */
 int vm_netdev_check(struct vm_netdev *nd);
 int vm_netdev_open(struct vm_netdev *nd);
 void vm_netdev_close(struct vm_netdev *nd);
+struct vm;
+/* HMP info network: QEMU 7.2's lines, each backend followed by its counters (rx/tx
+ * packets, bytes, dropped). Returns malloc'd text, or NULL. Takes vm->dev_lock. */
+char *vm_netdev_info(struct vm *vm);
+/* -netdev help: the backend types, one a line, as QEMU lists them. */
+void vm_netdev_help(void);
 
 /* ---- Guest programs (vm-programs.c) ---- */
 

@@ -139,3 +139,20 @@ LINUX_HOSTS ?= qemu
 check-linux: $(O)/vccw-vm
 	$(Q)LINUX_HOSTS="$(LINUX_HOSTS)" tests/linux/run
 .PHONY: check-linux
+
+# machine/config/netdev.c, the -netdev / netdev_add parser, without a machine: the object
+# vccw-vm links, with the network backends from libvccw.
+$(eval $(call program,tests/unit-netdev,$(wildcard tests/unit/netdev/*.c) $(HARNESS),mem virtio $(DEVICE_LAYERS)))
+$(tests/unit-netdev_OBJS): CPPFLAGS_MOD += $(call lib_includes,css ccw virtio-ccw) -Imachine \
+	-Imachine/config -Imachine/boot -Iguest/arch/native
+$(O)/tests/unit-netdev: $(O)/machine/config/netdev.o
+$(O)/tests/unit-netdev: LDLIBS := $(O)/machine/config/netdev.o $(O)/libvccw.a $(LDLIBS)
+TEST_PROGRAMS += $(O)/tests/unit-netdev
+
+# The network backends end to end (tests/integration/test-net.py): two vccw-vm over
+# stream, dgram and socket, through qemu-system-s390x's own netdevs, user networking's
+# hostfwd=, TAP (when /dev/net/tun can be used), netdev_add and info network.
+$(O)/tests/integration-net: tests/integration/test-net.py $(O)/vccw-vm
+	@mkdir -p $(dir $@)
+	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
+TEST_PROGRAMS += $(O)/tests/integration-net

@@ -198,7 +198,8 @@ int vm_kv_parse(const char *what, const char *str, const char *implied, struct v
 			goto err;
 		}
 		for (i = 0; i < out->nr; i++) {
-			if (!strcmp(out->kv[i].key, kv.key)) {
+			/* QEMU's list properties repeat: -netdev user,hostfwd=..,hostfwd=.. */
+			if (!strcmp(out->kv[i].key, kv.key) && strcmp(kv.key, "hostfwd")) {
 				vm_error(what, "property '%s' given twice", kv.key);
 				free(kv.key);
 				free(kv.val);
@@ -494,6 +495,11 @@ static int opt_netdev(struct vm_config *cfg, const char *arg)
 	const char *type;
 	unsigned int i;
 
+	if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+		free(nd);
+		vm_netdev_help();
+		return 1;
+	}
 	nd->what = describe_arg("-netdev", arg);
 	if (vm_kv_parse(nd->what, arg, "type", &nd->opts)) {
 		free(nd->what);
@@ -504,7 +510,7 @@ static int opt_netdev(struct vm_config *cfg, const char *arg)
 	type = vm_kv_get(&nd->opts, "type");
 	nd->what = describe("-netdev", type, NULL);
 	if (!type) {
-		vm_error(nd->what, "no type given (user, tap, socket, loopback or none)");
+		vm_error(nd->what, "no type given (user, tap, stream, dgram, socket, loopback or none)");
 		goto err;
 	}
 	nd->type = xstrdup(type);
@@ -819,7 +825,7 @@ static const struct vm_option vm_options[] = {
 	  "a human monitor (HMP: info status, info qtree, device_add, quit, help ...)" },
 	{ "mon", "chardev=ID[,mode=readline|control]", vm_mon_parse,
 	  "a monitor on a chardev: readline (HMP) or control (QMP)" },
-	{ "netdev", "user|tap|socket|loopback|none,id=ID[,restrict=on][,ifname=TAP][,path=SOCK]",
+	{ "netdev", "user|tap|stream|dgram|socket|loopback|none,id=ID[,PROP=VALUE...]",
 	  opt_netdev,
 	  "a network backend for -device virtio-net-ccw,netdev=ID" },
 	{ "kernel", "native:NAME|FILE", opt_kernel,

@@ -24,6 +24,8 @@ int guest_agent_main(void);
 int guest_stamp_main(void);
 int guest_errors_main(void);
 int guest_blkcheck_main(void);
+int guest_netpeer_main(void);
+int guest_netecho_main(void);
 
 static const struct vm_program vm_programs[] = {
 	{ "demo", guest_demo_main, "the demo: lscss, then each device driven by its driver" },
@@ -51,6 +53,10 @@ static const struct vm_program vm_programs[] = {
 	{ "blkcheck", guest_blkcheck_main,
 	  "list the disks' features, then write, flush, read back, write zeroes and discard "
 	  "on the first (the storage tests)" },
+	{ "netpeer", guest_netpeer_main,
+	  "greet a peer over the first NIC until both heard each other (network tests)" },
+	{ "netecho", guest_netecho_main,
+	  "be 10.0.2.15 on user networking and echo one UDP datagram sent to port 7" },
 	{ "idle", guest_builtin_idle_main,
 	  "enable interruptions and wait for them until the machine is stopped" },
 	{ NULL, NULL, NULL },

@@ -180,6 +180,8 @@ const struct qmp_cmd qmp_cmds[] = {
 	/* The human monitor's own: no QMP command shows the device tree or lists HMP. */
 	{ "x-hmp-info-qtree", cmd_hmp_info_qtree, no_args, false,
 	  HMP("info qtree", NULL, hmp_print_text, "show device tree"), VM_MON_HMP_ONLY },
+	{ "x-hmp-info-network", cmd_hmp_info_network, no_args, false,
+	  HMP("info network", NULL, hmp_print_text, "show the network state"), VM_MON_HMP_ONLY },
 	{ "x-hmp-help", cmd_hmp_help, no_args, false,
 	  HMP("help", NULL, hmp_print_text, "show the help"), VM_MON_HMP_ONLY },
 	{ NULL, NULL, NULL, false },

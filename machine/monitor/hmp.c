@@ -103,6 +103,21 @@ json_t *cmd_hmp_info_qtree(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 	return r;
 }
 
+/* info network: QEMU's lines; after each backend vccw-vm's counters (config/netdev-vm.c). */
+json_t *cmd_hmp_info_network(struct vm_qmp *q, struct qmp_client *c, json_t *args,
+			     struct qmp_err *err)
+{
+	char *text = vm_netdev_info(q->vm);
+	json_t *r;
+
+	(void)c;
+	(void)args;
+	(void)err;
+	r = json_string(text ? text : "");
+	free(text);
+	return r;
+}
+
 /* help: the human monitor's commands, as QEMU lists them: NAME ARGS -- WHAT. */
 json_t *cmd_hmp_help(struct vm_qmp *q, struct qmp_client *c, json_t *args, struct qmp_err *err)
 {

@@ -231,6 +231,7 @@ VM_QMP_HANDLER(cmd_chardev_add);
 VM_QMP_HANDLER(cmd_chardev_remove);
 VM_QMP_HANDLER(cmd_human_monitor_command);
 VM_QMP_HANDLER(cmd_hmp_info_qtree);
+VM_QMP_HANDLER(cmd_hmp_info_network);
 VM_QMP_HANDLER(cmd_hmp_help);
 
 #endif /* VM_HAVE_QMP */

@@ -224,13 +224,66 @@ json_t *cmd_query_blockstats(struct vm_qmp *q, struct qmp_client *c, json_t *arg
 
 /* ---- netdev_add, netdev_del ---- */
 
+/*
+ * QMP's Netdev as -netdev's flat properties: a SocketAddress object {"type": ..} under
+ * "addr" becomes addr.type=..; a list of {"str": RULE} (hostfwd) one property per rule.
+ */
+static bool netdev_arg_ok(json_t *v, int depth)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	if (json_is_string(v) || json_is_boolean(v) || json_is_integer(v))
+		return true;
+	if (depth == 0 && json_is_object(v)) {
+		json_object_foreach(v, k, e)
+			if (!netdev_arg_ok(e, 1) || json_is_object(e) || json_is_array(e))
+				return false;
+		return true;
+	}
+	if (depth == 0 && json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			if (!json_is_object(e) || json_object_size(e) != 1 ||
+			    !json_is_string(json_object_get(e, "str")))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+static void netdev_arg_add(struct vm_kvlist *l, const char *key, json_t *v)
+{
+	char num[32], sub[128];
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	if (json_is_string(v)) {
+		vm_kv_add(l, key, json_string_value(v));
+	} else if (json_is_boolean(v)) {
+		vm_kv_add(l, key, json_is_true(v) ? "on" : "off");
+	} else if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		vm_kv_add(l, key, num);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, k, e) {
+			snprintf(sub, sizeof(sub), "%s.%s", key, k);
+			netdev_arg_add(l, sub, e);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			vm_kv_add(l, key, json_string_value(json_object_get(e, "str")));
+	}
+}
+
 /* netdev_add {"type": T, "id": ID, ...}: the properties of -netdev T,id=ID,... */
 json_t *cmd_netdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 			      struct qmp_err *err)
 {
 	const char *type = arg_str(args, "type", true, err), *id, *key;
 	struct vm_netdev *nd;
-	char msg[512], num[32];
+	char msg[512], qmsg[512];
 	json_t *v;
 	int rc;
 
@@ -245,9 +298,10 @@ json_t *cmd_netdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 		return NULL;
 	}
 	json_object_foreach(args, key, v) {
-		if (!json_is_string(v) && !json_is_boolean(v) && !json_is_integer(v)) {
+		if (!netdev_arg_ok(v, 0)) {
 			set_err(err, "GenericError", "Invalid parameter type for '%s', expected: "
-				"string, integer or boolean", key);
+				"string, integer, boolean, an object of those (addr, local, "
+				"remote) or a list of {\"str\": ...} (hostfwd)", key);
 			return NULL;
 		}
 	}
@@ -264,27 +318,23 @@ json_t *cmd_netdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 	}
 	vm_kv_add(&nd->opts, "type", type);
 	vm_kv_get(&nd->opts, "type");
+	nd->hotplugged = true;
 	json_object_foreach(args, key, v) {
-		if (!strcmp(key, "type") || !strcmp(key, "id"))
-			continue;
-		if (json_is_string(v)) {
-			vm_kv_add(&nd->opts, key, json_string_value(v));
-		} else if (json_is_boolean(v)) {
-			vm_kv_add(&nd->opts, key, json_is_true(v) ? "on" : "off");
-		} else {
-			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-			vm_kv_add(&nd->opts, key, num);
-		}
+		if (strcmp(key, "type") && strcmp(key, "id"))
+			netdev_arg_add(&nd->opts, key, v);
 	}
 	vm_error_capture(msg, sizeof(msg));
+	vm_error_capture_qmp(qmsg, sizeof(qmsg));
 	rc = vm_hotplug_netdev_add(q->vm, nd);
+	vm_error_capture_qmp(NULL, 0);
 	vm_error_capture(NULL, 0);
 	if (rc == -EEXIST) {
 		set_err(err, "GenericError", "Duplicate ID '%s'", id);
 		return NULL;
 	}
 	if (rc) {
-		set_err(err, "GenericError", "%s", msg);
+		/* The parser's words (QEMU's where QEMU refuses the same), else ours. */
+		set_err(err, "GenericError", "%s", qmsg[0] ? qmsg : msg);
 		return NULL;
 	}
 	return json_object();

@@ -7,7 +7,7 @@
  * then, when that succeeds, the machine's backends are opened and its devices made and
  * freed as vm-machine.c does, in a sandbox: before vm_backends_open() every drive's file
  * becomes an anonymous in-memory image (memfd), every file chardev one too, socket and
- * stdio chardevs become null ones, and tap and socket netdevs "none" (so nothing on the
+ * stdio chardevs become null ones, and every netdev but loopback "none" (so nothing on the
  * host's file system, terminal or network is touched); a configuration with an NBD,
  * qcow2 or snapshot=on node (a connection, or a qemu-nbd process) is only parsed and
  * checked. Then everything is freed.
@@ -111,10 +111,16 @@ static bool sandbox(struct vm_config *cfg, int *fds, unsigned int *nr_fds)
 	for (i = 0; i < cfg->nr_netdevs; i++) {
 		struct vm_netdev *nd = cfg->netdevs[i];
 
-		if (!strcmp(nd->type, "tap") || !strcmp(nd->type, "socket")) {
+		/*
+		 * The backend opened is the parsed one (cfg.kind): user (hostfwd binds host
+		 * ports), tap, stream, dgram and socket fds would reach the host's network or
+		 * the fuzzer's own descriptors, so all but loopback become "none".
+		 */
+		if (nd->cfg.kind != VM_NETDEV_LOOPBACK && nd->cfg.kind != VM_NETDEV_NONE) {
 			free(nd->type);
 			nd->type = strdup("none");
 			vm_kv_free(&nd->opts);
+			nd->cfg.kind = VM_NETDEV_NONE;
 		}
 	}
 	return true;

@@ -15,13 +15,27 @@ seeds = {
              "-device", "virtio-serial-ccw,devno=fe.1.0002", "-device", "virtconsole,chardev=c0",
              "-chardev", "file,id=c1,path=out.txt",
              "-device", "virtio-console-ccw,chardev=c1",
-             "-netdev", "socket,id=n0,path=nsock", "-device",
+             "-netdev", "stream,id=n0,addr.type=unix,addr.path=nsock", "-device",
              "virtio-net-ccw,netdev=n0,mac=52:54:00:12:34:56,host_mtu=1500",
              "-netdev", "user,id=n1,restrict=on", "-netdev", "tap,id=n2,ifname=tap0",
              "-netdev", "loopback,id=n3", "-netdev", "none,id=n4",
              "-device", "virtio-rng-ccw", "-device", "virtio-balloon-ccw,devno=fe.3.ffff",
              "-qmp", "unix:qmp.sock,server=on,wait=off", "-trace", "css_*",
              "-trace", "enable=-css_ssch"],
+    "netdevs": ["-netdev", "user,id=u0,net=10.0.5.0/24,host=10.0.5.2,dns=10.0.5.3,"
+                "dhcpstart=10.0.5.20,restrict=off,hostname=g,domainname=d.example,"
+                "hostfwd=tcp:127.0.0.1:5555-:22,hostfwd=udp::6000-10.0.5.20:7,ipv4=on",
+                "-netdev", "tap,id=t0,ifname=tap0,script=no,downscript=no,vhost=off",
+                "-netdev", "stream,id=s0,server=on,addr.type=inet,addr.host=127.0.0.1,"
+                "addr.port=5000",
+                "-netdev", "dgram,id=g0,local.type=inet,local.host=127.0.0.1,local.port=6,"
+                "remote.type=inet,remote.host=127.0.0.1,remote.port=7",
+                "-netdev", "socket,id=k0,listen=:5001", "-netdev", "socket,id=k1,"
+                "udp=127.0.0.1:5,localaddr=127.0.0.1:6"],
+    "bad-netdevs": ["-netdev", "user,id=u,hostfwd=tcp::x-:22", "-netdev",
+                    "tap,id=t,fd=3,ifname=x", "-netdev", "stream,id=s,addr.type=vsock",
+                    "-netdev", "dgram,id=g,remote.type=inet,remote.host=230.0.0.1,"
+                    "remote.port=5", "-netdev", "socket,id=k,mcast=230.0.0.1:5"],
     "sizes": ["-m", "4G", "-m", "0x10000000", "-m", "3", "-smp", "64"],
     "bad-sizes": ["-m", "18446744073709551615G"],
     "bad-smp": ["-smp", "65"],

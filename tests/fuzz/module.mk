@@ -63,7 +63,7 @@ FUZZ_OWNS_dev := $(foreach d,blk console net balloon rng,lib/devices/$(d)/src/*.
 .PHONY: fuzz fuzz-cov $(addprefix fuzz-,$(FUZZ_TARGETS)) $(addprefix fuzz-cov-,$(FUZZ_TARGETS))
 
 # The command line of vccw-vm: machine/ objects but vccw-vm.o (main), without starting a
-# machine. The libFuzzer build instruments the parsers (vm-opts.c, vm-devices.c,
+# machine. The libFuzzer build instruments the parsers (vm-opts.c, netdev.c, vm-devices.c,
 # machine/monitor/*.c) and links the rest of the machine as make built it.
 FUZZ_VM_PARSERS := $(wildcard machine/config/*.c) machine/devices/vm-devices.c \
 	$(wildcard machine/monitor/*.c)

@@ -228,7 +228,10 @@ bad virtserialport_all_taken "has all its 2 ports taken" -chardev null,id=c0 -ch
 bad virtio_serial_max_ports_range "property 'max_ports'" -device virtio-serial-ccw,max_ports=32
 bad virtconsole_devno "-device virtconsole: unknown property 'devno'" -chardev null,id=c0 \
 	-device virtio-serial-ccw -device virtconsole,chardev=c0,devno=fe.0.0001
-bad netdev_unknown_type "-netdev vde,id=n0: unknown netdev type 'vde'" -netdev vde,id=n0
+bad netdev_unknown_type "-netdev frob,id=n0: unknown netdev type 'frob'" -netdev frob,id=n0
+bad netdev_tap_script_refused "-netdev tap,id=n0: script=/etc/qemu-ifup: vccw-vm never runs scripts" \
+	-netdev tap,id=n0,script=/etc/qemu-ifup
+bad netdev_qemu_type_refused "-netdev vde,id=n0: netdev type 'vde' is not supported by vccw-vm" -netdev vde,id=n0
 bad netdev_unknown_ref "-device virtio-net-ccw: property 'netdev' refers to unknown netdev 'n9'" \
 	-device virtio-net-ccw,netdev=n9
 bad netdev_used_twice "property 'netdev': netdev 'n0' is already used" -netdev none,id=n0 \

@@ -53,6 +53,5 @@ int net_parse_opts(char *opts, const struct net_opt *tbl, unsigned int n, const 
 
 /* Kinds behind vccw_be_net_open(). */
 struct vccw_be_net *net_tap_open(const char *ifname, struct vccw_err *err);
-struct vccw_be_net *net_user_open(bool restricted, struct vccw_err *err);
 
 #endif /* VCCW_BE_NET_INT_H */

@@ -2,12 +2,14 @@
 /*
  * Network backend front: the spec parser behind vccw_be_net_open(), the wrappers, the
  * shared receive set and message-socket I/O, and the kinds built on message sockets
- * (caller's fd, "socket,path=", "loopback") plus "none".
+ * (caller's fd, "socket,path=", "loopback"), datagram sockets with a destination, and
+ * "none".
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -68,7 +70,7 @@ int net_sock_send(int fd, const struct iovec *iov, unsigned int iovcnt)
 		case ENOBUFS:
 		case EMSGSIZE:
 			/* The link is full or the frame too big for it: dropped, like on a wire. */
-			return 0;
+			return VCCW_BE_NET_DROPPED;
 		case ECONNREFUSED:
 		case ECONNRESET:
 		case ENOTCONN:
@@ -300,6 +302,129 @@ static struct vccw_be_net *loopback_open(struct vccw_err *err)
 	return be;
 }
 
+/* ---- datagram sockets with a fixed destination (-netdev dgram) ---- */
+
+struct dgram_be {
+	struct vccw_be_net be; /* first */
+	int fd;
+	struct sockaddr_storage dst;
+	socklen_t dstlen; /* 0: connected */
+	struct net_rx rx;
+};
+
+static struct dgram_be *to_dgram(struct vccw_be_net *be)
+{
+	return container_of(be, struct dgram_be, be);
+}
+
+static int dgram_send(struct vccw_be_net *be, const struct iovec *iov, unsigned int iovcnt)
+{
+	struct dgram_be *d = to_dgram(be);
+	struct msghdr msg = {
+		.msg_name = d->dstlen ? &d->dst : NULL,
+		.msg_namelen = d->dstlen,
+		.msg_iov = (struct iovec *)iov,
+		.msg_iovlen = iovcnt,
+	};
+
+	for (;;) {
+		if (sendmsg(d->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		/*
+		 * Full, too big, or nobody listening at the destination (yet: an ICMP report of
+		 * an earlier datagram, or a unix path without a socket): lost, as on a wire.
+		 */
+		if (errno == EAGAIN || errno == ENOBUFS || errno == EMSGSIZE ||
+		    errno == ECONNREFUSED || errno == ENOENT || errno == EHOSTUNREACH ||
+		    errno == ENETUNREACH)
+			return VCCW_BE_NET_DROPPED;
+		return -errno;
+	}
+}
+
+static ssize_t dgram_recv(struct vccw_be_net *be, void *buf, size_t len)
+{
+	struct dgram_be *d = to_dgram(be);
+	ssize_t n;
+
+	for (;;) {
+		n = recv(d->fd, buf, len, MSG_DONTWAIT | MSG_TRUNC);
+		if (n >= 0)
+			return (size_t)n > len ? -EMSGSIZE : n;
+		if (errno == EINTR || errno == ECONNREFUSED)
+			continue; /* a report of an earlier send, not a frame */
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		return -errno;
+	}
+}
+
+static int dgram_rx_fd(struct vccw_be_net *be)
+{
+	return to_dgram(be)->rx.epfd;
+}
+
+static void dgram_close(struct vccw_be_net *be)
+{
+	struct dgram_be *d = to_dgram(be);
+
+	net_rx_fini(&d->rx);
+	close(d->fd);
+	free(d);
+}
+
+static const struct vccw_be_net_ops dgram_ops = {
+	.kind = "dgram",
+	.send = dgram_send,
+	.recv = dgram_recv,
+	.rx_fd = dgram_rx_fd,
+	.close = dgram_close,
+};
+
+struct vccw_be_net *vccw_be_net_dgram_new(int fd, const struct sockaddr *dst,
+					  unsigned int dstlen, struct vccw_err *err)
+{
+	struct dgram_be *d;
+	socklen_t sl;
+	int type, rc;
+
+	sl = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) < 0) {
+		vccw_err_set(err, errno, "netdev dgram: fd %d is not a socket: %s", fd,
+			     strerror(errno));
+		return NULL;
+	}
+	if (type != SOCK_DGRAM) {
+		vccw_err_set(err, EPROTOTYPE, "netdev dgram: fd %d is not a datagram socket", fd);
+		return NULL;
+	}
+	if (dst && (dstlen == 0 || dstlen > sizeof(d->dst))) {
+		vccw_err_set(err, EINVAL, "netdev dgram: bad destination address length %u",
+			     dstlen);
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		vccw_err_set(err, ENOMEM, "netdev dgram: out of memory");
+		return NULL;
+	}
+	rc = net_rx_init(&d->rx, fd);
+	if (rc) {
+		vccw_err_set(err, -rc, "netdev dgram: cannot watch the socket: %s", strerror(-rc));
+		free(d);
+		return NULL;
+	}
+	d->be.ops = &dgram_ops;
+	d->fd = fd;
+	if (dst) {
+		memcpy(&d->dst, dst, dstlen);
+		d->dstlen = dstlen;
+	}
+	return &d->be;
+}
+
 /* ---- none ---- */
 
 static int none_send(struct vccw_be_net *be, const struct iovec *iov, unsigned int iovcnt)
@@ -376,7 +501,11 @@ struct vccw_be_net *vccw_be_net_open(const char *spec, struct vccw_err *err)
 			vccw_err_set(err, EINVAL, "netdev '%s': restrict= takes on or off", spec);
 			goto out;
 		}
-		be = net_user_open(restricted, err);
+		struct vccw_be_net_user_cfg cfg;
+
+		vccw_be_net_user_defaults(&cfg);
+		cfg.restricted = restricted;
+		be = vccw_be_net_user_new(&cfg, err);
 	} else if (!strcmp(copy, "tap")) {
 		const struct net_opt tbl[] = { { "ifname", &ifname } };
 
@@ -405,14 +534,56 @@ out:
 	return be;
 }
 
+/* One writer (the owning thread) and readers anywhere: relaxed atomic adds and loads. */
+static void count(uint64_t *ctr, uint64_t n)
+{
+	__atomic_fetch_add(ctr, n, __ATOMIC_RELAXED);
+}
+
 int vccw_be_net_send(struct vccw_be_net *be, const struct iovec *iov, unsigned int iovcnt)
 {
-	return be->ops->send(be, iov, iovcnt);
+	size_t len = 0;
+	unsigned int i;
+	int rc;
+
+	rc = be->ops->send(be, iov, iovcnt);
+	if (rc < 0 || rc == VCCW_BE_NET_DROPPED) {
+		count(&be->stats.tx_dropped, 1);
+		return rc < 0 ? rc : 0;
+	}
+	for (i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	count(&be->stats.tx_packets, 1);
+	count(&be->stats.tx_bytes, len);
+	return 0;
 }
 
 ssize_t vccw_be_net_recv(struct vccw_be_net *be, void *buf, size_t len)
 {
-	return be->ops->recv ? be->ops->recv(be, buf, len) : 0;
+	ssize_t n = be->ops->recv ? be->ops->recv(be, buf, len) : 0;
+
+	if (n > 0) {
+		count(&be->stats.rx_packets, 1);
+		count(&be->stats.rx_bytes, (uint64_t)n);
+	} else if (n == -EMSGSIZE || n == -EPROTO) {
+		count(&be->stats.rx_dropped, 1);
+	}
+	return n;
+}
+
+void vccw_be_net_get_stats(struct vccw_be_net *be, struct vccw_be_net_stats *out)
+{
+	out->rx_packets = __atomic_load_n(&be->stats.rx_packets, __ATOMIC_RELAXED);
+	out->rx_bytes = __atomic_load_n(&be->stats.rx_bytes, __ATOMIC_RELAXED);
+	out->rx_dropped = __atomic_load_n(&be->stats.rx_dropped, __ATOMIC_RELAXED);
+	out->tx_packets = __atomic_load_n(&be->stats.tx_packets, __ATOMIC_RELAXED);
+	out->tx_bytes = __atomic_load_n(&be->stats.tx_bytes, __ATOMIC_RELAXED);
+	out->tx_dropped = __atomic_load_n(&be->stats.tx_dropped, __ATOMIC_RELAXED);
+}
+
+const char *vccw_be_net_kind(struct vccw_be_net *be)
+{
+	return be->ops->kind;
 }
 
 int vccw_be_net_rx_fd(struct vccw_be_net *be)

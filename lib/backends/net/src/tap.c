@@ -39,7 +39,7 @@ static int tap_send(struct vccw_be_net *be, const struct iovec *iov, unsigned in
 			continue;
 		/* Interface down or queue full: the frame is lost, as on a wire. */
 		if (errno == EAGAIN || errno == EIO || errno == ENOBUFS || errno == EINVAL)
-			return 0;
+			return VCCW_BE_NET_DROPPED;
 		return -errno;
 	}
 }
@@ -135,4 +135,47 @@ err_close:
 err_free:
 	free(t);
 	return NULL;
+}
+
+struct vccw_be_net *vccw_be_net_tap_fd_new(int fd, struct vccw_err *err)
+{
+	struct ifreq ifr;
+	struct tap_be *t;
+	int fl, rc;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
+		rc = errno == EBADF ? EBADF : ENOTTY;
+		vccw_err_set(err, rc, "netdev tap: fd %d is not an open TAP interface: %s", fd,
+			     strerror(errno));
+		return NULL;
+	}
+	if ((ifr.ifr_flags & (IFF_TUN | IFF_TAP)) != IFF_TAP || !(ifr.ifr_flags & IFF_NO_PI) ||
+	    (ifr.ifr_flags & IFF_VNET_HDR)) {
+		vccw_err_set(err, EINVAL, "netdev tap: fd %d (%.*s) must be a TAP interface opened "
+			     "with IFF_NO_PI and without IFF_VNET_HDR", fd, IFNAMSIZ,
+			     ifr.ifr_name);
+		return NULL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		vccw_err_set(err, errno, "netdev tap: fd %d: %s", fd, strerror(errno));
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		vccw_err_set(err, ENOMEM, "netdev tap: out of memory");
+		return NULL;
+	}
+	t->be.ops = &tap_ops;
+	t->fd = fd;
+	memcpy(t->ifname, ifr.ifr_name, IFNAMSIZ);
+	t->ifname[IFNAMSIZ - 1] = '\0';
+	rc = net_rx_init(&t->rx, fd);
+	if (rc) {
+		vccw_err_set(err, -rc, "netdev tap: cannot watch %s: %s", t->ifname, strerror(-rc));
+		free(t);
+		return NULL;
+	}
+	return &t->be;
 }

@@ -13,10 +13,22 @@
  * Built only when libslirp was found (VCCW_HAVE_SLIRP, see module.mk); otherwise
  * opening "user" fails and names the package.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
 #include "net-int.h"
+
+void vccw_be_net_user_defaults(struct vccw_be_net_user_cfg *cfg)
+{
+	/* The addresses of QEMU's -netdev user defaults (QEMU docs, "Network options"). */
+	memset(cfg, 0, sizeof(*cfg));
+	inet_pton(AF_INET, "10.0.2.0", &cfg->net);
+	inet_pton(AF_INET, "255.255.255.0", &cfg->mask);
+	inet_pton(AF_INET, "10.0.2.2", &cfg->host);
+	inet_pton(AF_INET, "10.0.2.3", &cfg->dns);
+	inet_pton(AF_INET, "10.0.2.15", &cfg->dhcpstart);
+}
 
 #ifndef VCCW_HAVE_SLIRP
 
@@ -25,9 +37,10 @@ bool vccw_be_net_have_user(void)
 	return false;
 }
 
-struct vccw_be_net *net_user_open(bool restricted, struct vccw_err *err)
+struct vccw_be_net *vccw_be_net_user_new(const struct vccw_be_net_user_cfg *cfg,
+					 struct vccw_err *err)
 {
-	(void)restricted;
+	(void)cfg;
 	vccw_err_set(err, ENOTSUP,
 		     "netdev user: this build has no user-mode networking: libslirp was not "
 		     "found at build time (install libslirp-dev and rebuild)");
@@ -36,7 +49,6 @@ struct vccw_be_net *net_user_open(bool restricted, struct vccw_err *err)
 
 #else /* VCCW_HAVE_SLIRP */
 
-#include <arpa/inet.h>
 #include <libslirp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -373,12 +385,30 @@ static const struct vccw_be_net_ops user_ops = {
 	.close = user_close,
 };
 
-struct vccw_be_net *net_user_open(bool restricted, struct vccw_err *err)
+/* Check what libslirp would take without a word: its own addresses in its network. */
+static int user_cfg_check(const struct vccw_be_net_user_cfg *c, struct vccw_err *err)
+{
+	uint32_t net = ntohl(c->net.s_addr), mask = ntohl(c->mask.s_addr);
+
+	if (net & ~mask)
+		return vccw_err_set(err, EINVAL, "netdev user: net= has bits outside the mask");
+	if ((ntohl(c->host.s_addr) & mask) != net)
+		return vccw_err_set(err, EINVAL, "netdev user: host= is not in the network");
+	if ((ntohl(c->dhcpstart.s_addr) & mask) != net)
+		return vccw_err_set(err, EINVAL, "netdev user: dhcpstart= is not in the network");
+	return 0;
+}
+
+struct vccw_be_net *vccw_be_net_user_new(const struct vccw_be_net_user_cfg *c,
+					 struct vccw_err *err)
 {
 	SlirpConfig cfg;
 	struct user_be *u;
+	unsigned int i;
 	int sv[2], rc;
 
+	if (user_cfg_check(c, err))
+		return NULL;
 	u = calloc(1, sizeof(*u));
 	if (!u) {
 		vccw_err_set(err, ENOMEM, "netdev user: out of memory");
@@ -405,16 +435,17 @@ struct vccw_be_net *net_user_open(bool restricted, struct vccw_err *err)
 		goto err_free;
 	}
 
-	/* The addresses of QEMU's -netdev user defaults (QEMU docs, "Network options"). */
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.version = 1;
-	cfg.restricted = restricted;
+	cfg.restricted = c->restricted;
 	cfg.in_enabled = true;
-	inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
-	inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
-	inet_pton(AF_INET, "10.0.2.2", &cfg.vhost);
-	inet_pton(AF_INET, "10.0.2.15", &cfg.vdhcp_start);
-	inet_pton(AF_INET, "10.0.2.3", &cfg.vnameserver);
+	cfg.vnetwork = c->net;
+	cfg.vnetmask = c->mask;
+	cfg.vhost = c->host;
+	cfg.vdhcp_start = c->dhcpstart;
+	cfg.vnameserver = c->dns;
+	cfg.vhostname = c->hostname;
+	cfg.vdomainname = c->domainname;
 	cfg.in6_enabled = true;
 	inet_pton(AF_INET6, "fec0::", &cfg.vprefix_addr6);
 	cfg.vprefix_len = 64;
@@ -424,6 +455,21 @@ struct vccw_be_net *net_user_open(bool restricted, struct vccw_err *err)
 	if (!u->slirp) {
 		vccw_err_set(err, EINVAL, "netdev user: libslirp refused the configuration");
 		goto err_free;
+	}
+	/* Before the thread starts: the Slirp instance has one user at a time. */
+	for (i = 0; i < c->nr_hostfwd; i++) {
+		const struct vccw_be_net_hostfwd *f = &c->hostfwd[i];
+		char host[INET_ADDRSTRLEN];
+
+		if (slirp_add_hostfwd(u->slirp, f->udp, f->host_addr, (int)f->host_port,
+				      f->guest_addr, (int)f->guest_port) < 0) {
+			inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
+			vccw_err_set(err, EADDRINUSE, "netdev user: could not set up host "
+				     "forwarding rule %s:%s:%u (the port is in use, or the "
+				     "address is not this host's)", f->udp ? "udp" : "tcp", host,
+				     f->host_port);
+			goto err_free;
+		}
 	}
 	rc = pthread_create(&u->thread, NULL, user_thread, u);
 	if (rc) {
