@@ -474,6 +474,14 @@ static void reset_locked(struct vccw_virtio_dev *vdev)
 		vdev->ops->reset(vdev);
 }
 
+void vccw_virtio_dev_quiesce(struct vccw_virtio_dev *vdev)
+{
+	pthread_mutex_lock(&vdev->lock);
+	vdev->quiesced = true;
+	reset_locked(vdev);
+	pthread_mutex_unlock(&vdev->lock);
+}
+
 void vccw_virtio_reset(struct vccw_virtio_dev *vdev)
 {
 	pthread_mutex_lock(&vdev->lock);
@@ -680,7 +688,8 @@ int vccw_virtio_pop(struct vccw_virtio_dev *vdev, unsigned int idx, struct vccw_
 {
 	int rc;
 
-	if (idx >= VCCW_VIRTIO_MAX_QUEUES || !vdev->vqs[idx])
+	/* A quiesced device is leaving the guest: it takes no buffer any more. */
+	if (idx >= VCCW_VIRTIO_MAX_QUEUES || !vdev->vqs[idx] || vdev->quiesced)
 		return 0;
 	rc = vccw_vq_pop(vdev->vqs[idx], elem);
 	if (rc == -EIO)

@@ -138,6 +138,7 @@ struct vccw_virtio_dev {
 	uint8_t status;
 	bool legacy;             /* VERSION_1 not negotiated: legacy byte order */
 	unsigned int nr_queues;  /* queues with queue_max > 0 */
+	bool quiesced;           /* vccw_virtio_dev_quiesce() ran: nothing is popped */
 	struct vccw_vq *vqs[VCCW_VIRTIO_MAX_QUEUES];
 	struct vccw_vq_elem *elem; /* scratch element for the I/O thread */
 
@@ -187,6 +188,19 @@ struct vccw_virtio_dev {
  */
 int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_dev_ops *ops,
 			 struct vccw_mem *mem, uint64_t extra_features, struct vccw_err *err);
+/*
+ * Stop @vdev touching guest memory for good, before its transport removes the device
+ * from the guest's view: wait for the queue handler or watch callback running now (a
+ * synchronous backend call), reset the device, which ends every request in flight in its
+ * backend without using it, and from then on pop no buffer (vccw_virtio_pop() returns 0),
+ * whatever the driver still does. A guest that sees the device gone (and fails its
+ * requests) may reuse their buffers at once: no backend read or write may still land in
+ * them. Until vccw_virtio_dev_fini().
+ * Context: any thread but the I/O thread; takes the device lock, so it waits for as long
+ * as the current backend call takes.
+ */
+void vccw_virtio_dev_quiesce(struct vccw_virtio_dev *vdev);
+
 /* Stop the I/O thread and release what init allocated. No call may be pending. */
 void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev);
 
@@ -291,7 +305,7 @@ void vccw_virtio_dev_set_notify_inline(struct vccw_virtio_dev *vdev, bool on);
 
 /*
  * Take the next buffer of queue @idx into vdev->elem-like storage @elem. Returns 1, 0
- * (empty), or -EIO after a broken chain, in which case the core has set NEEDS_RESET and
+ * (empty, or the device is quiesced), or -EIO after a broken chain, in which case the core has set NEEDS_RESET and
  * raised a configuration notification.
  */
 int vccw_virtio_pop(struct vccw_virtio_dev *vdev, unsigned int idx, struct vccw_vq_elem *elem);
