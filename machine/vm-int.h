@@ -179,6 +179,13 @@ struct vm_netdev {
 	struct vccw_be_net *be;
 };
 
+/* -object iothread (machine/config/iothread.c). */
+struct vm_iothread {
+	char *id;
+	uint32_t poll_max_ns;
+	struct vccw_iothread *iot; /* started by vm_backends_open() */
+};
+
 struct vm_device_type;
 
 #define VM_PORT_NR_AUTO UINT64_MAX
@@ -218,12 +225,14 @@ struct vm_device {
 	uint64_t logical_block_size, physical_block_size, min_io_size, opt_io_size;
 	uint64_t cyls, heads, secs;
 	bool write_cache; /* write-cache=on (default): writeback at reset */
+	char *iothread_id; /* virtio-blk-ccw iothread=: every queue on that I/O thread */
 	uint64_t bootindex; /* VM_BOOTINDEX_NONE unless bootindex= (virtio-blk-ccw) */
 
 	/* Resolved by vm_config_check(). */
 	struct vm_drive *drive;
 	struct vm_chardev *chardev;
 	struct vm_netdev *netdev;
+	struct vm_iothread *iothread;
 	struct vm_device *port;   /* virtio-serial-ccw: its first port (then next_port) */
 	struct vm_device *bus;    /* virtconsole, virtserialport: its virtio-serial-ccw */
 	struct vm_device *next_port;
@@ -265,7 +274,18 @@ struct vm_config {
 	unsigned int nr_netdevs;
 	struct vm_device **devices;
 	unsigned int nr_devices;
+	struct vm_iothread **iothreads;
+	unsigned int nr_iothreads;
 };
+
+/* -object iothread,id=ID[,poll-max-ns=N]. 0, or -1 after vm_error(). */
+int vm_opt_object(struct vm_config *cfg, const char *arg);
+/* The -object iothread called @id, or NULL. */
+struct vm_iothread *vm_iothread_find(const struct vm_config *cfg, const char *id);
+/* Start every iothread (0, or -1 printed); stop them (no device may use them any more). */
+int vm_iothreads_open(struct vm_config *cfg);
+void vm_iothreads_close(struct vm_config *cfg);
+void vm_iothreads_free(struct vm_config *cfg);
 
 /*
  * Parse the command line into @cfg (zeroed by the caller). Returns 0; 1 when a help or

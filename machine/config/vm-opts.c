@@ -630,6 +630,7 @@ void vm_device_free(struct vm_device *dev)
 	free(dev->id);
 	free(dev->serial);
 	free(dev->drive_id);
+	free(dev->iothread_id);
 	free(dev->chardev_id);
 	free(dev->netdev_id);
 	free(dev->mac);
@@ -875,6 +876,9 @@ static const struct vm_option vm_options[] = {
 	  "[,cache.direct=on][,cache.no-flush=on][,discard=unmap][,detect-zeroes=on|unmap]"
 	  "[,server.type=inet|unix,...] or JSON",
 	  vm_opt_blockdev, "a block node, as QEMU's -blockdev (device drive= names the top node)" },
+	{ "object", "iothread,id=ID[,poll-max-ns=N]", vm_opt_object,
+	  "an I/O thread for -device virtio-blk-ccw,iothread=ID (shared by the devices "
+	  "naming it)" },
 	{ "chardev", "null|stdio|file|socket,id=ID[,path=PATH][,server=on][,wait=off]",
 	  opt_chardev, "a character backend for a console port" },
 	{ "netdev", "user|tap|socket|loopback|none,id=ID[,restrict=on][,ifname=TAP][,path=SOCK]",
@@ -1111,6 +1115,8 @@ int vm_backends_open(struct vm_config *cfg)
 	struct vccw_err err = { 0 };
 	unsigned int i;
 
+	if (vm_iothreads_open(cfg))
+		goto err;
 	for (i = 0; i < cfg->nr_drives; i++) {
 		struct vm_drive *d = cfg->drives[i];
 
@@ -1157,6 +1163,7 @@ int vm_backends_close(struct vm_config *cfg)
 	}
 	for (i = 0; i < cfg->nr_netdevs; i++)
 		vm_netdev_close(cfg->netdevs[i]);
+	vm_iothreads_close(cfg);
 	return failed;
 }
 
@@ -1189,6 +1196,7 @@ void vm_config_free(struct vm_config *cfg)
 	for (i = 0; i < cfg->nr_devices; i++)
 		vm_device_free(cfg->devices[i]);
 	free(cfg->devices);
+	vm_iothreads_free(cfg);
 	free(cfg->qmp_path);
 	free(cfg->name);
 	free(cfg->process_name);

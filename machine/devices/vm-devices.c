@@ -115,6 +115,7 @@ static const struct vm_prop blk_props[] = {
 	PROP_STR("drive", drive_id),
 	PROP_STR("serial", serial),
 	PROP_UINT("num-queues", num_queues, 1, VCCW_BLK_MAX_QUEUES, false),
+	PROP_STR("iothread", iothread_id),
 	PROP_UINT("queue-size", queue_size, 2, 1024, true),
 	/* QEMU's block properties: 0 leaves the backend's value (blkconf_blocksizes()). */
 	PROP_SIZE("logical_block_size", logical_block_size, VCCW_BLK_MAX_BLOCK_SIZE, true),
@@ -143,6 +144,7 @@ static void blk_fill_config(const struct vm_device *dev, struct vccw_blk_config 
 	cfg->heads = (uint32_t)dev->heads;
 	cfg->secs = (uint32_t)dev->secs;
 	cfg->writethrough = !dev->write_cache;
+	cfg->iothread = dev->iothread ? dev->iothread->iot : NULL;
 }
 
 static int blk_check(struct vm_config *cfg, struct vm_device *dev)
@@ -171,6 +173,16 @@ static int blk_check(struct vm_config *cfg, struct vm_device *dev)
 		vm_error(dev->what, "property 'drive': drive '%s' is already used by %s", d->id,
 			 d->user->what);
 		return -1;
+	}
+	if (dev->iothread_id) {
+		dev->iothread = vm_iothread_find(cfg, dev->iothread_id);
+		if (!dev->iothread) {
+			vm_error_qmp("Property 'virtio-blk-device.iothread' can't find value '%s'",
+				     dev->iothread_id);
+			vm_error(dev->what, "property 'iothread' refers to unknown iothread '%s' "
+				 "(add -object iothread,id=%s)", dev->iothread_id, dev->iothread_id);
+			return -1;
+		}
 	}
 	if (dev->serial && strlen(dev->serial) > VCCW_VIRTIO_BLK_ID_BYTES) {
 		vm_error(dev->what, "property 'serial': '%s' is longer than %u bytes", dev->serial,
@@ -511,8 +523,8 @@ static const struct vm_device_type vm_device_types[] = {
 	{
 		.name = "virtio-blk-ccw",
 		.device_id = VCCW_VIRTIO_ID_BLOCK,
-		.help = "block device; drive=ID (a -drive), serial=STR, num-queues=N, "
-			"queue-size=N, logical_block_size=N, physical_block_size=N, "
+		.help = "block device; drive=ID (a -drive), serial=STR, num-queues=N (1-64), "
+			"iothread=ID (an -object iothread), queue-size=N, logical_block_size=N, physical_block_size=N, "
 			"min_io_size=N, opt_io_size=N, cyls=N, heads=N, secs=N, write-cache=on|off",
 		.props = blk_props,
 		.nr_props = VCCW_ARRAY_SIZE(blk_props),

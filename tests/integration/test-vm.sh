@@ -99,6 +99,20 @@ bad blk_serial_too_long "property 'serial'" -drive file="$D",if=none,id=d0 \
 	-device virtio-blk-ccw,drive=d0,serial=123456789012345678901
 bad blk_num_queues_0 "property 'num-queues': 0 is out of range" \
 	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,num-queues=0
+# virtio-ccw serves at most 64 virtqueues per device (QEMU: the adapter route limit).
+bad blk_num_queues_65 "property 'num-queues': 65 is out of range 1-64" \
+	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,num-queues=65
+bad blk_iothread_unknown "property 'iothread' refers to unknown iothread 'io9'" \
+	-object iothread,id=io0 -drive file="$D",if=none,id=d0 \
+	-device virtio-blk-ccw,drive=d0,iothread=io9
+bad object_iothread_duplicate_id "duplicate iothread id 'io0'" \
+	-object iothread,id=io0 -object iothread,id=io0
+bad object_iothread_without_id "-object iothread: property 'id' is required" \
+	-object iothread,poll-max-ns=100
+bad object_iothread_bad_poll "property 'poll-max-ns': 'fast' is not a number" \
+	-object iothread,id=io0,poll-max-ns=fast
+bad object_unknown_type "-object: type 'memory-backend-ram' is not supported (only iothread)" \
+	-object memory-backend-ram,id=m0,size=1M
 # QEMU's block properties: a power of 2 up to 2 MiB, physical >= logical (a file's
 # physical block size is 512, so 4096-byte logical blocks need physical_block_size too).
 bad blk_logical_block_size_not_pow2 "property 'logical_block_size': 1000 is not a power of 2" \
@@ -303,6 +317,21 @@ if has_program true; then
 		-device virtio-serial-ccw,devno=fe.0.9999 \
 		-device virtconsole,chardev=c0 -device virtio-balloon-ccw,devno=fe.1.abcd \
 		-device virtio-rng-ccw,packed=on -kernel native:true
+	# Two disks of four queues each on one -object iothread: the demo's disk steps pass
+	# (it ends with 1: the other devices it looks for are not there).
+	truncate -s 4M "$T/io1.img"
+	if good blk_iothread_multiqueue_demo 1 -object iothread,id=io0,poll-max-ns=0 \
+		-drive file="$T/io1.img",format=raw,if=none,id=d0 \
+		-device virtio-blk-ccw,drive=d0,num-queues=4,iothread=io0 \
+		-drive file="$T/other.img",format=raw,if=none,id=d1,aio=io_uring \
+		-device virtio-blk-ccw,drive=d1,num-queues=4,iothread=io0 -kernel native:demo; then
+		if grep -q "ok   virtio-blk: data read back matches" "$T/out" &&
+			! grep -q "FAIL virtio-blk" "$T/out"; then
+			pass blk_iothread_multiqueue_demo_disk_steps
+		else
+			fail blk_iothread_multiqueue_demo_disk_steps "$(grep blk "$T/out")"
+		fi
+	fi
 	# Two read-only drives may share an image (QEMU alike).
 	good drive_same_image_two_readers 0 -drive file="$D",if=none,id=d0,readonly=on \
 		-device virtio-blk-ccw,drive=d0 -drive file="$D",if=none,id=d1,readonly=on \

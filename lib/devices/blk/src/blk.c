@@ -771,7 +771,8 @@ struct vccw_blk *vccw_blk_new(struct vccw_mem *mem, const struct vccw_blk_config
 		if (!blk->bq)
 			goto err_free_elem;
 	}
-	if (vccw_virtio_dev_init(&blk->vdev, &blk_ops, mem, extra_features, err))
+	if (vccw_virtio_dev_init_iothread(&blk->vdev, &blk_ops, mem, extra_features,
+					  cfg->iothread, err))
 		goto err_free_queue;
 	if (blk->bq && blk->bq->fd >= 0 &&
 	    vccw_virtio_dev_watch_fd(&blk->vdev, blk->bq->fd, on_completions, blk)) {
