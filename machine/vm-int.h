@@ -33,6 +33,8 @@
 #include "vccw/virtio.h"
 
 #define VM_NAME "vccw-vm"
+/* -append: Linux's s390 parameter area holds 896 bytes with the NUL (QEMU's legacy size). */
+#define VM_APPEND_MAX 896u
 /* vccw-vm's own release; the monitor names it in the "package" of its version. */
 #define VM_VERSION "0.1.0"
 /*
@@ -265,6 +267,7 @@ struct vm_config {
 	char *pidfile;
 	bool no_reboot;     /* a guest re-IPL ends vccw-vm (status 0) instead */
 	bool nographic;     /* -nographic: no effect, but not with -daemonize (QEMU) */
+	char *append; /* -append STRING: the guest's command line (guest_arch_cmdline()) */
 
 	struct vm_drive **drives;
 	unsigned int nr_drives;

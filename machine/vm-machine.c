@@ -181,6 +181,15 @@ int vm_machine_create(struct vm *vm)
 		/* QEMU starts an ELF -kernel at its entry point in 64-bit mode. */
 		if (vm_s390x_elf_load(vm->mem, vccw_mem_size(vm->mem), "-kernel", cfg->kernel_path, &entry))
 			return -1;
+		/*
+		 * QEMU treats an image entered at 0x10000 as Linux and writes -append into
+		 * its parameter area (0x10480): the same here, so one image reads it on both.
+		 */
+		if (cfg->append && entry == 0x10000 &&
+		    vccw_mem_write(vm->mem, 0x10480, cfg->append, strlen(cfg->append) + 1)) {
+			vm_error("-append", "cannot write the command line to 0x10480");
+			return -1;
+		}
 		vm->s390x_psw_mask = S390X_PSW_START_MASK;
 		vm->s390x_psw_addr = entry;
 		if (vm_s390x_create(vm, vm->s390x_psw_mask, vm->s390x_psw_addr))

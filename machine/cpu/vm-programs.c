@@ -24,6 +24,7 @@ int guest_agent_main(void);
 int guest_stamp_main(void);
 int guest_errors_main(void);
 int guest_blkcheck_main(void);
+int guest_blkbench_main(void);
 
 static const struct vm_program vm_programs[] = {
 	{ "demo", guest_demo_main, "the demo: lscss, then each device driven by its driver" },
@@ -51,6 +52,9 @@ static const struct vm_program vm_programs[] = {
 	{ "blkcheck", guest_blkcheck_main,
 	  "list the disks' features, then write, flush, read back, write zeroes and discard "
 	  "on the first (the storage tests)" },
+	{ "blkbench", guest_blkbench_main,
+	  "load the first disk (-append \"rw=randread|randwrite|read|write bs=4k qd=32 queues=1 "
+	  "ops=20000 size=64m\"): IOPS, bandwidth, latency p50/p99; reads checked" },
 	{ "idle", guest_builtin_idle_main,
 	  "enable interruptions and wait for them until the machine is stopped" },
 	{ NULL, NULL, NULL },

@@ -332,6 +332,44 @@ if has_program true; then
 			fail blk_iothread_multiqueue_demo_disk_steps "$(grep blk "$T/out")"
 		fi
 	fi
+	# blkbench (-kernel native:blkbench, arguments by -append): it ends with 0, moves
+	# ops x bs bytes, and every read returned the stamp of the block it asked for (the
+	# region is stamped first; after writes, each block written is read back).
+	truncate -s 8M "$T/bench.img"
+	blkbench() { # NAME OPS BS APPEND DRIVE-OPTS EXTRA-ARGS...
+		local name=$1 ops=$2 bs=$3 app=$4 dopts=$5 line want
+		shift 5
+		if ! good "$name" 0 -drive file="$T/bench.img",format=raw,if=none,id=d0$dopts "$@" \
+			-kernel native:blkbench -append "$app ops=$ops bs=$bs"; then
+			return
+		fi
+		line=$(grep "^blkbench: ops " "$T/out")
+		want="blkbench: ops $ops bytes $((ops * bs)) time_us "
+		if [[ $line != "$want"* ]]; then
+			fail "${name}_bytes" "'$line' (expected '$want...')"
+		elif ! grep -q "^blkbench: iops [0-9]* bw_kib_s [0-9]* lat_p50_us [0-9]* lat_p99_us [0-9]*$" "$T/out"; then
+			fail "${name}_figures" "$(cat "$T/out")"
+		elif [[ $app == *randread* ]] && ! grep -qx "blkbench: verify ok $ops" "$T/out"; then
+			fail "${name}_verify" "$(tail -1 "$T/out")"
+		elif ! grep -q "^blkbench: verify ok [1-9][0-9]*$" "$T/out"; then
+			fail "${name}_verify" "$(tail -1 "$T/out")"
+		else
+			pass "${name}_consistent"
+		fi
+	}
+	blkbench blkbench_randread_qd32 2000 4096 "rw=randread qd=32" "" \
+		-device virtio-blk-ccw,drive=d0
+	blkbench blkbench_iothread_two_queues 2000 4096 "rw=randread qd=8 queues=2" "" \
+		-object iothread,id=io0 -device virtio-blk-ccw,drive=d0,num-queues=2,iothread=io0
+	blkbench blkbench_randwrite_io_uring 1000 8192 "rw=randwrite qd=16 queues=2" \
+		",aio=io_uring" -object iothread,id=io0 \
+		-device virtio-blk-ccw,drive=d0,num-queues=2,iothread=io0
+	blkbench blkbench_seqread_64k 300 65536 "rw=read qd=4" "" -device virtio-blk-ccw,drive=d0
+	good blkbench_bad_argument 2 -drive file="$T/bench.img",format=raw,if=none,id=d0 \
+		-device virtio-blk-ccw,drive=d0 -kernel native:blkbench -append "qd=0"
+	good blkbench_more_queues_than_the_disk 2 \
+		-drive file="$T/bench.img",format=raw,if=none,id=d0 \
+		-device virtio-blk-ccw,drive=d0 -kernel native:blkbench -append "queues=2"
 	# Two read-only drives may share an image (QEMU alike).
 	good drive_same_image_two_readers 0 -drive file="$D",if=none,id=d0,readonly=on \
 		-device virtio-blk-ccw,drive=d0 -drive file="$D",if=none,id=d1,readonly=on \
@@ -833,6 +871,25 @@ else
 		pass s390x_demo_virtconsole_reaches_chardev
 	else
 		fail s390x_demo_virtconsole_reaches_chardev "console: $(cat "$T/s390x-console.out")"
+	fi
+	# blkbench's s390x image reads -append at 0x10480 (where QEMU puts it too) and
+	# drives two queues of a disk on an iothread.
+	if [ -f "$S390X_DIR/blkbench.elf" ]; then
+		"$VM" -m 256M -object iothread,id=io0 \
+			-drive file="$T/s390x-disk.img",format=raw,if=none,id=disk0 \
+			-device virtio-blk-ccw,drive=disk0,num-queues=2,iothread=io0 \
+			-kernel "$S390X_DIR/blkbench.elf" -append "qd=4 queues=2 ops=500" \
+			>"$T/out" 2>"$T/err"
+		rc=$?
+		if [ "$rc" -eq 0 ] && grep -q "^blkbench: rw=randread bs=4096 qd=4 queues=2 ops=500 " \
+			"$T/out" && grep -q "^blkbench: ops 500 bytes 2048000 " "$T/out" &&
+			grep -q "^blkbench: verify ok 500$" "$T/out"; then
+			pass s390x_blkbench_append_two_queues
+		else
+			fail s390x_blkbench_append_two_queues "exit status $rc: $(cat "$T/out" "$T/err")"
+		fi
+	else
+		skip s390x_blkbench "$S390X_DIR/blkbench.elf not built (make guest-s390x)"
 	fi
 	# A guest that ends with a code: a disabled wait whose address is not ...fff gives
 	# that code as the exit status, as the native program's status (lsall returns 1
