@@ -226,7 +226,13 @@ struct vm_device {
 	/* virtio-blk-ccw block properties (QEMU's names); 0: default. */
 	uint64_t logical_block_size, physical_block_size, min_io_size, opt_io_size;
 	uint64_t cyls, heads, secs;
-	bool write_cache; /* write-cache=on (default): writeback at reset */
+	/*
+	 * write-cache=auto|on|off (QEMU's OnOffAuto, default auto): the cache mode the
+	 * device starts in and returns to at reset. auto takes the drive's cache mode
+	 * (writeback for cache=writeback, none, unsafe; writethrough for cache=writethrough,
+	 * directsync), on/off override it. NULL: auto.
+	 */
+	char *write_cache;
 	char *iothread_id; /* virtio-blk-ccw iothread=: every queue on that I/O thread */
 	uint64_t bootindex; /* VM_BOOTINDEX_NONE unless bootindex= (virtio-blk-ccw) */
 

@@ -631,6 +631,7 @@ void vm_device_free(struct vm_device *dev)
 	free(dev->serial);
 	free(dev->drive_id);
 	free(dev->iothread_id);
+	free(dev->write_cache);
 	free(dev->chardev_id);
 	free(dev->netdev_id);
 	free(dev->mac);

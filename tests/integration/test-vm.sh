@@ -111,6 +111,8 @@ bad object_iothread_without_id "-object iothread: property 'id' is required" \
 	-object iothread,poll-max-ns=100
 bad object_iothread_bad_poll "property 'poll-max-ns': 'fast' is not a number" \
 	-object iothread,id=io0,poll-max-ns=fast
+bad blk_write_cache_bad_value "property 'write-cache': 'maybe' is not auto, on or off" \
+	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,write-cache=maybe
 bad object_unknown_type "-object: type 'memory-backend-ram' is not supported (only iothread)" \
 	-object memory-backend-ram,id=m0,size=1M
 # QEMU's block properties: a power of 2 up to 2 MiB, physical >= logical (a file's
@@ -370,6 +372,22 @@ if has_program true; then
 	good blkbench_more_queues_than_the_disk 2 \
 		-drive file="$T/bench.img",format=raw,if=none,id=d0 \
 		-device virtio-blk-ccw,drive=d0 -kernel native:blkbench -append "queues=2"
+	# write-cache=auto (the default) takes the drive's cache mode, on/off override it:
+	# the writeback field the guest reads at start, as qemu-system-s390x 7.2 shows it
+	# to the same demo image (cache=writethrough and directsync: writethrough).
+	for c in "writeback::writeback" "writethrough::writethrough" "directsync::writethrough" \
+		"none::writeback" "unsafe:,write-cache=auto:writeback" \
+		"writethrough:,write-cache=on:writeback" "writeback:,write-cache=off:writethrough"; do
+		IFS=: read -r dcache wcache want <<<"$c"
+		"$VM" -drive file="$T/io1.img",format=raw,if=none,id=d0,cache=$dcache \
+			-device virtio-blk-ccw,drive=d0$wcache -kernel native:demo >"$T/out" 2>&1
+		if grep -q "geometry .*, $want cache$" "$T/out"; then
+			pass "blk_write_cache_${dcache}${wcache//[,=-]/_}_$want"
+		else
+			fail "blk_write_cache_${dcache}${wcache//[,=-]/_}_$want" \
+				"$(grep geometry "$T/out")"
+		fi
+	done
 	# Two read-only drives may share an image (QEMU alike).
 	good drive_same_image_two_readers 0 -drive file="$D",if=none,id=d0,readonly=on \
 		-device virtio-blk-ccw,drive=d0 -drive file="$D",if=none,id=d1,readonly=on \
