@@ -284,6 +284,7 @@ static const struct {
 	{ "vq", bench_vq },
 	{ "blk", bench_blk },
 	{ "qd", bench_qd },
+	{ "blkbench", bench_blkbench },
 	{ "mem", bench_mem },
 	{ "s390x", bench_s390x },
 	{ "idle", bench_idle },

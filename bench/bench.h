@@ -78,6 +78,7 @@ void bench_ccw(void);
 void bench_vq(void);
 void bench_blk(void);
 void bench_mem(void);
+void bench_blkbench(void);
 /* s390x code on vccw-vm against qemu-system-s390x (bench_s390x.c). */
 void bench_s390x(void);
 void bench_idle(void);
