@@ -43,7 +43,7 @@ struct bench_result bench_measure_timed(bench_timed_fn *fn, void *arg, double ta
 /* Median of @n values (sorts @v). */
 double bench_median(double *v, unsigned int n);
 
-/* Resident set size of the calling process in bytes (from /proc/self/statm), or -1. */
+/* Resident set size of the calling process in bytes (smaps_rollup, exact; else statm), or -1. */
 long bench_rss(void);
 
 /* How a row's value is printed. */
