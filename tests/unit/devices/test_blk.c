@@ -1270,7 +1270,9 @@ static void iothread_shared(enum vccw_be_blk_aio aio)
 	CHECK(who_ping(&wd));
 	CHECK(who_ping(&ownd));
 	for (q = 0; q < 2; q++) {
+		/* The counts (atomic) order the served_by stores before these reads. */
 		CHECK(__atomic_load_n(&w.served[q], __ATOMIC_SEQ_CST) == 1);
+		CHECK(__atomic_load_n(&own.served[q], __ATOMIC_SEQ_CST) == 1);
 		CHECK_MSG(pthread_equal(w.served_by[q], vccw_iothread_thread(iot)),
 			  "queue %u of a device with iothread= served on another thread", q);
 		CHECK_MSG(!pthread_equal(own.served_by[q], vccw_iothread_thread(iot)),
