@@ -197,8 +197,8 @@ static int blk_check(struct vm_config *cfg, struct vm_device *dev)
 	if (dev->iothread_id) {
 		dev->iothread = vm_iothread_find(cfg, dev->iothread_id);
 		if (!dev->iothread) {
-			vm_error_qmp("Property 'virtio-blk-device.iothread' can't find value '%s'",
-				     dev->iothread_id);
+			/* qemu-system-s390x 7.2's words (its link property). */
+			vm_error_qmp("Device '%s' not found", dev->iothread_id);
 			vm_error(dev->what, "property 'iothread' refers to unknown iothread '%s' "
 				 "(add -object iothread,id=%s)", dev->iothread_id, dev->iothread_id);
 			return -1;

@@ -699,7 +699,7 @@ def test_hotplug_types(tmp):
              "Property 'virtio-blk-device.drive' can't find value 'nope'"),
             ("missing_drive", {"driver": "virtio-blk-ccw"}, "drive property not set"),
             ("unknown_iothread", {"driver": "virtio-blk-ccw", "drive": "d1", "iothread": "io9"},
-             "Property 'virtio-blk-device.iothread' can't find value 'io9'"),
+             "Device 'io9' not found"),
             ("unknown_chardev", {"driver": "virtio-console-ccw", "chardev": "nope"},
              "unknown chardev 'nope'"),
             ("unknown_netdev", {"driver": "virtio-net-ccw", "netdev": "nope"},
