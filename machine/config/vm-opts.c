@@ -759,8 +759,6 @@ static int opt_kernel(struct vm_config *cfg, const char *arg)
 	}
 	free(cfg->kernel_path);
 	cfg->kernel_path = NULL;
-	free(cfg->append);
-	cfg->append = NULL;
 	return 0;
 }
 
@@ -1194,6 +1192,8 @@ void vm_config_free(struct vm_config *cfg)
 	cfg->bios_path = NULL;
 	free(cfg->kernel_path);
 	cfg->kernel_path = NULL;
+	free(cfg->append);
+	cfg->append = NULL;
 	for (i = cfg->nr_drives; i-- > 0;)
 		vm_drive_free(cfg->drives[i]);
 	free(cfg->drives);

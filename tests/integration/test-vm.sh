@@ -367,8 +367,9 @@ if has_program true; then
 		",aio=io_uring" -object iothread,id=io0 \
 		-device virtio-blk-ccw,drive=d0,num-queues=2,iothread=io0
 	blkbench blkbench_seqread_64k 300 65536 "rw=read qd=4" "" -device virtio-blk-ccw,drive=d0
+	# -append before -kernel reaches the program as well.
 	good blkbench_bad_argument 2 -drive file="$T/bench.img",format=raw,if=none,id=d0 \
-		-device virtio-blk-ccw,drive=d0 -kernel native:blkbench -append "qd=0"
+		-device virtio-blk-ccw,drive=d0 -append "qd=0" -kernel native:blkbench
 	good blkbench_more_queues_than_the_disk 2 \
 		-drive file="$T/bench.img",format=raw,if=none,id=d0 \
 		-device virtio-blk-ccw,drive=d0 -kernel native:blkbench -append "queues=2"
