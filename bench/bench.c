@@ -99,12 +99,29 @@ struct bench_result bench_measure(bench_fn *fn, void *arg, double target_ms)
 	return bench_measure_timed(time_whole, &w, target_ms);
 }
 
+/*
+ * The kernel's per-process RSS counters (statm, status) are per-CPU counters folded in
+ * batches since Linux 6.2: a reading may be off by tens of pages per CPU, which once
+ * showed as "RSS growth" over plug/unplug cycles that was only counter drift.
+ * smaps_rollup walks the page tables and is exact; statm is the fallback.
+ */
 long bench_rss(void)
 {
-	long size, resident;
-	FILE *f = fopen("/proc/self/statm", "r");
+	long size, resident, kb = -1;
+	char line[128];
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
 	int n;
 
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "Rss: %ld kB", &kb) == 1)
+				break;
+		}
+		fclose(f);
+		if (kb >= 0)
+			return kb * 1024;
+	}
+	f = fopen("/proc/self/statm", "r");
 	if (!f)
 		return -1;
 	n = fscanf(f, "%ld %ld", &size, &resident);
@@ -284,6 +301,7 @@ static const struct {
 	{ "vq", bench_vq },
 	{ "blk", bench_blk },
 	{ "qd", bench_qd },
+	{ "blkbench", bench_blkbench },
 	{ "mem", bench_mem },
 	{ "s390x", bench_s390x },
 	{ "idle", bench_idle },

@@ -43,7 +43,7 @@ struct bench_result bench_measure_timed(bench_timed_fn *fn, void *arg, double ta
 /* Median of @n values (sorts @v). */
 double bench_median(double *v, unsigned int n);
 
-/* Resident set size of the calling process in bytes (from /proc/self/statm), or -1. */
+/* Resident set size of the calling process in bytes (smaps_rollup, exact; else statm), or -1. */
 long bench_rss(void);
 
 /* How a row's value is printed. */
@@ -78,6 +78,7 @@ void bench_ccw(void);
 void bench_vq(void);
 void bench_blk(void);
 void bench_mem(void);
+void bench_blkbench(void);
 /* s390x code on vccw-vm against qemu-system-s390x (bench_s390x.c). */
 void bench_s390x(void);
 void bench_idle(void);

@@ -10,7 +10,7 @@ $(eval $(call program,bench/vccw-bench,$(BENCH_SRCS),$(BENCH_LAYERS)))
 $(bench/vccw-bench_OBJS): CPPFLAGS_MOD += $(BENCH_GUEST_INC)
 ifneq ($(URING_LIBS),)
 # The raw io_uring baseline of the queue-depth rows.
-$(O)/bench/bench_qd.o: CPPFLAGS_MOD += -DVCCW_HAVE_LIBURING
+$(O)/bench/bench_qd.o $(O)/bench/bench_blkbench.o: CPPFLAGS_MOD += -DVCCW_HAVE_LIBURING
 endif
 
 $(O)/bench/gv_host.o: tests/unit/guest-virtio/gv_host.c

@@ -38,7 +38,7 @@ GUEST_S390X_OBJS := $(patsubst %.c,$(O)/s390x/%.o,$(GUEST_S390X_SRCS)) \
 # insntest, beyondram, csst, storm and bench are s390x only (guest/arch/s390x/);
 # blkcheck (machine/guest/) runs the storage tests' guest script on QEMU as well.
 GUEST_S390X_PROGRAMS ?= demo conformance lsall agent hotplug insntest beyondram csst storm bench \
-	blkcheck
+	blkcheck blkbench
 
 $(O)/s390x/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -34,6 +34,8 @@
 #include "vccw/virtio.h"
 
 #define VM_NAME "vccw-vm"
+/* -append: Linux's s390 parameter area holds 896 bytes with the NUL (QEMU's legacy size). */
+#define VM_APPEND_MAX 896u
 /* vccw-vm's own release; the monitor names it in the "package" of its version. */
 #define VM_VERSION "0.1.0"
 /*
@@ -203,6 +205,13 @@ struct vm_netdev {
 	struct vccw_be_net *be;
 };
 
+/* -object iothread (machine/config/iothread.c). */
+struct vm_iothread {
+	char *id;
+	uint32_t poll_max_ns;
+	struct vccw_iothread *iot; /* started by vm_backends_open() */
+};
+
 struct vm_device_type;
 
 #define VM_PORT_NR_AUTO UINT64_MAX
@@ -241,13 +250,21 @@ struct vm_device {
 	/* virtio-blk-ccw block properties (QEMU's names); 0: default. */
 	uint64_t logical_block_size, physical_block_size, min_io_size, opt_io_size;
 	uint64_t cyls, heads, secs;
-	bool write_cache; /* write-cache=on (default): writeback at reset */
+	/*
+	 * write-cache=auto|on|off (QEMU's OnOffAuto, default auto): the cache mode the
+	 * device starts in and returns to at reset. auto takes the drive's cache mode
+	 * (writeback for cache=writeback, none, unsafe; writethrough for cache=writethrough,
+	 * directsync), on/off override it. NULL: auto.
+	 */
+	char *write_cache;
+	char *iothread_id; /* virtio-blk-ccw iothread=: every queue on that I/O thread */
 	uint64_t bootindex; /* VM_BOOTINDEX_NONE unless bootindex= (virtio-blk-ccw) */
 
 	/* Resolved by vm_config_check(). */
 	struct vm_drive *drive;
 	struct vm_chardev *chardev;
 	struct vm_netdev *netdev;
+	struct vm_iothread *iothread;
 	struct vm_device *port;   /* virtio-serial-ccw: its first port (then next_port) */
 	struct vm_device *bus;    /* virtconsole, virtserialport: its virtio-serial-ccw */
 	struct vm_device *next_port;
@@ -299,7 +316,18 @@ struct vm_config {
 	struct vm_chardev *serial;   /* resolved; NULL: stdout */
 	struct vm_monitor *monitors;
 	unsigned int nr_monitors;
+	struct vm_iothread **iothreads;
+	unsigned int nr_iothreads;
 };
+
+/* -object iothread,id=ID[,poll-max-ns=N]. 0, or -1 after vm_error(). */
+int vm_opt_object(struct vm_config *cfg, const char *arg);
+/* The -object iothread called @id, or NULL. */
+struct vm_iothread *vm_iothread_find(const struct vm_config *cfg, const char *id);
+/* Start every iothread (0, or -1 printed); stop them (no device may use them any more). */
+int vm_iothreads_open(struct vm_config *cfg);
+void vm_iothreads_close(struct vm_config *cfg);
+void vm_iothreads_free(struct vm_config *cfg);
 
 /* ---- Character devices (config/chardev.c) ---- */
 

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * virtio-blk driver (virtio v1.2 section 5.2): one request queue; each request is a
+ * virtio-blk driver (virtio v1.2 section 5.2): one request queue, or with
+ * VIRTIO_BLK_F_MQ as many as the device offers (num_queues, up to GUEST_BLK_MAX_QUEUES):
+ * the synchronous calls use queue 0, guest_blk_submit() any of them. Each request is a
  * device-readable header (type, reserved, sector, in the negotiated byte order), the
  * data, and a device-writable status byte (5.2.6). Capacity, block size, geometry,
  * topology, cache mode and the discard / write-zeroes limits come from the
  * configuration space (5.2.4). The features negotiated are those Linux 6.1's virtio_blk
  * takes that this driver uses: RO, BLK_SIZE, FLUSH, GEOMETRY, TOPOLOGY, CONFIG_WCE,
- * DISCARD, WRITE_ZEROES.
+ * DISCARD, WRITE_ZEROES, MQ.
  */
 #include "guest/drivers.h"
 #include "guest/lib.h"
@@ -20,12 +22,14 @@
 #define BLK_F_TOPOLOGY 10
 #define BLK_F_CONFIG_WCE 11
 #define BLK_F_DISCARD 13
+#define BLK_F_MQ 12
 #define BLK_F_WRITE_ZEROES 14
 #define CFG_CAPACITY 0
 #define CFG_GEOMETRY 16
 #define CFG_BLK_SIZE 20
 #define CFG_TOPOLOGY 24
 #define CFG_WRITEBACK 32
+#define CFG_NUM_QUEUES 34
 #define CFG_MAX_DISCARD_SECTORS 36
 #define CFG_DISCARD_SECTOR_ALIGNMENT 44
 #define CFG_MAX_WRITE_ZEROES_SECTORS 48
@@ -222,6 +226,86 @@ int guest_blk_set_writeback(struct guest_blk *blk, bool writeback)
 	return blk->writeback == writeback ? 0 : -GUEST_EIO;
 }
 
+/* ---- requests in flight (guest_blk_submit) ---- */
+
+struct guest_blk_req *guest_blk_req_new(void)
+{
+	struct guest_blk_req *r = guest_alloc(sizeof(*r), 16);
+
+	if (r)
+		guest_memset(r, 0, sizeof(*r));
+	return r;
+}
+
+void guest_blk_req_free(struct guest_blk_req *r)
+{
+	if (r)
+		guest_free(r, sizeof(*r));
+}
+
+int guest_blk_submit(struct guest_blk *blk, unsigned int q, struct guest_blk_req *r, bool write,
+		     uint64_t sector, void *buf, uint32_t len)
+{
+	struct guest_vdev *vdev = &blk->vdev;
+	struct guest_vq_seg o[2], in[2];
+	unsigned int nout = 0, nin = 0;
+
+	if (q >= blk->nr_queues || !len || len % GUEST_BLK_SECTOR_SIZE)
+		return -GUEST_EINVAL;
+	if (write && blk->ro)
+		return -GUEST_EOPNOTSUPP;
+	if (sector > blk->capacity || len / GUEST_BLK_SECTOR_SIZE > blk->capacity - sector)
+		return -GUEST_EIO;
+	guest_vccw_st32(vdev, r->hdr, write ? T_OUT : T_IN);
+	guest_vccw_st32(vdev, r->hdr + 4, 0);
+	guest_vccw_st64(vdev, r->hdr + 8, sector);
+	r->status = 0xff;
+	r->write = write;
+	r->len = len;
+	o[nout++] = (struct guest_vq_seg){ r->hdr, HDR_LEN };
+	if (write)
+		o[nout++] = (struct guest_vq_seg){ buf, len };
+	else
+		in[nin++] = (struct guest_vq_seg){ buf, len };
+	in[nin++] = (struct guest_vq_seg){ &r->status, 1 };
+	return guest_vq_add(vdev->vqs[q], o, nout, in, nin, r);
+}
+
+bool guest_blk_kick(struct guest_blk *blk, unsigned int q)
+{
+	return q < blk->nr_queues && guest_vq_kick(blk->vdev.vqs[q]);
+}
+
+struct guest_blk_req *guest_blk_reap(struct guest_blk *blk, unsigned int q, uint64_t timeout_us)
+{
+	struct guest_vq *vq;
+	struct guest_blk_req *r;
+	uint32_t used = 0;
+
+	if (q >= blk->nr_queues)
+		return NULL;
+	vq = blk->vdev.vqs[q];
+	r = timeout_us ? guest_vq_wait_used(vq, &used, timeout_us) : guest_vq_get_used(vq, &used);
+	if (r)
+		r->used = used;
+	return r;
+}
+
+int guest_blk_req_result(const struct guest_blk_req *r)
+{
+	/* 5.2.6: the used length counts the data written and the status byte. */
+	if (r->status == S_OK && r->used != (r->write ? 1 : r->len + 1))
+		return -GUEST_EIO;
+	switch (r->status) {
+	case S_OK:
+		return 0;
+	case S_UNSUPP:
+		return -GUEST_EOPNOTSUPP;
+	default:
+		return -GUEST_EIO;
+	}
+}
+
 static void blk_free(struct guest_blk *blk)
 {
 	if (blk->req)
@@ -249,10 +333,25 @@ static int blk_probe(struct guest_device *dev)
 				     GUEST_VIRTIO_BIT(BLK_F_TOPOLOGY) |
 				     GUEST_VIRTIO_BIT(BLK_F_CONFIG_WCE) |
 				     GUEST_VIRTIO_BIT(BLK_F_DISCARD) |
-				     GUEST_VIRTIO_BIT(BLK_F_WRITE_ZEROES));
+				     GUEST_VIRTIO_BIT(BLK_F_WRITE_ZEROES) |
+				     GUEST_VIRTIO_BIT(BLK_F_MQ));
 	if (rc)
 		goto err_free;
-	rc = guest_vccw_setup_vqs(&blk->vdev, 1, NULL);
+	/* 5.2.4: num_queues is there with MQ only; the driver may use fewer queues. */
+	blk->nr_queues = 1;
+	if (guest_vccw_has_feature(vdev, BLK_F_MQ)) {
+		uint8_t nq[2];
+
+		rc = guest_vccw_read_config(vdev, CFG_NUM_QUEUES, nq, 2);
+		if (rc)
+			goto err_free;
+		blk->nr_queues = guest_vccw_ld16(vdev, nq);
+		if (blk->nr_queues > GUEST_BLK_MAX_QUEUES)
+			blk->nr_queues = GUEST_BLK_MAX_QUEUES;
+		if (!blk->nr_queues)
+			blk->nr_queues = 1;
+	}
+	rc = guest_vccw_setup_vqs(&blk->vdev, blk->nr_queues, NULL);
 	if (rc)
 		goto err_free;
 	blk->req = guest_alloc(REQ_AREA, 16);
@@ -274,6 +373,8 @@ static int blk_probe(struct guest_device *dev)
 		cfg_len = CFG_TOPOLOGY + 8;
 	if (guest_vccw_has_feature(vdev, BLK_F_CONFIG_WCE))
 		cfg_len = CFG_WRITEBACK + 1;
+	if (guest_vccw_has_feature(vdev, BLK_F_MQ))
+		cfg_len = CFG_NUM_QUEUES + 2;
 	if (guest_vccw_has_feature(vdev, BLK_F_DISCARD))
 		cfg_len = CFG_DISCARD_SECTOR_ALIGNMENT + 4;
 	if (guest_vccw_has_feature(vdev, BLK_F_WRITE_ZEROES))

@@ -6,6 +6,7 @@
  * back-end then starts at the first PSW.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cpu-s390x.h"
 #include "kernel.h"
@@ -24,11 +25,20 @@ int vm_kernel_config_check(struct vm_config *cfg)
 	uint64_t entry;
 
 	if (!is_image(cfg)) {
-		/* QEMU: "-initrd only allowed with -kernel option" (and -append alike). */
-		if (cfg->initrd_path || cfg->append) {
-			vm_error(cfg->initrd_path ? "-initrd" : "-append",
-				 "only with -kernel FILE, an s390 Linux kernel image (not an ELF "
-				 "and not a built-in program)");
+		/* QEMU: "-initrd only allowed with -kernel option". */
+		if (cfg->initrd_path) {
+			vm_error("-initrd", "only with -kernel FILE, an s390 Linux kernel image (not an "
+				 "ELF and not a built-in program)");
+			return -1;
+		}
+		/* -append goes to a built-in program, or to 0x10480 for an ELF (vm_kernel_boot()). */
+		if (cfg->append && !cfg->kernel_path && !cfg->program) {
+			vm_error("-append", "only with -kernel");
+			return -1;
+		}
+		if (cfg->append && cfg->kernel_path && strlen(cfg->append) >= VM_APPEND_MAX) {
+			vm_error("-append", "the command line has %zu characters, at most %u fit",
+				 strlen(cfg->append), VM_APPEND_MAX - 1);
 			return -1;
 		}
 		/* An s390x ELF that does not fit the configured RAM is a configuration error. */
@@ -57,6 +67,15 @@ int vm_kernel_boot(struct vm *vm)
 		if (vm_s390x_elf_load(vm->mem, vccw_mem_size(vm->mem), "-kernel",
 				      cfg->kernel_path, &entry))
 			return -1;
+		/*
+		 * QEMU treats an ELF entered at 0x10000 as Linux and writes -append into its
+		 * parameter area (0x10480): the same here, so one image reads it on both.
+		 */
+		if (cfg->append && entry == 0x10000 &&
+		    vccw_mem_write(vm->mem, 0x10480, cfg->append, strlen(cfg->append) + 1)) {
+			vm_error("-append", "cannot write the command line to 0x10480");
+			return -1;
+		}
 		vm->s390x_psw_mask = S390X_PSW_START_MASK;
 		vm->s390x_psw_addr = entry;
 	} else {

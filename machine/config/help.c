@@ -140,7 +140,7 @@ static const char *const refused[] = {
 	"dfilter", "dtb", "dump-vmstate", "echr", "enable-sync-profile", "fda", "fdb", "fsdev",
 	"full-screen", "fw_cfg", "gdb", "global", "hda", "hdb", "hdc", "hdd", "icount",
 	"incoming", "iscsi", "k", "loadvm", "mem-path", "mem-prealloc", "mon",
-	"monitor", "msg", "mtdblock", "net", "nic", "numa", "object",
+	"monitor", "msg", "mtdblock", "net", "nic", "numa",
 	"only-migratable", "option-rom", "overcommit", "parallel", "pflash", "plugin",
 	"portrait", "qmp-pretty", "readconfig", "rotate", "rtc", "runas", "s", "sandbox", "sd",
 	"seed", "serial", "set", "singlestep", "snapshot", "spice", "tpmdev", "usb",
@@ -180,7 +180,7 @@ static const struct {
 } option_group[] = {
 	{ "h", 0 }, { "help", 0 }, { "version", 0 }, { "machine", 0 }, { "M", 0 },
 	{ "cpu", 0 }, { "accel", 0 }, { "smp", 0 }, { "m", 0 }, { "name", 0 }, { "device", 0 },
-	{ "drive", 1 }, { "blockdev", 1 },
+	{ "drive", 1 }, { "blockdev", 1 }, { "object", 1 },
 	{ "display", 2 }, { "nographic", 2 }, { "vga", 2 },
 	{ "netdev", 3 }, { "nic", 3 },
 	{ "chardev", 4 },

@@ -321,6 +321,7 @@ static void run_program(struct vm_cpu *cpu)
 		.console_write = host_console_write,
 		.now_us = host_now_us,
 		.quiesce = host_quiesce,
+		.cmdline = vm->cfg->append,
 	};
 	int rc;
 

@@ -26,6 +26,7 @@ int guest_errors_main(void);
 int guest_blkcheck_main(void);
 int guest_netpeer_main(void);
 int guest_netecho_main(void);
+int guest_blkbench_main(void);
 
 static const struct vm_program vm_programs[] = {
 	{ "demo", guest_demo_main, "the demo: lscss, then each device driven by its driver" },
@@ -57,6 +58,9 @@ static const struct vm_program vm_programs[] = {
 	  "greet a peer over the first NIC until both heard each other (network tests)" },
 	{ "netecho", guest_netecho_main,
 	  "be 10.0.2.15 on user networking and echo one UDP datagram sent to port 7" },
+	{ "blkbench", guest_blkbench_main,
+	  "load the first disk (-append \"rw=randread|randwrite|read|write bs=4k qd=32 queues=1 "
+	  "ops=20000 size=64m\"): IOPS, bandwidth, latency p50/p99; reads checked" },
 	{ "idle", guest_builtin_idle_main,
 	  "enable interruptions and wait for them until the machine is stopped" },
 	{ NULL, NULL, NULL },

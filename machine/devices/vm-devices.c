@@ -115,6 +115,7 @@ static const struct vm_prop blk_props[] = {
 	PROP_STR("drive", drive_id),
 	PROP_STR("serial", serial),
 	PROP_UINT("num-queues", num_queues, 1, VCCW_BLK_MAX_QUEUES, false),
+	PROP_STR("iothread", iothread_id),
 	PROP_UINT("queue-size", queue_size, 2, 1024, true),
 	/* QEMU's block properties: 0 leaves the backend's value (blkconf_blocksizes()). */
 	PROP_SIZE("logical_block_size", logical_block_size, VCCW_BLK_MAX_BLOCK_SIZE, true),
@@ -124,11 +125,24 @@ static const struct vm_prop blk_props[] = {
 	PROP_UINT("cyls", cyls, 0, UINT32_MAX, false),
 	PROP_UINT("heads", heads, 0, UINT32_MAX, false),
 	PROP_UINT("secs", secs, 0, UINT32_MAX, false),
-	{ .name = "write-cache", .kind = VM_PROP_BOOL,
-	  .off = offsetof(struct vm_device, write_cache) },
+	PROP_STR("write-cache", write_cache),
 	/* Firmware boot: the device with the lowest bootindex gets the IPLB (QEMU). */
 	PROP_UINT("bootindex", bootindex, 0, VM_BOOTINDEX_MAX, false),
 };
+
+/*
+ * The cache mode at reset, as QEMU's blkconf_apply_backend_options() sets it:
+ * write-cache=on/off, or (auto) the drive's cache.writeback.
+ */
+static bool blk_write_cache(const struct vm_device *dev)
+{
+	if (dev->write_cache && !strcmp(dev->write_cache, "on"))
+		return true;
+	if (dev->write_cache && !strcmp(dev->write_cache, "off"))
+		return false;
+	return !dev->drive || (dev->drive->cache != VCCW_BE_BLK_CACHE_WRITETHROUGH &&
+			       dev->drive->cache != VCCW_BE_BLK_CACHE_DIRECTSYNC);
+}
 
 static void blk_fill_config(const struct vm_device *dev, struct vccw_blk_config *cfg)
 {
@@ -142,7 +156,8 @@ static void blk_fill_config(const struct vm_device *dev, struct vccw_blk_config 
 	cfg->cyls = (uint32_t)dev->cyls;
 	cfg->heads = (uint32_t)dev->heads;
 	cfg->secs = (uint32_t)dev->secs;
-	cfg->writethrough = !dev->write_cache;
+	cfg->writethrough = !blk_write_cache(dev);
+	cfg->iothread = dev->iothread ? dev->iothread->iot : NULL;
 }
 
 static int blk_check(struct vm_config *cfg, struct vm_device *dev)
@@ -171,6 +186,23 @@ static int blk_check(struct vm_config *cfg, struct vm_device *dev)
 		vm_error(dev->what, "property 'drive': drive '%s' is already used by %s", d->id,
 			 d->user->what);
 		return -1;
+	}
+	if (dev->write_cache && strcmp(dev->write_cache, "auto") && strcmp(dev->write_cache, "on") &&
+	    strcmp(dev->write_cache, "off")) {
+		vm_error_qmp("Parameter 'write-cache' does not accept value '%s'", dev->write_cache);
+		vm_error(dev->what, "property 'write-cache': '%s' is not auto, on or off",
+			 dev->write_cache);
+		return -1;
+	}
+	if (dev->iothread_id) {
+		dev->iothread = vm_iothread_find(cfg, dev->iothread_id);
+		if (!dev->iothread) {
+			/* qemu-system-s390x 7.2's words (its link property). */
+			vm_error_qmp("Device '%s' not found", dev->iothread_id);
+			vm_error(dev->what, "property 'iothread' refers to unknown iothread '%s' "
+				 "(add -object iothread,id=%s)", dev->iothread_id, dev->iothread_id);
+			return -1;
+		}
 	}
 	if (dev->serial && strlen(dev->serial) > VCCW_VIRTIO_BLK_ID_BYTES) {
 		vm_error(dev->what, "property 'serial': '%s' is longer than %u bytes", dev->serial,
@@ -511,9 +543,9 @@ static const struct vm_device_type vm_device_types[] = {
 	{
 		.name = "virtio-blk-ccw",
 		.device_id = VCCW_VIRTIO_ID_BLOCK,
-		.help = "block device; drive=ID (a -drive), serial=STR, num-queues=N, "
-			"queue-size=N, logical_block_size=N, physical_block_size=N, "
-			"min_io_size=N, opt_io_size=N, cyls=N, heads=N, secs=N, write-cache=on|off",
+		.help = "block device; drive=ID (a -drive), serial=STR, num-queues=N (1-64), "
+			"iothread=ID (an -object iothread), queue-size=N, logical_block_size=N, physical_block_size=N, "
+			"min_io_size=N, opt_io_size=N, cyls=N, heads=N, secs=N, write-cache=auto|on|off (auto: the drive's cache mode)",
 		.props = blk_props,
 		.nr_props = VCCW_ARRAY_SIZE(blk_props),
 		.check = blk_check,
@@ -740,7 +772,6 @@ int vm_device_parse_props(struct vm_device *dev, struct vm_kvlist *props)
 	dev->nr = VM_PORT_NR_AUTO;
 	dev->bootindex = VM_BOOTINDEX_NONE;
 	dev->adapter_interrupts = true;
-	dev->write_cache = true; /* QEMU: write-cache=auto, writeback for cache=writeback */
 	dev->ioeventfd = true;
 	vm_kv_get(props, "id"); /* taken by the caller */
 	if (dev->type->device_id &&

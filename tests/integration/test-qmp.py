@@ -621,10 +621,16 @@ def test_hotplug_types(tmp):
         "-chardev", f"file,id=c1,path={con1}", "-netdev", "none,id=n1",
         "-device", "virtio-rng-ccw,id=rng0", "-chardev", "null,id=c2",
         "-device", "virtio-serial-ccw,id=ser0,devno=fe.0.5555",
-        "-device", "virtconsole,chardev=c2,id=port0"])
+        "-device", "virtconsole,chardev=c2,id=port0", "-object", "iothread,id=io0"])
     try:
         m.wait_line(r"^hotplug: ready; blk I/O on 0\.0\.0815$")
         c = Client(m.sock)
+
+        def blk_on_iothread():
+            why = plug(m, c, "virtio-blk-ccw", "hpio", "fe.0.1235",
+                       {"drive": "d1", "iothread": "io0", "num-queues": 2}, 2, "virtio-blk")
+            return why or unplug(m, c, "hpio", "fe.0.1235")
+        check("hotplug_virtio_blk_ccw_with_iothread_and_two_queues", blk_on_iothread)
 
         for driver, props, model, gname in TYPES:
             def one(driver=driver, props=props, model=model, gname=gname):
@@ -692,6 +698,8 @@ def test_hotplug_types(tmp):
             ("unknown_drive", {"driver": "virtio-blk-ccw", "drive": "nope"},
              "Property 'virtio-blk-device.drive' can't find value 'nope'"),
             ("missing_drive", {"driver": "virtio-blk-ccw"}, "drive property not set"),
+            ("unknown_iothread", {"driver": "virtio-blk-ccw", "drive": "d1", "iothread": "io9"},
+             "Device 'io9' not found"),
             ("unknown_chardev", {"driver": "virtio-console-ccw", "chardev": "nope"},
              "unknown chardev 'nope'"),
             ("unknown_netdev", {"driver": "virtio-net-ccw", "netdev": "nope"},

@@ -99,6 +99,22 @@ bad blk_serial_too_long "property 'serial'" -drive file="$D",if=none,id=d0 \
 	-device virtio-blk-ccw,drive=d0,serial=123456789012345678901
 bad blk_num_queues_0 "property 'num-queues': 0 is out of range" \
 	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,num-queues=0
+# virtio-ccw serves at most 64 virtqueues per device (QEMU: the adapter route limit).
+bad blk_num_queues_65 "property 'num-queues': 65 is out of range 1-64" \
+	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,num-queues=65
+bad blk_iothread_unknown "property 'iothread' refers to unknown iothread 'io9'" \
+	-object iothread,id=io0 -drive file="$D",if=none,id=d0 \
+	-device virtio-blk-ccw,drive=d0,iothread=io9
+bad object_iothread_duplicate_id "duplicate iothread id 'io0'" \
+	-object iothread,id=io0 -object iothread,id=io0
+bad object_iothread_without_id "-object iothread: property 'id' is required" \
+	-object iothread,poll-max-ns=100
+bad object_iothread_bad_poll "property 'poll-max-ns': 'fast' is not a number" \
+	-object iothread,id=io0,poll-max-ns=fast
+bad blk_write_cache_bad_value "property 'write-cache': 'maybe' is not auto, on or off" \
+	-drive file="$D",if=none,id=d0 -device virtio-blk-ccw,drive=d0,write-cache=maybe
+bad object_unknown_type "-object: type 'memory-backend-ram' is not supported (only iothread)" \
+	-object memory-backend-ram,id=m0,size=1M
 # QEMU's block properties: a power of 2 up to 2 MiB, physical >= logical (a file's
 # physical block size is 512, so 4096-byte logical blocks need physical_block_size too).
 bad blk_logical_block_size_not_pow2 "property 'logical_block_size': 1000 is not a power of 2" \
@@ -247,10 +263,16 @@ bad kernel_unknown_program "-kernel: native:nosuch:" -kernel native:nosuch
 bad display_gtk "-display: 'gtk' is not supported" -display gtk
 bad machine_type "-machine: unknown machine type 'pc'" -machine pc
 : > "$T/plain"
-# -initrd and -append go with a kernel image only (QEMU: "only allowed with -kernel").
+# -initrd goes with a kernel image only, -append with any -kernel (QEMU: "only allowed
+# with -kernel"): a built-in program reads it, an ELF entered at 0x10000 finds it at 0x10480.
 bad initrd_without_kernel_image "-initrd: only with -kernel FILE, an s390 Linux kernel image" \
 	-initrd "$T/plain" -kernel native:true
-bad append_without_kernel "-append: only with -kernel FILE" -append quiet
+err=$(timeout -s KILL 60 "$VM" -append quiet 2>&1 >/dev/null); rc=$?
+if [ "$rc" -eq 2 ] && [ "$err" = "vccw-vm: -append: only with -kernel" ]; then
+	pass append_without_kernel
+else
+	fail append_without_kernel "exit status $rc, stderr '$err'"
+fi
 # A Linux image ("S390EP" at 0x10008, no limit at 0x10430: 896 bytes) and a longer line.
 head -c 70000 /dev/zero >"$T/image"
 printf 'S390EP' | dd of="$T/image" bs=1 seek=65544 conv=notrunc 2>/dev/null
@@ -332,6 +354,76 @@ if has_program true; then
 		-device virtio-serial-ccw,devno=fe.0.9999 \
 		-device virtconsole,chardev=c0 -device virtio-balloon-ccw,devno=fe.1.abcd \
 		-device virtio-rng-ccw,packed=on -kernel native:true
+	# Two disks of four queues each on one -object iothread: the demo's disk steps pass
+	# (it ends with 1: the other devices it looks for are not there).
+	truncate -s 4M "$T/io1.img"
+	if good blk_iothread_multiqueue_demo 1 -object iothread,id=io0,poll-max-ns=0 \
+		-drive file="$T/io1.img",format=raw,if=none,id=d0 \
+		-device virtio-blk-ccw,drive=d0,num-queues=4,iothread=io0 \
+		-drive file="$T/other.img",format=raw,if=none,id=d1,aio=io_uring \
+		-device virtio-blk-ccw,drive=d1,num-queues=4,iothread=io0 -kernel native:demo; then
+		if grep -q "ok   virtio-blk: data read back matches" "$T/out" &&
+			! grep -q "FAIL virtio-blk" "$T/out"; then
+			pass blk_iothread_multiqueue_demo_disk_steps
+		else
+			fail blk_iothread_multiqueue_demo_disk_steps "$(grep blk "$T/out")"
+		fi
+	fi
+	# blkbench (-kernel native:blkbench, arguments by -append): it ends with 0, moves
+	# ops x bs bytes, and every read returned the stamp of the block it asked for (the
+	# region is stamped first; after writes, each block written is read back).
+	truncate -s 8M "$T/bench.img"
+	blkbench() { # NAME OPS BS APPEND DRIVE-OPTS EXTRA-ARGS...
+		local name=$1 ops=$2 bs=$3 app=$4 dopts=$5 line want
+		shift 5
+		if ! good "$name" 0 -drive file="$T/bench.img",format=raw,if=none,id=d0$dopts "$@" \
+			-kernel native:blkbench -append "$app ops=$ops bs=$bs"; then
+			return
+		fi
+		line=$(grep "^blkbench: ops " "$T/out")
+		want="blkbench: ops $ops bytes $((ops * bs)) time_us "
+		if [[ $line != "$want"* ]]; then
+			fail "${name}_bytes" "'$line' (expected '$want...')"
+		elif ! grep -q "^blkbench: iops [0-9]* bw_kib_s [0-9]* lat_p50_us [0-9]* lat_p99_us [0-9]*$" "$T/out"; then
+			fail "${name}_figures" "$(cat "$T/out")"
+		elif [[ $app == *randread* ]] && ! grep -qx "blkbench: verify ok $ops" "$T/out"; then
+			fail "${name}_verify" "$(tail -1 "$T/out")"
+		elif ! grep -q "^blkbench: verify ok [1-9][0-9]*$" "$T/out"; then
+			fail "${name}_verify" "$(tail -1 "$T/out")"
+		else
+			pass "${name}_consistent"
+		fi
+	}
+	blkbench blkbench_randread_qd32 2000 4096 "rw=randread qd=32" "" \
+		-device virtio-blk-ccw,drive=d0
+	blkbench blkbench_iothread_two_queues 2000 4096 "rw=randread qd=8 queues=2" "" \
+		-object iothread,id=io0 -device virtio-blk-ccw,drive=d0,num-queues=2,iothread=io0
+	blkbench blkbench_randwrite_io_uring 1000 8192 "rw=randwrite qd=16 queues=2" \
+		",aio=io_uring" -object iothread,id=io0 \
+		-device virtio-blk-ccw,drive=d0,num-queues=2,iothread=io0
+	blkbench blkbench_seqread_64k 300 65536 "rw=read qd=4" "" -device virtio-blk-ccw,drive=d0
+	# -append before -kernel reaches the program as well.
+	good blkbench_bad_argument 2 -drive file="$T/bench.img",format=raw,if=none,id=d0 \
+		-device virtio-blk-ccw,drive=d0 -append "qd=0" -kernel native:blkbench
+	good blkbench_more_queues_than_the_disk 2 \
+		-drive file="$T/bench.img",format=raw,if=none,id=d0 \
+		-device virtio-blk-ccw,drive=d0 -kernel native:blkbench -append "queues=2"
+	# write-cache=auto (the default) takes the drive's cache mode, on/off override it:
+	# the writeback field the guest reads at start, as qemu-system-s390x 7.2 shows it
+	# to the same demo image (cache=writethrough and directsync: writethrough).
+	for c in "writeback::writeback" "writethrough::writethrough" "directsync::writethrough" \
+		"none::writeback" "unsafe:,write-cache=auto:writeback" \
+		"writethrough:,write-cache=on:writeback" "writeback:,write-cache=off:writethrough"; do
+		IFS=: read -r dcache wcache want <<<"$c"
+		"$VM" -drive file="$T/io1.img",format=raw,if=none,id=d0,cache=$dcache \
+			-device virtio-blk-ccw,drive=d0$wcache -kernel native:demo >"$T/out" 2>&1
+		if grep -q "geometry .*, $want cache$" "$T/out"; then
+			pass "blk_write_cache_${dcache}${wcache//[,=-]/_}_$want"
+		else
+			fail "blk_write_cache_${dcache}${wcache//[,=-]/_}_$want" \
+				"$(grep geometry "$T/out")"
+		fi
+	done
 	# Two read-only drives may share an image (QEMU alike).
 	good drive_same_image_two_readers 0 -drive file="$D",if=none,id=d0,readonly=on \
 		-device virtio-blk-ccw,drive=d0 -drive file="$D",if=none,id=d1,readonly=on \
@@ -836,6 +928,25 @@ else
 		pass s390x_demo_virtconsole_reaches_chardev
 	else
 		fail s390x_demo_virtconsole_reaches_chardev "console: $(cat "$T/s390x-console.out")"
+	fi
+	# blkbench's s390x image reads -append at 0x10480 (where QEMU puts it too) and
+	# drives two queues of a disk on an iothread.
+	if [ -f "$S390X_DIR/blkbench.elf" ]; then
+		"$VM" -m 256M -object iothread,id=io0 \
+			-drive file="$T/s390x-disk.img",format=raw,if=none,id=disk0 \
+			-device virtio-blk-ccw,drive=disk0,num-queues=2,iothread=io0 \
+			-kernel "$S390X_DIR/blkbench.elf" -append "qd=4 queues=2 ops=500" \
+			>"$T/out" 2>"$T/err"
+		rc=$?
+		if [ "$rc" -eq 0 ] && grep -q "^blkbench: rw=randread bs=4096 qd=4 queues=2 ops=500 " \
+			"$T/out" && grep -q "^blkbench: ops 500 bytes 2048000 " "$T/out" &&
+			grep -q "^blkbench: verify ok 500$" "$T/out"; then
+			pass s390x_blkbench_append_two_queues
+		else
+			fail s390x_blkbench_append_two_queues "exit status $rc: $(cat "$T/out" "$T/err")"
+		fi
+	else
+		skip s390x_blkbench "$S390X_DIR/blkbench.elf not built (make guest-s390x)"
 	fi
 	# A guest that ends with a code: a disabled wait whose address is not ...fff gives
 	# that code as the exit status, as the native program's status (lsall returns 1

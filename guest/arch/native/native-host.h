@@ -72,6 +72,8 @@ struct guest_native_host {
 	bool (*take_irq)(void *ctx, uint64_t timeout_us, struct guest_native_irq *irq);
 	void (*console_write)(void *ctx, const char *s, size_t len);
 	uint64_t (*now_us)(void *ctx);
+	/* The kernel command line (-append); NULL: none. Borrowed for the program's run. */
+	const char *cmdline;
 	/*
 	 * The operator asked the guest to shut down (QMP system_powerdown: on s390x the
 	 * SCLP signal-quiesce event). Returns true once per request. NULL: never asked.

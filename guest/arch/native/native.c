@@ -376,6 +376,13 @@ void guest_arch_console_write(const char *s, size_t len)
 		h->console_write(h->ctx, s, len);
 }
 
+const char *guest_arch_cmdline(void)
+{
+	const struct guest_native_host *h = host();
+
+	return h->cmdline ? h->cmdline : "";
+}
+
 uint64_t guest_arch_now_us(void)
 {
 	const struct guest_native_host *h = host();

@@ -454,6 +454,24 @@ static void cputm_reload(uint64_t v)
 	spt(v);
 }
 
+/* Linux's parameter area, where -append goes for an image entered at 0x10000. */
+#define KERN_PARM_AREA 0x10480u
+#define KERN_PARM_AREA_SIZE 0x380u
+
+const char *guest_arch_cmdline(void)
+{
+	const char *p = (const char *)(uintptr_t)KERN_PARM_AREA;
+	unsigned int i;
+
+	for (i = 0; i < KERN_PARM_AREA_SIZE; i++) {
+		if (!p[i])
+			return p;
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			break;
+	}
+	return "";
+}
+
 uint64_t guest_arch_now_us(void)
 {
 	return (cputm_base + cputm_elapsed()) >> 12;

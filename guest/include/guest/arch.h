@@ -133,6 +133,12 @@ void guest_arch_console_write(const char *s, size_t len);
 /* Microseconds since some fixed point (TOD clock). */
 uint64_t guest_arch_now_us(void);
 /*
+ * The kernel command line (-append), "" when there is none. Native: vccw-vm's -append.
+ * s390x: the string at 0x10480, where QEMU (and vccw-vm) write -append for an image
+ * entered at 0x10000 (Linux's parameter area), when it ends within the area's 896 bytes.
+ */
+const char *guest_arch_cmdline(void);
+/*
  * True, once per request, when the operator asked the machine to shut down (QMP
  * system_powerdown, the SCLP signal-quiesce event): the program should end soon.
  * Native: asks vccw-vm. s390x: the SCLP signal-quiesce event, read when a service signal

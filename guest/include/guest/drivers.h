@@ -51,11 +51,24 @@ struct guest_blk {
 	bool has_discard;  /* VIRTIO_BLK_F_DISCARD */
 	bool has_write_zeroes; /* VIRTIO_BLK_F_WRITE_ZEROES */
 	uint32_t max_discard_sectors, discard_alignment, max_write_zeroes_sectors;
+	unsigned int nr_queues; /* request queues set up (VIRTIO_BLK_F_MQ: num_queues) */
 	uint8_t *req;      /* header (16 bytes) + status byte, guest RAM */
 	uint8_t *bounce;   /* data bounce buffer, GUEST_BLK_BOUNCE bytes */
 };
 
 #define GUEST_BLK_BOUNCE (64u * 1024)
+/* Request queues the driver sets up at most (the device may offer up to 64). */
+#define GUEST_BLK_MAX_QUEUES 16
+
+/* A request in flight (guest_blk_submit()): in guest RAM (guest_blk_req_new()). */
+struct guest_blk_req {
+	uint8_t hdr[16];  /* type, reserved, sector in the negotiated byte order */
+	uint8_t status;   /* device-written (5.2.6) */
+	bool write;
+	uint32_t len;     /* data bytes */
+	uint32_t used;    /* used length the device reported */
+	void *priv;       /* the caller's */
+};
 
 void guest_blk_register(void);
 unsigned int guest_blk_count(void);
@@ -87,6 +100,27 @@ int guest_blk_write_zeroes(struct guest_blk *blk, uint64_t sector, uint32_t nsec
  * -GUEST_EOPNOTSUPP without CONFIG_WCE, -GUEST_EIO when the device kept another mode.
  */
 int guest_blk_set_writeback(struct guest_blk *blk, bool writeback);
+/* A request object in guest RAM, or NULL when guest RAM is exhausted; and its release. */
+struct guest_blk_req *guest_blk_req_new(void);
+void guest_blk_req_free(struct guest_blk_req *r);
+/*
+ * Make an IN (@write false) or OUT of @len bytes (a multiple of 512) at @sector
+ * available on queue @q, without notifying (guest_blk_kick()). @buf (guest RAM) and @r
+ * are the device's until guest_blk_reap() returns @r. Returns 0, -GUEST_ENOSPC (the
+ * queue is full), -GUEST_EINVAL, -GUEST_EIO (beyond the capacity), -GUEST_EOPNOTSUPP
+ * (a write to a read-only disk) or the queue's error.
+ */
+int guest_blk_submit(struct guest_blk *blk, unsigned int q, struct guest_blk_req *r, bool write,
+		     uint64_t sector, void *buf, uint32_t len);
+/* Notify queue @q unless the device suppressed it; false when that failed. */
+bool guest_blk_kick(struct guest_blk *blk, unsigned int q);
+/*
+ * The next completed request of queue @q, waiting up to @timeout_us (0: do not wait),
+ * or NULL (none yet, or the queue broke: guest_vq_error()).
+ */
+struct guest_blk_req *guest_blk_reap(struct guest_blk *blk, unsigned int q, uint64_t timeout_us);
+/* 0 when @r completed OK with the used length it should have, else a negative error. */
+int guest_blk_req_result(const struct guest_blk_req *r);
 
 /* ---- virtio-console (5.3): port 0, or with MULTIPORT several ports ---- */
 

@@ -957,6 +957,12 @@ void vccw_virtio_ccw_free(struct vccw_virtio_ccw *dev, bool hotplug)
 	pthread_mutex_unlock(&dev->defer_lock);
 	vccw_virtio_dev_flush_calls(dev->vdev);
 	/*
+	 * ...then stop the device's work on guest memory: a request in flight in the
+	 * backend (a pwritev on the I/O thread, an io_uring read) ends before the guest can
+	 * see the subchannel go, end its request with an error and reuse the buffer...
+	 */
+	vccw_virtio_dev_quiesce(dev->vdev);
+	/*
 	 * ...then remove the subchannel: this waits for channel programs and DIAGNOSE 0x500
 	 * still using it, so no command reaches the device afterwards...
 	 */

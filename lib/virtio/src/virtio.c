@@ -8,6 +8,7 @@
  * device lock. A broken ring becomes DEVICE_NEEDS_RESET plus a configuration change
  * notification (2.1.2).
  */
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -25,12 +26,44 @@
 #define VDEV_ID(vdev)                                                                              \
 	((vdev)->ops && (vdev)->ops->name ? (vdev)->ops->name : "virtio"), (void *)(vdev)
 
-/* epoll tags: kind in the upper half, index in the lower. */
+/* epoll tags: device slot, kind and index. */
 #define TAG_STOP 0u
 #define TAG_KICK 1u
 #define TAG_WATCH 2u
 #define TAG_CALL 3u
-#define TAG(kind, idx) (((uint64_t)(kind) << 32) | (idx))
+#define TAG_CTL 4u
+#define TAG(slot, kind, idx) (((uint64_t)(slot) << 40) | ((uint64_t)(kind) << 32) | (idx))
+
+/* A device to attach to (or detach from) an I/O thread, done by that thread. */
+struct iot_req {
+	struct vccw_list link;
+	struct vccw_virtio_dev *vdev;
+	bool attach;
+	bool done;
+	int rc;
+};
+
+struct vccw_iothread {
+	pthread_t thread;
+	int epfd;
+	int stop_fd;
+	int ctl_fd;
+	struct vccw_poll poll; /* adaptive polling; max_ns 0: never */
+	/* The thread polls its devices' kick bits (atomic): a kick needs no eventfd write. */
+	bool polling;
+	/*
+	 * Attached devices by slot. Written only by the thread itself (serving an iot_req),
+	 * so it reads them without a lock; nr_devices is also read atomically by others.
+	 */
+	struct vccw_virtio_dev *devs[VCCW_IOTHREAD_MAX_DEVICES];
+	unsigned int nr_slots; /* slots in use or freed: devs[0..nr_slots) */
+	unsigned int nr_devices;
+	/* Attach/detach requests: protected by ctl_lock; ctl_pending also read atomically. */
+	pthread_mutex_t ctl_lock;
+	pthread_cond_t ctl_cond;
+	struct vccw_list reqs;
+	unsigned int ctl_pending;
+};
 
 /* ---- I/O thread ---- */
 
@@ -73,15 +106,39 @@ static bool serve_kicks(struct vccw_virtio_dev *vdev)
 	return any;
 }
 
-/* Polling condition of the I/O thread: a queue notified or a call queued. */
-static bool io_ready(void *arg)
+/* A queue of @vdev notified, a call queued for it, or backend completions waiting. */
+static bool dev_ready(struct vccw_virtio_dev *vdev)
 {
-	struct vccw_virtio_dev *vdev = arg;
-
 	return __atomic_load_n(&vdev->kick_bits, __ATOMIC_SEQ_CST) ||
 	       __atomic_load_n(&vdev->calls_queued, __ATOMIC_SEQ_CST) !=
 		       __atomic_load_n(&vdev->calls_done, __ATOMIC_SEQ_CST) ||
 	       (vdev->ops->poll_ready && vdev->ops->poll_ready(vdev));
+}
+
+/* Polling condition of an I/O thread: one of its devices has work, or a request came. */
+static bool io_ready(void *arg)
+{
+	struct vccw_iothread *iot = arg;
+	unsigned int i;
+
+	if (__atomic_load_n(&iot->ctl_pending, __ATOMIC_SEQ_CST))
+		return true;
+	for (i = 0; i < iot->nr_slots; i++) {
+		if (iot->devs[i] && dev_ready(iot->devs[i]))
+			return true;
+	}
+	return false;
+}
+
+static bool any_kicked(struct vccw_iothread *iot)
+{
+	unsigned int i;
+
+	for (i = 0; i < iot->nr_slots; i++) {
+		if (iot->devs[i] && __atomic_load_n(&iot->devs[i]->kick_bits, __ATOMIC_SEQ_CST))
+			return true;
+	}
+	return false;
 }
 
 /* Run the calls queued so far, in order, each without any lock held. */
@@ -111,48 +168,176 @@ static void handle_calls(struct vccw_virtio_dev *vdev)
 	}
 }
 
+static int epoll_add(struct vccw_iothread *iot, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(iot->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+/* Take the fds of @vdev out of the thread's set (those not in it: ignored). */
+static void dev_unwatch_all(struct vccw_iothread *iot, struct vccw_virtio_dev *vdev)
+{
+	unsigned int i;
+
+	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES; i++) {
+		if (vdev->kick_fd[i] >= 0)
+			epoll_ctl(iot->epfd, EPOLL_CTL_DEL, vdev->kick_fd[i], NULL);
+	}
+	if (vdev->call_fd >= 0)
+		epoll_ctl(iot->epfd, EPOLL_CTL_DEL, vdev->call_fd, NULL);
+	pthread_mutex_lock(&vdev->lock);
+	for (i = 0; i < vdev->nr_watch; i++) {
+		if (vdev->watch[i].fn)
+			epoll_ctl(iot->epfd, EPOLL_CTL_DEL, vdev->watch[i].fd, NULL);
+	}
+	pthread_mutex_unlock(&vdev->lock);
+}
+
+/* Attach @vdev to a free slot and watch its kick and call fds. Context: the thread. */
+static int dev_attach(struct vccw_iothread *iot, struct vccw_virtio_dev *vdev)
+{
+	unsigned int slot, i;
+	int rc = 0;
+
+	for (slot = 0; slot < iot->nr_slots && iot->devs[slot]; slot++)
+		;
+	if (slot == VCCW_IOTHREAD_MAX_DEVICES)
+		return -ENOSPC;
+	vdev->iot_slot = slot;
+	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES && !rc; i++) {
+		if (vdev->kick_fd[i] >= 0)
+			rc = epoll_add(iot, vdev->kick_fd[i], TAG(slot, TAG_KICK, i));
+	}
+	if (!rc)
+		rc = epoll_add(iot, vdev->call_fd, TAG(slot, TAG_CALL, 0));
+	if (rc) {
+		dev_unwatch_all(iot, vdev);
+		return rc;
+	}
+	iot->devs[slot] = vdev;
+	if (slot == iot->nr_slots)
+		iot->nr_slots++;
+	__atomic_add_fetch(&iot->nr_devices, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
 /*
- * The I/O thread: serve notified queues; when there is nothing to do, poll the kick
- * bits (and the call queue) for an adaptive, bounded time (include/vccw/poll.h) while
- * vccw_virtio_kick() leaves the eventfd alone, then sleep in epoll_wait() on the
- * eventfds, watched fds and the stop fd.
+ * Detach @vdev: after this the thread never looks at it again (the events of the batch
+ * it was serving came before the request was taken). Context: the thread.
+ */
+static void dev_detach(struct vccw_iothread *iot, struct vccw_virtio_dev *vdev)
+{
+	dev_unwatch_all(iot, vdev);
+	iot->devs[vdev->iot_slot] = NULL;
+	while (iot->nr_slots && !iot->devs[iot->nr_slots - 1])
+		iot->nr_slots--;
+	__atomic_sub_fetch(&iot->nr_devices, 1, __ATOMIC_RELEASE);
+}
+
+/* Serve the attach/detach requests queued so far. Context: the thread, between batches. */
+static void handle_ctl(struct vccw_iothread *iot)
+{
+	struct iot_req *req;
+	struct vccw_list *n;
+	uint64_t count;
+	ssize_t r;
+
+	r = read(iot->ctl_fd, &count, sizeof(count));
+	(void)r;
+	pthread_mutex_lock(&iot->ctl_lock);
+	while ((n = vccw_list_first(&iot->reqs))) {
+		vccw_list_del(n);
+		req = container_of(n, struct iot_req, link);
+		if (req->attach) {
+			req->rc = dev_attach(iot, req->vdev);
+		} else {
+			dev_detach(iot, req->vdev);
+			req->rc = 0;
+		}
+		req->done = true;
+		__atomic_sub_fetch(&iot->ctl_pending, 1, __ATOMIC_SEQ_CST);
+	}
+	pthread_cond_broadcast(&iot->ctl_cond);
+	pthread_mutex_unlock(&iot->ctl_lock);
+}
+
+/* Have the thread attach or detach @vdev, and wait for it. Context: not the thread. */
+static int iot_request(struct vccw_iothread *iot, struct vccw_virtio_dev *vdev, bool attach)
+{
+	struct iot_req req = { .vdev = vdev, .attach = attach };
+	uint64_t one = 1;
+	ssize_t n;
+
+	pthread_mutex_lock(&iot->ctl_lock);
+	vccw_list_add_tail(&iot->reqs, &req.link);
+	__atomic_add_fetch(&iot->ctl_pending, 1, __ATOMIC_SEQ_CST);
+	n = write(iot->ctl_fd, &one, sizeof(one));
+	(void)n;
+	while (!req.done)
+		pthread_cond_wait(&iot->ctl_cond, &iot->ctl_lock);
+	pthread_mutex_unlock(&iot->ctl_lock);
+	return req.rc;
+}
+
+/*
+ * The I/O thread: serve the notified queues of its devices; when there is nothing to do,
+ * poll their kick bits (and call queues, and attach requests) for an adaptive, bounded
+ * time (include/vccw/poll.h) while vccw_virtio_kick() leaves the eventfds alone, then
+ * sleep in epoll_wait() on the eventfds, watched fds, call fds, its request fd and its
+ * stop fd.
  */
 static void *io_thread(void *arg)
 {
-	struct vccw_virtio_dev *vdev = arg;
+	struct vccw_iothread *iot = arg;
+	struct vccw_virtio_dev *vdev;
 	struct epoll_event ev[16];
 	uint64_t t0, count;
-	bool ready;
-	int n, i;
+	bool ready, any;
+	unsigned int i;
+	int n, j;
 	ssize_t r;
 	__typeof__(&vdev->watch[0]) w;
 
 	for (;;) {
-		if (serve_kicks(vdev))
+		if (__atomic_load_n(&iot->ctl_pending, __ATOMIC_SEQ_CST))
+			handle_ctl(iot);
+		any = false;
+		for (i = 0; i < iot->nr_slots; i++) {
+			if (iot->devs[i] && serve_kicks(iot->devs[i]))
+				any = true;
+		}
+		if (any)
 			continue;
-		__atomic_store_n(&vdev->io_polling, true, __ATOMIC_SEQ_CST);
-		ready = vccw_poll_spin(&vdev->poll, io_ready, vdev, &t0);
-		/* A kick that saw io_polling set relies on the kick bits being read after. */
-		__atomic_store_n(&vdev->io_polling, false, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&vdev->kick_bits, __ATOMIC_SEQ_CST)) {
-			vccw_poll_adapt(&vdev->poll, t0);
+		__atomic_store_n(&iot->polling, true, __ATOMIC_SEQ_CST);
+		ready = vccw_poll_spin(&iot->poll, io_ready, iot, &t0);
+		/* A kick that saw polling set relies on the kick bits being read after. */
+		__atomic_store_n(&iot->polling, false, __ATOMIC_SEQ_CST);
+		if (any_kicked(iot)) {
+			vccw_poll_adapt(&iot->poll, t0);
 			continue;
 		}
 		/* Something else became ready while polling: collect it without sleeping. */
-		n = epoll_wait(vdev->epfd, ev, VCCW_ARRAY_SIZE(ev), ready ? 0 : -1);
-		vccw_poll_adapt(&vdev->poll, t0);
+		n = epoll_wait(iot->epfd, ev, VCCW_ARRAY_SIZE(ev), ready ? 0 : -1);
+		vccw_poll_adapt(&iot->poll, t0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return NULL;
 		}
-		for (i = 0; i < n; i++) {
-			unsigned int kind = ev[i].data.u64 >> 32;
-			unsigned int idx = (uint32_t)ev[i].data.u64;
+		for (j = 0; j < n; j++) {
+			unsigned int slot = (unsigned int)(ev[j].data.u64 >> 40);
+			unsigned int kind = (ev[j].data.u64 >> 32) & 0xff;
+			unsigned int idx = (uint32_t)ev[j].data.u64;
 
-			switch (kind) {
-			case TAG_STOP:
+			if (kind == TAG_STOP)
 				return NULL;
+			if (kind == TAG_CTL)
+				continue; /* served at the top, between batches */
+			vdev = slot < iot->nr_slots ? iot->devs[slot] : NULL;
+			if (!vdev)
+				continue;
+			switch (kind) {
 			case TAG_KICK:
 				/* The bit was set before the eventfd was written. */
 				r = read(vdev->kick_fd[idx], &count, sizeof(count));
@@ -177,11 +362,85 @@ static void *io_thread(void *arg)
 	}
 }
 
-static int epoll_add(struct vccw_virtio_dev *vdev, int fd, uint64_t tag)
+struct vccw_iothread *vccw_iothread_new(uint32_t poll_max_ns, struct vccw_err *err)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+	struct vccw_iothread *iot = calloc(1, sizeof(*iot));
+	sigset_t all, old;
+	int rc;
 
-	return epoll_ctl(vdev->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+	if (!iot) {
+		vccw_err_set(err, ENOMEM, "iothread: out of memory");
+		return NULL;
+	}
+	iot->poll.max_ns = poll_max_ns;
+	pthread_mutex_init(&iot->ctl_lock, NULL);
+	pthread_cond_init(&iot->ctl_cond, NULL);
+	vccw_list_init(&iot->reqs);
+	iot->epfd = epoll_create1(EPOLL_CLOEXEC);
+	iot->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	iot->ctl_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (iot->epfd < 0 || iot->stop_fd < 0 || iot->ctl_fd < 0) {
+		vccw_err_set(err, errno, "iothread: cannot create its fds");
+		goto err_close;
+	}
+	rc = epoll_add(iot, iot->stop_fd, TAG(0, TAG_STOP, 0));
+	if (!rc)
+		rc = epoll_add(iot, iot->ctl_fd, TAG(0, TAG_CTL, 0));
+	if (rc) {
+		vccw_err_set(err, -rc, "iothread: epoll_ctl failed");
+		goto err_close;
+	}
+	/* Signals belong to the embedder's threads, not to ours. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&iot->thread, NULL, io_thread, iot);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		vccw_err_set(err, rc, "iothread: cannot start the thread");
+		goto err_close;
+	}
+	return iot;
+
+err_close:
+	if (iot->epfd >= 0)
+		close(iot->epfd);
+	if (iot->stop_fd >= 0)
+		close(iot->stop_fd);
+	if (iot->ctl_fd >= 0)
+		close(iot->ctl_fd);
+	pthread_cond_destroy(&iot->ctl_cond);
+	pthread_mutex_destroy(&iot->ctl_lock);
+	free(iot);
+	return NULL;
+}
+
+void vccw_iothread_free(struct vccw_iothread *iot)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	if (!iot)
+		return;
+	assert(!__atomic_load_n(&iot->nr_devices, __ATOMIC_ACQUIRE));
+	n = write(iot->stop_fd, &one, sizeof(one));
+	(void)n;
+	pthread_join(iot->thread, NULL);
+	close(iot->epfd);
+	close(iot->stop_fd);
+	close(iot->ctl_fd);
+	pthread_cond_destroy(&iot->ctl_cond);
+	pthread_mutex_destroy(&iot->ctl_lock);
+	free(iot);
+}
+
+unsigned int vccw_iothread_nr_devices(struct vccw_iothread *iot)
+{
+	return __atomic_load_n(&iot->nr_devices, __ATOMIC_ACQUIRE);
+}
+
+pthread_t vccw_iothread_thread(struct vccw_iothread *iot)
+{
+	return iot->thread;
 }
 
 /* ---- Life cycle ---- */
@@ -205,15 +464,9 @@ static void close_fds(struct vccw_virtio_dev *vdev)
 			close(vdev->kick_fd[i]);
 		vdev->kick_fd[i] = -1;
 	}
-	if (vdev->stop_fd >= 0)
-		close(vdev->stop_fd);
 	if (vdev->call_fd >= 0)
 		close(vdev->call_fd);
-	if (vdev->epfd >= 0)
-		close(vdev->epfd);
-	vdev->stop_fd = -1;
 	vdev->call_fd = -1;
-	vdev->epfd = -1;
 }
 
 static void free_queues(struct vccw_virtio_dev *vdev)
@@ -231,16 +484,21 @@ static void free_queues(struct vccw_virtio_dev *vdev)
 int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_dev_ops *ops,
 			 struct vccw_mem *mem, uint64_t extra_features, struct vccw_err *err)
 {
-	sigset_t all, old;
+	return vccw_virtio_dev_init_iothread(vdev, ops, mem, extra_features, NULL, err);
+}
+
+int vccw_virtio_dev_init_iothread(struct vccw_virtio_dev *vdev,
+				  const struct vccw_virtio_dev_ops *ops, struct vccw_mem *mem,
+				  uint64_t extra_features, struct vccw_iothread *iot,
+				  struct vccw_err *err)
+{
 	unsigned int i;
-	int rc;
+	int rc = 0;
 
 	memset(vdev, 0, sizeof(*vdev));
 	vdev->ops = ops;
 	vdev->mem = mem;
 	vdev->legacy = true;
-	vdev->epfd = -1;
-	vdev->stop_fd = -1;
 	vdev->call_fd = -1;
 	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES; i++)
 		vdev->kick_fd[i] = -1;
@@ -252,25 +510,15 @@ int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_
 	pthread_mutex_init(&vdev->call_lock, NULL);
 	pthread_cond_init(&vdev->call_cond, NULL);
 	vccw_list_init(&vdev->calls);
-	vdev->poll.max_ns = VCCW_POLL_DEFAULT_MAX_NS;
 
 	vdev->elem = calloc(1, sizeof(*vdev->elem));
 	if (!vdev->elem) {
 		rc = vccw_err_set(err, ENOMEM, "out of memory");
 		goto err_free_queues;
 	}
-	vdev->epfd = epoll_create1(EPOLL_CLOEXEC);
-	vdev->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	vdev->call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (vdev->epfd < 0 || vdev->stop_fd < 0 || vdev->call_fd < 0) {
+	if (vdev->call_fd < 0) {
 		rc = vccw_err_set(err, errno, "%s: cannot create the I/O thread's fds", ops->name);
-		goto err_close_fds;
-	}
-	rc = epoll_add(vdev, vdev->stop_fd, TAG(TAG_STOP, 0));
-	if (!rc)
-		rc = epoll_add(vdev, vdev->call_fd, TAG(TAG_CALL, 0));
-	if (rc) {
-		vccw_err_set(err, -rc, "%s: epoll_ctl failed", ops->name);
 		goto err_close_fds;
 	}
 
@@ -291,28 +539,36 @@ int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_
 					  ops->name, i);
 			break;
 		}
-		rc = epoll_add(vdev, vdev->kick_fd[i], TAG(TAG_KICK, i));
-		if (rc) {
-			vccw_err_set(err, -rc, "%s: epoll_ctl failed", ops->name);
-			break;
-		}
 	}
 	pthread_mutex_unlock(&vdev->lock);
 	if (rc)
 		goto err_close_fds;
 
-	/* Signals belong to the embedder's threads, not to ours. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&vdev->thread, NULL, io_thread, vdev);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		rc = vccw_err_set(err, rc, "%s: cannot start the I/O thread", ops->name);
-		goto err_close_fds;
+	if (!iot) {
+		iot = vccw_iothread_new(VCCW_POLL_DEFAULT_MAX_NS, err);
+		if (!iot) {
+			rc = err && err->code ? err->code : -ENOMEM;
+			goto err_close_fds;
+		}
+		vdev->own_iot = true;
 	}
-	vdev->thread_started = true;
+	vdev->iot = iot;
+	rc = iot_request(iot, vdev, true);
+	if (rc) {
+		if (rc == -ENOSPC)
+			vccw_err_set(err, ENOSPC, "%s: the iothread serves %u devices already",
+				     ops->name, VCCW_IOTHREAD_MAX_DEVICES);
+		else
+			vccw_err_set(err, -rc, "%s: epoll_ctl failed", ops->name);
+		goto err_free_iot;
+	}
 	return 0;
 
+err_free_iot:
+	if (vdev->own_iot)
+		vccw_iothread_free(iot);
+	vdev->iot = NULL;
+	vdev->own_iot = false;
 err_close_fds:
 	close_fds(vdev);
 err_free_queues:
@@ -325,14 +581,13 @@ err_free_queues:
 
 void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev)
 {
-	uint64_t one = 1;
-	ssize_t n;
-
-	if (vdev->thread_started) {
-		n = write(vdev->stop_fd, &one, sizeof(one));
-		(void)n;
-		pthread_join(vdev->thread, NULL);
-		vdev->thread_started = false;
+	if (vdev->iot) {
+		/* From now on the thread (shared or not) never looks at this device. */
+		iot_request(vdev->iot, vdev, false);
+		if (vdev->own_iot)
+			vccw_iothread_free(vdev->iot);
+		vdev->iot = NULL;
+		vdev->own_iot = false;
 	}
 	close_fds(vdev);
 	free_queues(vdev);
@@ -395,7 +650,7 @@ int vccw_virtio_dev_watch_fd(struct vccw_virtio_dev *vdev, int fd, vccw_virtio_f
 	vdev->watch[i].fn = fn;
 	vdev->watch[i].arg = arg;
 	/* Registered under the lock, so the thread never sees a half-filled slot. */
-	rc = epoll_add(vdev, fd, TAG(TAG_WATCH, i));
+	rc = epoll_add(vdev->iot, fd, TAG(vdev->iot_slot, TAG_WATCH, i));
 	if (!rc)
 		vdev->nr_watch++;
 	pthread_mutex_unlock(&vdev->lock);
@@ -410,7 +665,7 @@ int vccw_virtio_dev_unwatch_fd_locked(struct vccw_virtio_dev *vdev, int fd)
 		if (vdev->watch[i].fd != fd || !vdev->watch[i].fn)
 			continue;
 		/* An fd closed meanwhile left the epoll set by itself: ignore the error. */
-		epoll_ctl(vdev->epfd, EPOLL_CTL_DEL, fd, NULL);
+		epoll_ctl(vdev->iot->epfd, EPOLL_CTL_DEL, fd, NULL);
 		vdev->watch[i].fn = NULL;
 		return 0;
 	}
@@ -472,6 +727,14 @@ static void reset_locked(struct vccw_virtio_dev *vdev)
 	}
 	if (vdev->ops->reset)
 		vdev->ops->reset(vdev);
+}
+
+void vccw_virtio_dev_quiesce(struct vccw_virtio_dev *vdev)
+{
+	pthread_mutex_lock(&vdev->lock);
+	vdev->quiesced = true;
+	reset_locked(vdev);
+	pthread_mutex_unlock(&vdev->lock);
 }
 
 void vccw_virtio_reset(struct vccw_virtio_dev *vdev)
@@ -666,7 +929,7 @@ int vccw_virtio_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
 	}
 	__atomic_or_fetch(&vdev->kick_bits, VCCW_BIT(idx), __ATOMIC_SEQ_CST);
 	/* A polling I/O thread sees the bit: no system call, no wake-up. */
-	if (__atomic_load_n(&vdev->io_polling, __ATOMIC_SEQ_CST))
+	if (__atomic_load_n(&vdev->iot->polling, __ATOMIC_SEQ_CST))
 		return 0;
 	/* Non-blocking: a counter at its maximum already means "work pending". */
 	n = write(vdev->kick_fd[idx], &one, sizeof(one));
@@ -680,7 +943,8 @@ int vccw_virtio_pop(struct vccw_virtio_dev *vdev, unsigned int idx, struct vccw_
 {
 	int rc;
 
-	if (idx >= VCCW_VIRTIO_MAX_QUEUES || !vdev->vqs[idx])
+	/* A quiesced device is leaving the guest: it takes no buffer any more. */
+	if (idx >= VCCW_VIRTIO_MAX_QUEUES || !vdev->vqs[idx] || vdev->quiesced)
 		return 0;
 	rc = vccw_vq_pop(vdev->vqs[idx], elem);
 	if (rc == -EIO)

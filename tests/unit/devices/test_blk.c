@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* fallocate(), accept4() */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +43,15 @@ struct blkfix {
 
 /* How the fixture's backend runs requests (tests of aio=io_uring set it). */
 static enum vccw_be_blk_aio fix_aio = VCCW_BE_BLK_AIO_THREADS;
+/* The I/O thread the fixture's device is served on (iothread tests); NULL: its own. */
+static struct vccw_iothread *fix_iothread;
 
 static bool fix_open(struct blkfix *f, bool readonly, uint64_t accept, uint64_t extra,
 		     uint16_t nq)
 {
 	struct vccw_be_blk_file_opts opts = { .readonly = readonly, .aio = fix_aio };
 	struct vccw_blk_config cfg = { .serial = "vccw-disk-0001", .num_queues = nq,
-				       .queue_size = VDRV_QSIZE };
+				       .queue_size = VDRV_QSIZE, .iothread = fix_iothread };
 	struct vccw_err err = { 0 };
 
 	memset(f, 0, sizeof(*f));
@@ -1128,4 +1131,194 @@ TEST(test_blk_io_uring_requests_in_flight_together)
 	}
 	in_flight_together(ALL_FEATURES);
 	in_flight_together(ALL_FEATURES & ~VCCW_BIT(VCCW_VIRTIO_BLK_F_FLUSH));
+}
+
+/* ---- iothreads: several devices, every queue, served on one shared thread ---- */
+
+/* A device of two queues that notes which thread served each queue. */
+struct who {
+	struct vccw_virtio_dev vdev; /* first member */
+	pthread_t served_by[2];
+	unsigned int served[2]; /* atomic */
+};
+
+static uint16_t who_queue_max(struct vccw_virtio_dev *vdev, unsigned int idx)
+{
+	(void)vdev;
+	return idx < 2 ? VDRV_QSIZE : 0;
+}
+
+static void who_queue_notify(struct vccw_virtio_dev *vdev, unsigned int idx)
+{
+	struct who *w = container_of(vdev, struct who, vdev);
+
+	while (vccw_virtio_pop(vdev, idx, vdev->elem) == 1) {
+		w->served_by[idx] = pthread_self();
+		__atomic_add_fetch(&w->served[idx], 1, __ATOMIC_SEQ_CST);
+		vccw_virtio_push(vdev, idx, vdev->elem, 0);
+	}
+}
+
+static const struct vccw_virtio_dev_ops who_ops = {
+	.name = "who",
+	.device_id = VCCW_VIRTIO_ID_RNG,
+	.queue_max = who_queue_max,
+	.queue_notify = who_queue_notify,
+};
+
+/* One request on each queue of @w; true when each came back used. */
+static bool who_ping(struct vdrv *d)
+{
+	struct vdrv_seg seg;
+	uint16_t id;
+	uint32_t len;
+	unsigned int q;
+
+	for (q = 0; q < 2; q++) {
+		seg = (struct vdrv_seg){ vdrv_alloc(d, 16), 16, true };
+		vdrv_add(d, q, &seg, 1);
+		vdrv_kick(d, q);
+		if (!vdrv_wait_used(d, q, &id, &len))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Two disks of three queues and a recording device share one iothread (QEMU's
+ * -object iothread with iothread= on each device): writes on every queue of both disks
+ * are in flight together, each read back on another queue, and every queue of the
+ * recording device was served on the iothread's thread, while a device without an
+ * iothread is served on a thread of its own. Mutation: vccw_virtio_dev_init_iothread()
+ * ignoring @iot (a thread per device) fails the thread checks.
+ */
+static void iothread_shared(enum vccw_be_blk_aio aio)
+{
+	enum { NQ = 3, LEN = 4096 };
+	struct vccw_err err = { 0 };
+	struct vccw_iothread *iot;
+	struct blkfix f[2];
+	struct who w, own;
+	struct vdrv wd, ownd;
+	struct vccw_mem *wmem, *ownmem;
+	uint8_t data[2][NQ][LEN], back[LEN];
+	unsigned int i, q;
+
+	iot = vccw_iothread_new(0, &err);
+	REQUIRE(iot);
+	fix_aio = aio;
+	fix_iothread = iot;
+	REQUIRE(fix_open(&f[0], false, ALL_FEATURES, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1), NQ));
+	REQUIRE(fix_open(&f[1], false, ALL_FEATURES, VCCW_BIT(VCCW_VIRTIO_F_VERSION_1), NQ));
+	fix_iothread = NULL;
+	fix_aio = VCCW_BE_BLK_AIO_THREADS;
+	memset(&w, 0, sizeof(w));
+	memset(&own, 0, sizeof(own));
+	wmem = vdrv_mem();
+	ownmem = vdrv_mem();
+	REQUIRE(wmem && ownmem);
+	REQUIRE(vccw_virtio_dev_init_iothread(&w.vdev, &who_ops, wmem,
+					      VCCW_BIT(VCCW_VIRTIO_F_VERSION_1), iot, &err) == 0);
+	REQUIRE(vccw_virtio_dev_init(&own.vdev, &who_ops, ownmem,
+				     VCCW_BIT(VCCW_VIRTIO_F_VERSION_1), &err) == 0);
+	CHECK_EQ(vccw_iothread_nr_devices(iot), 3);
+	REQUIRE(vdrv_start(&wd, wmem, &w.vdev, ALL_FEATURES, 2));
+	REQUIRE(vdrv_start(&ownd, ownmem, &own.vdev, ALL_FEATURES, 2));
+
+	/* A write on every queue of both disks, all made available before any kick. */
+	for (i = 0; i < 2; i++) {
+		struct vdrv *d = &f[i].d;
+
+		vdrv_reset_bufs(d);
+		for (q = 0; q < NQ; q++) {
+			uint8_t hdr[16] = { 0 };
+			struct vdrv_seg segs[2];
+			uint64_t a = vdrv_alloc(d, 16 + LEN), st = vdrv_alloc(d, 1);
+
+			pattern(data[i][q], LEN, (uint8_t)(i * 40 + q * 7 + 3));
+			vdrv_st32(d, hdr, VCCW_VIRTIO_BLK_T_OUT);
+			vdrv_st64(d, hdr + 8, 64 + q * 8);
+			vccw_mem_write(d->mem, a, hdr, 16);
+			vccw_mem_write(d->mem, a + 16, data[i][q], LEN);
+			segs[0] = (struct vdrv_seg){ a, 16 + LEN, false };
+			segs[1] = (struct vdrv_seg){ st, 1, true };
+			vdrv_add(d, q, segs, 2);
+		}
+	}
+	for (q = 0; q < NQ; q++) {
+		vdrv_kick(&f[0].d, q);
+		vdrv_kick(&f[1].d, q);
+	}
+	for (i = 0; i < 2; i++) {
+		for (q = 0; q < NQ; q++) {
+			uint16_t id;
+			uint32_t len;
+
+			CHECK(vdrv_wait_used(&f[i].d, q, &id, &len));
+			CHECK(host_is(&f[i], (uint64_t)(64 + q * 8) * 512, data[i][q], LEN));
+		}
+	}
+	/* Each block read back through the next queue. */
+	for (i = 0; i < 2; i++) {
+		for (q = 0; q < NQ; q++) {
+			CHECK_EQ(req_q(&f[i], (q + 1) % NQ, VCCW_VIRTIO_BLK_T_IN, 64 + q * 8, NULL, 0,
+				       back, LEN, LAYOUT_SEPARATE, NULL),
+				 VCCW_VIRTIO_BLK_S_OK);
+			CHECK(!memcmp(back, data[i][q], LEN));
+		}
+	}
+	CHECK(who_ping(&wd));
+	CHECK(who_ping(&ownd));
+	for (q = 0; q < 2; q++) {
+		/* The counts (atomic) order the served_by stores before these reads. */
+		CHECK(__atomic_load_n(&w.served[q], __ATOMIC_SEQ_CST) == 1);
+		CHECK(__atomic_load_n(&own.served[q], __ATOMIC_SEQ_CST) == 1);
+		CHECK_MSG(pthread_equal(w.served_by[q], vccw_iothread_thread(iot)),
+			  "queue %u of a device with iothread= served on another thread", q);
+		CHECK_MSG(!pthread_equal(own.served_by[q], vccw_iothread_thread(iot)),
+			  "queue %u of a device without iothread= served on the iothread", q);
+	}
+	CHECK(pthread_equal(own.served_by[0], own.served_by[1]));
+
+	vccw_virtio_dev_fini(&own.vdev);
+	vccw_virtio_dev_fini(&w.vdev);
+	fix_close(&f[0]);
+	CHECK_EQ(vccw_iothread_nr_devices(iot), 1);
+	fix_close(&f[1]);
+	CHECK_EQ(vccw_iothread_nr_devices(iot), 0);
+	vccw_iothread_free(iot);
+	vccw_mem_free(wmem);
+	vccw_mem_free(ownmem);
+}
+
+TEST(test_blk_iothread_shared_by_devices_serves_every_queue)
+{
+	iothread_shared(VCCW_BE_BLK_AIO_THREADS);
+	if (!vccw_be_blk_have_io_uring()) {
+		test_skip("this build has no liburing (install liburing-dev): io_uring half");
+		return;
+	}
+	iothread_shared(VCCW_BE_BLK_AIO_IO_URING);
+}
+
+/* 64 queues (virtio-ccw's limit) are accepted, 65 refused with the limit named. */
+TEST(test_blk_num_queues_limit_is_virtio_ccw_64)
+{
+	struct vccw_be_blk fake = { .size = 4096, .block_size = 512 };
+	struct vccw_blk_config cfg = { .backend = &fake, .num_queues = 65 };
+	struct vccw_err err = { 0 };
+	struct vccw_mem *mem = vdrv_mem();
+	struct vccw_blk *blk;
+
+	CHECK(!vccw_blk_new(mem, &cfg, 0, &err));
+	CHECK_MSG(strstr(err.msg, "at most 64"), "message: %s", err.msg);
+	cfg.num_queues = 64;
+	blk = vccw_blk_new(mem, &cfg, 0, &err);
+	CHECK_MSG(blk, "64 queues: %s", err.msg);
+	if (blk) {
+		CHECK_EQ(vccw_virtio_queue_max(vccw_blk_vdev(blk), 63), 256);
+		CHECK_EQ(vccw_virtio_queue_max(vccw_blk_vdev(blk), 64), 0);
+	}
+	vccw_blk_free(blk);
+	vccw_mem_free(mem);
 }

@@ -19,6 +19,7 @@
 #include "vccw/byteorder.h"
 
 #define BLK_QUEUE_SIZE 256
+#define BLK_DONE_BATCH 64
 
 struct vccw_blk {
 	struct vccw_virtio_dev vdev; /* first: hooks container_of() back */
@@ -28,7 +29,14 @@ struct vccw_blk {
 	 * virtqueues: they share the device's I/O thread); NULL for aio=threads.
 	 */
 	struct vccw_be_blk_queue *bq;
-	struct vccw_vq_elem *push_elem; /* scratch for completions */
+	/*
+	 * Completions of requests in flight, gathered per queue while the backend's are
+	 * reaped and used together (vccw_virtio_push_many()): one used-index update and one
+	 * notification decision per batch, so with event index the driver gets one
+	 * interruption for all of them. Empty whenever the device lock is free.
+	 */
+	struct vccw_vq_used *done;   /* num_queues * BLK_DONE_BATCH */
+	uint16_t *nr_done;           /* per queue */
 	bool resetting; /* completions drained by a reset are not used */
 	uint64_t capacity; /* 512-byte sectors */
 	uint32_t lbs, pbs;  /* logical and physical block size, bytes */
@@ -335,18 +343,39 @@ static uint8_t *status_byte(const struct vccw_vq_elem *e)
 	return NULL;
 }
 
+/* Use the completions gathered for queue @qidx. Context: device lock held. */
+static void flush_done(struct vccw_blk *blk, uint16_t qidx)
+{
+	if (!blk->nr_done[qidx])
+		return;
+	vccw_virtio_push_many(&blk->vdev, qidx, blk->done + (size_t)qidx * BLK_DONE_BATCH,
+			      blk->nr_done[qidx]);
+	blk->nr_done[qidx] = 0;
+}
+
+static void flush_all_done(struct vccw_blk *blk)
+{
+	uint16_t q;
+
+	for (q = 0; q < blk->num_queues; q++)
+		flush_done(blk, q);
+}
+
 static void push_result(struct vccw_blk *blk, uint16_t qidx, uint16_t id, uint16_t ndescs,
 			unsigned int in_num, uint8_t *status, uint8_t st, uint32_t used)
 {
-	struct vccw_vq_elem *pe = blk->push_elem;
+	struct vccw_vq_used *u;
 
 	if (blk->resetting)
 		return;
 	*status = st;
-	pe->id = id;
-	pe->ndescs = ndescs;
-	pe->in_num = in_num;
-	vccw_virtio_push(&blk->vdev, qidx, pe, used);
+	if (blk->nr_done[qidx] == BLK_DONE_BATCH)
+		flush_done(blk, qidx);
+	u = &blk->done[(size_t)qidx * BLK_DONE_BATCH + blk->nr_done[qidx]++];
+	u->id = id;
+	u->ndescs = ndescs;
+	u->len = used;
+	u->has_in = in_num != 0;
 }
 
 /* The backend finished @breq. Context: I/O thread (or a reset), device lock held. */
@@ -464,6 +493,7 @@ static void queue_notify_async(struct vccw_blk *blk, unsigned int idx)
 		vccw_be_blk_queue_complete(blk->bq, false);
 		vccw_be_blk_queue_flush(blk->bq);
 	}
+	flush_all_done(blk);
 }
 
 /* The backend queue's completion fd is readable. Context: I/O thread, device lock. */
@@ -476,6 +506,7 @@ static void on_completions(struct vccw_virtio_dev *vdev, int fd, void *arg)
 	vccw_be_blk_queue_complete(blk->bq, false);
 	/* Flushes a done callback queued, and requests that waited for room. */
 	vccw_be_blk_queue_flush(blk->bq);
+	flush_all_done(blk);
 }
 
 /* ---- virtio device hooks ---- */
@@ -760,8 +791,9 @@ struct vccw_blk *vccw_blk_new(struct vccw_mem *mem, const struct vccw_blk_config
 	if (cfg->serial)
 		memcpy(blk->serial, cfg->serial, strlen(cfg->serial));
 	blk->elem = malloc(sizeof(*blk->elem));
-	blk->push_elem = calloc(1, sizeof(*blk->push_elem));
-	if (!blk->elem || !blk->push_elem) {
+	blk->done = calloc((size_t)nq * BLK_DONE_BATCH, sizeof(*blk->done));
+	blk->nr_done = calloc(nq, sizeof(*blk->nr_done));
+	if (!blk->elem || !blk->done || !blk->nr_done) {
 		vccw_err_set(err, ENOMEM, "virtio-blk: out of memory");
 		goto err_free_elem;
 	}
@@ -771,7 +803,8 @@ struct vccw_blk *vccw_blk_new(struct vccw_mem *mem, const struct vccw_blk_config
 		if (!blk->bq)
 			goto err_free_elem;
 	}
-	if (vccw_virtio_dev_init(&blk->vdev, &blk_ops, mem, extra_features, err))
+	if (vccw_virtio_dev_init_iothread(&blk->vdev, &blk_ops, mem, extra_features,
+					  cfg->iothread, err))
 		goto err_free_queue;
 	if (blk->bq && blk->bq->fd >= 0 &&
 	    vccw_virtio_dev_watch_fd(&blk->vdev, blk->bq->fd, on_completions, blk)) {
@@ -784,7 +817,8 @@ struct vccw_blk *vccw_blk_new(struct vccw_mem *mem, const struct vccw_blk_config
 err_free_queue:
 	vccw_be_blk_queue_free(blk->bq);
 err_free_elem:
-	free(blk->push_elem);
+	free(blk->done);
+	free(blk->nr_done);
 	free(blk->elem);
 	free(blk);
 	return NULL;
@@ -808,7 +842,8 @@ void vccw_blk_free(struct vccw_blk *blk)
 	}
 	vccw_virtio_dev_fini(&blk->vdev);
 	vccw_be_blk_queue_free(blk->bq);
-	free(blk->push_elem);
+	free(blk->done);
+	free(blk->nr_done);
 	free(blk->elem);
 	free(blk);
 }

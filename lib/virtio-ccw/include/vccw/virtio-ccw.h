@@ -87,7 +87,12 @@ struct vccw_virtio_ccw *vccw_virtio_ccw_new(struct vccw_css *css, struct vccw_vi
 					    const struct vccw_virtio_ccw_config *cfg,
 					    struct vccw_err *err);
 
-/* Detach (with a CRW when @hotplug) and free. The virtio device is reset, not freed. */
+/*
+ * Detach (with a CRW when @hotplug) and free. The virtio device is quiesced
+ * (vccw_virtio_dev_quiesce(): its backend I/O in flight ends) before the subchannel
+ * disappears, and reset, not freed; it pops no buffer again.
+ * Context: not the device's I/O thread; waits for the device's current backend call.
+ */
 void vccw_virtio_ccw_free(struct vccw_virtio_ccw *dev, bool hotplug);
 
 struct vccw_cu *vccw_virtio_ccw_cu(const struct vccw_virtio_ccw *dev);

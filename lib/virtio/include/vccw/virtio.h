@@ -10,8 +10,8 @@
  * const struct vccw_virtio_dev_ops; hooks get the base and use container_of().
  *
  * Threads: transport commands arrive on the css channel thread; queue notifications are
- * handed to the device's own I/O thread (an eventfd per queue), so the vCPU that
- * notified returns at once. The device lock (vccw_virtio_dev.lock) serialises the two:
+ * handed to the device's I/O thread (an eventfd per queue), its own or one it shares with
+ * other devices (struct vccw_iothread), so the vCPU that notified returns at once. The device lock (vccw_virtio_dev.lock) serialises the two:
  * every hook below runs with it held.
  */
 #ifndef VCCW_VIRTIO_H
@@ -138,15 +138,18 @@ struct vccw_virtio_dev {
 	uint8_t status;
 	bool legacy;             /* VERSION_1 not negotiated: legacy byte order */
 	unsigned int nr_queues;  /* queues with queue_max > 0 */
+	bool quiesced;           /* vccw_virtio_dev_quiesce() ran: nothing is popped */
 	struct vccw_vq *vqs[VCCW_VIRTIO_MAX_QUEUES];
 	struct vccw_vq_elem *elem; /* scratch element for the I/O thread */
 
-	/* I/O thread. */
-	pthread_t thread;
-	int epfd;
+	/*
+	 * The I/O thread serving this device: its own, or a shared one (set at init, fixed
+	 * until fini); @iot_slot is the device's place in it.
+	 */
+	struct vccw_iothread *iot;
+	bool own_iot;
+	unsigned int iot_slot;
 	int kick_fd[VCCW_VIRTIO_MAX_QUEUES]; /* eventfd per queue */
-	int stop_fd;
-	bool thread_started;
 	struct {
 		int fd;
 		vccw_virtio_fd_fn *fn;
@@ -165,10 +168,6 @@ struct vccw_virtio_dev {
 	unsigned int backend_inflight;
 	/* Queues notified and not yet served (atomic), bit n for queue n. */
 	uint64_t kick_bits;
-	/* The I/O thread polls kick_bits (atomic): a kick then needs no eventfd write. */
-	bool io_polling;
-	/* The I/O thread's adaptive polling (include/vccw/poll.h); max_ns 0: never. */
-	struct vccw_poll poll;
 	/* ioeventfd=off (atomic): a notification is served on the notifying thread. */
 	bool notify_inline;
 
@@ -181,12 +180,58 @@ struct vccw_virtio_dev {
 };
 
 /*
+ * An I/O thread that several devices can share (QEMU's -object iothread): it serves
+ * every queue of every device attached to it, their watched fds and their calls, one
+ * device's queue handler at a time, and polls (include/vccw/poll.h) all of them before it
+ * sleeps. A device created without one gets a thread of its own.
+ */
+struct vccw_iothread;
+
+/* Devices one I/O thread can serve. */
+#define VCCW_IOTHREAD_MAX_DEVICES 256
+
+/*
+ * Start an I/O thread. @poll_max_ns bounds its polling window (0: never poll; QEMU's
+ * poll-max-ns). Returns a new object owned by the caller, or NULL with @err filled.
+ * Context: any thread.
+ */
+struct vccw_iothread *vccw_iothread_new(uint32_t poll_max_ns, struct vccw_err *err);
+/* Stop the thread and free it. No device may be attached any more. NULL is a no-op. */
+void vccw_iothread_free(struct vccw_iothread *iot);
+/* Devices attached now (a hint for a monitor that refuses to delete a busy one). */
+unsigned int vccw_iothread_nr_devices(struct vccw_iothread *iot);
+/* The thread's id, to tell threads apart (tests, a monitor's query-iothreads). */
+pthread_t vccw_iothread_thread(struct vccw_iothread *iot);
+
+/*
  * Initialise @vdev (embedded in a device object) with @ops over @mem and start its I/O
  * thread. @extra_features are transport/core features the transport offers in addition
  * (e.g. VERSION_1, RING_PACKED). Returns 0 or -errno with @err filled.
  */
 int vccw_virtio_dev_init(struct vccw_virtio_dev *vdev, const struct vccw_virtio_dev_ops *ops,
 			 struct vccw_mem *mem, uint64_t extra_features, struct vccw_err *err);
+/*
+ * As vccw_virtio_dev_init(), with every queue of @vdev served on @iot (borrowed: it must
+ * outlive the device; NULL: a thread of its own). Returns 0, -ENOSPC when @iot serves
+ * VCCW_IOTHREAD_MAX_DEVICES devices already, or -errno, with @err filled.
+ */
+int vccw_virtio_dev_init_iothread(struct vccw_virtio_dev *vdev,
+				  const struct vccw_virtio_dev_ops *ops, struct vccw_mem *mem,
+				  uint64_t extra_features, struct vccw_iothread *iot,
+				  struct vccw_err *err);
+/*
+ * Stop @vdev touching guest memory for good, before its transport removes the device
+ * from the guest's view: wait for the queue handler or watch callback running now (a
+ * synchronous backend call), reset the device, which ends every request in flight in its
+ * backend without using it, and from then on pop no buffer (vccw_virtio_pop() returns 0),
+ * whatever the driver still does. A guest that sees the device gone (and fails its
+ * requests) may reuse their buffers at once: no backend read or write may still land in
+ * them. Until vccw_virtio_dev_fini().
+ * Context: any thread but the I/O thread; takes the device lock, so it waits for as long
+ * as the current backend call takes.
+ */
+void vccw_virtio_dev_quiesce(struct vccw_virtio_dev *vdev);
+
 /* Stop the I/O thread and release what init allocated. No call may be pending. */
 void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev);
 
@@ -291,7 +336,7 @@ void vccw_virtio_dev_set_notify_inline(struct vccw_virtio_dev *vdev, bool on);
 
 /*
  * Take the next buffer of queue @idx into vdev->elem-like storage @elem. Returns 1, 0
- * (empty), or -EIO after a broken chain, in which case the core has set NEEDS_RESET and
+ * (empty, or the device is quiesced), or -EIO after a broken chain, in which case the core has set NEEDS_RESET and
  * raised a configuration notification.
  */
 int vccw_virtio_pop(struct vccw_virtio_dev *vdev, unsigned int idx, struct vccw_vq_elem *elem);

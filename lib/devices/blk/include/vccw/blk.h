@@ -25,7 +25,8 @@
  * writethrough mode every OUT, DISCARD and WRITE_ZEROES is made stable before it
  * completes.
  *
- * Requests run on the device's I/O thread. With a backend of aio=threads they are
+ * Requests run on the device's I/O thread (its own, or the iothread of the config,
+ * which serves all of its queues as QEMU 7.2 does). With a backend of aio=threads they are
  * processed one at a time, in the order they are popped; with aio=io_uring (or native)
  * IN, OUT and FLUSH are started in that order and stay in flight together, used in the
  * order they complete (GET_ID, DISCARD, WRITE_ZEROES are answered at once). Either way a
@@ -114,7 +115,14 @@ extern "C" {
 #define VCCW_BLK_SIZE_MAX (1u << 20)            /* bytes per segment */
 #define VCCW_BLK_MAX_DWZ_SECTORS (1u << 21)     /* 1 GiB per discard/write-zeroes segment */
 #define VCCW_BLK_MAX_DWZ_SEG 32                 /* segments per discard/write-zeroes */
-#define VCCW_BLK_MAX_QUEUES 16
+/*
+ * Request queues: 64, the virtqueues a virtio-ccw device has here (its classic queue
+ * indicators are one 64-bit doubleword, 4.3.3.1.1, and QEMU's adapter routes are 64 per
+ * device). qemu-system-s390x 7.2 under TCG was seen to accept 65 and to abort at 1025
+ * (VIRTIO_QUEUE_MAX); its guest drivers then cannot use the queues beyond 64 with
+ * classic indicators.
+ */
+#define VCCW_BLK_MAX_QUEUES VCCW_VIRTIO_MAX_QUEUES
 /* Block size limits of QEMU's block properties (a power of 2 in this range). */
 #define VCCW_BLK_MIN_BLOCK_SIZE 512u
 #define VCCW_BLK_MAX_BLOCK_SIZE (2u << 20)
@@ -141,6 +149,11 @@ struct vccw_blk_config {
 	/* Geometry; all 0: guessed from the size. Else cyls 1..65535, heads and secs 1..255. */
 	uint32_t cyls, heads, secs;
 	bool writethrough; /* cache mode at reset: writethrough instead of writeback */
+	/*
+	 * Borrowed, must outlive the device: the I/O thread serving every queue (QEMU's
+	 * iothread=, shared with other devices). NULL: a thread of the device's own.
+	 */
+	struct vccw_iothread *iothread;
 };
 
 struct vccw_blk;
