@@ -177,22 +177,15 @@ json_t *cmd_chardev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 json_t *cmd_chardev_remove(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 				  struct qmp_err *err)
 {
+	static const struct qmp_refusal words[] = {
+		{ -ENOENT, "GenericError", "Chardev '", "' not found" },
+		{ -EBUSY, "GenericError", "Chardev '", "' is busy" },
+		{ 0, NULL, NULL, NULL },
+	};
 	const char *id = arg_str(args, "id", true, err);
-	int rc;
 
 	(void)c;
-	if (!id)
-		return NULL;
-	rc = vm_hotplug_chardev_del(q->vm, id);
-	if (rc == -ENOENT) {
-		set_err(err, "GenericError", "Chardev '%s' not found", id);
-		return NULL;
-	}
-	if (rc == -EBUSY) {
-		set_err(err, "GenericError", "Chardev '%s' is busy", id);
-		return NULL;
-	}
-	return json_object();
+	return id ? reply_of_rc(vm_hotplug_chardev_del(q->vm, id), id, words, err) : NULL;
 }
 
 #endif /* VM_HAVE_QMP */

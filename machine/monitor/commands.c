@@ -27,6 +27,21 @@ set_err(struct qmp_err *err, const char *cls, const char *fmt, ...)
 }
 
 /* A string argument: NULL with @err set when missing (if @required) or not a string. */
+json_t *reply_of_rc(int rc, const char *name, const struct qmp_refusal *words,
+		    struct qmp_err *err)
+{
+	if (!rc)
+		return json_object();
+	for (; words && words->rc; words++) {
+		if (words->rc == rc) {
+			set_err(err, words->cls, "%s%s%s", words->before, name, words->after);
+			return NULL;
+		}
+	}
+	set_err(err, "GenericError", "'%s': %s", name, strerror(-rc));
+	return NULL;
+}
+
 const char *arg_str(json_t *args, const char *name, bool required, struct qmp_err *err)
 {
 	json_t *v = args ? json_object_get(args, name) : NULL;

@@ -173,6 +173,18 @@ void hmp_print_name(struct hmp_out *o, json_t *ret);
 
 void set_err(struct qmp_err *err, const char *cls, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* One refusal of a monitor command: its -errno and QEMU's words around the object's name. */
+struct qmp_refusal {
+	int rc;
+	const char *cls;
+	const char *before, *after;
+};
+/*
+ * The reply of a command whose work returned @rc for the object @name: {} for 0; else the
+ * entry of @words (ended by rc 0) for @rc, or a GenericError naming strerror(-@rc).
+ */
+json_t *reply_of_rc(int rc, const char *name, const struct qmp_refusal *words,
+		    struct qmp_err *err);
 /* A string argument: NULL with @err set when missing (if @required) or not a string. */
 const char *arg_str(json_t *args, const char *name, bool required, struct qmp_err *err);
 /* An integer argument; false with @err set when missing or not an integer. */

@@ -48,26 +48,16 @@ json_t *cmd_blockdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 json_t *cmd_blockdev_del(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 				struct qmp_err *err)
 {
+	static const struct qmp_refusal words[] = {
+		{ -ENOENT, "GenericError", "Failed to find node with node-name='", "'" },
+		{ -EBUSY, "GenericError", "Node ", " is in use" },
+		{ -ENOTEMPTY, "GenericError", "Block device ", " is in use" },
+		{ 0, NULL, NULL, NULL },
+	};
 	const char *node = arg_str(args, "node-name", true, err);
-	int rc;
 
 	(void)c;
-	if (!node)
-		return NULL;
-	rc = vm_hotplug_drive_del(q->vm, node);
-	if (rc == -ENOENT) {
-		set_err(err, "GenericError", "Failed to find node with node-name='%s'", node);
-		return NULL;
-	}
-	if (rc == -EBUSY) {
-		set_err(err, "GenericError", "Node %s is in use", node);
-		return NULL;
-	}
-	if (rc == -ENOTEMPTY) {
-		set_err(err, "GenericError", "Block device %s is in use", node);
-		return NULL;
-	}
-	return json_object();
+	return node ? reply_of_rc(vm_hotplug_drive_del(q->vm, node), node, words, err) : NULL;
 }
 
 /* QEMU's BlockDeviceInfo of node @d: its driver, cache mode and image; no limits. */
@@ -343,22 +333,15 @@ json_t *cmd_netdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 json_t *cmd_netdev_del(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 			      struct qmp_err *err)
 {
+	static const struct qmp_refusal words[] = {
+		{ -ENOENT, "DeviceNotFound", "Device '", "' not found" },
+		{ -EBUSY, "GenericError", "netdev '", "' is in use: delete its device first" },
+		{ 0, NULL, NULL, NULL },
+	};
 	const char *id = arg_str(args, "id", true, err);
-	int rc;
 
 	(void)c;
-	if (!id)
-		return NULL;
-	rc = vm_hotplug_netdev_del(q->vm, id);
-	if (rc == -ENOENT) {
-		set_err(err, "DeviceNotFound", "Device '%s' not found", id);
-		return NULL;
-	}
-	if (rc == -EBUSY) {
-		set_err(err, "GenericError", "netdev '%s' is in use: delete its device first", id);
-		return NULL;
-	}
-	return json_object();
+	return id ? reply_of_rc(vm_hotplug_netdev_del(q->vm, id), id, words, err) : NULL;
 }
 
 #endif /* VM_HAVE_QMP */
