@@ -21,6 +21,7 @@
 #include "vccw/poll.h"
 #include "trace-int.h"
 #include "vccw/virtio.h"
+#include "virtio-int.h"
 
 /* Trace arguments naming @vdev: its type and address. */
 #define VDEV_ID(vdev)                                                                              \
@@ -84,17 +85,17 @@ static void serve_queue_locked(struct vccw_virtio_dev *vdev, unsigned int idx)
 /* Serve queue @idx after a notification. Context: the I/O thread. */
 static void serve_queue(struct vccw_virtio_dev *vdev, unsigned int idx)
 {
-	__atomic_add_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+	__atomic_add_fetch(&vdev->io->io_busy, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_lock(&vdev->lock);
 	serve_queue_locked(vdev, idx);
 	pthread_mutex_unlock(&vdev->lock);
-	__atomic_sub_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+	__atomic_sub_fetch(&vdev->io->io_busy, 1, __ATOMIC_ACQ_REL);
 }
 
 /* Serve every queue notified so far; several kicks of a queue collapse into one pass. */
 static bool serve_kicks(struct vccw_virtio_dev *vdev)
 {
-	uint64_t bits = __atomic_exchange_n(&vdev->kick_bits, 0, __ATOMIC_SEQ_CST);
+	uint64_t bits = __atomic_exchange_n(&vdev->io->kick_bits, 0, __ATOMIC_SEQ_CST);
 	bool any = bits != 0;
 
 	while (bits) {
@@ -109,9 +110,9 @@ static bool serve_kicks(struct vccw_virtio_dev *vdev)
 /* A queue of @vdev notified, a call queued for it, or backend completions waiting. */
 static bool dev_ready(struct vccw_virtio_dev *vdev)
 {
-	return __atomic_load_n(&vdev->kick_bits, __ATOMIC_SEQ_CST) ||
-	       __atomic_load_n(&vdev->calls_queued, __ATOMIC_SEQ_CST) !=
-		       __atomic_load_n(&vdev->calls_done, __ATOMIC_SEQ_CST) ||
+	return __atomic_load_n(&vdev->io->kick_bits, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&vdev->io->calls_queued, __ATOMIC_SEQ_CST) !=
+		       __atomic_load_n(&vdev->io->calls_done, __ATOMIC_SEQ_CST) ||
 	       (vdev->ops->poll_ready && vdev->ops->poll_ready(vdev));
 }
 
@@ -135,7 +136,7 @@ static bool any_kicked(struct vccw_iothread *iot)
 	unsigned int i;
 
 	for (i = 0; i < iot->nr_slots; i++) {
-		if (iot->devs[i] && __atomic_load_n(&iot->devs[i]->kick_bits, __ATOMIC_SEQ_CST))
+		if (iot->devs[i] && __atomic_load_n(&iot->devs[i]->io->kick_bits, __ATOMIC_SEQ_CST))
 			return true;
 	}
 	return false;
@@ -149,22 +150,22 @@ static void handle_calls(struct vccw_virtio_dev *vdev)
 	uint64_t count;
 	ssize_t r;
 
-	r = read(vdev->call_fd, &count, sizeof(count));
+	r = read(vdev->io->call_fd, &count, sizeof(count));
 	(void)r;
 	for (;;) {
-		pthread_mutex_lock(&vdev->call_lock);
-		n = vccw_list_first(&vdev->calls);
+		pthread_mutex_lock(&vdev->io->call_lock);
+		n = vccw_list_first(&vdev->io->calls);
 		if (n)
 			vccw_list_del(n);
-		pthread_mutex_unlock(&vdev->call_lock);
+		pthread_mutex_unlock(&vdev->io->call_lock);
 		if (!n)
 			return;
 		call = container_of(n, struct vccw_virtio_call, link);
 		call->fn(vdev, call);
-		pthread_mutex_lock(&vdev->call_lock);
-		__atomic_add_fetch(&vdev->calls_done, 1, __ATOMIC_SEQ_CST);
-		pthread_cond_broadcast(&vdev->call_cond);
-		pthread_mutex_unlock(&vdev->call_lock);
+		pthread_mutex_lock(&vdev->io->call_lock);
+		__atomic_add_fetch(&vdev->io->calls_done, 1, __ATOMIC_SEQ_CST);
+		pthread_cond_broadcast(&vdev->io->call_cond);
+		pthread_mutex_unlock(&vdev->io->call_lock);
 	}
 }
 
@@ -181,15 +182,15 @@ static void dev_unwatch_all(struct vccw_iothread *iot, struct vccw_virtio_dev *v
 	unsigned int i;
 
 	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES; i++) {
-		if (vdev->kick_fd[i] >= 0)
-			epoll_ctl(iot->epfd, EPOLL_CTL_DEL, vdev->kick_fd[i], NULL);
+		if (vdev->io->kick_fd[i] >= 0)
+			epoll_ctl(iot->epfd, EPOLL_CTL_DEL, vdev->io->kick_fd[i], NULL);
 	}
-	if (vdev->call_fd >= 0)
-		epoll_ctl(iot->epfd, EPOLL_CTL_DEL, vdev->call_fd, NULL);
+	if (vdev->io->call_fd >= 0)
+		epoll_ctl(iot->epfd, EPOLL_CTL_DEL, vdev->io->call_fd, NULL);
 	pthread_mutex_lock(&vdev->lock);
-	for (i = 0; i < vdev->nr_watch; i++) {
-		if (vdev->watch[i].fn)
-			epoll_ctl(iot->epfd, EPOLL_CTL_DEL, vdev->watch[i].fd, NULL);
+	for (i = 0; i < vdev->io->nr_watch; i++) {
+		if (vdev->io->watch[i].fn)
+			epoll_ctl(iot->epfd, EPOLL_CTL_DEL, vdev->io->watch[i].fd, NULL);
 	}
 	pthread_mutex_unlock(&vdev->lock);
 }
@@ -204,13 +205,13 @@ static int dev_attach(struct vccw_iothread *iot, struct vccw_virtio_dev *vdev)
 		;
 	if (slot == VCCW_IOTHREAD_MAX_DEVICES)
 		return -ENOSPC;
-	vdev->iot_slot = slot;
+	vdev->io->iot_slot = slot;
 	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES && !rc; i++) {
-		if (vdev->kick_fd[i] >= 0)
-			rc = epoll_add(iot, vdev->kick_fd[i], TAG(slot, TAG_KICK, i));
+		if (vdev->io->kick_fd[i] >= 0)
+			rc = epoll_add(iot, vdev->io->kick_fd[i], TAG(slot, TAG_KICK, i));
 	}
 	if (!rc)
-		rc = epoll_add(iot, vdev->call_fd, TAG(slot, TAG_CALL, 0));
+		rc = epoll_add(iot, vdev->io->call_fd, TAG(slot, TAG_CALL, 0));
 	if (rc) {
 		dev_unwatch_all(iot, vdev);
 		return rc;
@@ -229,7 +230,7 @@ static int dev_attach(struct vccw_iothread *iot, struct vccw_virtio_dev *vdev)
 static void dev_detach(struct vccw_iothread *iot, struct vccw_virtio_dev *vdev)
 {
 	dev_unwatch_all(iot, vdev);
-	iot->devs[vdev->iot_slot] = NULL;
+	iot->devs[vdev->io->iot_slot] = NULL;
 	while (iot->nr_slots && !iot->devs[iot->nr_slots - 1])
 		iot->nr_slots--;
 	__atomic_sub_fetch(&iot->nr_devices, 1, __ATOMIC_RELEASE);
@@ -297,7 +298,7 @@ static void *io_thread(void *arg)
 	unsigned int i;
 	int n, j;
 	ssize_t r;
-	__typeof__(&vdev->watch[0]) w;
+	__typeof__(&vdev->io->watch[0]) w;
 
 	for (;;) {
 		if (__atomic_load_n(&iot->ctl_pending, __ATOMIC_SEQ_CST))
@@ -340,19 +341,19 @@ static void *io_thread(void *arg)
 			switch (kind) {
 			case TAG_KICK:
 				/* The bit was set before the eventfd was written. */
-				r = read(vdev->kick_fd[idx], &count, sizeof(count));
+				r = read(vdev->io->kick_fd[idx], &count, sizeof(count));
 				(void)r;
-				__atomic_or_fetch(&vdev->kick_bits, VCCW_BIT(idx), __ATOMIC_SEQ_CST);
+				__atomic_or_fetch(&vdev->io->kick_bits, VCCW_BIT(idx), __ATOMIC_SEQ_CST);
 				break;
 			case TAG_WATCH:
-				__atomic_add_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+				__atomic_add_fetch(&vdev->io->io_busy, 1, __ATOMIC_ACQ_REL);
 				pthread_mutex_lock(&vdev->lock);
-				w = &vdev->watch[idx];
+				w = &vdev->io->watch[idx];
 				/* Unwatched after epoll reported it: nothing to do. */
 				if (w->fn)
 					w->fn(vdev, w->fd, w->arg);
 				pthread_mutex_unlock(&vdev->lock);
-				__atomic_sub_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+				__atomic_sub_fetch(&vdev->io->io_busy, 1, __ATOMIC_ACQ_REL);
 				break;
 			case TAG_CALL:
 				handle_calls(vdev);
@@ -460,13 +461,13 @@ static void close_fds(struct vccw_virtio_dev *vdev)
 	unsigned int i;
 
 	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES; i++) {
-		if (vdev->kick_fd[i] >= 0)
-			close(vdev->kick_fd[i]);
-		vdev->kick_fd[i] = -1;
+		if (vdev->io->kick_fd[i] >= 0)
+			close(vdev->io->kick_fd[i]);
+		vdev->io->kick_fd[i] = -1;
 	}
-	if (vdev->call_fd >= 0)
-		close(vdev->call_fd);
-	vdev->call_fd = -1;
+	if (vdev->io->call_fd >= 0)
+		close(vdev->io->call_fd);
+	vdev->io->call_fd = -1;
 }
 
 static void free_queues(struct vccw_virtio_dev *vdev)
@@ -496,28 +497,34 @@ int vccw_virtio_dev_init_iothread(struct vccw_virtio_dev *vdev,
 	int rc = 0;
 
 	memset(vdev, 0, sizeof(*vdev));
+	if (!ops || !ops->queue_max)
+		return vccw_err_set(err, EINVAL, "virtio device needs ops with queue_max");
 	vdev->ops = ops;
 	vdev->mem = mem;
 	vdev->legacy = true;
-	vdev->call_fd = -1;
+	vdev->io = calloc(1, sizeof(*vdev->io));
+	if (!vdev->io)
+		return vccw_err_set(err, ENOMEM, "out of memory");
+	vdev->io->call_fd = -1;
 	for (i = 0; i < VCCW_VIRTIO_MAX_QUEUES; i++)
-		vdev->kick_fd[i] = -1;
-	if (!ops || !ops->queue_max)
-		return vccw_err_set(err, EINVAL, "virtio device needs ops with queue_max");
+		vdev->io->kick_fd[i] = -1;
 	rc = pthread_mutex_init(&vdev->lock, NULL);
-	if (rc)
+	if (rc) {
+		free(vdev->io);
+		vdev->io = NULL;
 		return vccw_err_set(err, rc, "%s: cannot create the device lock", ops->name);
-	pthread_mutex_init(&vdev->call_lock, NULL);
-	pthread_cond_init(&vdev->call_cond, NULL);
-	vccw_list_init(&vdev->calls);
+	}
+	pthread_mutex_init(&vdev->io->call_lock, NULL);
+	pthread_cond_init(&vdev->io->call_cond, NULL);
+	vccw_list_init(&vdev->io->calls);
 
 	vdev->elem = calloc(1, sizeof(*vdev->elem));
 	if (!vdev->elem) {
 		rc = vccw_err_set(err, ENOMEM, "out of memory");
 		goto err_free_queues;
 	}
-	vdev->call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (vdev->call_fd < 0) {
+	vdev->io->call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vdev->io->call_fd < 0) {
 		rc = vccw_err_set(err, errno, "%s: cannot create the I/O thread's fds", ops->name);
 		goto err_close_fds;
 	}
@@ -533,8 +540,8 @@ int vccw_virtio_dev_init_iothread(struct vccw_virtio_dev *vdev,
 			break;
 		}
 		vdev->nr_queues++;
-		vdev->kick_fd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (vdev->kick_fd[i] < 0) {
+		vdev->io->kick_fd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (vdev->io->kick_fd[i] < 0) {
 			rc = vccw_err_set(err, errno, "%s: cannot create queue %u's eventfd",
 					  ops->name, i);
 			break;
@@ -550,9 +557,9 @@ int vccw_virtio_dev_init_iothread(struct vccw_virtio_dev *vdev,
 			rc = err && err->code ? err->code : -ENOMEM;
 			goto err_close_fds;
 		}
-		vdev->own_iot = true;
+		vdev->io->own_iot = true;
 	}
-	vdev->iot = iot;
+	vdev->io->iot = iot;
 	rc = iot_request(iot, vdev, true);
 	if (rc) {
 		if (rc == -ENOSPC)
@@ -565,45 +572,51 @@ int vccw_virtio_dev_init_iothread(struct vccw_virtio_dev *vdev,
 	return 0;
 
 err_free_iot:
-	if (vdev->own_iot)
+	if (vdev->io->own_iot)
 		vccw_iothread_free(iot);
-	vdev->iot = NULL;
-	vdev->own_iot = false;
+	vdev->io->iot = NULL;
+	vdev->io->own_iot = false;
 err_close_fds:
 	close_fds(vdev);
 err_free_queues:
 	free_queues(vdev);
-	pthread_cond_destroy(&vdev->call_cond);
-	pthread_mutex_destroy(&vdev->call_lock);
+	pthread_cond_destroy(&vdev->io->call_cond);
+	pthread_mutex_destroy(&vdev->io->call_lock);
 	pthread_mutex_destroy(&vdev->lock);
+	free(vdev->io);
+	vdev->io = NULL;
 	return rc;
 }
 
 void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev)
 {
-	if (vdev->iot) {
+	if (!vdev->io)
+		return; /* never initialised, or its init failed and undid itself */
+	if (vdev->io->iot) {
 		/* From now on the thread (shared or not) never looks at this device. */
-		iot_request(vdev->iot, vdev, false);
-		if (vdev->own_iot)
-			vccw_iothread_free(vdev->iot);
-		vdev->iot = NULL;
-		vdev->own_iot = false;
+		iot_request(vdev->io->iot, vdev, false);
+		if (vdev->io->own_iot)
+			vccw_iothread_free(vdev->io->iot);
+		vdev->io->iot = NULL;
+		vdev->io->own_iot = false;
 	}
 	close_fds(vdev);
 	free_queues(vdev);
-	pthread_cond_destroy(&vdev->call_cond);
-	pthread_mutex_destroy(&vdev->call_lock);
+	pthread_cond_destroy(&vdev->io->call_cond);
+	pthread_mutex_destroy(&vdev->io->call_lock);
 	pthread_mutex_destroy(&vdev->lock);
+	free(vdev->io);
+	vdev->io = NULL;
 }
 
 void vccw_virtio_dev_set_notify_inline(struct vccw_virtio_dev *vdev, bool on)
 {
-	__atomic_store_n(&vdev->notify_inline, on, __ATOMIC_RELEASE);
+	__atomic_store_n(&vdev->io->notify_inline, on, __ATOMIC_RELEASE);
 }
 
 bool vccw_virtio_dev_busy(struct vccw_virtio_dev *vdev)
 {
-	return __atomic_load_n(&vdev->io_busy, __ATOMIC_ACQUIRE) ||
+	return __atomic_load_n(&vdev->io->io_busy, __ATOMIC_ACQUIRE) ||
 	       __atomic_load_n(&vdev->backend_inflight, __ATOMIC_ACQUIRE);
 }
 
@@ -612,12 +625,12 @@ void vccw_virtio_dev_call(struct vccw_virtio_dev *vdev, struct vccw_virtio_call 
 	uint64_t one = 1;
 	ssize_t n;
 
-	pthread_mutex_lock(&vdev->call_lock);
-	vccw_list_add_tail(&vdev->calls, &call->link);
-	__atomic_add_fetch(&vdev->calls_queued, 1, __ATOMIC_SEQ_CST);
-	pthread_mutex_unlock(&vdev->call_lock);
+	pthread_mutex_lock(&vdev->io->call_lock);
+	vccw_list_add_tail(&vdev->io->calls, &call->link);
+	__atomic_add_fetch(&vdev->io->calls_queued, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&vdev->io->call_lock);
 	/* Non-blocking: a counter at its maximum already means "calls pending". */
-	n = write(vdev->call_fd, &one, sizeof(one));
+	n = write(vdev->io->call_fd, &one, sizeof(one));
 	(void)n;
 }
 
@@ -625,11 +638,11 @@ void vccw_virtio_dev_flush_calls(struct vccw_virtio_dev *vdev)
 {
 	uint64_t want;
 
-	pthread_mutex_lock(&vdev->call_lock);
-	want = vdev->calls_queued;
-	while (vdev->calls_done < want)
-		pthread_cond_wait(&vdev->call_cond, &vdev->call_lock);
-	pthread_mutex_unlock(&vdev->call_lock);
+	pthread_mutex_lock(&vdev->io->call_lock);
+	want = vdev->io->calls_queued;
+	while (vdev->io->calls_done < want)
+		pthread_cond_wait(&vdev->io->call_cond, &vdev->io->call_lock);
+	pthread_mutex_unlock(&vdev->io->call_lock);
 }
 
 int vccw_virtio_dev_watch_fd(struct vccw_virtio_dev *vdev, int fd, vccw_virtio_fd_fn *fn,
@@ -641,18 +654,18 @@ int vccw_virtio_dev_watch_fd(struct vccw_virtio_dev *vdev, int fd, vccw_virtio_f
 	if (!fn || fd < 0)
 		return -EINVAL;
 	pthread_mutex_lock(&vdev->lock);
-	if (vdev->nr_watch >= VCCW_ARRAY_SIZE(vdev->watch)) {
+	if (vdev->io->nr_watch >= VCCW_ARRAY_SIZE(vdev->io->watch)) {
 		pthread_mutex_unlock(&vdev->lock);
 		return -ENOSPC;
 	}
-	i = vdev->nr_watch;
-	vdev->watch[i].fd = fd;
-	vdev->watch[i].fn = fn;
-	vdev->watch[i].arg = arg;
+	i = vdev->io->nr_watch;
+	vdev->io->watch[i].fd = fd;
+	vdev->io->watch[i].fn = fn;
+	vdev->io->watch[i].arg = arg;
 	/* Registered under the lock, so the thread never sees a half-filled slot. */
-	rc = epoll_add(vdev->iot, fd, TAG(vdev->iot_slot, TAG_WATCH, i));
+	rc = epoll_add(vdev->io->iot, fd, TAG(vdev->io->iot_slot, TAG_WATCH, i));
 	if (!rc)
-		vdev->nr_watch++;
+		vdev->io->nr_watch++;
 	pthread_mutex_unlock(&vdev->lock);
 	return rc;
 }
@@ -661,12 +674,12 @@ int vccw_virtio_dev_unwatch_fd_locked(struct vccw_virtio_dev *vdev, int fd)
 {
 	unsigned int i;
 
-	for (i = 0; i < vdev->nr_watch; i++) {
-		if (vdev->watch[i].fd != fd || !vdev->watch[i].fn)
+	for (i = 0; i < vdev->io->nr_watch; i++) {
+		if (vdev->io->watch[i].fd != fd || !vdev->io->watch[i].fn)
 			continue;
 		/* An fd closed meanwhile left the epoll set by itself: ignore the error. */
-		epoll_ctl(vdev->iot->epfd, EPOLL_CTL_DEL, fd, NULL);
-		vdev->watch[i].fn = NULL;
+		epoll_ctl(vdev->io->iot->epfd, EPOLL_CTL_DEL, fd, NULL);
+		vdev->io->watch[i].fn = NULL;
 		return 0;
 	}
 	return -ENOENT;
@@ -913,26 +926,26 @@ int vccw_virtio_kick(struct vccw_virtio_dev *vdev, unsigned int idx)
 	ssize_t n;
 
 	/* kick_fd[] is fixed between init and fini: no lock, so a vCPU never waits. */
-	if (idx >= VCCW_VIRTIO_MAX_QUEUES || vdev->kick_fd[idx] < 0) {
+	if (idx >= VCCW_VIRTIO_MAX_QUEUES || vdev->io->kick_fd[idx] < 0) {
 		VCCW_TRACE(virtio_kick, VDEV_ID(vdev), idx, -EINVAL);
 		return -EINVAL;
 	}
 	VCCW_TRACE(virtio_kick, VDEV_ID(vdev), idx, 0);
 	/* ioeventfd=off: serve it here unless somebody holds the device (never wait). */
-	if (__atomic_load_n(&vdev->notify_inline, __ATOMIC_ACQUIRE) &&
+	if (__atomic_load_n(&vdev->io->notify_inline, __ATOMIC_ACQUIRE) &&
 	    pthread_mutex_trylock(&vdev->lock) == 0) {
-		__atomic_add_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+		__atomic_add_fetch(&vdev->io->io_busy, 1, __ATOMIC_ACQ_REL);
 		serve_queue_locked(vdev, idx);
-		__atomic_sub_fetch(&vdev->io_busy, 1, __ATOMIC_ACQ_REL);
+		__atomic_sub_fetch(&vdev->io->io_busy, 1, __ATOMIC_ACQ_REL);
 		pthread_mutex_unlock(&vdev->lock);
 		return 0;
 	}
-	__atomic_or_fetch(&vdev->kick_bits, VCCW_BIT(idx), __ATOMIC_SEQ_CST);
+	__atomic_or_fetch(&vdev->io->kick_bits, VCCW_BIT(idx), __ATOMIC_SEQ_CST);
 	/* A polling I/O thread sees the bit: no system call, no wake-up. */
-	if (__atomic_load_n(&vdev->iot->polling, __ATOMIC_SEQ_CST))
+	if (__atomic_load_n(&vdev->io->iot->polling, __ATOMIC_SEQ_CST))
 		return 0;
 	/* Non-blocking: a counter at its maximum already means "work pending". */
-	n = write(vdev->kick_fd[idx], &one, sizeof(one));
+	n = write(vdev->io->kick_fd[idx], &one, sizeof(one));
 	(void)n;
 	return 0;
 }

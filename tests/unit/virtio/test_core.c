@@ -18,6 +18,7 @@
 #include "test.h"
 #include "vccw/byteorder.h"
 #include "vccw/virtio.h"
+#include "virtio-int.h" /* the kick eventfds, to wait for the I/O thread */
 
 #define DEV_FEATURES (VCCW_BIT(0) | VCCW_BIT(5) | VCCW_BIT(41))
 #define CORE_FEATURES                                                                              \
@@ -621,7 +622,7 @@ TEST(test_virtio_broken_ring_sets_needs_reset)
 	REQUIRE(pipe(f.pipe) == 0);
 	REQUIRE(vccw_virtio_dev_watch_fd(vdev, f.pipe[0], on_pipe, &f) == 0);
 	CHECK_EQ(vccw_virtio_kick(vdev, 1), 0);
-	CHECK(wait_drained(vdev->kick_fd[1]));
+	CHECK(wait_drained(vdev->io->kick_fd[1]));
 	CHECK_EQ(write(f.pipe[1], "x", 1), 1);
 	CHECK(wait_watch(&f, 1));
 	pthread_mutex_lock(&f.m);
@@ -659,7 +660,7 @@ TEST(test_virtio_kick_before_driver_ok_dropped)
 	REQUIRE(pipe(f.pipe) == 0);
 	REQUIRE(vccw_virtio_dev_watch_fd(vdev, f.pipe[0], on_pipe, &f) == 0);
 	CHECK_EQ(vccw_virtio_kick(vdev, 0), 0);
-	CHECK(wait_drained(vdev->kick_fd[0]));
+	CHECK(wait_drained(vdev->io->kick_fd[0]));
 	CHECK_EQ(write(f.pipe[1], "x", 1), 1);
 	CHECK(wait_watch(&f, 1));
 	pthread_mutex_lock(&f.m);
@@ -668,7 +669,7 @@ TEST(test_virtio_kick_before_driver_ok_dropped)
 	/* A queue that is not set up is not serviced either, even after DRIVER_OK. */
 	REQUIRE(driver_ok(&f));
 	CHECK_EQ(vccw_virtio_kick(vdev, 1), 0);
-	CHECK(wait_drained(vdev->kick_fd[1]));
+	CHECK(wait_drained(vdev->io->kick_fd[1]));
 	CHECK_EQ(write(f.pipe[1], "y", 1), 1);
 	CHECK(wait_watch(&f, 2));
 	pthread_mutex_lock(&f.m);

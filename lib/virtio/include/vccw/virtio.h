@@ -125,6 +125,8 @@ struct vccw_virtio_call {
 	void (*fn)(struct vccw_virtio_dev *vdev, struct vccw_virtio_call *call);
 };
 
+struct vccw_virtio_io;
+
 struct vccw_virtio_dev {
 	const struct vccw_virtio_dev_ops *ops;
 	const struct vccw_virtio_transport_ops *transport;
@@ -143,40 +145,16 @@ struct vccw_virtio_dev {
 	struct vccw_vq_elem *elem; /* scratch element for the I/O thread */
 
 	/*
-	 * The I/O thread serving this device: its own, or a shared one (set at init, fixed
-	 * until fini); @iot_slot is the device's place in it.
-	 */
-	struct vccw_iothread *iot;
-	bool own_iot;
-	unsigned int iot_slot;
-	int kick_fd[VCCW_VIRTIO_MAX_QUEUES]; /* eventfd per queue */
-	struct {
-		int fd;
-		vccw_virtio_fd_fn *fn;
-		void *arg;
-	} watch[VCCW_VIRTIO_MAX_WATCH]; /* fn NULL: unwatched */
-	unsigned int nr_watch;
-	/*
-	 * Threads serving a queue or a watch under the device lock (atomic count), where
-	 * a backend call may block: the I/O thread, or a vCPU with notify_inline.
-	 */
-	unsigned int io_busy;
-	/*
 	 * Requests the device has in flight in its backend (atomic; kept by the device):
 	 * a reset then waits for them, so the device counts as busy too.
 	 */
 	unsigned int backend_inflight;
-	/* Queues notified and not yet served (atomic), bit n for queue n. */
-	uint64_t kick_bits;
-	/* ioeventfd=off (atomic): a notification is served on the notifying thread. */
-	bool notify_inline;
 
-	/* Calls for the I/O thread: protected by call_lock. */
-	pthread_mutex_t call_lock;
-	pthread_cond_t call_cond;
-	struct vccw_list calls;
-	uint64_t calls_queued, calls_done; /* also read atomically by the polling thread */
-	int call_fd;
+	/*
+	 * The I/O side (the I/O thread serving the device, its kick eventfds, watched fds
+	 * and queued calls): private to the virtio layer, made by vccw_virtio_dev_init().
+	 */
+	struct vccw_virtio_io *io;
 };
 
 /*
@@ -238,8 +216,8 @@ void vccw_virtio_dev_fini(struct vccw_virtio_dev *vdev);
 /*
  * Watch @fd for input on the I/O thread; @fn runs with the device lock held. The watch
  * is level-triggered: @fn must consume the input (or the thread calls it again). @fd is
- * borrowed until vccw_virtio_dev_fini(). Returns 0, -EINVAL, -ENOSPC (all slots of
- * vdev->watch in use) or -errno from epoll.
+ * borrowed until vccw_virtio_dev_fini(). Returns 0, -EINVAL, -ENOSPC (all watch slots
+ * in use) or -errno from epoll.
  */
 int vccw_virtio_dev_watch_fd(struct vccw_virtio_dev *vdev, int fd, vccw_virtio_fd_fn *fn,
 			     void *arg);
