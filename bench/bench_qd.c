@@ -9,10 +9,12 @@
  *  - 1 MiB sequential reads at QD1 against host pread() of 1 MiB.
  * The device runs with aio=threads, with aio=threads and ioeventfd=off (the vCPU serves
  * its own notifications), and with aio=io_uring; the image is a file in tmpfs
- * (/dev/shm), its pages allocated before timing. At QD1 the loop also records each
+ * (/dev/shm), its pages allocated before timing, then a file on disk (the build
+ * directory) read with cache=none (O_DIRECT) by the guest and the host baselines alike. At QD1 the loop also records each
  * request's time from its notification (DIAGNOSE 0x500) to the used buffer seen after
  * the interruption: the 99th percentile of those is printed against host pread's.
  */
+#define _GNU_SOURCE /* O_DIRECT */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -286,13 +288,17 @@ static void host_uring(void *arg, uint64_t n)
 
 /* ---- Setup ---- */
 
-static int make_file(char *path, size_t len)
+/*
+ * The image in @dir, its blocks written before timing; with @direct the returned fd
+ * reads around the page cache (O_DIRECT), as the guest's cache=none backend does.
+ */
+static int make_file(const char *dir, bool direct, char *path, size_t len)
 {
 	static uint8_t chunk[1 << 16];
 	uint64_t off;
-	int fd;
+	int fd, dfd;
 
-	snprintf(path, len, "/dev/shm/vccw-bench-qd-XXXXXX");
+	snprintf(path, len, "%s/vccw-bench-qd-XXXXXX", dir);
 	fd = mkstemp(path);
 	if (fd < 0)
 		return -1;
@@ -300,18 +306,28 @@ static int make_file(char *path, size_t len)
 	for (off = 0; off < FILE_SIZE; off += sizeof(chunk))
 		if (pwrite(fd, chunk, sizeof(chunk), (off_t)off) != (ssize_t)sizeof(chunk))
 			break;
-	return fd;
+	if (!direct)
+		return fd;
+	fsync(fd);
+	dfd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	close(fd);
+	if (dfd < 0)
+		unlink(path);
+	return dfd;
 }
 
 /*
  * The guest cases on a device whose backend runs with @aio, notifications served on
  * the vCPU when @inline_notify; false if it did not run. *@p99: the QD1 latency p99.
  */
-static bool guest_cases(const char *path, enum vccw_be_blk_aio aio, bool inline_notify,
-			struct bench_result res[NR_CASES], double *p99)
+static bool guest_cases(const char *path, bool direct, enum vccw_be_blk_aio aio,
+			bool inline_notify, struct bench_result res[NR_CASES], double *p99)
 {
 	static struct gv_machine m;
-	struct vccw_be_blk_file_opts opts = { .aio = aio };
+	struct vccw_be_blk_file_opts opts = {
+		.aio = aio,
+		.cache = direct ? VCCW_BE_BLK_CACHE_NONE : VCCW_BE_BLK_CACHE_WRITEBACK,
+	};
 	struct vccw_blk_config cfg = { .serial = "bench-qd" };
 	struct vccw_be_blk *be;
 	struct vccw_blk *blk = NULL;
@@ -350,7 +366,8 @@ static bool guest_cases(const char *path, enum vccw_be_blk_aio aio, bool inline_
 	return ok;
 }
 
-void bench_qd(void)
+/* The rows for an image in @dir (@what names it), read through the page cache or not. */
+static void qd_rows(const char *dir, bool direct, const char *what_dir)
 {
 	struct bench_result thr[NR_CASES], inl[NR_CASES], uring[NR_CASES], base[NR_CASES];
 	double p99_thr = 0, p99_inl = 0, p99_uring = 0, host_lat[LAT_SAMPLES];
@@ -360,9 +377,10 @@ void bench_qd(void)
 	unsigned int c;
 	int fd;
 
-	fd = make_file(path, sizeof(path));
+	fd = make_file(dir, direct, path, sizeof(path));
 	if (fd < 0) {
-		bench_note("qd: cannot create the image in /dev/shm: %s", strerror(errno));
+		bench_note("qd: cannot create the image in %s%s: %s", dir,
+			   direct ? " (O_DIRECT)" : "", strerror(errno));
 		return;
 	}
 	h.fd = fd;
@@ -387,11 +405,14 @@ void bench_qd(void)
 		host_lat[c] = (double)(bench_now_ns() - t0);
 	}
 	bench_median(host_lat, LAT_SAMPLES);
-	have_thr = guest_cases(path, VCCW_BE_BLK_AIO_THREADS, false, thr, &p99_thr);
-	have_inl = guest_cases(path, VCCW_BE_BLK_AIO_THREADS, true, inl, &p99_inl);
+	have_thr = guest_cases(path, direct, VCCW_BE_BLK_AIO_THREADS, false, thr, &p99_thr);
+	have_inl = guest_cases(path, direct, VCCW_BE_BLK_AIO_THREADS, true, inl, &p99_inl);
 	if (vccw_be_blk_have_io_uring())
-		have_uring = guest_cases(path, VCCW_BE_BLK_AIO_IO_URING, false, uring, &p99_uring);
-	bench_section("virtio-blk at a queue depth: guest load generator, file in tmpfs");
+		have_uring = guest_cases(path, direct, VCCW_BE_BLK_AIO_IO_URING, false, uring,
+					 &p99_uring);
+	snprintf(what, sizeof(what), "virtio-blk at a queue depth: guest load generator, %s",
+		 what_dir);
+	bench_section(what);
 	for (c = 0; c < NR_CASES; c++) {
 		double size = cases[c].size;
 
@@ -455,13 +476,27 @@ void bench_qd(void)
 		}
 	}
 #endif
-	bench_note("qd: guest requests use their own buffers in guest RAM (no bounce copy); "
-		   "one used-buffer interruption may cover several completions; ioeventfd=off "
-		   "rows use aio=threads");
 	if (h.errors)
 		bench_note("qd: %lu host reads failed", h.errors);
 out:
 	free(h.buf);
 	close(fd);
 	unlink(path);
+}
+
+void bench_qd(void)
+{
+	const char *o = getenv("O");
+	char dir[512];
+
+	qd_rows("/dev/shm", false, "file in tmpfs");
+	/*
+	 * A file on disk (the build directory), read with cache=none (O_DIRECT) by the guest
+	 * and by the host baselines alike, so the device's speed shows and not the cache's.
+	 */
+	snprintf(dir, sizeof(dir), "%s", o && *o ? o : ".");
+	qd_rows(dir, true, "file on disk, cache=none (O_DIRECT)");
+	bench_note("qd: guest requests use their own buffers in guest RAM (no bounce copy); "
+		   "one used-buffer interruption may cover several completions; ioeventfd=off "
+		   "rows use aio=threads; on disk the host baselines read with O_DIRECT too");
 }
