@@ -158,11 +158,43 @@ PROBE(10)
 2:	larl	%r13, bad
 	lpswe	0(%r13)
 
-/* 11: SCKC keeps the comparator; STCKC gives the value back. */
+/*
+ * 11: SCKC traps to the embedder (which sets UC_S390X_REG_CKC); STCKC stores the
+ * comparator the embedder set, without a trap.
+ */
 PROBE(11)
 	larl	%r13, ckc_value
 	sckc	0(%r13)
 	stckc	RES
+	larl	%r13, done
+	lpswe	0(%r13)
+
+/*
+ * 12: SPT traps to the embedder (which sets UC_S390X_REG_CPUTM); STPT, a delay loop,
+ * STPT: the CPU timer the embedder set counts down with host time, without a trap.
+ */
+PROBE(12)
+	larl	%r13, ckc_value
+	spt	0(%r13)
+	stpt	RES
+	llilf	%r1, 1000000
+1:	brct	%r1, 1b
+	stpt	RES + 0x08
+	larl	%r13, done
+	lpswe	0(%r13)
+
+/*
+ * 13: DAT on, with segment 511 (virtual 511 MiB, far beyond the engine's 16 MiB of
+ * storage) mapping the frame at 3 MiB: a load there reads real 0x300008.
+ */
+PROBE(13)
+	larl	%r13, edat_cr
+	lctlg	%c0, %c1, 0(%r13)
+	larl	%r13, dat_psw13
+	lpswe	0(%r13)
+9:	llilf	%r6, 0x1ff00000
+	lg	%r2, 8(%r6)
+	stg	%r2, RES
 	larl	%r13, done
 	lpswe	0(%r13)
 
@@ -173,6 +205,7 @@ done:		.quad	0x0002000180000000, 0xfff
 problem_psw:	.quad	0x0001000180000000, 6b
 enabled_wait:	.quad	0x0302000180000000, 0x123456
 dat_psw:	.quad	0x0400000180000000, 8b
+dat_psw13:	.quad	0x0400000180000000, 9b
 edat_cr:	.quad	0x0000000000800000, 0x20000	/* CR0: EDAT; CR1: STO, DT 0, TL 0 */
 mc_cr8:		.quad	0x1000				/* class 3 */
 set_tod:	.quad	0x1000000000000000
