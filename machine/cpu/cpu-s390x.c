@@ -1013,4 +1013,45 @@ int vm_s390x_set_diag(struct vm *vm, uint16_t code, vm_s390x_diag_fn *fn, void *
 	return -ENOSYS;
 }
 
+/* The IPL code's accessors: never called, as no CPU exists without the back-end. */
+uint64_t vm_s390x_gpr(struct vm_s390x *cpu, unsigned int n)
+{
+	(void)cpu, (void)n;
+	return 0;
+}
+
+void vm_s390x_set_gpr(struct vm_s390x *cpu, unsigned int n, uint64_t val)
+{
+	(void)cpu, (void)n, (void)val;
+}
+
+enum vccw_mem_rc vm_s390x_read(struct vm_s390x *cpu, uint64_t addr, void *buf, size_t len)
+{
+	(void)cpu, (void)addr, (void)buf, (void)len;
+	return VCCW_MEM_ADDRESSING;
+}
+
+enum vccw_mem_rc vm_s390x_write(struct vm_s390x *cpu, uint64_t addr, const void *buf,
+				size_t len)
+{
+	(void)cpu, (void)addr, (void)buf, (void)len;
+	return VCCW_MEM_ADDRESSING;
+}
+
+void vm_s390x_reset(struct vm_s390x *cpu, enum vm_s390x_reset_kind kind)
+{
+	(void)cpu, (void)kind;
+}
+
+void vm_s390x_load_psw(struct vm_s390x *cpu, uint64_t mask, uint64_t addr)
+{
+	(void)cpu, (void)mask, (void)addr;
+}
+
+struct vm *vm_s390x_vm(struct vm_s390x *cpu)
+{
+	(void)cpu;
+	return NULL;
+}
+
 #endif /* VM_HAVE_UNICORN */
