@@ -198,6 +198,27 @@ PROBE(13)
 	larl	%r13, done
 	lpswe	0(%r13)
 
+/*
+ * 14: self-modifying code on a page that was stored to before it held code: the
+ * routine at 0x30000 (LGHI %r2,1; BR %r14) is written and called, then its immediate
+ * is changed to 2 and it is called again: the second call must run the new code.
+ */
+PROBE(14)
+	llilf	%r6, 0x30000
+	mvhi	0x100(%r6), 0
+	iilf	%r7, 0xa7290001
+	st	%r7, 0(%r6)
+	lhi	%r7, 0x07fe
+	sth	%r7, 4(%r6)
+	basr	%r14, %r6
+	lgr	%r3, %r2
+	mvhhi	2(%r6), 2
+	basr	%r14, %r6
+	stg	%r3, RES
+	stg	%r2, RES + 0x08
+	larl	%r13, done
+	lpswe	0(%r13)
+
 	.align	8
 ckc_value:	.quad	0xd0000000abcd0000
 bad:		.quad	0x0002000180000000, 0xbad

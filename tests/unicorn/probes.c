@@ -34,7 +34,7 @@
 #define TOD_UNIX_EPOCH 0x7d91048bca000000ull
 
 enum probe { P_STFLE, P_TOD, P_CSST, P_TRAP, P_OPERATION, P_SPEC, P_PRIV, P_WAIT, P_EDAT, P_MC,
-	     P_KICKS, P_CKC, P_CPUTM, P_HIGH_VA };
+	     P_KICKS, P_CKC, P_CPUTM, P_HIGH_VA, P_SMC };
 
 /* What one uc_emu_start() saw: the first exception that stopped it, and traps. */
 struct run {
@@ -444,6 +444,19 @@ TEST(dat_reaches_a_virtual_address_beyond_storage)
 	CHECK_EQ(run_probe(uc, P_HIGH_VA, &r), UC_ERR_OK);
 	CHECK_DONE(r);
 	CHECK_EQ(rd(uc, RES, 8), 0x0123456789abcdefull);
+	uc_close(uc);
+}
+
+TEST(code_stored_over_a_written_page_runs_new)
+{
+	struct run r;
+	ENGINE(uc);
+
+	/* stores that skip the invalidation check must stop doing so once code is there */
+	CHECK_EQ(run_probe(uc, P_SMC, &r), UC_ERR_OK);
+	CHECK_DONE(r);
+	CHECK_EQ(rd(uc, RES, 8), 1);
+	CHECK_EQ(rd(uc, RES + 0x08, 8), 2);
 	uc_close(uc);
 }
 
