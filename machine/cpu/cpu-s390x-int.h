@@ -121,6 +121,7 @@ struct vm_s390x {
 	uint8_t masked_isc;      /* ISCs with a pending I/O interruption */
 	bool masked_crw;         /* a channel-report machine check */
 	bool masked_any;
+	unsigned int masked_tick; /* hook_block() looks every 64 blocks */
 	pthread_t kicker;
 	bool kicker_quit; /* under vm->lock */
 };

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cpu-s390x-int.h"
 #include "vccw/byteorder.h"
@@ -442,6 +443,8 @@ static bool deliver_one(struct vm_s390x *c)
 		crw = false;
 	}
 	ext = ext_pending_bits(c);
+	if (getenv("VCCW_TRACE3"))
+		fprintf(stderr, "DELIVER? mask %llx ext %llx cr0 %llx svc %d\n", (unsigned long long)c->psw_mask, (unsigned long long)ext, (unsigned long long)cr0, c->service_pending);
 	if (c->psw_mask & S390X_PSW_EXT) {
 		code = ext_code(ext, cr0);
 		if (code) {
@@ -538,6 +541,8 @@ static void emulate(struct vm_s390x *c, unsigned int ilen)
 		return;
 	}
 	rc = s390x_emulate(c, insn, ilen, &pgm);
+	if (getenv("VCCW_TRACE"))
+		fprintf(stderr, "TRAP %02x%02x%02x%02x at %llx r0=%llx r1=%llx r2=%llx rc=%d pgm=%x\n", insn[0], insn[1], insn[2], insn[3], (unsigned long long)c->psw_addr, (unsigned long long)s390x_gpr(c, 0), (unsigned long long)s390x_gpr(c, 1), (unsigned long long)s390x_gpr(c, 2), rc, pgm);
 	switch (rc) {
 	case VM_S390X_DONE:
 		c->psw_addr += ilen;
@@ -580,8 +585,12 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 
 		if (code == UC_S390X_PGM_EMULATE)
 			emulate(c, ilen);
-		else
+		else {
+			if (getenv("VCCW_TRACE"))
+			{ uint8_t b[6] = {0}; uint64_t tec = 0; s390x_vload(c, c->psw_addr, b, 6); vccw_mem_ld_be64(c->mem, c->prefix + 0xa8, &tec);
+				fprintf(stderr, "PGM %x ilen %u at %llx mask %llx insn %02x%02x%02x%02x%02x%02x cr0 %llx tec %llx prefix %llx r1 %llx r2 %llx r3 %llx r4 %llx\n", code, ilen, (unsigned long long)c->psw_addr, (unsigned long long)c->psw_mask, b[0], b[1], b[2], b[3], b[4], b[5], (unsigned long long)s390x_cr(c, 0), (unsigned long long)tec, (unsigned long long)c->prefix, (unsigned long long)s390x_gpr(c, 1), (unsigned long long)s390x_gpr(c, 2), (unsigned long long)s390x_gpr(c, 3), (unsigned long long)s390x_gpr(c, 4)); }
 			pgm_interrupt(c, code, ilen);
+		}
 	} else if (intno == UC_S390X_EXCP_SVC) {
 		svc_interrupt(c, (uint16_t)ureg32(c, UC_S390X_REG_SVC_CODE),
 			      ureg32(c, UC_S390X_REG_SVC_ILEN));
@@ -614,7 +623,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 	(void)addr, (void)size;
 	if (atomic_load_explicit(&c->kick, memory_order_relaxed) ||
 	    atomic_load_explicit(&c->vm->stop, memory_order_relaxed) ||
-	    (c->masked_any && masked_now_open(c)))
+	    (c->masked_any && !(++c->masked_tick & 63) && masked_now_open(c)))
 		uc_emu_stop(uc);
 }
 
@@ -688,6 +697,13 @@ static void *kicker_thread(void *arg)
 		} else if (vm->irq_gen != last_irq) {
 			last_irq = vm->irq_gen;
 			do_kick = true;
+		}
+		if (!do_kick && getenv("VCCW_TRACE2")) {
+			pthread_mutex_unlock(&vm->lock);
+			usleep(500000);
+			kick(c);
+			pthread_mutex_lock(&vm->lock);
+			continue;
 		}
 		if (!do_kick) {
 			c->kicker_until = deadline && !fired ? deadline : 0;
@@ -949,6 +965,8 @@ static int run(struct vm_s390x *c)
 		if (err != UC_ERR_OK)
 			return engine_error(c, err);
 		refresh_tod_offset(c);
+		if (getenv("VCCW_TRACE3"))
+			fprintf(stderr, "RET pc %llx mask %llx\n", (unsigned long long)c->psw_addr, (unsigned long long)c->psw_mask);
 	}
 }
 

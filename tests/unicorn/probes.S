@@ -219,7 +219,21 @@ PROBE(14)
 	larl	%r13, done
 	lpswe	0(%r13)
 
+/*
+ * 15: low-address protection (CR0 bit 35): an 8-byte store to 0x3ac (4-byte aligned,
+ * outside the protected 0-511) completes; one to 0x100 is a protection exception.
+ */
+PROBE(15)
+	larl	%r13, lap_cr0
+	lctlg	%c0, %c0, 0(%r13)
+	lgfi	%r1, 0x12345678
+	stg	%r1, 0x3ac
+	stg	%r1, 0x100
+	larl	%r13, done
+	lpswe	0(%r13)
+
 	.align	8
+lap_cr0:	.quad	0x10000000
 ckc_value:	.quad	0xd0000000abcd0000
 bad:		.quad	0x0002000180000000, 0xbad
 done:		.quad	0x0002000180000000, 0xfff

@@ -34,7 +34,7 @@
 #define TOD_UNIX_EPOCH 0x7d91048bca000000ull
 
 enum probe { P_STFLE, P_TOD, P_CSST, P_TRAP, P_OPERATION, P_SPEC, P_PRIV, P_WAIT, P_EDAT, P_MC,
-	     P_KICKS, P_CKC, P_CPUTM, P_HIGH_VA, P_SMC };
+	     P_KICKS, P_CKC, P_CPUTM, P_HIGH_VA, P_SMC, P_LAP };
 
 /* What one uc_emu_start() saw: the first exception that stopped it, and traps. */
 struct run {
@@ -457,6 +457,21 @@ TEST(code_stored_over_a_written_page_runs_new)
 	CHECK_DONE(r);
 	CHECK_EQ(rd(uc, RES, 8), 1);
 	CHECK_EQ(rd(uc, RES + 0x08, 8), 2);
+	uc_close(uc);
+}
+
+TEST(low_address_protection_covers_only_its_bytes)
+{
+	struct run r;
+	ENGINE(uc);
+
+	CHECK_EQ(run_probe(uc, P_LAP, &r), UC_ERR_OK);
+	/* the store to 0x3ac completed; the one to 0x100 is a protection exception */
+	CHECK_EQ(rd(uc, 0x3ac, 8), 0x12345678);
+	CHECK_EQ(r.intno, UC_S390X_EXCP_PGM);
+	CHECK_EQ(r.pgm_code, 0x04);
+	CHECK_EQ(rd(uc, r.pc, 4), 0xe3100100);
+	CHECK_EQ(rd(uc, 0x100, 8), 0);
 	uc_close(uc);
 }
 
