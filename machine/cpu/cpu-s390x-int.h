@@ -105,17 +105,16 @@ struct vm_s390x {
 	int stop_status;
 
 	/*
-	 * Kicks: another thread (the kicker: css callbacks and timers) sets kick, then
-	 * stops the engine; the run loop clears it before it looks for interruptions and
-	 * the block hook stops the engine when it finds it set (a stop that arrives
-	 * between two runs is dropped by the engine).
+	 * Kicks: another thread (the kicker: css callbacks and timers) sets kick; the run
+	 * loop clears it before it looks for interruptions and hook_block() stops the
+	 * engine at the next block when it finds it set.
 	 */
 	atomic_bool kick;
-	atomic_bool in_engine;
 	/*
 	 * Interruptions pending but masked when the engine was entered, by the PSW bit or
 	 * control-register mask that would let them in: the block hook stops the engine
-	 * when the guest opens one (vCPU thread only).
+	 * when the guest opens one (vCPU thread only; it looks every 64 blocks: reading
+	 * the PSW at every block slowed the decompressor of Linux many times over).
 	 */
 	uint64_t masked_ext_cr0; /* CR0 subclass bits of pending external conditions */
 	uint8_t masked_isc;      /* ISCs with a pending I/O interruption */

@@ -14,10 +14,10 @@
  * Time: the engine's TOD clock is the host's monotonic clock plus an offset (SCK moves
  * it); its CPU timer counts down with the same clock. The clock comparator and the
  * CPU timer trap when set, so this file always knows both deadlines; the kicker thread
- * sleeps until the nearer one (or a css callback) and kicks the vCPU: it sets kick and
- * stops the engine (uc_emu_stop from its own thread). An interruption pending while the
- * guest has it masked stops the engine at the first block after the guest unmasks it
- * (hook_block()).
+ * sleeps until the nearer one (or a css callback) and kicks the vCPU: it sets a flag
+ * that the block hook polls (see kick() for why not uc_emu_stop from that thread). An
+ * interruption pending while the guest has it masked stops the engine within 64 blocks
+ * after the guest unmasks it (hook_block()).
  */
 #ifdef VM_HAVE_UNICORN
 
@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cpu-s390x-int.h"
 #include "vccw/byteorder.h"
@@ -443,8 +442,6 @@ static bool deliver_one(struct vm_s390x *c)
 		crw = false;
 	}
 	ext = ext_pending_bits(c);
-	if (getenv("VCCW_TRACE3"))
-		fprintf(stderr, "DELIVER? mask %llx ext %llx cr0 %llx svc %d\n", (unsigned long long)c->psw_mask, (unsigned long long)ext, (unsigned long long)cr0, c->service_pending);
 	if (c->psw_mask & S390X_PSW_EXT) {
 		code = ext_code(ext, cr0);
 		if (code) {
@@ -541,8 +538,6 @@ static void emulate(struct vm_s390x *c, unsigned int ilen)
 		return;
 	}
 	rc = s390x_emulate(c, insn, ilen, &pgm);
-	if (getenv("VCCW_TRACE"))
-		fprintf(stderr, "TRAP %02x%02x%02x%02x at %llx r0=%llx r1=%llx r2=%llx rc=%d pgm=%x\n", insn[0], insn[1], insn[2], insn[3], (unsigned long long)c->psw_addr, (unsigned long long)s390x_gpr(c, 0), (unsigned long long)s390x_gpr(c, 1), (unsigned long long)s390x_gpr(c, 2), rc, pgm);
 	switch (rc) {
 	case VM_S390X_DONE:
 		c->psw_addr += ilen;
@@ -585,12 +580,8 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 
 		if (code == UC_S390X_PGM_EMULATE)
 			emulate(c, ilen);
-		else {
-			if (getenv("VCCW_TRACE"))
-			{ uint8_t b[6] = {0}; uint64_t tec = 0; s390x_vload(c, c->psw_addr, b, 6); vccw_mem_ld_be64(c->mem, c->prefix + 0xa8, &tec);
-				fprintf(stderr, "PGM %x ilen %u at %llx mask %llx insn %02x%02x%02x%02x%02x%02x cr0 %llx tec %llx prefix %llx r1 %llx r2 %llx r3 %llx r4 %llx\n", code, ilen, (unsigned long long)c->psw_addr, (unsigned long long)c->psw_mask, b[0], b[1], b[2], b[3], b[4], b[5], (unsigned long long)s390x_cr(c, 0), (unsigned long long)tec, (unsigned long long)c->prefix, (unsigned long long)s390x_gpr(c, 1), (unsigned long long)s390x_gpr(c, 2), (unsigned long long)s390x_gpr(c, 3), (unsigned long long)s390x_gpr(c, 4)); }
+		else
 			pgm_interrupt(c, code, ilen);
-		}
 	} else if (intno == UC_S390X_EXCP_SVC) {
 		svc_interrupt(c, (uint16_t)ureg32(c, UC_S390X_REG_SVC_CODE),
 			      ureg32(c, UC_S390X_REG_SVC_ILEN));
@@ -635,11 +626,17 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
  */
 #define KICKER_CR0 (CR0_CLOCK_COMP | CR0_CPU_TIMER)
 
+/*
+ * Kick the vCPU out of the engine: hook_block() sees the flag at the start of the next
+ * translation block (chained blocks too) and stops the engine from the vCPU's own
+ * thread. Not uc_emu_stop() from this thread: with it the Debian 6.1 kernel crashed in
+ * 2 of 2 boots (a return address on a kernel stack corrupted, an illegal operation
+ * at a stack address), patches 0009 and 0010 notwithstanding; with the flag alone it
+ * booted to its shell in every run (see third_party/unicorn/README.md).
+ */
 static void kick(struct vm_s390x *c)
 {
 	atomic_store(&c->kick, true);
-	if (atomic_load(&c->in_engine))
-		uc_emu_stop(c->uc);
 }
 
 void s390x_timers_changed(struct vm_s390x *c)
@@ -697,13 +694,6 @@ static void *kicker_thread(void *arg)
 		} else if (vm->irq_gen != last_irq) {
 			last_irq = vm->irq_gen;
 			do_kick = true;
-		}
-		if (!do_kick && getenv("VCCW_TRACE2")) {
-			pthread_mutex_unlock(&vm->lock);
-			usleep(500000);
-			kick(c);
-			pthread_mutex_lock(&vm->lock);
-			continue;
 		}
 		if (!do_kick) {
 			c->kicker_until = deadline && !fired ? deadline : 0;
@@ -952,21 +942,13 @@ static int run(struct vm_s390x *c)
 			continue;
 		}
 		c->ran = true;
-		atomic_store(&c->in_engine, true);
-		/* A kick that came before in_engine was set is seen here or by hook_block(). */
-		if (atomic_load(&c->kick)) {
-			atomic_store(&c->in_engine, false);
-			continue;
-		}
+		/* A kick after the check above is seen by hook_block() at the first block. */
 		err = uc_emu_start(c->uc, c->psw_addr, 0, 0, 0);
-		atomic_store(&c->in_engine, false);
 		if (!c->stopping)
 			sync_from_engine(c);
 		if (err != UC_ERR_OK)
 			return engine_error(c, err);
 		refresh_tod_offset(c);
-		if (getenv("VCCW_TRACE3"))
-			fprintf(stderr, "RET pc %llx mask %llx\n", (unsigned long long)c->psw_addr, (unsigned long long)c->psw_mask);
 	}
 }
 
