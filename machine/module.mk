@@ -41,12 +41,15 @@ endif
 # Our patched Unicorn (third_party/unicorn, GPL-2) for the s390x CPU back-end; only vccw-vm
 # links it, never libvccw. NO_UNICORN=1 builds without it on purpose: vccw-vm then
 # refuses s390x images with a message saying so (tests/integration checks it).
+# (VM_UNICORN_CPPFLAGS/_LDLIBS: for other programs that link machine objects, the fuzzers.)
 ifneq ($(NO_UNICORN),1)
-$(VM_OBJS): CPPFLAGS_MOD += -DVM_HAVE_UNICORN $(UC_CFLAGS)
+VM_UNICORN_CPPFLAGS := -DVM_HAVE_UNICORN $(UC_CFLAGS)
+VM_UNICORN_LDLIBS := $(UC_LIB) $(UC_LIBS)
+$(VM_OBJS): CPPFLAGS_MOD += $(VM_UNICORN_CPPFLAGS)
 # The headers come with the patched tree, the library with the build.
 $(VM_OBJS): | $(UNICORN_DIR)/.patched
 $(O)/vccw-vm: $(UC_LIB)
-$(O)/vccw-vm: LDLIBS += $(UC_LIB) $(UC_LIBS)
+$(O)/vccw-vm: LDLIBS += $(VM_UNICORN_LDLIBS)
 else
 $(info vccw: NO_UNICORN=1: building vccw-vm without the s390x CPU back-end)
 endif

@@ -612,9 +612,11 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 	struct vm_s390x *c = opaque;
 
 	(void)addr, (void)size;
-	if (atomic_load_explicit(&c->kick, memory_order_relaxed) ||
-	    atomic_load_explicit(&c->vm->stop, memory_order_relaxed) ||
-	    (c->masked_any && !(++c->masked_tick & 63) && masked_now_open(c)))
+	/* Not between an EXECUTE and its target: the engine would run the target first. */
+	if ((atomic_load_explicit(&c->kick, memory_order_relaxed) ||
+	     atomic_load_explicit(&c->vm->stop, memory_order_relaxed) ||
+	     (c->masked_any && !(++c->masked_tick & 63) && masked_now_open(c))) &&
+	    !ureg(c, UC_S390X_REG_EX_VALUE))
 		uc_emu_stop(uc);
 }
 
@@ -923,6 +925,19 @@ static int run(struct vm_s390x *c)
 			return 0;
 		if (c->stopping)
 			return c->stop_status;
+		/*
+		 * Stopped between an EXECUTE and its target (a stop from a hook): the engine
+		 * runs the target next whatever the PSW says, so finish it before presenting
+		 * anything (hook_block() stops again at the next block).
+		 */
+		if (c->ran && ureg(c, UC_S390X_REG_EX_VALUE)) {
+			err = uc_emu_start(c->uc, c->psw_addr, 0, 0, 0);
+			if (!c->stopping)
+				sync_from_engine(c);
+			if (err != UC_ERR_OK)
+				return engine_error(c, err);
+			continue;
+		}
 		atomic_store(&c->kick, false);
 		gen = __atomic_load_n(&vm->irq_gen, __ATOMIC_SEQ_CST);
 		/* An odd instruction address counts only when an instruction is fetched. */
