@@ -86,8 +86,13 @@ struct vm_s390x {
 	uint64_t timer_gen; /* bumped when a timer or its CR0 mask changes */
 	uint64_t kicker_until; /* host TOD the kicker sleeps until (0: a css callback) */
 
-	/* Pending external conditions of this CPU (vCPU thread only). */
-	bool service_pending;
+	/*
+	 * Pending external conditions of this CPU. The service signal is also raised by
+	 * the SCLP console's input thread (vm_sclp_set_notify()): service_pending and
+	 * service_param are written under vm->lock, service_pending also read lock-free;
+	 * the others are the vCPU thread's only.
+	 */
+	atomic_bool service_pending;
 	uint32_t service_param;
 	bool emergency_pending;
 	bool ext_call_pending;

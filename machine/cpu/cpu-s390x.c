@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sclp.h"
 #include "cpu-s390x-int.h"
 #include "vccw/byteorder.h"
 
@@ -326,10 +327,36 @@ static void svc_interrupt(struct vm_s390x *c, uint16_t code, unsigned int ilen)
 	load_new_psw(c, LC_SVC_NEW);
 }
 
+/*
+ * Make the service signal (0x2401) pending with @param. A signal still pending keeps
+ * its SCCB address and gains the event-pending bit of the new one. Context: any thread.
+ */
 void s390x_service_signal(struct vm_s390x *c, uint32_t param)
 {
-	c->service_pending = true;
-	c->service_param = param;
+	pthread_mutex_lock(&c->vm->lock);
+	if (atomic_load(&c->service_pending) && !(param & ~7u))
+		c->service_param |= param;
+	else
+		c->service_param = param;
+	atomic_store(&c->service_pending, true);
+	pthread_mutex_unlock(&c->vm->lock);
+}
+
+/*
+ * Console input for a guest that enabled the ASCII console (the SCLP's input thread):
+ * an unsolicited service signal, and the vCPU woken from an enabled wait (irq_gen) or
+ * kicked out of the engine (the kicker wakes on irq_gen too).
+ */
+static void sclp_input_notify(void *opaque)
+{
+	struct vm_s390x *c = opaque;
+	struct vm *vm = c->vm;
+
+	s390x_service_signal(c, vm_sclp_service_param(vm->sclp, 0));
+	pthread_mutex_lock(&vm->lock);
+	__atomic_add_fetch(&vm->irq_gen, 1, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
 }
 
 /* The CR0 subclass bits of the external conditions pending now. */
@@ -341,9 +368,9 @@ static uint64_t ext_pending_bits(struct vm_s390x *c)
 		bits |= CR0_EMERGENCY;
 	if (c->ext_call_pending)
 		bits |= CR0_EXT_CALL;
-	if (c->service_pending)
-		bits |= CR0_SERVICE;
 	pthread_mutex_lock(&c->vm->lock);
+	if (atomic_load(&c->service_pending))
+		bits |= CR0_SERVICE;
 	tod = s390x_host_tod();
 	if (c->ckc != ~0ull && tod + (uint64_t)c->tod_offset > c->ckc)
 		bits |= CR0_CLOCK_COMP;
@@ -447,10 +474,16 @@ static bool deliver_one(struct vm_s390x *c)
 		if (code) {
 			lc_st16(c, LC_EXT_CODE, code);
 			lc_st16(c, LC_CPU_ADDR, 0);
-			lc_st32(c, LC_EXT_PARAM, code == EXT_SERVICE ? c->service_param : 0);
-			if (code == EXT_SERVICE)
-				c->service_pending = false;
-			else if (code == EXT_EMERGENCY)
+			uint32_t param = 0;
+
+			if (code == EXT_SERVICE) {
+				pthread_mutex_lock(&vm->lock);
+				param = c->service_param;
+				atomic_store(&c->service_pending, false);
+				pthread_mutex_unlock(&vm->lock);
+			}
+			lc_st32(c, LC_EXT_PARAM, param);
+			if (code == EXT_EMERGENCY)
 				c->emergency_pending = false;
 			else if (code == EXT_EXT_CALL)
 				c->ext_call_pending = false;
@@ -756,6 +789,8 @@ int vm_s390x_create(struct vm *vm, uint64_t mask, uint64_t addr)
 		return -1;
 	}
 	vm->s390x = c;
+	if (vm->sclp)
+		vm_sclp_set_notify(vm->sclp, sclp_input_notify, c);
 	vm_s390x_reset(c, VM_S390X_RESET_CLEAR);
 	vm_s390x_load_psw(c, mask, addr);
 	return 0;
@@ -767,6 +802,8 @@ void vm_s390x_free(struct vm *vm)
 
 	if (!c)
 		return;
+	if (vm->sclp)
+		vm_sclp_set_notify(vm->sclp, NULL, NULL);
 	uc_close(c->uc);
 	free(c);
 	vm->s390x = NULL;
@@ -803,7 +840,9 @@ void vm_s390x_reset(struct vm_s390x *c, enum vm_s390x_reset_kind kind)
 	unsigned int i;
 
 	/* CPU reset: pending interruptions of this CPU go away. */
-	c->service_pending = false;
+	pthread_mutex_lock(&c->vm->lock);
+	atomic_store(&c->service_pending, false);
+	pthread_mutex_unlock(&c->vm->lock);
 	c->emergency_pending = false;
 	c->ext_call_pending = false;
 	if (kind >= VM_S390X_RESET_INITIAL) {
