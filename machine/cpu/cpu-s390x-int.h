@@ -118,14 +118,18 @@ struct vm_s390x {
 	/*
 	 * Interruptions pending but masked when the engine was entered, by the PSW bit or
 	 * control-register mask that would let them in: the block hook stops the engine
-	 * when the guest opens one (vCPU thread only; it looks every 64 blocks: reading
-	 * the PSW at every block slowed the decompressor of Linux many times over).
+	 * when the guest opens one (vCPU thread only). It looks at every block for
+	 * masked_eager blocks after the state was recorded or an emulated instruction ran
+	 * (a guest that masks, starts I/O and unmasks expects the interruption right after
+	 * the unmasking instruction), then every 64 blocks: reading the PSW at every block
+	 * slowed the decompressor of Linux many times over.
 	 */
 	uint64_t masked_ext_cr0; /* CR0 subclass bits of pending external conditions */
 	uint8_t masked_isc;      /* ISCs with a pending I/O interruption */
 	bool masked_crw;         /* a channel-report machine check */
 	bool masked_any;
 	unsigned int masked_tick; /* hook_block() looks every 64 blocks */
+	unsigned int masked_eager; /* ... but at each of the next masked_eager blocks */
 	pthread_t kicker;
 	bool kicker_quit; /* under vm->lock */
 };

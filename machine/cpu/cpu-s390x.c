@@ -16,8 +16,10 @@
  * CPU timer trap when set, so this file always knows both deadlines; the kicker thread
  * sleeps until the nearer one (or a css callback) and kicks the vCPU: it sets a flag
  * that the block hook polls (see kick() for why not uc_emu_stop from that thread). An
- * interruption pending while the guest has it masked stops the engine within 64 blocks
- * after the guest unmasks it (hook_block()).
+ * interruption pending while the guest has it masked stops the engine at the block
+ * after the unmasking instruction when the guest unmasks it soon (within
+ * MASKED_EAGER_BLOCKS blocks of the run loop or an emulated instruction), else within
+ * 64 blocks (hook_block()).
  */
 #ifdef VM_HAVE_UNICORN
 
@@ -39,6 +41,8 @@
 			     0x0000000100000000ull /* ST */ | 0x0000000040000000ull /* AR */ | \
 			     0x0000000000200000ull /* PR */ | 0x0000000000100000ull /* FC */ | \
 			     0x0000000000020000ull /* CT */ | 0x0000000000010000ull /* CC */)
+/* Blocks in which hook_block() looks at the masks at every block (cpu-s390x-int.h). */
+#define MASKED_EAGER_BLOCKS 256u
 /* The store-status save area in the lowcore (PoP "Store Status"). */
 #define LC_SAVE_AREA 0x1200
 
@@ -512,6 +516,7 @@ static bool deliver_one(struct vm_s390x *c)
 	c->masked_isc = pend_isc;
 	c->masked_crw = crw;
 	c->masked_any = c->masked_ext_cr0 || pend_isc || crw;
+	c->masked_eager = c->masked_any ? MASKED_EAGER_BLOCKS : 0;
 	return false;
 }
 
@@ -630,9 +635,28 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 		uc_emu_stop(uc);
 		return;
 	}
-	/* An emulated instruction may have made an external condition pending. */
-	if (c->service_pending || c->emergency_pending || c->ext_call_pending)
+	/*
+	 * An emulated instruction may have made an external condition or an I/O
+	 * interruption pending (SSCH, TSCH, ... that complete at once): leave the engine
+	 * at the next block so that the run loop presents it or records it as masked,
+	 * rather than waiting for the kicker, which may come after the guest unmasked it
+	 * and looked for it. What was recorded as masked is looked at eagerly again.
+	 */
+	if (c->service_pending || c->emergency_pending || c->ext_call_pending ||
+	    vccw_css_io_irq_pending(c->vm->css, (uint8_t)~c->masked_isc))
 		atomic_store(&c->kick, true);
+	if (c->masked_any)
+		c->masked_eager = MASKED_EAGER_BLOCKS;
+}
+
+/* Should hook_block() look whether the guest opened a mask, at this block? */
+static bool masked_look(struct vm_s390x *c)
+{
+	if (c->masked_eager) {
+		c->masked_eager--;
+		return true;
+	}
+	return !(++c->masked_tick & 63);
 }
 
 /*
@@ -648,7 +672,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque
 	/* Not between an EXECUTE and its target: the engine would run the target first. */
 	if ((atomic_load_explicit(&c->kick, memory_order_relaxed) ||
 	     atomic_load_explicit(&c->vm->stop, memory_order_relaxed) ||
-	     (c->masked_any && !(++c->masked_tick & 63) && masked_now_open(c))) &&
+	     (c->masked_any && masked_look(c) && masked_now_open(c))) &&
 	    !ureg(c, UC_S390X_REG_EX_VALUE))
 		uc_emu_stop(uc);
 }
