@@ -2,7 +2,7 @@
 /*
  * The s390x CPU back-end against QEMU: the bare-metal image build/s390x/bench.elf
  * (guest/arch/s390x/bench.c: 3 x 10^8 register instructions, then 2000 virtio-blk
- * 4 KiB reads through the guest's drivers) run on vccw-vm (libunicorn, trap and emulate)
+ * 4 KiB reads through the guest's drivers) run on vccw-vm (our patched Unicorn)
  * and on qemu-system-s390x (TCG) in the same run, three times each; the guest times
  * itself with the CPU timer, so start-up is not counted. Rows: vccw-vm's rate with
  * QEMU's as the baseline.
@@ -76,7 +76,7 @@ void bench_s390x(void)
 	char *slash;
 	int fd;
 
-	bench_section("s390x code: vccw-vm's s390x back-end (libunicorn) vs qemu-system-s390x TCG");
+	bench_section("s390x code: vccw-vm's s390x back-end (patched Unicorn) vs qemu-system-s390x TCG");
 	if (n <= 0) {
 		bench_note("s390x: cannot find this program's directory");
 		return;
@@ -109,7 +109,7 @@ void bench_s390x(void)
 		 "-kernel '%s/s390x/bench.elf' </dev/null 2>/dev/null", img, dir);
 	if (!run_host(vccw, &vl, &vb, &vls, &vbs)) {
 		bench_note("s390x: %s/s390x/bench.elf did not run on vccw-vm (make guest-s390x; "
-			   "libunicorn-dev)", dir);
+			   "not NO_UNICORN=1)", dir);
 	} else if (!run_host(qemu, &ql, &qb, &qls, &qbs)) {
 		bench_note("s390x: qemu-system-s390x (qemu-system-misc) did not run the image");
 	} else {

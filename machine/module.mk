@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # The machine: vccw-vm, the VMM (command line, devices, vCPU threads running native
 # guest programs or s390x code). It links libvccw and the native guest library, and
-# libunicorn for the s390x CPU back-end (machine/cpu/cpu-s390x*.c).
+# our patched Unicorn (third_party/unicorn) for the s390x CPU back-end
+# (machine/cpu/cpu-s390x*.c).
 
 # Rooms by concern, each calling downward: the top (vccw-vm.c main, vm-machine.c, the run
 # state) uses monitor/ (QMP), config/ (options), devices/ (device table, hot plug), boot/
@@ -37,18 +38,20 @@ else
 $(info vccw: libjansson not found: building vccw-vm without the QMP monitor (install libjansson-dev))
 endif
 
-# libunicorn (Debian libunicorn-dev, GPL-2) for the s390x CPU back-end; only vccw-vm links
-# it, never libvccw. Without it vccw-vm still builds and refuses s390x ELFs with a message
-# naming the package. NO_UNICORN=1 builds without it on purpose (to test that message).
+# Our patched Unicorn (third_party/unicorn, GPL-2) for the s390x CPU back-end; only vccw-vm
+# links it, never libvccw. NO_UNICORN=1 builds without it on purpose: vccw-vm then
+# refuses s390x images with a message saying so (tests/integration checks it).
+# (VM_UNICORN_CPPFLAGS/_LDLIBS: for other programs that link machine objects, the fuzzers.)
 ifneq ($(NO_UNICORN),1)
-UNICORN_LIBS := $(shell pkg-config --libs unicorn 2>/dev/null)
-UNICORN_CFLAGS := $(shell pkg-config --cflags unicorn 2>/dev/null)
-endif
-ifneq ($(UNICORN_LIBS),)
-$(VM_OBJS): CPPFLAGS_MOD += -DVM_HAVE_UNICORN $(UNICORN_CFLAGS)
-$(O)/vccw-vm: LDLIBS += $(UNICORN_LIBS)
+VM_UNICORN_CPPFLAGS := -DVM_HAVE_UNICORN $(UC_CFLAGS)
+VM_UNICORN_LDLIBS := $(UC_LIB) $(UC_LIBS)
+$(VM_OBJS): CPPFLAGS_MOD += $(VM_UNICORN_CPPFLAGS)
+# The headers come with the patched tree, the library with the build.
+$(VM_OBJS): | $(UNICORN_DIR)/.patched
+$(O)/vccw-vm: $(UC_LIB)
+$(O)/vccw-vm: LDLIBS += $(VM_UNICORN_LDLIBS)
 else
-$(info vccw: libunicorn not found: building vccw-vm without the s390x CPU back-end (install libunicorn-dev))
+$(info vccw: NO_UNICORN=1: building vccw-vm without the s390x CPU back-end)
 endif
 
 # make install also installs vccw-vm and its manual page (docs/vccw-vm.1) under

@@ -36,7 +36,7 @@ int vm_ipl_config_check(struct vm_config *cfg)
 	if (!vm_s390x_available()) {
 		vm_error(cfg->bios_path ? "-bios" : "bootindex",
 			 "booting firmware needs the s390x CPU back-end: this vccw-vm was built "
-			 "without it (install libunicorn-dev and rebuild)");
+			 "without it (NO_UNICORN=1; rebuild without it)");
 		return -1;
 	}
 	/* A firmware that cannot be read or placed is a configuration error (exit 2). */

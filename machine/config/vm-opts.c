@@ -660,7 +660,7 @@ static int opt_kernel(struct vm_config *cfg, const char *arg)
 		}
 		if (!vm_s390x_available()) {
 			vm_error("-kernel", "%s: s390x code, but this vccw-vm was built without "
-				 "the s390x CPU back-end (install libunicorn-dev and rebuild)", arg);
+				 "the s390x CPU back-end (NO_UNICORN=1; rebuild without it)", arg);
 			return -1;
 		}
 		free(cfg->kernel_path);

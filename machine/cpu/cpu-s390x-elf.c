@@ -5,7 +5,8 @@
  * copied to its physical address (p_paddr) and zero-filled up to p_memsz, the CPU later
  * started at the entry point with a 64-bit PSW. Every header field comes from the file,
  * so every offset and size is checked against the file and against guest RAM.
- * Built with or without libunicorn: vccw-vm recognises an s390x ELF either way.
+ * Built with or without the CPU back-end (NO_UNICORN=1): vccw-vm recognises an s390x
+ * ELF either way.
  */
 #include <elf.h>
 #include <errno.h>

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * State of the s390x CPU back-end shared by its files (cpu-s390x.c, cpu-s390x-insn.c,
- * cpu-s390x-sclp.c). Only built with libunicorn (VM_HAVE_UNICORN).
+ * cpu-s390x-dat.c, cpu-s390x-sclp.c). Only built with our Unicorn (VM_HAVE_UNICORN).
  *
- * The guest runs in the engine in problem state (PSW bit 15) with DAT off; the PSW the
- * guest believes in is the virtual PSW here (psw_mask/psw_addr). The engine owns the
- * parts of the PSW that unprivileged instructions change (condition code, program mask,
- * addressing mode) and the instruction address while it runs; everything else (I/O,
- * external, machine-check masks, wait, key, problem state) lives only here.
+ * The guest runs in the engine as it is: supervisor or problem state, DAT on or off.
+ * The engine owns the PSW, the control registers, the prefix, the TOD clock and the
+ * CPU timer; this back-end reads them when it needs them (psw_mask/psw_addr and prefix
+ * below are copies, refreshed at every hook and every return from the engine) and
+ * writes the PSW back when it presents an interruption.
  */
 #ifndef VM_CPU_S390X_INT_H
 #define VM_CPU_S390X_INT_H
@@ -27,6 +27,9 @@
 #define LC_SVC_CODE 0x8a
 #define LC_PGM_ILC 0x8c
 #define LC_PGM_CODE 0x8e
+#define LC_MON_CLASS 0x94
+#define LC_PER_CODE 0x96
+#define LC_MON_CODE 0xb0
 #define LC_STFL 0xc8
 #define LC_RESTART_OLD 0x120
 #define LC_EXT_OLD 0x130
@@ -48,6 +51,7 @@
 #define CR0_CLOCK_COMP (1ull << (63 - 52))
 #define CR0_CPU_TIMER (1ull << (63 - 53))
 #define CR0_SERVICE (1ull << (63 - 54))
+#define CR0_EXT_MASKS (CR0_EMERGENCY | CR0_EXT_CALL | CR0_CLOCK_COMP | CR0_CPU_TIMER | CR0_SERVICE)
 #define CR14_CHANNEL_REPORT (1ull << (63 - 35))
 /* Values after initial CPU reset (as QEMU sets them). */
 #define CR0_RESET 0xe0ull
@@ -60,14 +64,6 @@
 #define EXT_CPU_TIMER 0x1005
 #define EXT_SERVICE 0x2401
 
-/* Why the run loop got control back from the engine. */
-enum s390x_exit {
-	EXIT_NONE,  /* a kick, or the engine stopped by itself */
-	EXIT_RESUME, /* the hook changed the virtual PSW: resume at psw_addr */
-	EXIT_STEP,  /* run the privileged instruction at psw_addr natively, once */
-	EXIT_STOP,  /* the machine ends with stop_status */
-};
-
 struct vm_s390x {
 	struct vm *vm;
 	uc_engine *uc;
@@ -75,26 +71,28 @@ struct vm_s390x {
 	uint8_t *ram;
 	uint64_t ram_size;
 
-	/* The virtual PSW and the CPU's control state (vCPU thread only). */
+	/* Copies of the engine's PSW and prefix (vCPU thread only; see above). */
 	uint64_t psw_mask;
 	uint64_t psw_addr;
-	uint64_t cr[16];
 	uint64_t prefix;
-	bool stepping; /* the engine runs one instruction in supervisor state */
+	uint8_t isc_mask;   /* CR6 bits 32-39 as last given to the css */
 	bool ran;           /* the engine has run (translated blocks may exist) */
-	bool engine_broken; /* the library aborted inside the engine (see on_sigabrt()) */
 
-	/* Timers, in TOD-clock units (bit 51 = 1 us); under vm->lock. */
-	int64_t tod_offset; /* guest TOD = host TOD + offset (SCK) */
-	uint64_t ckc;
-	uint64_t cputm;     /* value at cputm_at */
+	/* Timers, in TOD-clock units (bit 51 = 1 us) of the host's monotonic clock. */
+	int64_t tod_offset; /* guest TOD = host TOD + offset; under vm->lock */
+	uint64_t ckc;       /* under vm->lock */
+	uint64_t cputm;     /* CPU timer value at cputm_at; under vm->lock */
 	uint64_t cputm_at;  /* host TOD when cputm was set */
 	uint64_t timer_gen; /* bumped when a timer or its CR0 mask changes */
-	uint64_t timer_cr0; /* CR0 as the kicker sees it */
 	uint64_t kicker_until; /* host TOD the kicker sleeps until (0: a css callback) */
 
-	/* Pending external conditions of this CPU (vCPU thread only). */
-	bool service_pending;
+	/*
+	 * Pending external conditions of this CPU. The service signal is also raised by
+	 * the SCLP console's input thread (vm_sclp_set_notify()): service_pending and
+	 * service_param are written under vm->lock, service_pending also read lock-free;
+	 * the others are the vCPU thread's only.
+	 */
+	atomic_bool service_pending;
 	uint32_t service_param;
 	bool emergency_pending;
 	bool ext_call_pending;
@@ -107,18 +105,31 @@ struct vm_s390x {
 	vm_s390x_diag_fn *diag308;
 	void *diag308_opaque;
 
-	/* Exit from the engine to the run loop. */
-	enum s390x_exit exit;
+	/* The machine ends (SIGP stop, DIAGNOSE, an engine error) with stop_status. */
+	bool stopping;
 	int stop_status;
 
-	/* Where the engine keeps the program-interruption code (see calibrate()). */
-	uc_context *ctx;
-	size_t pgm_code_off;
-	size_t ex_value_off; /* and the instruction EXECUTE is about to run */
-
-	/* Kicks from the kicker thread, acted on at the next block (cpu-s390x.c). */
-	atomic_uint kick_seq;
-	atomic_uint seen_seq;
+	/*
+	 * Kicks: another thread (the kicker: css callbacks and timers) sets kick; the run
+	 * loop clears it before it looks for interruptions and hook_block() stops the
+	 * engine at the next block when it finds it set.
+	 */
+	atomic_bool kick;
+	/*
+	 * Interruptions pending but masked when the engine was entered, by the PSW bit or
+	 * control-register mask that would let them in: the block hook stops the engine
+	 * when the guest opens one (vCPU thread only). It looks at every block for
+	 * masked_eager blocks after the state was recorded or an emulated instruction ran
+	 * (a guest that masks, starts I/O and unmasks expects the interruption right after
+	 * the unmasking instruction), then every 64 blocks: reading the PSW at every block
+	 * slowed the decompressor of Linux many times over.
+	 */
+	uint64_t masked_ext_cr0; /* CR0 subclass bits of pending external conditions */
+	uint8_t masked_isc;      /* ISCs with a pending I/O interruption */
+	bool masked_crw;         /* a channel-report machine check */
+	bool masked_any;
+	unsigned int masked_tick; /* hook_block() looks every 64 blocks */
+	unsigned int masked_eager; /* ... but at each of the next masked_eager blocks */
 	pthread_t kicker;
 	bool kicker_quit; /* under vm->lock */
 };
@@ -127,7 +138,9 @@ struct vm_s390x {
 
 uint64_t s390x_gpr(struct vm_s390x *c, unsigned int n);
 void s390x_set_gpr(struct vm_s390x *c, unsigned int n, uint64_t v);
-/* Host TOD clock (TOD units since 1900) and the guest's view of it. */
+/* Control register @n of the engine. */
+uint64_t s390x_cr(struct vm_s390x *c, unsigned int n);
+/* Host TOD clock: the host's monotonic clock in TOD units (as the engine's STCK). */
 uint64_t s390x_host_tod(void);
 /* Real to absolute address (prefixing). */
 uint64_t s390x_abs(const struct vm_s390x *c, uint64_t real);
@@ -138,17 +151,33 @@ uint16_t s390x_store(struct vm_s390x *c, uint64_t real, const void *buf, size_t 
 void s390x_timers_changed(struct vm_s390x *c);
 /* Current CPU timer value. Context: vm->lock held. */
 uint64_t s390x_cputm_locked(const struct vm_s390x *c, uint64_t tod);
+/* Make the service-signal external interruption (0x2401) pending with @param. */
+void s390x_service_signal(struct vm_s390x *c, uint32_t param);
+/* Store status (PoP "Store Status") at absolute @abs, the save area's layout. */
+void s390x_store_status(struct vm_s390x *c, uint64_t abs);
+/* Write the PSW (psw_mask/psw_addr) back to the engine. */
+void s390x_psw_to_engine(struct vm_s390x *c);
+
+/* ---- cpu-s390x-dat.c ---- */
+
+/*
+ * Translate the logical address @addr of an operand of the current instruction (the
+ * PSW's DAT and address-space control) to a real address. Returns 0, or the
+ * program-interruption code after storing the translation-exception code at 0xa8.
+ */
+uint16_t s390x_translate(struct vm_s390x *c, uint64_t addr, bool store, uint64_t *real);
+/* Logical-address operand access, page by page: 0 or a program-interruption code. */
+uint16_t s390x_vload(struct vm_s390x *c, uint64_t addr, void *buf, size_t len);
+uint16_t s390x_vstore(struct vm_s390x *c, uint64_t addr, const void *buf, size_t len);
 
 /* ---- cpu-s390x-insn.c ---- */
 
 /*
- * Emulate the instruction @insn (@len bytes) at psw_addr, on which the engine raised
- * @engine_code (privileged operation, or operation for one it does not know). Returns
- * what happened; for VM_S390X_PGM *@pgm is set; c->exit = EXIT_STEP asks the run loop
- * to execute it natively once.
+ * Emulate the instruction @insn (@len bytes) at psw_addr that the engine trapped
+ * (UC_S390X_PGM_EMULATE). Returns what happened; for VM_S390X_PGM *@pgm is set.
  */
 enum vm_s390x_rc s390x_emulate(struct vm_s390x *c, const uint8_t *insn, unsigned int len,
-			       uint16_t engine_code, uint16_t *pgm);
+			       uint16_t *pgm);
 /* True if the PSW mask is valid in z/Architecture (PoP "Exceptions associated with the PSW"). */
 bool s390x_psw_valid(uint64_t mask, uint64_t addr);
 

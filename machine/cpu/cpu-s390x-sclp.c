@@ -147,13 +147,8 @@ enum vm_s390x_rc s390x_servc(struct vm_s390x *c, uint64_t cmd, uint64_t sccb, ui
 	}
 	/* Stored with the host's rights: the SCCB is outside the lowcore (checked above). */
 	vccw_mem_write(c->mem, s390x_abs(c, sccb), buf, len);
-	/*
-	 * The service signal for this SCCB. The back-end presents it from service_pending
-	 * and service_param (cpu-s390x.c); a back-end that keeps its own interruption state
-	 * raises 0x2401 with vm_sclp_service_param(sclp, sccb) here instead.
-	 */
-	c->service_pending = true;
-	c->service_param = vm_sclp_service_param(sclp, sccb);
+	/* The service signal for this SCCB (cpu-s390x.c presents it). */
+	s390x_service_signal(c, vm_sclp_service_param(sclp, sccb));
 	return VM_S390X_CC0;
 }
 

@@ -1,73 +1,99 @@
 // SPDX-License-Identifier: MIT
 /*
- * The s390x CPU back-end: Debian's Unicorn engine runs the guest in problem state, so
- * that every privileged instruction ends in the engine's interruption hook as a
- * privileged-operation exception (intno 3) with the PSW at the instruction; the hook
- * emulates it on the virtual PSW (cpu-s390x-insn.c) and lets the engine go on, or hands
- * control to the run loop here (waits, native single steps, the end of the machine).
- * This file owns the engine, the virtual PSW, the interruptions of PoP chapter 6
- * (program, SVC, external, I/O, machine check: old/new PSW swaps in the lowcore at the
- * prefix), the TOD clock, clock comparator and CPU timer behind host time, and the
- * kicker thread that stops the engine when an interruption becomes pending while the
- * guest runs.
+ * The s390x CPU back-end: our patched Unicorn (third_party/unicorn) runs the guest as
+ * it is, in supervisor or problem state, DAT on or off. Every exception reaches the
+ * engine's interruption hook with the PSW at the instruction: an instruction the
+ * library leaves to its embedder (program code 0xffff, UC_S390X_PGM_EMULATE: SERVC,
+ * DIAGNOSE, SIGP, STSI, the channel-subsystem instructions, SPT, SCKC) is emulated by
+ * cpu-s390x-insn.c and the engine goes on after it; any other program exception and
+ * every SVC is presented as its interruption right there (old/new PSW swap in the
+ * lowcore at the prefix). The run loop here presents the asynchronous interruptions
+ * (external, I/O, machine check) the PSW and control registers allow, waits in an
+ * enabled wait until one arrives, and runs the engine otherwise.
  *
- * The engine (libunicorn 2.0.1) does not expose the program-interruption code of an
- * exception it raised itself; it is in the CPU state that uc_context_save() copies,
- * at an offset this file finds once by running probe instructions with known codes
- * (calibrate()). Without a match vccw-vm refuses to run s390x code rather than guess.
- *
- * Known limits of the engine (README): STCK* read 0 (TOD-based guests must use the CPU
- * timer), STFLE stores nothing, EPSW shows the problem-state bit, no DAT in this
- * back-end, and CSST aborts the process inside the library (a guest that reaches it
- * ends vccw-vm; see s390x_csst_guard()).
+ * Time: the engine's TOD clock is the host's monotonic clock plus an offset (SCK moves
+ * it); its CPU timer counts down with the same clock. The clock comparator and the
+ * CPU timer trap when set, so this file always knows both deadlines; the kicker thread
+ * sleeps until the nearer one (or a css callback) and kicks the vCPU: it sets a flag
+ * that the block hook polls (see kick() for why not uc_emu_stop from that thread). An
+ * interruption pending while the guest has it masked stops the engine at the block
+ * after the unmasking instruction when the guest unmasks it soon (within
+ * MASKED_EAGER_BLOCKS blocks of the run loop or an emulated instruction), else within
+ * 64 blocks (hook_block()).
  */
 #ifdef VM_HAVE_UNICORN
 
 #include <errno.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "sclp.h"
 #include "cpu-s390x-int.h"
 #include "vccw/byteorder.h"
 
-/* Exception numbers of QEMU's s390x target as the hook receives them. */
-#define EXCP_SVC 2
-#define EXCP_PGM 3
+/* Machine-check interruption code of a channel report (QEMU's): CP and validity bits. */
+#define MCIC_CHANNEL_REPORT (0x0040000000000000ull /* CP */ | 0x0000080000000000ull /* WP */ | \
+			     0x0000040000000000ull /* MS */ | 0x0000020000000000ull /* PM */ | \
+			     0x0000010000000000ull /* IA */ | 0x0000001000000000ull /* FP */ | \
+			     0x0000000800000000ull /* GR */ | 0x0000000400000000ull /* CR */ | \
+			     0x0000000100000000ull /* ST */ | 0x0000000040000000ull /* AR */ | \
+			     0x0000000000200000ull /* PR */ | 0x0000000000100000ull /* FC */ | \
+			     0x0000000000020000ull /* CT */ | 0x0000000000010000ull /* CC */)
+/* Blocks in which hook_block() looks at the masks at every block (cpu-s390x-int.h). */
+#define MASKED_EAGER_BLOCKS 256u
+/* The store-status save area in the lowcore (PoP "Store Status"). */
+#define LC_SAVE_AREA 0x1200
 
-/* PSW bits the engine keeps while the guest runs (the rest is virtual). */
-#define ENGINE_PSW_BITS (S390X_PSW_CC | S390X_PSW_PM | S390X_PSW_EA | S390X_PSW_BA)
-
-static uint64_t engine_mask(const struct vm_s390x *c)
+static uint64_t ureg(struct vm_s390x *c, int id)
 {
-	return (c->psw_mask & ENGINE_PSW_BITS) | (c->stepping ? 0 : S390X_PSW_PROBLEM);
+	uint64_t v = 0;
+
+	uc_reg_read(c->uc, id, &v);
+	return v;
 }
 
-/* Take the engine's PSW (after it ran) into the virtual PSW. */
-static void psw_from_engine(struct vm_s390x *c)
+static uint32_t ureg32(struct vm_s390x *c, int id)
 {
-	uint64_t pc, m;
+	uint32_t v = 0;
 
-	uc_reg_read(c->uc, UC_S390X_REG_PC, &pc);
-	uc_reg_read(c->uc, UC_S390X_REG_PSWM, &m);
-	c->psw_addr = pc;
-	c->psw_mask = (c->psw_mask & ~ENGINE_PSW_BITS) | (m & ENGINE_PSW_BITS);
+	uc_reg_read(c->uc, id, &v);
+	return v;
+}
+
+static void uset(struct vm_s390x *c, int id, uint64_t v)
+{
+	uc_reg_write(c->uc, id, &v);
+}
+
+/* Refresh the copies of the PSW and prefix from the engine. */
+static void sync_from_engine(struct vm_s390x *c)
+{
+	c->psw_addr = ureg(c, UC_S390X_REG_PC);
+	c->psw_mask = ureg(c, UC_S390X_REG_PSWM);
+	c->prefix = ureg32(c, UC_S390X_REG_PREFIX);
+}
+
+void s390x_psw_to_engine(struct vm_s390x *c)
+{
+	uset(c, UC_S390X_REG_PSWM, c->psw_mask);
+	uset(c, UC_S390X_REG_PC, c->psw_addr);
 }
 
 uint64_t s390x_gpr(struct vm_s390x *c, unsigned int n)
 {
-	uint64_t v = 0;
-
-	uc_reg_read(c->uc, UC_S390X_REG_R0 + (int)(n & 15), &v);
-	return v;
+	return ureg(c, UC_S390X_REG_R0 + (int)(n & 15));
 }
 
 void s390x_set_gpr(struct vm_s390x *c, unsigned int n, uint64_t v)
 {
-	uc_reg_write(c->uc, UC_S390X_REG_R0 + (int)(n & 15), &v);
+	uset(c, UC_S390X_REG_R0 + (int)(n & 15), v);
+}
+
+uint64_t s390x_cr(struct vm_s390x *c, unsigned int n)
+{
+	return ureg(c, UC_S390X_REG_CR0 + (int)(n & 15));
 }
 
 /* ---- Storage ---- */
@@ -107,21 +133,22 @@ uint16_t s390x_load(struct vm_s390x *c, uint64_t real, void *buf, size_t len)
 	return 0;
 }
 
-static bool low_addr_protected(const struct vm_s390x *c, uint64_t real, size_t len)
+static bool low_addr_protected(struct vm_s390x *c, uint64_t real, size_t len)
 {
 	/* PoP "Low-address protection": real 0-511 and 4096-4607 with CR0 bit 35. */
-	if (!(c->cr[0] & CR0_LOW_ADDR_PROT) || !len)
+	if (!len || !(s390x_cr(c, 0) & CR0_LOW_ADDR_PROT))
 		return false;
 	return real < 512 || (real < 4608 && real + len > 4096);
 }
 
-uint16_t s390x_store(struct vm_s390x *c, uint64_t real, const void *buf, size_t len)
+static uint16_t store(struct vm_s390x *c, uint64_t real, const void *buf, size_t len,
+		      bool guest)
 {
 	size_t done = 0;
 
 	if (!range_ok(c, real, len))
 		return S390X_PGM_ADDRESSING;
-	if (low_addr_protected(c, real, len))
+	if (guest && low_addr_protected(c, real, len))
 		return S390X_PGM_PROTECTION;
 	while (done < len) {
 		uint64_t r = real + done;
@@ -161,23 +188,46 @@ static uint64_t lc_ld64(struct vm_s390x *c, uint64_t off)
 	return v;
 }
 
+uint16_t s390x_store(struct vm_s390x *c, uint64_t real, const void *buf, size_t len)
+{
+	return store(c, real, buf, len, true);
+}
+
+
 /* ---- Time ---- */
 
 uint64_t s390x_host_tod(void)
 {
-	/* TOD clock: bit 51 is one microsecond, epoch 1900-01-01 (2208988800 s before 1970). */
+	/* The engine's clock: CLOCK_MONOTONIC in TOD units (bit 51 = 1 us: ns * 512 / 125). */
 	struct timespec ts;
-	uint64_t us;
+	uint64_t ns;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	us = ((uint64_t)ts.tv_sec + 2208988800ull) * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-	return (us << 12) | (((uint64_t)ts.tv_nsec % 1000u) * 4096u / 1000u);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return (ns / 125u) * 512u + (ns % 125u) * 512u / 125u;
 }
 
 uint64_t s390x_cputm_locked(const struct vm_s390x *c, uint64_t tod)
 {
 	/* The CPU timer counts down in TOD units while the CPU is operating or waiting. */
 	return c->cputm - (tod - c->cputm_at);
+}
+
+/* Guest TOD = host TOD + offset: take the offset the engine uses (SCK moves it). */
+static void refresh_tod_offset(struct vm_s390x *c)
+{
+	uint64_t before = s390x_host_tod(), tod = ureg(c, UC_S390X_REG_TOD);
+	uint64_t after = s390x_host_tod();
+	int64_t off = (int64_t)(tod - (before + (after - before) / 2)), old;
+
+	pthread_mutex_lock(&c->vm->lock);
+	old = c->tod_offset;
+	/* The two reads jitter by some TOD units: only a real change (SCK) counts. */
+	if (llabs(off - old) > 4096)
+		c->tod_offset = off;
+	pthread_mutex_unlock(&c->vm->lock);
+	if (llabs(off - old) > 4096)
+		s390x_timers_changed(c);
 }
 
 /*
@@ -188,10 +238,10 @@ static uint64_t timer_deadline_locked(const struct vm_s390x *c, uint64_t cr0)
 {
 	uint64_t d = 0, t;
 
-	if (cr0 & CR0_CLOCK_COMP) {
+	if ((cr0 & CR0_CLOCK_COMP) && c->ckc != ~0ull) {
 		/* Pending while TOD > CKC: from host TOD ckc - offset + 1 on. */
 		t = c->ckc - (uint64_t)c->tod_offset + 1;
-		d = t;
+		d = t ? t : 1;
 	}
 	if (cr0 & CR0_CPU_TIMER) {
 		/* Pending while the timer is negative: from cputm_at + cputm + 1 on. */
@@ -240,19 +290,19 @@ static void load_new_psw(struct vm_s390x *c, uint64_t off)
 }
 
 /*
- * Does the instruction address in the old PSW point past the instruction? PoP chapter
- * 6: yes for exceptions that suppress, terminate or complete; no for those that
+ * Does the old PSW point past the instruction? As QEMU's TCG: yes for the exceptions
+ * that suppress, terminate or complete (and the monitor event); no for those that
  * nullify (translation exceptions and the like).
  */
 static bool pgm_advances(uint16_t code)
 {
 	switch (code & 0x7f) {
-	case 0x10: case 0x11: /* segment / page translation */
-	case 0x38: case 0x39: case 0x3a: case 0x3b: /* ASCE, region translation */
-	case 0x1b: /* vector processing: nullifies */
-		return false;
-	default:
+	case 0x01: case 0x02: case 0x03: case 0x04: case 0x05: case 0x06: case 0x07:
+	case 0x08: case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0d: case 0x0e:
+	case 0x0f: case 0x12: case 0x13: case 0x15: case 0x1c: case 0x1f: case 0x40:
 		return true;
+	default:
+		return false;
 	}
 }
 
@@ -265,6 +315,10 @@ static void pgm_interrupt(struct vm_s390x *c, uint16_t code, unsigned int ilen)
 		addr += ilen;
 	lc_st16(c, LC_PGM_ILC, (uint16_t)ilen);
 	lc_st16(c, LC_PGM_CODE, code);
+	if (code == 0x40) {
+		lc_st16(c, LC_MON_CLASS, (uint16_t)ureg32(c, UC_S390X_REG_MONITOR_CLASS));
+		lc_st64(c, LC_MON_CODE, ureg(c, UC_S390X_REG_MONITOR_CODE));
+	}
 	store_old_psw(c, LC_PGM_OLD, addr);
 	load_new_psw(c, LC_PGM_NEW);
 }
@@ -277,87 +331,172 @@ static void svc_interrupt(struct vm_s390x *c, uint16_t code, unsigned int ilen)
 	load_new_psw(c, LC_SVC_NEW);
 }
 
-/* The external interruption to present now (0: none), highest priority first. */
-static uint16_t ext_pending(struct vm_s390x *c, uint32_t *param)
+/*
+ * Make the service signal (0x2401) pending with @param. A signal still pending keeps
+ * its SCCB address and gains the event-pending bit of the new one. Context: any thread.
+ */
+void s390x_service_signal(struct vm_s390x *c, uint32_t param)
 {
-	uint64_t cr0 = c->cr[0], tod;
-	bool ckc, cpt;
-
-	*param = 0;
-	if ((cr0 & CR0_EMERGENCY) && c->emergency_pending)
-		return EXT_EMERGENCY;
-	if ((cr0 & CR0_EXT_CALL) && c->ext_call_pending)
-		return EXT_EXT_CALL;
-	if (cr0 & (CR0_CLOCK_COMP | CR0_CPU_TIMER)) {
-		pthread_mutex_lock(&c->vm->lock);
-		tod = s390x_host_tod();
-		ckc = (cr0 & CR0_CLOCK_COMP) && tod + (uint64_t)c->tod_offset > c->ckc;
-		cpt = (cr0 & CR0_CPU_TIMER) && (int64_t)s390x_cputm_locked(c, tod) < 0;
-		pthread_mutex_unlock(&c->vm->lock);
-		if (ckc)
-			return EXT_CLOCK_COMP;
-		if (cpt)
-			return EXT_CPU_TIMER;
-	}
-	if ((cr0 & CR0_SERVICE) && c->service_pending) {
-		*param = c->service_param;
-		return EXT_SERVICE;
-	}
-	return 0;
+	pthread_mutex_lock(&c->vm->lock);
+	if (atomic_load(&c->service_pending) && !(param & ~7u))
+		c->service_param |= param;
+	else
+		c->service_param = param;
+	atomic_store(&c->service_pending, true);
+	pthread_mutex_unlock(&c->vm->lock);
 }
 
 /*
- * Present the highest-priority interruption the virtual PSW and control registers
- * allow (PoP: repressible machine check, external, I/O). Returns true if one was
- * presented (the virtual PSW is then the new PSW).
- * Context: vCPU thread, vm->lock not held (the css calls back into it).
+ * Console input for a guest that enabled the ASCII console (the SCLP's input thread):
+ * an unsolicited service signal, and the vCPU woken from an enabled wait (irq_gen) or
+ * kicked out of the engine (the kicker wakes on irq_gen too).
+ */
+static void sclp_input_notify(void *opaque)
+{
+	struct vm_s390x *c = opaque;
+	struct vm *vm = c->vm;
+
+	s390x_service_signal(c, vm_sclp_service_param(vm->sclp, 0));
+	pthread_mutex_lock(&vm->lock);
+	__atomic_add_fetch(&vm->irq_gen, 1, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* The CR0 subclass bits of the external conditions pending now. */
+static uint64_t ext_pending_bits(struct vm_s390x *c)
+{
+	uint64_t bits = 0, tod;
+
+	if (c->emergency_pending)
+		bits |= CR0_EMERGENCY;
+	if (c->ext_call_pending)
+		bits |= CR0_EXT_CALL;
+	pthread_mutex_lock(&c->vm->lock);
+	if (atomic_load(&c->service_pending))
+		bits |= CR0_SERVICE;
+	tod = s390x_host_tod();
+	if (c->ckc != ~0ull && tod + (uint64_t)c->tod_offset > c->ckc)
+		bits |= CR0_CLOCK_COMP;
+	if ((int64_t)s390x_cputm_locked(c, tod) < 0)
+		bits |= CR0_CPU_TIMER;
+	pthread_mutex_unlock(&c->vm->lock);
+	return bits;
+}
+
+/* The external interruption to present (0: none), highest priority first. */
+static uint16_t ext_code(uint64_t bits, uint64_t cr0)
+{
+	bits &= cr0;
+	if (bits & CR0_EMERGENCY)
+		return EXT_EMERGENCY;
+	if (bits & CR0_EXT_CALL)
+		return EXT_EXT_CALL;
+	if (bits & CR0_CLOCK_COMP)
+		return EXT_CLOCK_COMP;
+	if (bits & CR0_CPU_TIMER)
+		return EXT_CPU_TIMER;
+	if (bits & CR0_SERVICE)
+		return EXT_SERVICE;
+	return 0;
+}
+
+/* Store status (PoP "Store Status") at absolute @base (the save area's layout). */
+static void store_status(struct vm_s390x *c, uint64_t base)
+{
+	unsigned int i;
+	uint32_t ar;
+
+	for (i = 0; i < 16; i++) {
+		vccw_mem_st_be64(c->mem, base + 0x00 + 8 * i, ureg(c, UC_S390X_REG_F0 + (int)i));
+		vccw_mem_st_be64(c->mem, base + 0x80 + 8 * i, s390x_gpr(c, i));
+		ar = ureg32(c, UC_S390X_REG_A0 + (int)i);
+		vccw_mem_st_be32(c->mem, base + 0x140 + 4 * i, ar);
+		vccw_mem_st_be64(c->mem, base + 0x180 + 8 * i, s390x_cr(c, i));
+	}
+	vccw_mem_st_be64(c->mem, base + 0x100, c->psw_mask);
+	vccw_mem_st_be64(c->mem, base + 0x108, c->psw_addr);
+	vccw_mem_st_be32(c->mem, base + 0x118, (uint32_t)c->prefix);
+	vccw_mem_st_be32(c->mem, base + 0x11c, 0); /* FPC: the library does not expose it */
+	vccw_mem_st_be32(c->mem, base + 0x124, 0); /* TOD programmable register */
+	vccw_mem_st_be64(c->mem, base + 0x128, ureg(c, UC_S390X_REG_CPUTM));
+	vccw_mem_st_be64(c->mem, base + 0x130, ureg(c, UC_S390X_REG_CKC) >> 8);
+}
+
+void s390x_store_status(struct vm_s390x *c, uint64_t abs)
+{
+	store_status(c, abs);
+}
+
+/*
+ * Present the highest-priority interruption the PSW and control registers allow
+ * (PoP: machine check, external, I/O). Returns true if one was presented (the PSW is
+ * then the new PSW, in the engine too). Records what stays pending but masked.
+ * Context: vCPU thread, outside the engine, vm->lock not held.
  */
 static bool deliver_one(struct vm_s390x *c)
 {
 	struct vm *vm = c->vm;
 	struct vccw_io_irq io;
-	uint32_t param;
+	uint64_t cr0 = s390x_cr(c, 0), cr6 = s390x_cr(c, 6), cr14 = s390x_cr(c, 14), ext;
+	uint8_t isc_mask = (uint8_t)(cr6 >> 24), pend_isc = 0;
+	bool crw;
 	uint16_t code;
-	uint8_t isc_mask;
+	unsigned int i;
 
-	if ((c->psw_mask & S390X_PSW_MCHK) && (c->cr[14] & CR14_CHANNEL_REPORT)) {
-		bool pending, take = false;
+	if (isc_mask != c->isc_mask) {
+		c->isc_mask = isc_mask;
+		vccw_css_set_isc_mask(vm->css, isc_mask);
+	}
+	c->masked_any = false;
+	pthread_mutex_lock(&vm->lock);
+	crw = vm->crw_mchk_pending;
+	pthread_mutex_unlock(&vm->lock);
+	if (crw && (c->psw_mask & S390X_PSW_MCHK) && (cr14 & CR14_CHANNEL_REPORT)) {
+		bool take = false;
 
-		pthread_mutex_lock(&vm->lock);
-		pending = vm->crw_mchk_pending;
-		pthread_mutex_unlock(&vm->lock);
 		/* One machine check per burst, as the native vCPU does (vm-cpu.c). */
-		if (pending && vccw_css_crw_pending(vm->css)) {
+		if (vccw_css_crw_pending(vm->css)) {
 			pthread_mutex_lock(&vm->lock);
 			take = vm->crw_mchk_pending;
 			vm->crw_mchk_pending = false;
 			pthread_mutex_unlock(&vm->lock);
 		}
 		if (take) {
-			lc_st64(c, VM_LC_MCCK_CODE, VM_MCIC_CHANNEL_REPORT);
+			store_status(c, c->prefix + LC_SAVE_AREA);
+			lc_st64(c, VM_LC_MCCK_CODE, MCIC_CHANNEL_REPORT);
 			store_old_psw(c, LC_MCHK_OLD, c->psw_addr);
 			load_new_psw(c, LC_MCHK_NEW);
+			s390x_psw_to_engine(c);
 			return true;
 		}
+		crw = false;
 	}
+	ext = ext_pending_bits(c);
 	if (c->psw_mask & S390X_PSW_EXT) {
-		code = ext_pending(c, &param);
+		code = ext_code(ext, cr0);
 		if (code) {
 			lc_st16(c, LC_EXT_CODE, code);
 			lc_st16(c, LC_CPU_ADDR, 0);
+			uint32_t param = 0;
+
+			if (code == EXT_SERVICE) {
+				pthread_mutex_lock(&vm->lock);
+				param = c->service_param;
+				atomic_store(&c->service_pending, false);
+				pthread_mutex_unlock(&vm->lock);
+			}
 			lc_st32(c, LC_EXT_PARAM, param);
-			if (code == EXT_SERVICE)
-				c->service_pending = false;
-			else if (code == EXT_EMERGENCY)
+			if (code == EXT_EMERGENCY)
 				c->emergency_pending = false;
 			else if (code == EXT_EXT_CALL)
 				c->ext_call_pending = false;
 			store_old_psw(c, LC_EXT_OLD, c->psw_addr);
 			load_new_psw(c, LC_EXT_NEW);
+			s390x_psw_to_engine(c);
 			return true;
 		}
 	}
-	isc_mask = (uint8_t)(c->cr[6] >> 24);
 	if ((c->psw_mask & S390X_PSW_IO) && isc_mask &&
 	    vccw_css_take_io_irq(vm->css, isc_mask, &io)) {
 		lc_st32(c, VM_LC_SUBCHANNEL_ID, io.sid);
@@ -365,9 +504,34 @@ static bool deliver_one(struct vm_s390x *c)
 		lc_st32(c, VM_LC_IO_INT_WORD, io.iiw);
 		store_old_psw(c, LC_IO_OLD, c->psw_addr);
 		load_new_psw(c, LC_IO_NEW);
+		s390x_psw_to_engine(c);
 		return true;
 	}
+	/* Nothing presentable: what is pending but masked, for hook_block(). */
+	if (vccw_css_io_irq_pending(vm->css, 0xff))
+		for (i = 0; i < 8; i++)
+			if (vccw_css_io_irq_pending(vm->css, (uint8_t)(0x80u >> i)))
+				pend_isc |= (uint8_t)(0x80u >> i);
+	c->masked_ext_cr0 = ext & CR0_EXT_MASKS;
+	c->masked_isc = pend_isc;
+	c->masked_crw = crw;
+	c->masked_any = c->masked_ext_cr0 || pend_isc || crw;
+	c->masked_eager = c->masked_any ? MASKED_EAGER_BLOCKS : 0;
 	return false;
+}
+
+/* Would the guest take one of the interruptions recorded as masked, now? */
+static bool masked_now_open(struct vm_s390x *c)
+{
+	uint64_t m = ureg(c, UC_S390X_REG_PSWM);
+
+	if ((m & S390X_PSW_EXT) && c->masked_ext_cr0 && (s390x_cr(c, 0) & c->masked_ext_cr0))
+		return true;
+	if ((m & S390X_PSW_IO) && c->masked_isc &&
+	    ((uint8_t)(s390x_cr(c, 6) >> 24) & c->masked_isc))
+		return true;
+	return (m & S390X_PSW_MCHK) && c->masked_crw &&
+	       (s390x_cr(c, 14) & CR14_CHANNEL_REPORT);
 }
 
 bool s390x_psw_valid(uint64_t mask, uint64_t addr)
@@ -384,70 +548,37 @@ bool s390x_psw_valid(uint64_t mask, uint64_t addr)
 	return true;
 }
 
-/* ---- The engine's interruption hook ---- */
+/* ---- The engine's hooks ---- */
 
-static unsigned int insn_len(uint8_t op)
+/* Must the run loop take over after the hook (stop, wait, a PSW to check)? */
+static bool needs_run_loop(struct vm_s390x *c)
 {
-	/* PoP: the first two bits of the opcode give the instruction length. */
-	return op < 0x40 ? 2 : op < 0xc0 ? 4 : 6;
+	return c->stopping || (c->psw_mask & S390X_PSW_WAIT) ||
+	       !s390x_psw_valid(c->psw_mask, c->psw_addr) || (c->psw_addr & 1) ||
+	       atomic_load_explicit(&c->vm->stop, memory_order_relaxed);
 }
 
-static uint32_t ctx_u32(const struct vm_s390x *c, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, (const char *)c->ctx + off, sizeof(v));
-	return v;
-}
-
-/* The code and length of the program exception the engine raised. */
-static void engine_pgm(struct vm_s390x *c, uint16_t *code, unsigned int *ilen)
-{
-	uc_context_save(c->uc, c->ctx);
-	*code = (uint16_t)ctx_u32(c, c->pgm_code_off);
-	*ilen = ctx_u32(c, c->pgm_code_off + 4);
-	if (*ilen != 2 && *ilen != 4 && *ilen != 6)
-		*ilen = 2;
-}
-
-/* Fetch the instruction at the virtual PSW. Returns its length, 0 if not in storage. */
-static unsigned int fetch_insn(struct vm_s390x *c, uint8_t insn[6])
-{
-	unsigned int len;
-
-	if (s390x_load(c, c->psw_addr, insn, 2))
-		return 0;
-	len = insn_len(insn[0]);
-	if (s390x_load(c, c->psw_addr + 2, insn + 2, len - 2))
-		return 0;
-	return len;
-}
-
-static void handle_pgm(struct vm_s390x *c)
+/* Emulate the trapped instruction at psw_addr (@ilen bytes). */
+static void emulate(struct vm_s390x *c, unsigned int ilen)
 {
 	uint8_t insn[6] = { 0 };
-	unsigned int len, ilen;
 	enum vm_s390x_rc rc;
-	uint16_t code, pgm = 0;
+	uint16_t pgm = 0, fc;
 
-	engine_pgm(c, &code, &ilen);
-	if (c->stepping || (code != S390X_PGM_PRIVILEGED && code != S390X_PGM_OPERATION)) {
-		/* The guest's own exception. */
-		pgm_interrupt(c, code, ilen);
-		c->exit = EXIT_RESUME;
+	if (ilen != 2 && ilen != 4 && ilen != 6) {
+		pgm_interrupt(c, S390X_PGM_OPERATION, 2);
 		return;
 	}
-	len = fetch_insn(c, insn);
-	if (!len || len != ilen) {
-		/* Executed by EXECUTE, or not fetchable: reflect what the engine found. */
-		pgm_interrupt(c, code, ilen);
-		c->exit = EXIT_RESUME;
+	/* The instruction itself: fetched through DAT like any other. */
+	fc = s390x_vload(c, c->psw_addr, insn, ilen);
+	if (fc) {
+		pgm_interrupt(c, fc, ilen);
 		return;
 	}
-	rc = s390x_emulate(c, insn, len, code, &pgm);
+	rc = s390x_emulate(c, insn, ilen, &pgm);
 	switch (rc) {
 	case VM_S390X_DONE:
-		c->psw_addr += len;
+		c->psw_addr += ilen;
 		break;
 	case VM_S390X_CC0:
 	case VM_S390X_CC1:
@@ -455,7 +586,7 @@ static void handle_pgm(struct vm_s390x *c)
 	case VM_S390X_CC3:
 		c->psw_mask = (c->psw_mask & ~S390X_PSW_CC) |
 			      ((uint64_t)(rc - VM_S390X_CC0) << 44);
-		c->psw_addr += len;
+		c->psw_addr += ilen;
 		break;
 	case VM_S390X_PSW_LOADED:
 		break;
@@ -465,93 +596,106 @@ static void handle_pgm(struct vm_s390x *c)
 				   "code not handled: specification exception",
 				   (unsigned long long)c->psw_addr, insn[0], insn[1], insn[2],
 				   insn[3]);
-		pgm_interrupt(c, S390X_PGM_SPECIFICATION, len);
+		pgm_interrupt(c, S390X_PGM_SPECIFICATION, ilen);
 		break;
 	case VM_S390X_PGM:
-		pgm_interrupt(c, pgm, len);
+		pgm_interrupt(c, pgm, ilen);
 		break;
 	case VM_S390X_STOP:
-		c->exit = EXIT_STOP;
-		return;
+		c->stopping = true;
+		break;
 	}
-	if (c->exit == EXIT_STEP)
-		return;
-	/*
-	 * Whatever the instruction enabled or made pending is presented before the next one.
-	 * After one, the run loop presents the rest: it also checks for the machine
-	 * stopping, which a guest whose new PSWs stay enabled for a lasting condition (a
-	 * negative CPU timer) would otherwise keep from happening.
-	 */
-	if (deliver_one(c))
-		c->exit = EXIT_RESUME;
-	if ((c->psw_mask & S390X_PSW_WAIT) || !s390x_psw_valid(c->psw_mask, c->psw_addr) ||
-	    (c->psw_addr & 1) || atomic_load(&c->vm->stop))
-		c->exit = EXIT_RESUME;
 }
 
 static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 {
 	struct vm_s390x *c = opaque;
-	uint64_t m;
 
-	(void)uc;
-	psw_from_engine(c);
-	c->exit = EXIT_NONE;
-	if (intno == EXCP_PGM) {
-		handle_pgm(c);
-	} else if (intno == EXCP_SVC) {
-		uint8_t insn[6];
-		uint16_t code;
-		unsigned int ilen;
+	sync_from_engine(c);
+	if (intno == UC_S390X_EXCP_PGM) {
+		uint16_t code = (uint16_t)ureg32(c, UC_S390X_REG_PGM_CODE);
+		unsigned int ilen = ureg32(c, UC_S390X_REG_PGM_ILEN);
 
-		if (fetch_insn(c, insn) == 2 && insn[0] == 0x0a) {
-			code = insn[1];
-			ilen = 2;
-		} else {
-			/* SVC as the target of EXECUTE: the engine's code and length. */
-			uc_context_save(c->uc, c->ctx);
-			code = (uint16_t)ctx_u32(c, c->pgm_code_off + 8);
-			ilen = ctx_u32(c, c->pgm_code_off + 12);
-			if (ilen != 4 && ilen != 6)
-				ilen = 4;
-		}
-		svc_interrupt(c, code, ilen);
-		c->exit = EXIT_RESUME;
+		if (code == UC_S390X_PGM_EMULATE)
+			emulate(c, ilen);
+		else
+			pgm_interrupt(c, code, ilen);
+	} else if (intno == UC_S390X_EXCP_SVC) {
+		svc_interrupt(c, (uint16_t)ureg32(c, UC_S390X_REG_SVC_CODE),
+			      ureg32(c, UC_S390X_REG_SVC_ILEN));
 	} else {
 		fprintf(stderr, VM_NAME ": s390x: unexpected engine exception %u at 0x%llx\n",
 			intno, (unsigned long long)c->psw_addr);
 		c->stop_status = 1;
-		c->exit = EXIT_STOP;
+		c->stopping = true;
 	}
-	if (c->exit != EXIT_NONE || c->stepping) {
-		if (c->exit == EXIT_NONE)
-			c->exit = EXIT_RESUME;
-		uc_emu_stop(c->uc);
+	if (!c->stopping)
+		s390x_psw_to_engine(c);
+	if (needs_run_loop(c)) {
+		uc_emu_stop(uc);
 		return;
 	}
-	/* Go on inside the engine: writing the PC resumes there (unicorn's quit_request). */
-	m = engine_mask(c);
-	uc_reg_write(c->uc, UC_S390X_REG_PSWM, &m);
-	uc_reg_write(c->uc, UC_S390X_REG_PC, &c->psw_addr);
+	/*
+	 * An emulated instruction may have made an external condition or an I/O
+	 * interruption pending (SSCH, TSCH, ... that complete at once): leave the engine
+	 * at the next block so that the run loop presents it or records it as masked,
+	 * rather than waiting for the kicker, which may come after the guest unmasked it
+	 * and looked for it. What was recorded as masked is looked at eagerly again.
+	 */
+	if (c->service_pending || c->emergency_pending || c->ext_call_pending ||
+	    vccw_css_io_irq_pending(c->vm->css, (uint8_t)~c->masked_isc))
+		atomic_store(&c->kick, true);
+	if (c->masked_any)
+		c->masked_eager = MASKED_EAGER_BLOCKS;
 }
 
-/* ---- Kicks: stop the engine when an interruption may have become pending ---- */
+/* Should hook_block() look whether the guest opened a mask, at this block? */
+static bool masked_look(struct vm_s390x *c)
+{
+	if (c->masked_eager) {
+		c->masked_eager--;
+		return true;
+	}
+	return !(++c->masked_tick & 63);
+}
 
 /*
- * At the start of every translation block: leave the engine if the kicker asked. The
- * stop is requested from the vCPU's own thread, between two blocks: a stop requested
- * from another thread (uc_emu_stop() there) was seen to corrupt guest state.
+ * At the start of every translation block: leave the engine when kicked, when the
+ * machine stops, or when the guest opened the mask of an interruption recorded as
+ * pending.
  */
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 {
 	struct vm_s390x *c = opaque;
 
 	(void)addr, (void)size;
-	/* The machine stopping ends a guest that runs without ever trapping, too. */
-	if (atomic_load_explicit(&c->kick_seq, memory_order_relaxed) !=
-	    atomic_load_explicit(&c->seen_seq, memory_order_relaxed) ||
-	    atomic_load_explicit(&c->vm->stop, memory_order_relaxed))
+	/* Not between an EXECUTE and its target: the engine would run the target first. */
+	if ((atomic_load_explicit(&c->kick, memory_order_relaxed) ||
+	     atomic_load_explicit(&c->vm->stop, memory_order_relaxed) ||
+	     (c->masked_any && masked_look(c) && masked_now_open(c))) &&
+	    !ureg(c, UC_S390X_REG_EX_VALUE))
 		uc_emu_stop(uc);
+}
+
+/* ---- Kicks ---- */
+
+/*
+ * The kicker wakes at every timer deadline, whatever CR0 says (the guest changes CR0
+ * without a trap): a kick for a masked timer only records it as masked (deliver_one()).
+ */
+#define KICKER_CR0 (CR0_CLOCK_COMP | CR0_CPU_TIMER)
+
+/*
+ * Kick the vCPU out of the engine: hook_block() sees the flag at the start of the next
+ * translation block (chained blocks too) and stops the engine from the vCPU's own
+ * thread. Not uc_emu_stop() from this thread: with it the Debian 6.1 kernel crashed in
+ * 2 of 2 boots (a return address on a kernel stack corrupted, an illegal operation
+ * at a stack address), patches 0009 and 0010 notwithstanding; with the flag alone it
+ * booted to its shell in every run (see third_party/unicorn/README.md).
+ */
+static void kick(struct vm_s390x *c)
+{
+	atomic_store(&c->kick, true);
 }
 
 void s390x_timers_changed(struct vm_s390x *c)
@@ -559,54 +703,58 @@ void s390x_timers_changed(struct vm_s390x *c)
 	uint64_t d;
 
 	pthread_mutex_lock(&c->vm->lock);
-	c->timer_cr0 = c->cr[0];
 	c->timer_gen++;
 	/*
-	 * Wake the kicker only when it now has to act earlier than it sleeps for: a timed
-	 * wait reloads the CPU timer and toggles CR0 several times, and each needless
-	 * wake-up is a host context switch.
+	 * Wake the kicker only when it now has to act earlier than it sleeps for: each
+	 * needless wake-up is a host context switch.
 	 */
-	d = timer_deadline_locked(c, c->timer_cr0);
+	d = timer_deadline_locked(c, KICKER_CR0);
 	if (d && (!c->kicker_until || d < c->kicker_until))
 		pthread_cond_broadcast(&c->vm->cond);
 	pthread_mutex_unlock(&c->vm->lock);
 }
 
-
 /*
- * The kicker: wakes on every css callback (vm->irq_gen) and at the next timer deadline,
- * and asks the vCPU to leave the engine (kick_seq; hook_block() acts on it), so that
- * the run loop presents what became pending while the guest runs.
+ * The kicker: wakes on every css callback (vm->irq_gen), at the next timer deadline and
+ * when the machine stops, and kicks the vCPU, so that the run loop presents what became
+ * pending while the guest runs.
  */
 static void *kicker_thread(void *arg)
 {
 	struct vm_s390x *c = arg;
 	struct vm *vm = c->vm;
-	uint64_t last_irq, last_timer = ~0ull, cr0;
+	uint64_t last_irq, last_timer = ~0ull;
 	bool fired = false;
 
 	pthread_mutex_lock(&vm->lock);
 	last_irq = vm->irq_gen;
-	while (!c->kicker_quit && !atomic_load(&vm->stop)) {
+	while (!c->kicker_quit) {
 		uint64_t deadline, now;
-		bool kick = false;
+		bool do_kick = false;
 		struct timespec ts;
 
+		if (atomic_load(&vm->stop)) {
+			pthread_mutex_unlock(&vm->lock);
+			kick(c);
+			pthread_mutex_lock(&vm->lock);
+			if (!c->kicker_quit)
+				pthread_cond_wait(&vm->cond, &vm->lock);
+			continue;
+		}
 		if (c->timer_gen != last_timer) {
 			last_timer = c->timer_gen;
 			fired = false;
 		}
-		cr0 = c->timer_cr0;
-		deadline = timer_deadline_locked(c, cr0);
+		deadline = timer_deadline_locked(c, KICKER_CR0);
 		now = s390x_host_tod();
 		if (deadline && !fired && now >= deadline) {
 			fired = true;
-			kick = true;
+			do_kick = true;
 		} else if (vm->irq_gen != last_irq) {
 			last_irq = vm->irq_gen;
-			kick = true;
+			do_kick = true;
 		}
-		if (!kick) {
+		if (!do_kick) {
 			c->kicker_until = deadline && !fired ? deadline : 0;
 			if (c->kicker_until) {
 				tod_to_timespec(deadline, &ts);
@@ -617,135 +765,12 @@ static void *kicker_thread(void *arg)
 			c->kicker_until = 0;
 			continue;
 		}
-		/* hook_block() stops the engine at the next block; run() acknowledges. */
-		atomic_fetch_add(&c->kick_seq, 1);
+		pthread_mutex_unlock(&vm->lock);
+		kick(c);
+		pthread_mutex_lock(&vm->lock);
 	}
 	pthread_mutex_unlock(&vm->lock);
 	return NULL;
-}
-
-/* ---- Calibration: where the engine keeps the program-interruption code ---- */
-
-struct probe {
-	uint8_t code[6];
-	unsigned int len;
-	bool problem;
-	uint32_t want_code, want_len;
-};
-
-static void probe_hook(uc_engine *uc, uint32_t intno, void *opaque)
-{
-	uc_context *ctx = opaque;
-
-	(void)intno;
-	uc_context_save(uc, ctx);
-	uc_emu_stop(uc);
-}
-
-struct block_probe {
-	uc_context *ctx;
-	unsigned int blocks;
-};
-
-/* The second block of the EXRL probe is its target, entered with the EXECUTE state set. */
-static void probe_block(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
-{
-	struct block_probe *bp = opaque;
-
-	(void)addr, (void)size;
-	if (++bp->blocks == 2)
-		uc_context_save(uc, bp->ctx);
-}
-
-/*
- * Run instructions whose exception is known (operation 0x0001 with length 2,
- * privileged operation 0x0002 with lengths 4 and 6, SVC 0x77) on a scratch engine and
- * find the offset in the saved CPU state where all codes and lengths sit side by side;
- * likewise the pending target of EXRL (*@ex_off). Returns the offset, or -1.
- */
-static long calibrate(long *ex_off)
-{
-	static const struct probe probes[] = {
-		{ { 0x00, 0x00 }, 2, false, 0x0001, 2 },
-		{ { 0xb2, 0xb2, 0x00, 0x00 }, 4, true, 0x0002, 4 },
-		{ { 0xeb, 0x00, 0x00, 0x00, 0x00, 0x2f }, 6, true, 0x0002, 6 },
-	};
-	static const uint8_t svc[2] = { 0x0a, 0x77 };
-	uc_engine *uc;
-	uc_context *ctx[4] = { NULL };
-	size_t size, off;
-	uc_hook h;
-	long found = -1;
-	unsigned int i;
-
-	if (uc_open(UC_ARCH_S390X, UC_MODE_BIG_ENDIAN, &uc) != UC_ERR_OK)
-		return -1;
-	if (uc_mem_map(uc, 0, 0x10000, UC_PROT_ALL) != UC_ERR_OK)
-		goto out;
-	for (i = 0; i < 4; i++)
-		if (uc_context_alloc(uc, &ctx[i]) != UC_ERR_OK)
-			goto out;
-	/*
-	 * EXECUTE state: run just EXRL (its target BCR 0,0 not yet), then find the pending
-	 * target (QEMU's ex_value: the target's bytes left-aligned, ORed with the EXRL
-	 * length) in the saved state.
-	 */
-	*ex_off = -1;
-	{
-		static const uint8_t exrl[10] = { 0xc6, 0x00, 0x00, 0x00, 0x00, 0x04,
-						  0x07, 0x00, 0x07, 0x00 };
-		uint64_t mask = S390X_PSW_EA | S390X_PSW_BA, want = 0x0700000000000006ull, v;
-		struct block_probe bp = { ctx[0], 0 };
-
-		uc_mem_write(uc, 0x2000, exrl, sizeof(exrl));
-		uc_reg_write(uc, UC_S390X_REG_PSWM, &mask);
-		uc_hook_add(uc, &h, UC_HOOK_BLOCK, probe_block, &bp, 1, 0);
-		uc_emu_start(uc, 0x2000, 0x200a, 0, 0);
-		uc_hook_del(uc, h);
-		size = uc_context_size(uc);
-		for (off = 0; bp.blocks >= 2 && off + 8 <= size; off += 8) {
-			memcpy(&v, (char *)ctx[0] + off, 8);
-			if (v == want) {
-				*ex_off = (long)off;
-				break;
-			}
-		}
-	}
-	for (i = 0; i < 4; i++) {
-		uint64_t mask = S390X_PSW_EA | S390X_PSW_BA;
-		const uint8_t *code = i < 3 ? probes[i].code : svc;
-		unsigned int len = i < 3 ? probes[i].len : 2;
-
-		if (i < 3 && probes[i].problem)
-			mask |= S390X_PSW_PROBLEM;
-		/* Each probe at its own address: no stale translation, no (slow) flush. */
-		uc_mem_write(uc, 0x3000 + i * 0x100, code, len);
-		uc_hook_add(uc, &h, UC_HOOK_INTR, probe_hook, ctx[i], 1, 0);
-		uc_reg_write(uc, UC_S390X_REG_PSWM, &mask);
-		uc_emu_start(uc, 0x3000 + i * 0x100, 0x3000 + i * 0x100 + 0x80, 0, 0);
-		uc_hook_del(uc, h);
-	}
-	size = uc_context_size(uc);
-	for (off = 0; off + 16 <= size; off += 4) {
-		bool ok = true;
-		uint32_t v[4];
-
-		for (i = 0; i < 3 && ok; i++) {
-			memcpy(v, (char *)ctx[i] + off, 8);
-			ok = v[0] == probes[i].want_code && v[1] == probes[i].want_len;
-		}
-		memcpy(v, (char *)ctx[3] + off, 16);
-		if (ok && v[2] == 0x77 && v[3] == 2) {
-			found = (long)off;
-			break;
-		}
-	}
-out:
-	for (i = 0; i < 4; i++)
-		if (ctx[i])
-			uc_context_free(ctx[i]);
-	uc_close(uc);
-	return found;
 }
 
 /* ---- Machine interface ---- */
@@ -758,17 +783,9 @@ bool vm_s390x_available(void)
 int vm_s390x_create(struct vm *vm, uint64_t mask, uint64_t addr)
 {
 	struct vm_s390x *c;
-	long off, ex_off;
 	uc_hook h;
 	uc_err err;
 
-	off = calibrate(&ex_off);
-	if (off < 0 || ex_off < 0) {
-		fprintf(stderr, VM_NAME ": s390x: this libunicorn does not report program-"
-			"interruption codes where expected (version %u.%u?); cannot run s390x code\n",
-			uc_version(NULL, NULL) >> 8 & 0xff, uc_version(NULL, NULL) & 0xff);
-		return -1;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		fprintf(stderr, VM_NAME ": out of memory\n");
@@ -778,27 +795,26 @@ int vm_s390x_create(struct vm *vm, uint64_t mask, uint64_t addr)
 	c->mem = vm->mem;
 	c->ram = vm->ram;
 	c->ram_size = vccw_mem_size(vm->mem);
-	c->pgm_code_off = (size_t)off;
-	c->ex_value_off = (size_t)ex_off;
 	err = uc_open(UC_ARCH_S390X, UC_MODE_BIG_ENDIAN, &c->uc);
+	/* The QEMU model: the facilities our patches make it offer (third_party/unicorn). */
+	if (err == UC_ERR_OK)
+		err = uc_ctl_set_cpu_model(c->uc, UC_CPU_S390X_QEMU);
 	if (err == UC_ERR_OK)
 		err = uc_mem_map_ptr(c->uc, 0, c->ram_size, UC_PROT_ALL, vm->ram);
-	if (err == UC_ERR_OK)
-		err = uc_context_alloc(c->uc, &c->ctx);
 	if (err == UC_ERR_OK)
 		err = uc_hook_add(c->uc, &h, UC_HOOK_INTR, hook_intr, c, 1, 0);
 	if (err == UC_ERR_OK)
 		err = uc_hook_add(c->uc, &h, UC_HOOK_BLOCK, hook_block, c, 1, 0);
 	if (err != UC_ERR_OK) {
 		fprintf(stderr, VM_NAME ": s390x: engine: %s\n", uc_strerror(err));
-		if (c->ctx)
-			uc_context_free(c->ctx);
 		if (c->uc)
 			uc_close(c->uc);
 		free(c);
 		return -1;
 	}
 	vm->s390x = c;
+	if (vm->sclp)
+		vm_sclp_set_notify(vm->sclp, sclp_input_notify, c);
 	vm_s390x_reset(c, VM_S390X_RESET_CLEAR);
 	vm_s390x_load_psw(c, mask, addr);
 	return 0;
@@ -810,11 +826,9 @@ void vm_s390x_free(struct vm *vm)
 
 	if (!c)
 		return;
-	/* An engine left by an abort is in an unknown state: leave it alone. */
-	if (!c->engine_broken) {
-		uc_context_free(c->ctx);
-		uc_close(c->uc);
-	}
+	if (vm->sclp)
+		vm_sclp_set_notify(vm->sclp, NULL, NULL);
+	uc_close(c->uc);
 	free(c);
 	vm->s390x = NULL;
 }
@@ -837,22 +851,10 @@ enum vccw_mem_rc vm_s390x_read(struct vm_s390x *cpu, uint64_t addr, void *buf, s
 enum vccw_mem_rc vm_s390x_write(struct vm_s390x *cpu, uint64_t addr, const void *buf,
 				size_t len)
 {
-	uint16_t rc;
-
-	if (!range_ok(cpu, addr, len))
-		return VCCW_MEM_ADDRESSING;
 	/* The host writes without low-address protection; code there may have been run. */
-	rc = s390x_store(cpu, addr, buf, len);
-	if (rc == S390X_PGM_PROTECTION) {
-		uint64_t saved = cpu->cr[0];
-
-		cpu->cr[0] &= ~CR0_LOW_ADDR_PROT;
-		rc = s390x_store(cpu, addr, buf, len);
-		cpu->cr[0] = saved;
-	}
-	if (rc)
+	if (store(cpu, addr, buf, len, false))
 		return VCCW_MEM_ADDRESSING;
-	if (len)
+	if (len && cpu->ran)
 		uc_ctl_remove_cache(cpu->uc, s390x_abs(cpu, addr), s390x_abs(cpu, addr) + len);
 	return VCCW_MEM_OK;
 }
@@ -860,35 +862,41 @@ enum vccw_mem_rc vm_s390x_write(struct vm_s390x *cpu, uint64_t addr, const void 
 void vm_s390x_reset(struct vm_s390x *c, enum vm_s390x_reset_kind kind)
 {
 	unsigned int i;
-	uint64_t zero = 0;
 
 	/* CPU reset: pending interruptions of this CPU go away. */
-	c->service_pending = false;
+	pthread_mutex_lock(&c->vm->lock);
+	atomic_store(&c->service_pending, false);
+	pthread_mutex_unlock(&c->vm->lock);
 	c->emergency_pending = false;
 	c->ext_call_pending = false;
 	if (kind >= VM_S390X_RESET_INITIAL) {
 		c->psw_mask = 0;
 		c->psw_addr = 0;
 		c->prefix = 0;
-		memset(c->cr, 0, sizeof(c->cr));
-		c->cr[0] = CR0_RESET;
-		c->cr[14] = CR14_RESET;
+		s390x_psw_to_engine(c);
+		uset(c, UC_S390X_REG_PREFIX, 0);
+		for (i = 0; i < 16; i++)
+			uset(c, UC_S390X_REG_CR0 + (int)i,
+			     i == 0 ? CR0_RESET : i == 14 ? CR14_RESET : 0);
+		uset(c, UC_S390X_REG_CKC, 0);
+		uset(c, UC_S390X_REG_CPUTM, 0);
 		pthread_mutex_lock(&c->vm->lock);
 		c->ckc = 0;
 		c->cputm = 0;
 		c->cputm_at = s390x_host_tod();
-		c->tod_offset = 0;
-		c->timer_cr0 = c->cr[0];
 		c->timer_gen++;
 		pthread_mutex_unlock(&c->vm->lock);
+		refresh_tod_offset(c);
 		c->sclp_cp_receive = 0;
 		c->sclp_cp_send = 0;
+		c->isc_mask = 0;
 		vccw_css_set_isc_mask(c->vm->css, 0);
 	}
 	if (kind >= VM_S390X_RESET_CLEAR) {
 		for (i = 0; i < 16; i++) {
 			s390x_set_gpr(c, i, 0);
-			uc_reg_write(c->uc, UC_S390X_REG_F0 + (int)i, &zero);
+			uset(c, UC_S390X_REG_F0 + (int)i, 0);
+			uset(c, UC_S390X_REG_A0 + (int)i, 0);
 		}
 	}
 	/*
@@ -903,6 +911,7 @@ void vm_s390x_load_psw(struct vm_s390x *c, uint64_t mask, uint64_t addr)
 {
 	c->psw_mask = mask;
 	c->psw_addr = addr;
+	s390x_psw_to_engine(c);
 }
 
 struct vm *vm_s390x_vm(struct vm_s390x *cpu)
@@ -933,7 +942,7 @@ static void wait_for_irq(struct vm_s390x *c, uint64_t gen)
 
 	pthread_mutex_lock(&vm->lock);
 	if (c->psw_mask & S390X_PSW_EXT)
-		deadline = timer_deadline_locked(c, c->cr[0]);
+		deadline = timer_deadline_locked(c, s390x_cr(c, 0));
 	if (deadline)
 		tod_to_timespec(deadline, &ts);
 	while (vm->irq_gen == gen && !atomic_load(&vm->stop)) {
@@ -957,128 +966,49 @@ static int disabled_wait_status(const struct vm_s390x *c)
 	return (c->psw_addr & 0xff) ? (int)(c->psw_addr & 0xff) : 1;
 }
 
-
-/*
- * Did the engine stop between EXECUTE and its target? QEMU keeps the target in
- * ex_value and runs it as the next translation block, whatever the PSW then says: an
- * interruption presented now would run the target in place of the handler's first
- * instruction (QEMU itself takes no interruption in that state).
- */
-static bool ex_pending(struct vm_s390x *c)
-{
-	uint64_t v;
-
-	uc_context_save(c->uc, c->ctx);
-	memcpy(&v, (const char *)c->ctx + c->ex_value_off, sizeof(v));
-	return v != 0;
-}
-
-/*
- * Containment of an abort inside the library: libunicorn 2.0.1 asserts (and so calls
- * abort()) on some guest instructions, CSST with a zero storage characteristic among
- * them. SIGABRT is raised on the thread that asserted; when that is this vCPU inside
- * the engine, leave the engine for good and end the machine normally (devices taken
- * down, disks flushed) instead of dumping core. The engine is not touched again.
- */
-static __thread sigjmp_buf *engine_jmp;
-
-static void on_sigabrt(int sig)
-{
-	if (engine_jmp)
-		siglongjmp(*engine_jmp, 1);
-	/* Not ours: the default action, as if no handler had been installed. */
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static uc_err engine_start(struct vm_s390x *c, uint64_t begin, uint64_t until)
-{
-	sigjmp_buf jb;
-	uc_err err;
-
-	if (sigsetjmp(jb, 1)) {
-		engine_jmp = NULL;
-		c->engine_broken = true;
-		return UC_ERR_EXCEPTION;
-	}
-	engine_jmp = &jb;
-	err = uc_emu_start(c->uc, begin, until, 0, 0);
-	engine_jmp = NULL;
-	return err;
-}
-
 /* What the engine's error means for the machine; returns the exit status. */
 static int engine_error(struct vm_s390x *c, uc_err err)
 {
-	if (c->engine_broken) {
-		fprintf(stderr, VM_NAME ": s390x: libunicorn aborted while running the guest near "
-			"PSW address 0x%llx (an instruction the library cannot execute, such as "
-			"CSST); the machine stops\n", (unsigned long long)c->psw_addr);
-		return 1;
-	}
-	switch (err) {
-	case UC_ERR_READ_UNMAPPED:
-	case UC_ERR_WRITE_UNMAPPED:
-	case UC_ERR_FETCH_UNMAPPED:
-		/* The library reports these without the instruction's address (block start). */
-		fprintf(stderr, VM_NAME ": s390x: the guest accessed storage beyond RAM in the "
-			"block at 0x%llx; libunicorn does not say which instruction, so no "
-			"addressing exception can be presented: the machine stops\n",
-			(unsigned long long)c->psw_addr);
-		return 1;
-	default:
-		fprintf(stderr, VM_NAME ": s390x: engine: %s at 0x%llx\n", uc_strerror(err),
-			(unsigned long long)c->psw_addr);
-		return 1;
-	}
-}
-
-static void run_native_step(struct vm_s390x *c, unsigned int len)
-{
-	uint64_t m;
-	uc_err err;
-
-	c->stepping = true;
-	c->exit = EXIT_NONE;
-	m = engine_mask(c);
-	uc_reg_write(c->uc, UC_S390X_REG_PSWM, &m);
-	err = engine_start(c, c->psw_addr, c->psw_addr + len);
-	if (c->exit == EXIT_NONE && !c->engine_broken)
-		psw_from_engine(c);
-	c->stepping = false;
-	if (err != UC_ERR_OK) {
-		c->stop_status = engine_error(c, err);
-		c->exit = EXIT_STOP;
-	}
+	fprintf(stderr, VM_NAME ": s390x: engine: %s at 0x%llx\n", uc_strerror(err),
+		(unsigned long long)c->psw_addr);
+	return 1;
 }
 
 /* Returns the machine's exit status. */
 static int run(struct vm_s390x *c)
 {
 	struct vm *vm = c->vm;
-	bool in_execute = false;
 
 	for (;;) {
-		uint64_t gen, m;
+		uint64_t gen;
 		uc_err err;
 
 		/* The machine's pause point (QMP stop): parked here until cont or the end. */
 		if (!vm_cpu_pause_point(&vm->cpus[0]))
 			return 0;
-		if (in_execute) {
-			/* Finish the EXECUTE first; the kicker kicks again (seen_seq is old). */
-			in_execute = false;
-			goto enter;
+		if (c->stopping)
+			return c->stop_status;
+		/*
+		 * Stopped between an EXECUTE and its target (a stop from a hook): the engine
+		 * runs the target next whatever the PSW says, so finish it before presenting
+		 * anything (hook_block() stops again at the next block).
+		 */
+		if (c->ran && ureg(c, UC_S390X_REG_EX_VALUE)) {
+			err = uc_emu_start(c->uc, c->psw_addr, 0, 0, 0);
+			if (!c->stopping)
+				sync_from_engine(c);
+			if (err != UC_ERR_OK)
+				return engine_error(c, err);
+			continue;
 		}
-		atomic_store(&c->seen_seq, atomic_load(&c->kick_seq));
-		pthread_mutex_lock(&vm->lock);
-		gen = vm->irq_gen;
-		pthread_mutex_unlock(&vm->lock);
+		atomic_store(&c->kick, false);
+		gen = __atomic_load_n(&vm->irq_gen, __ATOMIC_SEQ_CST);
 		/* An odd instruction address counts only when an instruction is fetched. */
 		if (!s390x_psw_valid(c->psw_mask, c->psw_addr) ||
 		    ((c->psw_addr & 1) && !(c->psw_mask & S390X_PSW_WAIT))) {
 			/* PoP: an invalid PSW is an early specification exception, ILC 0. */
 			pgm_interrupt(c, S390X_PGM_SPECIFICATION, 0);
+			s390x_psw_to_engine(c);
 			continue;
 		}
 		if (deliver_one(c))
@@ -1089,29 +1019,14 @@ static int run(struct vm_s390x *c)
 			wait_for_irq(c, gen);
 			continue;
 		}
-enter:
-		c->exit = EXIT_NONE;
-		m = engine_mask(c);
-		uc_reg_write(c->uc, UC_S390X_REG_PSWM, &m);
 		c->ran = true;
-		err = engine_start(c, c->psw_addr, 0);
-		if (err != UC_ERR_OK) {
-			if (!c->engine_broken)
-				psw_from_engine(c);
+		/* A kick after the check above is seen by hook_block() at the first block. */
+		err = uc_emu_start(c->uc, c->psw_addr, 0, 0, 0);
+		if (!c->stopping)
+			sync_from_engine(c);
+		if (err != UC_ERR_OK)
 			return engine_error(c, err);
-		}
-		if (c->exit == EXIT_NONE) {
-			psw_from_engine(c);
-			in_execute = ex_pending(c);
-		}
-		if (c->exit == EXIT_STEP) {
-			uint8_t op;
-
-			vccw_mem_ld_u8(c->mem, s390x_abs(c, c->psw_addr), &op);
-			run_native_step(c, insn_len(op));
-		}
-		if (c->exit == EXIT_STOP)
-			return c->stop_status;
+		refresh_tod_offset(c);
 	}
 }
 
@@ -1119,13 +1034,8 @@ void vm_s390x_run(struct vm_cpu *cpu)
 {
 	struct vm *vm = cpu->vm;
 	struct vm_s390x *c = vm->s390x;
-	struct sigaction sa;
 	int status, rc;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigabrt;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGABRT, &sa, NULL);
 	c->kicker_quit = false;
 	rc = pthread_create(&c->kicker, NULL, kicker_thread, c);
 	if (rc) {
@@ -1161,7 +1071,7 @@ bool vm_s390x_available(void)
 int vm_s390x_create(struct vm *vm, uint64_t mask, uint64_t addr)
 {
 	(void)vm, (void)mask, (void)addr;
-	fprintf(stderr, VM_NAME ": built without the s390x CPU back-end (libunicorn-dev)\n");
+	fprintf(stderr, VM_NAME ": built with NO_UNICORN=1, without the s390x CPU back-end\n");
 	return -1;
 }
 
@@ -1179,6 +1089,47 @@ int vm_s390x_set_diag(struct vm *vm, uint16_t code, vm_s390x_diag_fn *fn, void *
 {
 	(void)vm, (void)code, (void)fn, (void)opaque;
 	return -ENOSYS;
+}
+
+/* The IPL code's accessors: never called, as no CPU exists without the back-end. */
+uint64_t vm_s390x_gpr(struct vm_s390x *cpu, unsigned int n)
+{
+	(void)cpu, (void)n;
+	return 0;
+}
+
+void vm_s390x_set_gpr(struct vm_s390x *cpu, unsigned int n, uint64_t val)
+{
+	(void)cpu, (void)n, (void)val;
+}
+
+enum vccw_mem_rc vm_s390x_read(struct vm_s390x *cpu, uint64_t addr, void *buf, size_t len)
+{
+	(void)cpu, (void)addr, (void)buf, (void)len;
+	return VCCW_MEM_ADDRESSING;
+}
+
+enum vccw_mem_rc vm_s390x_write(struct vm_s390x *cpu, uint64_t addr, const void *buf,
+				size_t len)
+{
+	(void)cpu, (void)addr, (void)buf, (void)len;
+	return VCCW_MEM_ADDRESSING;
+}
+
+void vm_s390x_reset(struct vm_s390x *cpu, enum vm_s390x_reset_kind kind)
+{
+	(void)cpu, (void)kind;
+}
+
+void vm_s390x_load_psw(struct vm_s390x *cpu, uint64_t mask, uint64_t addr)
+{
+	(void)cpu, (void)mask, (void)addr;
+}
+
+struct vm *vm_s390x_vm(struct vm_s390x *cpu)
+{
+	(void)cpu;
+	return NULL;
 }
 
 #endif /* VM_HAVE_UNICORN */

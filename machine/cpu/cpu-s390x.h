@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The s390x CPU back-end of vccw-vm: real s390x code (an ELF given to -kernel, or
- * firmware) run by Debian's Unicorn engine (QEMU's TCG in a library) in problem state,
- * so that every privileged instruction comes back as a program interruption that this
- * back-end emulates on a virtual PSW, as KVM's intercepts hand them to user space.
- * Nothing here is seen outside machine/.
+ * The s390x CPU back-end of vccw-vm: real s390x code (an ELF given to -kernel, firmware,
+ * a Linux kernel) run by our patched Unicorn (third_party/unicorn, QEMU's TCG in a
+ * library) as it is, supervisor or problem state, DAT on or off; the instructions that
+ * need a machine trap to this back-end, which emulates them and presents every
+ * interruption. Nothing here is seen outside machine/.
  *
- * Files: cpu-s390x.c (engine, run loop, virtual PSW, interruptions, timers),
- * cpu-s390x-insn.c (the intercepted instructions and the DIAGNOSE table),
- * cpu-s390x-sclp.c (the service-call logical processor), cpu-s390x-elf.c (the ELF
- * loader; built without libunicorn too, so that vccw-vm can name the missing package).
+ * Files: cpu-s390x.c (engine, run loop, interruptions, timers, kicks), cpu-s390x-insn.c
+ * (the trapped instructions and the DIAGNOSE table), cpu-s390x-dat.c (DAT for their
+ * operands), cpu-s390x-sclp.c (the service-call logical processor), cpu-s390x-elf.c (the
+ * ELF loader; built with NO_UNICORN=1 too, so that vccw-vm can say what is missing).
  *
  * Interface for IPL code (DIAGNOSE 0x308, firmware loading):
  *  - start: load storage through vccw_mem, then vm_s390x_create(vm, mask, addr) from
@@ -129,7 +129,7 @@ int vm_s390x_elf_probe(const char *path);
  */
 int vm_s390x_elf_load(struct vccw_mem *mem, uint64_t ram_size, const char *what,
 		      const char *path, uint64_t *entry);
-/* True when this vccw-vm can run s390x code (built with libunicorn). */
+/* True when this vccw-vm can run s390x code (not built with NO_UNICORN=1). */
 bool vm_s390x_available(void);
 
 /*

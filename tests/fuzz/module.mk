@@ -68,12 +68,13 @@ FUZZ_OWNS_dev := $(foreach d,blk console net balloon rng,lib/devices/$(d)/src/*.
 FUZZ_VM_PARSERS := $(wildcard machine/config/*.c) machine/devices/vm-devices.c \
 	$(wildcard machine/monitor/*.c)
 FUZZ_VM_REST := $(filter-out $(O)/machine/vccw-vm.o $(patsubst %.c,$(O)/%.o,$(FUZZ_VM_PARSERS)),$(VM_OBJS))
-FUZZ_VM_LIBS := $(VM_GUEST_OBJS) $(O)/libguest-native.a $(O)/libvccw.a
+FUZZ_VM_LIBS := $(VM_GUEST_OBJS) $(O)/libguest-native.a $(O)/libvccw.a \
+	$(filter %.a,$(VM_UNICORN_LDLIBS))
 FUZZ_VM_FLAGS := $(call lib_includes,$(VM_LAYERS)) -Iguest/arch/native $(addprefix -I,$(VM_ROOMS)) \
 	$(if $(JANSSON_LIBS),-DVM_HAVE_QMP $(JANSSON_CFLAGS)) \
-	$(if $(UNICORN_LIBS),-DVM_HAVE_UNICORN $(UNICORN_CFLAGS))
+	$(VM_UNICORN_CPPFLAGS)
 # The machine's libraries (jansson for -qmp, unicorn for its s390x CPU back-end).
-FUZZ_VM_LDLIBS := $(LDLIBS) $(JANSSON_LIBS) $(UNICORN_LIBS)
+FUZZ_VM_LDLIBS := $(LDLIBS) $(JANSSON_LIBS) $(VM_UNICORN_LDLIBS)
 $(O)/tests/fuzz/fuzz_cmdline.o: CPPFLAGS_MOD := $(FUZZ_VM_FLAGS)
 $(O)/tests/fuzz-cmdline-replay: $(O)/tests/fuzz/fuzz_cmdline.o $(O)/tests/fuzz/replay.o \
 		$(filter-out $(O)/machine/vccw-vm.o,$(VM_OBJS)) $(FUZZ_VM_LIBS)

@@ -35,8 +35,8 @@ results() {
 if [ ! -f "$ELF" ]; then
 	echo "SKIP insntest: $ELF not built (make guest-s390x)"
 	skipped=$((skipped + 1))
-elif "$VM" -kernel "$ELF" -m 1M 2>&1 | grep -q libunicorn-dev; then
-	echo "SKIP vccw_insntest: no s390x CPU back-end in this vccw-vm (libunicorn-dev)"
+elif "$VM" -kernel "$ELF" -m 1M 2>&1 | grep -q NO_UNICORN; then
+	echo "SKIP vccw_insntest: no s390x CPU back-end in this vccw-vm (built with NO_UNICORN=1)"
 	skipped=$((skipped + 1))
 else
 	timeout 60 "$VM" -m 128M -kernel "$ELF" >"$T/vccw.out" 2>&1

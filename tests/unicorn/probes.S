@@ -158,7 +158,10 @@ PROBE(10)
 2:	larl	%r13, bad
 	lpswe	0(%r13)
 
-/* 11: SCKC keeps the comparator; STCKC gives the value back. */
+/*
+ * 11: SCKC traps to the embedder (which sets UC_S390X_REG_CKC); STCKC stores the
+ * comparator the embedder set, without a trap.
+ */
 PROBE(11)
 	larl	%r13, ckc_value
 	sckc	0(%r13)
@@ -166,13 +169,78 @@ PROBE(11)
 	larl	%r13, done
 	lpswe	0(%r13)
 
+/*
+ * 12: SPT traps to the embedder (which sets UC_S390X_REG_CPUTM); STPT, a delay loop,
+ * STPT: the CPU timer the embedder set counts down with host time, without a trap.
+ */
+PROBE(12)
+	larl	%r13, ckc_value
+	spt	0(%r13)
+	stpt	RES
+	llilf	%r1, 1000000
+1:	brct	%r1, 1b
+	stpt	RES + 0x08
+	larl	%r13, done
+	lpswe	0(%r13)
+
+/*
+ * 13: DAT on, with segment 511 (virtual 511 MiB, far beyond the engine's 16 MiB of
+ * storage) mapping the frame at 3 MiB: a load there reads real 0x300008.
+ */
+PROBE(13)
+	larl	%r13, edat_cr
+	lctlg	%c0, %c1, 0(%r13)
+	larl	%r13, dat_psw13
+	lpswe	0(%r13)
+9:	llilf	%r6, 0x1ff00000
+	lg	%r2, 8(%r6)
+	stg	%r2, RES
+	larl	%r13, done
+	lpswe	0(%r13)
+
+/*
+ * 14: self-modifying code on a page that was stored to before it held code: the
+ * routine at 0x30000 (LGHI %r2,1; BR %r14) is written and called, then its immediate
+ * is changed to 2 and it is called again: the second call must run the new code.
+ */
+PROBE(14)
+	llilf	%r6, 0x30000
+	mvhi	0x100(%r6), 0
+	iilf	%r7, 0xa7290001
+	st	%r7, 0(%r6)
+	lhi	%r7, 0x07fe
+	sth	%r7, 4(%r6)
+	basr	%r14, %r6
+	lgr	%r3, %r2
+	mvhhi	2(%r6), 2
+	basr	%r14, %r6
+	stg	%r3, RES
+	stg	%r2, RES + 0x08
+	larl	%r13, done
+	lpswe	0(%r13)
+
+/*
+ * 15: low-address protection (CR0 bit 35): an 8-byte store to 0x3ac (4-byte aligned,
+ * outside the protected 0-511) completes; one to 0x100 is a protection exception.
+ */
+PROBE(15)
+	larl	%r13, lap_cr0
+	lctlg	%c0, %c0, 0(%r13)
+	lgfi	%r1, 0x12345678
+	stg	%r1, 0x3ac
+	stg	%r1, 0x100
+	larl	%r13, done
+	lpswe	0(%r13)
+
 	.align	8
+lap_cr0:	.quad	0x10000000
 ckc_value:	.quad	0xd0000000abcd0000
 bad:		.quad	0x0002000180000000, 0xbad
 done:		.quad	0x0002000180000000, 0xfff
 problem_psw:	.quad	0x0001000180000000, 6b
 enabled_wait:	.quad	0x0302000180000000, 0x123456
 dat_psw:	.quad	0x0400000180000000, 8b
+dat_psw13:	.quad	0x0400000180000000, 9b
 edat_cr:	.quad	0x0000000000800000, 0x20000	/* CR0: EDAT; CR1: STO, DT 0, TL 0 */
 mc_cr8:		.quad	0x1000				/* class 3 */
 set_tod:	.quad	0x1000000000000000

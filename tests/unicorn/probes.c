@@ -34,7 +34,7 @@
 #define TOD_UNIX_EPOCH 0x7d91048bca000000ull
 
 enum probe { P_STFLE, P_TOD, P_CSST, P_TRAP, P_OPERATION, P_SPEC, P_PRIV, P_WAIT, P_EDAT, P_MC,
-	     P_KICKS, P_CKC };
+	     P_KICKS, P_CKC, P_CPUTM, P_HIGH_VA, P_SMC, P_LAP };
 
 /* What one uc_emu_start() saw: the first exception that stopped it, and traps. */
 struct run {
@@ -371,16 +371,107 @@ TEST(monitor_call_event_when_cr8_enables_the_class)
 	uc_close(uc);
 }
 
-TEST(sckc_keeps_the_comparator)
+TEST(sckc_traps_and_stckc_stores_the_embedders_comparator)
+{
+	uint64_t ckc = 0x1234000000000000ull;
+	struct run r;
+	ENGINE(uc);
+
+	/* the embedder's value (what it set when it emulated an earlier SCKC) */
+	uc_reg_write(uc, UC_S390X_REG_CKC, &ckc);
+	CHECK_EQ(run_probe(uc, P_CKC, &r), UC_ERR_OK);
+	CHECK_DONE(r);
+	/* SCKC trapped (the hook emulated it as nothing): the embedder runs the timer */
+	CHECK_EQ(r.traps, 1);
+	CHECK_EQ(r.trap_op[0], 0xb206);
+	CHECK_EQ(reg(uc, UC_S390X_REG_CKC), 0x1234000000000000ull);
+	CHECK_EQ(rd(uc, RES, 8), 0x1234000000000000ull);
+	uc_close(uc);
+}
+
+TEST(spt_traps_and_the_cpu_timer_counts_down)
+{
+	uint64_t cputm = 1ull << 50, t0, t1, now; /* about 4.6 minutes */
+	struct run r;
+	ENGINE(uc);
+
+	uc_reg_write(uc, UC_S390X_REG_CPUTM, &cputm);
+	CHECK_EQ(run_probe(uc, P_CPUTM, &r), UC_ERR_OK);
+	CHECK_DONE(r);
+	CHECK_EQ(r.traps, 1);
+	CHECK_EQ(r.trap_op[0], 0xb208);
+	t0 = rd(uc, RES, 8);
+	t1 = rd(uc, RES + 0x08, 8);
+	now = reg(uc, UC_S390X_REG_CPUTM);
+	/* PoP: the CPU timer decrements while the CPU runs */
+	CHECK_MSG(t0 <= cputm && t1 < t0 && now <= t1,
+		  "CPU timer %#" PRIx64 ", %#" PRIx64 ", %#" PRIx64, t0, t1, now);
+	/* set to a negative value it stays negative and goes on decrementing */
+	cputm = (uint64_t)-4096;
+	uc_reg_write(uc, UC_S390X_REG_CPUTM, &cputm);
+	CHECK((int64_t)reg(uc, UC_S390X_REG_CPUTM) <= -4096);
+	uc_close(uc);
+}
+
+TEST(tod_register_reads_and_sets_the_clock_stck_reads)
+{
+	uint64_t tod = 0x2000000000000000ull;
+	struct run r;
+	ENGINE(uc);
+
+	uc_reg_write(uc, UC_S390X_REG_TOD, &tod);
+	CHECK_EQ(run_probe(uc, P_TOD, &r), UC_ERR_OK);
+	CHECK_DONE(r);
+	/* the first STCK of the probe reads the clock the embedder set (within 2^44: 4 s) */
+	CHECK(rd(uc, RES, 8) >= tod && rd(uc, RES, 8) < tod + (1ull << 44));
+	/* after the probe's SCK the register reads the clock the guest set */
+	CHECK(reg(uc, UC_S390X_REG_TOD) >= 0x1000000000000000ull &&
+	      reg(uc, UC_S390X_REG_TOD) < 0x1000000000000000ull + (1ull << 44));
+	uc_close(uc);
+}
+
+TEST(dat_reaches_a_virtual_address_beyond_storage)
 {
 	struct run r;
 	ENGINE(uc);
 
-	CHECK_EQ(run_probe(uc, P_CKC, &r), UC_ERR_OK);
+	/* segment table at 0x20000: segment 0 maps itself (1 MiB frame), 511 maps 3 MiB */
+	wr(uc, 0x20000, 0x000000 | 0x400, 8);
+	for (unsigned i = 1; i < 512; i++)
+		wr(uc, 0x20000 + 8 * i, 0x20, 8);
+	wr(uc, 0x20000 + 8 * 511, 0x300000 | 0x400, 8);
+	wr(uc, 0x300008, 0x0123456789abcdefull, 8);
+	CHECK_EQ(run_probe(uc, P_HIGH_VA, &r), UC_ERR_OK);
 	CHECK_DONE(r);
-	/* the embedder reads the comparator to run its timer; STCKC gives it back */
-	CHECK_EQ(reg(uc, UC_S390X_REG_CKC), 0xd0000000abcd0000ull);
-	CHECK_EQ(rd(uc, RES, 8), 0xd0000000abcd0000ull);
+	CHECK_EQ(rd(uc, RES, 8), 0x0123456789abcdefull);
+	uc_close(uc);
+}
+
+TEST(code_stored_over_a_written_page_runs_new)
+{
+	struct run r;
+	ENGINE(uc);
+
+	/* stores that skip the invalidation check must stop doing so once code is there */
+	CHECK_EQ(run_probe(uc, P_SMC, &r), UC_ERR_OK);
+	CHECK_DONE(r);
+	CHECK_EQ(rd(uc, RES, 8), 1);
+	CHECK_EQ(rd(uc, RES + 0x08, 8), 2);
+	uc_close(uc);
+}
+
+TEST(low_address_protection_covers_only_its_bytes)
+{
+	struct run r;
+	ENGINE(uc);
+
+	CHECK_EQ(run_probe(uc, P_LAP, &r), UC_ERR_OK);
+	/* the store to 0x3ac completed; the one to 0x100 is a protection exception */
+	CHECK_EQ(rd(uc, 0x3ac, 8), 0x12345678);
+	CHECK_EQ(r.intno, UC_S390X_EXCP_PGM);
+	CHECK_EQ(r.pgm_code, 0x04);
+	CHECK_EQ(rd(uc, r.pc, 4), 0xe3100100);
+	CHECK_EQ(rd(uc, 0x100, 8), 0);
 	uc_close(uc);
 }
 

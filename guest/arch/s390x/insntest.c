@@ -191,10 +191,9 @@ int guest_insntest_main(void)
 }
 
 /*
- * Hostile guests for vccw-vm's containment tests (tests/integration/test-vm.sh): a load
- * beyond RAM (an addressing exception under QEMU; libunicorn reports it without the
- * instruction address), and CSST with storage characteristic 0 (valid: it stores one
- * byte; libunicorn 2.0.1 asserts on it).
+ * Hostile guests for vccw-vm's tests (tests/integration/test-vm.sh): a load beyond RAM
+ * (an addressing exception, as under QEMU), and CSST with storage characteristic 0
+ * (valid: it stores one byte; QEMU 7.2 and Debian's libunicorn 2.0.1 assert on it).
  */
 int guest_beyondram_main(void)
 {
