@@ -198,6 +198,7 @@ static void rng_notify(const struct guest_vccw_opts *opts, bool adapter)
 	struct guest_vq *vq;
 	uint8_t *buf = g_data + 1024;
 	unsigned int before;
+	uint64_t end;
 	int rc;
 
 	if (!drv_up(opts))
@@ -217,8 +218,13 @@ static void rng_notify(const struct guest_vccw_opts *opts, bool adapter)
 	before = vq ? vq->nr_irqs : 0;
 	rc = guest_rng_read(rng, buf, 64);
 	report(rc == 0, "5.4: the entropy request completes", "rc %d", rc);
-	/* The indicator scan runs from the interruption; give it a moment to be taken. */
-	guest_delay_us(10000);
+	/*
+	 * The indicator scan runs from the interruption, which may come a little after the
+	 * request completes: wait for it up to 2 s (a loaded host delays it, never loses it).
+	 */
+	end = guest_arch_now_us() + 2000000;
+	while (vq && vq->nr_irqs == before && guest_arch_now_us() < end)
+		guest_delay_us(1000);
 	report(vq && vq->nr_irqs > before,
 	       adapter ? "4.3.3.1.2: an adapter interruption arrives and the queue's indicator "
 			 "bit (bit_nr + 0, MSB first) is set"
