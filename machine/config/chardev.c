@@ -233,6 +233,46 @@ int vm_chardev_parse(struct vm_config *cfg, const char *arg)
 }
 
 /*
+ * QemuOpts' short forms of booleans in the legacy forms: a bare "server" is server=on,
+ * "nowait" is wait=off ("no" + name: off). The first item (the backend) stays. Returns a
+ * new string.
+ */
+static char *flag_forms(const char *spec)
+{
+	/* The worst growth: ",x" (2 bytes) becomes ",x=on" (5). */
+	size_t cap = strlen(spec) * 3 + 1, n = 0;
+	char *out = malloc(cap);
+	const char *tok = spec;
+	bool first = true;
+
+	if (!out) {
+		fprintf(stderr, VM_NAME ": out of memory\n");
+		exit(1);
+	}
+	for (;;) {
+		size_t len = strcspn(tok, ",");
+		bool bare = !first && len && !memchr(tok, '=', len);
+
+		if (!first)
+			out[n++] = ',';
+		if (bare && len > 2 && !strncmp(tok, "no", 2)) {
+			n += (size_t)snprintf(out + n, cap - n, "%.*s=off", (int)len - 2, tok + 2);
+		} else if (bare) {
+			n += (size_t)snprintf(out + n, cap - n, "%.*s=on", (int)len, tok);
+		} else {
+			memcpy(out + n, tok, len);
+			n += len;
+		}
+		first = false;
+		if (!tok[len])
+			break;
+		tok += len + 1;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/*
  * QEMU's legacy character device forms of -serial and -monitor, made a chardev @id:
  * stdio, null, pty, file:PATH, unix:PATH[,opts], tcp:HOST:PORT[,opts]. Returns the new
  * chardev (not yet in the configuration), or NULL after vm_error().
@@ -241,7 +281,7 @@ static struct vm_chardev *legacy_chardev(const char *opt, const char *arg, const
 {
 	struct vm_chardev *c = NULL;
 	struct vm_kvlist l = { 0 };
-	char *spec = NULL;
+	char *spec = NULL, *flags;
 	const char *rest;
 
 	if (!strcmp(arg, "stdio") || !strcmp(arg, "null") || !strcmp(arg, "pty")) {
@@ -271,19 +311,9 @@ static struct vm_chardev *legacy_chardev(const char *opt, const char *arg, const
 			 "chardev:ID)", arg);
 		return NULL;
 	}
-	/* "server" and "nowait" alone: QEMU's older flag forms of the same options. */
-	{
-		char *p;
-
-		while ((p = strstr(spec, ",server")) && (p[7] == ',' || !p[7])) {
-			memmove(p + 10, p + 7, strlen(p + 7) + 1);
-			memcpy(p, ",server=on", 10);
-		}
-		while ((p = strstr(spec, ",nowait")) && (p[7] == ',' || !p[7])) {
-			memmove(p + 9, p + 7, strlen(p + 7) + 1);
-			memcpy(p, ",wait=off", 9);
-		}
-	}
+	flags = flag_forms(spec);
+	free(spec);
+	spec = flags;
 	if (!vm_kv_parse(opt, spec, "backend", &l)) {
 		vm_kv_add(&l, "id", id);
 		c = vm_chardev_from_kv(opt, &l);
@@ -402,81 +432,75 @@ out:
 
 /* ---- -qmp (the QMP socket itself is machine/monitor/qmp.c) ---- */
 
+/*
+ * True if the options after "unix:PATH" are exactly those of the machine's own socket:
+ * server (server=on or "server") and wait=off (or "nowait"), nothing else.
+ */
+static bool qmp_is_plain_server(const char *spec)
+{
+	bool server = false, nowait = false;
+	const char *p = strchr(spec, ',');
+
+	while (p) {
+		const char *tok = p + 1;
+		size_t n;
+
+		p = strchr(tok, ',');
+		n = p ? (size_t)(p - tok) : strlen(tok);
+		if ((n == 6 && !strncmp(tok, "server", 6)) || (n == 9 && !strncmp(tok, "server=on", 9)))
+			server = true;
+		else if ((n == 6 && !strncmp(tok, "nowait", 6)) || (n == 8 && !strncmp(tok, "wait=off", 8)))
+			nowait = true;
+		else
+			return false;
+	}
+	return server && nowait;
+}
+
+/* -qmp SPEC for any other character device: QEMU's compat_monitorN in control mode. */
+static int qmp_on_chardev(struct vm_config *cfg, const char *arg)
+{
+	struct vm_chardev *c;
+	char id[32];
+
+	snprintf(id, sizeof(id), "compat_monitor%u", cfg->nr_monitors + 1);
+	c = legacy_chardev("-qmp", arg, id);
+	if (!c || vm_chardev_add(cfg, c)) {
+		vm_chardev_free(c);
+		return -1;
+	}
+	return add_monitor(cfg, "-qmp", c->id, true, false);
+}
+
 int vm_qmp_parse(struct vm_config *cfg, const char *arg)
 {
-	size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
-	bool server = false, wait = false;
-	char *copy, *path, *rest, *tok, *save = NULL;
-	int rc = -1;
+	size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1, len;
 
-	if (strncmp(arg, "unix:", 5)) {
-		vm_error("-qmp", "'%s': only a unix socket is supported "
-			 "(-qmp unix:PATH,server=on,wait=off)", arg);
-		return -1;
-	}
-	copy = strdup(arg + 5);
-	if (!copy) {
-		vm_error("-qmp", "out of memory");
-		return -1;
-	}
-	path = copy;
-	rest = strchr(copy, ',');
-	if (rest)
-		*rest++ = '\0';
-	if (!*path) {
+	/*
+	 * A listening unix socket without wait is the machine's own QMP socket (qmp.c: many
+	 * clients, a slot kept for quit). Every other form is what QEMU makes of any -qmp:
+	 * a chardev (stdio, tcp:, a unix client, wait=on ...) with a QMP monitor on it.
+	 */
+	if (strncmp(arg, "unix:", 5) || !qmp_is_plain_server(arg + 5))
+		return qmp_on_chardev(cfg, arg);
+	len = strcspn(arg + 5, ",");
+	if (!len) {
 		vm_error("-qmp", "no socket path given (unix:PATH,server=on,wait=off)");
-		goto out;
+		return -1;
 	}
-	if (strlen(path) > max) {
-		vm_error("-qmp", "socket path '%s' is longer than %zu bytes", path, max);
-		goto out;
+	if (len > max) {
+		vm_error("-qmp", "socket path '%.*s' is longer than %zu bytes", (int)len, arg + 5,
+			 max);
+		return -1;
 	}
-	for (tok = rest ? strtok_r(rest, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-
-		if (eq)
-			*eq++ = '\0';
-		/* QEMU's older flag forms: "server" for server=on, "nowait" for wait=off. */
-		if (!strcmp(tok, "server") && !eq) {
-			server = true;
-		} else if (!strcmp(tok, "nowait") && !eq) {
-			wait = false;
-		} else if (!strcmp(tok, "server") || !strcmp(tok, "wait")) {
-			if (!eq) {
-				/* A bare "wait" would mean wait=on, which is not supported. */
-				vm_error("-qmp", "property '%s' needs a value (%s=on|off)", tok, tok);
-				goto out;
-			}
-			if (vm_parse_bool("-qmp", tok, eq, !strcmp(tok, "server") ? &server : &wait))
-				goto out;
-		} else {
-			vm_error("-qmp", "unknown property '%s' (server=on, wait=off)", tok);
-			goto out;
-		}
-	}
-	if (rest && rest[0] == '\0') {
-		vm_error("-qmp", "trailing comma");
-		goto out;
-	}
-	if (!server) {
-		vm_error("-qmp", "only server=on is supported: the monitor listens on PATH");
-		goto out;
-	}
-	if (wait) {
-		vm_error("-qmp", "wait=on is not supported: the machine never waits for a "
-			 "monitor client (use wait=off)");
-		goto out;
-	}
-	cfg->qmp_path = strdup(path);
+	cfg->qmp_path = strndup(arg + 5, len);
 	if (!cfg->qmp_path) {
 		vm_error("-qmp", "out of memory");
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	free(copy);
-	return rc;
+	return 0;
 }
+
 /* The chardev called @id, or NULL. */
 static struct vm_chardev *find(struct vm_config *cfg, const char *id)
 {

@@ -530,6 +530,63 @@ def test_mon_control():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def qmp_stdio_session(argv):
+    """Three requests to '-qmp stdio' on stdin; the replies (events left out) and rc."""
+    reqs = "".join(json.dumps({"execute": c}) + "\n"
+                   for c in ("qmp_capabilities", "query-status", "quit"))
+    p = subprocess.run(argv + ["-qmp", "stdio"], input=reqs.encode(), capture_output=True,
+                       timeout=TIMEOUT)
+    msgs = [json.loads(x) for x in p.stdout.decode().splitlines() if x.strip()]
+    return [m for m in msgs if "event" not in m], p.returncode
+
+
+def test_qmp_legacy_forms():
+    """-qmp stdio and -qmp tcp:HOST:PORT,server,nowait: QMP on a chardev, as QEMU."""
+    got, rc = qmp_stdio_session([VM, "-S", "-kernel", "native:idle"])
+    assert rc == 0, rc
+    assert "QMP" in got[0] and got[0]["QMP"]["capabilities"] == ["oob"], got
+    assert got[1] == {"return": {}}, got
+    assert got[2]["return"]["status"] == "prelaunch", got
+    assert got[3] == {"return": {}} and len(got) == 4, got
+    if QEMU:
+        want, qrc = qmp_stdio_session([QEMU, "-machine", "s390-ccw-virtio", "-nodefaults",
+                                       "-display", "none", "-S"])
+        assert qrc == 0 and [sorted(m) for m in want] == [sorted(m) for m in got], (want, got)
+        assert want[2]["return"]["status"] == got[2]["return"]["status"], (want, got)
+    # The short flag forms (server, nowait) are QemuOpts' booleans.
+    port = free_port()
+    proc = subprocess.Popen([VM, "-S", "-kernel", "native:idle", "-qmp",
+                             f"tcp:127.0.0.1:{port},server,nowait"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+                break
+            except ConnectionRefusedError:
+                assert proc.poll() is None and time.monotonic() < deadline, "no listener"
+                time.sleep(0.05)
+        f = s.makefile("rwb")
+        assert "QMP" in json.loads(f.readline()), "no greeting"
+        for cmd in ("qmp_capabilities", "quit"):
+            f.write(json.dumps({"execute": cmd}).encode() + b"\n")
+            f.flush()
+            while True:
+                r = json.loads(f.readline())
+                if "event" not in r:
+                    break
+            assert r == {"return": {}}, (cmd, r)
+        proc.wait(timeout=TIMEOUT)
+        assert proc.returncode == 0, proc.returncode
+        s.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
 def test_chardev_add_pty_tcp():
     """chardev-add of a pty returns its name; of a TCP server, query-chardev lists it."""
     m = vccw()
@@ -626,6 +683,7 @@ def main():
     check("chardev_unix_server_wait_logfile", test_unix_wait_on_logfile)
     check("monitor_unix_readline_hmp", test_monitor_unix_readline)
     check("mon_chardev_control_qmp", test_mon_control)
+    check("qmp_stdio_and_tcp_legacy_forms", test_qmp_legacy_forms)
     check("chardev_add_pty_and_tcp", test_chardev_add_pty_tcp)
     check("chardev_mux_console_and_monitor", test_mux)
 
