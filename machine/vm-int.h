@@ -175,7 +175,6 @@ struct vm_chardev {
 	char *logfile;    /* logfile=: output also written there */
 	bool logappend;
 	bool mux;         /* mux=on: several frontends (config/mux.c) */
-	int extra_fd;     /* pty: the slave end kept open; else -1 */
 	/*
 	 * Serialises the backend's users once open: the machine console's writes (a vCPU)
 	 * and a monitor on the same mux=on chardev (the monitor thread).

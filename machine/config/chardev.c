@@ -583,9 +583,10 @@ void vm_chardev_config_free(struct vm_config *cfg)
 /* ---- opening ---- */
 
 /*
- * A pty whose other end (/dev/pts/N) a user opens with a terminal program. The slave is
- * kept open here too, so that what the guest writes before anybody opens it waits in the
- * terminal's buffer (QEMU polls for a reader instead) and the master never sees a hang-up.
+ * A pty whose other end (/dev/pts/N) a user opens with a terminal program. The backend
+ * keeps the slave open too (vccw_be_char_pty_new()): what the guest writes before anybody
+ * opens it waits in the terminal's buffer, the master never sees a hang-up, and a guest
+ * nobody reads never stalls (the oldest output is dropped).
  */
 static struct vccw_be_char *open_pty(struct vm_chardev *c, struct vccw_err *err)
 {
@@ -613,13 +614,12 @@ static struct vccw_be_char *open_pty(struct vm_chardev *c, struct vccw_err *err)
 		cfmakeraw(&t);
 		tcsetattr(slave, TCSAFLUSH, &t);
 	}
-	be = vccw_be_char_fd_new(master, master, true, err);
+	be = vccw_be_char_pty_new(master, slave, err);
 	if (!be) {
 		close(master);
 		close(slave);
 		return NULL;
 	}
-	c->extra_fd = slave;
 	/* QEMU's words, which scripts look for, where QEMU prints them: on stdout. */
 	printf("char device redirected to %s (label %s)\n", name, c->id);
 	fflush(stdout);
@@ -798,7 +798,6 @@ struct vccw_be_char *vm_chardev_open(struct vm_chardev *c, bool may_wait, struct
 	char *spec;
 	int fd;
 
-	c->extra_fd = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	if (c->kind == VM_CHARDEV_PTY) {
 		be = open_pty(c, err);
@@ -836,9 +835,6 @@ struct vccw_be_char *vm_chardev_open(struct vm_chardev *c, bool may_wait, struct
 		goto err;
 	return be;
 err:
-	if (c->extra_fd >= 0)
-		close(c->extra_fd);
-	c->extra_fd = -1;
 	return NULL;
 }
 
@@ -848,7 +844,4 @@ void vm_chardev_close(struct vm_chardev *c)
 		pthread_mutex_destroy(&c->lock);
 	vccw_be_char_close(c->be);
 	c->be = NULL;
-	if (c->extra_fd > 0)
-		close(c->extra_fd);
-	c->extra_fd = -1;
 }

@@ -387,6 +387,38 @@ def test_pty():
             proc.communicate()
 
 
+def test_pty_unread_never_stalls():
+    """-serial pty nobody opens: a chatty guest goes on (the terminal fills at ~90 KB;
+    it stalled there); a reader attaching later gets the newest output, not the first."""
+    img = tempfile.NamedTemporaryFile(prefix="vccw-pty-", suffix=".img", delete=False)
+    img.truncate(64 << 20)
+    img.close()
+    # native:stamp writes to its disk and reports each write on the console (15 bytes).
+    m = Machine([VM, "-kernel", "native:stamp", "-serial", "pty", "-drive",
+                 f"file={img.name},format=raw,if=none,id=d0", "-device",
+                 "virtio-blk-ccw,drive=d0"])
+    try:
+        pts = read_stderr_line(m.proc, PTY_LINE, stream=m.proc.stdout).group(1)
+        c = m.client()
+        writes, deadline = 0, time.monotonic() + 4 * TIMEOUT
+        # 12000 reports: twice what the terminal and the output buffer hold.
+        while writes < 12000 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            writes = c.cmd("query-blockstats")["return"][0]["stats"]["wr_operations"]
+        assert writes >= 12000, f"the guest stalled at {writes} writes"
+        fd = os.open(pts, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+        try:
+            time.sleep(0.2)
+            data = os.read(fd, 4096)
+        finally:
+            os.close(fd)
+        first = re.search(rb"ACK (\d+) ", data)
+        assert first and int(first.group(1)) > 1000, data[:100]
+    finally:
+        m.end()
+        os.unlink(img.name)
+
+
 def test_pty_line_matches_qemu():
     """QEMU's own -serial pty prints the same line, label serial0."""
     proc = subprocess.Popen([QEMU, "-machine", "s390-ccw-virtio", "-S", "-nodefaults",
@@ -684,6 +716,7 @@ def main():
     check("monitor_unix_readline_hmp", test_monitor_unix_readline)
     check("mon_chardev_control_qmp", test_mon_control)
     check("qmp_stdio_and_tcp_legacy_forms", test_qmp_legacy_forms)
+    check("pty_unread_never_stalls", test_pty_unread_never_stalls)
     check("chardev_add_pty_and_tcp", test_chardev_add_pty_tcp)
     check("chardev_mux_console_and_monitor", test_mux)
 

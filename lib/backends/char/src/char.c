@@ -303,6 +303,7 @@ struct char_fd {
 	struct char_input in;
 	struct char_output out;
 	int in_fd, out_fd;
+	int drain_fd; /* a pty's slave end, read to drop its oldest output; or -1 */
 	bool in_sock;
 	bool own;
 };
@@ -312,9 +313,46 @@ static struct char_fd *to_fd(struct vccw_be_char *be)
 	return container_of(be, struct char_fd, be);
 }
 
+/* Bytes read from a pty's slave end at most per write that found the terminal full. */
+#define PTY_DRAIN_MAX (VCCW_BE_CHAR_OUTBUF * 2)
+
+/*
+ * Drop the oldest output waiting in the terminal (as a reader would take it) to make
+ * room: up to PTY_DRAIN_MAX bytes, never blocking (the slave end is non-blocking).
+ */
+static void pty_drain(int slave)
+{
+	uint8_t scrap[4096];
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < PTY_DRAIN_MAX) {
+		n = read(slave, scrap, sizeof(scrap));
+		if (n <= 0 && !(n < 0 && errno == EINTR))
+			break;
+		if (n > 0)
+			done += (size_t)n;
+	}
+}
+
 static ssize_t fd_write(struct vccw_be_char *be, const void *buf, size_t len)
 {
-	return char_output_write(&to_fd(be)->out, buf, len);
+	struct char_fd *c = to_fd(be);
+	ssize_t n, more;
+
+	n = char_output_write(&c->out, buf, len);
+	if (n < 0 || c->drain_fd < 0 || (size_t)n == len)
+		return n;
+	/*
+	 * A terminal that nobody reads (or reads too slowly) is full and our buffer too:
+	 * the guest must not stall on it. Its oldest bytes go, the newest stay for a
+	 * reader who attaches later; what still does not fit is dropped (counted taken).
+	 */
+	pty_drain(c->drain_fd);
+	more = char_output_write(&c->out, (const uint8_t *)buf + n, len - (size_t)n);
+	if (more < 0)
+		return more;
+	return (ssize_t)len;
 }
 
 static ssize_t fd_flush(struct vccw_be_char *be)
@@ -366,6 +404,8 @@ static void fd_close(struct vccw_be_char *be)
 			close(c->in_fd);
 		if (c->out_fd >= 0 && c->out_fd != c->in_fd)
 			close(c->out_fd);
+		if (c->drain_fd >= 0)
+			close(c->drain_fd);
 	}
 	free(c);
 }
@@ -394,6 +434,7 @@ struct vccw_be_char *vccw_be_char_fd_new(int in_fd, int out_fd, bool own, struct
 	c->be.ops = &fd_ops;
 	c->in_fd = in_fd;
 	c->out_fd = out_fd;
+	c->drain_fd = -1;
 	c->own = own;
 	c->in_sock = is_socket(in_fd);
 	c->in.epfd = -1;
@@ -418,6 +459,22 @@ struct vccw_be_char *vccw_be_char_fd_new(int in_fd, int out_fd, bool own, struct
 			char_input_fini(&c->in);
 	}
 	return &c->be;
+}
+
+struct vccw_be_char *vccw_be_char_pty_new(int master, int slave, struct vccw_err *err)
+{
+	struct vccw_be_char *be;
+	int fl = fcntl(slave, F_GETFL);
+
+	/* The slave end is ours alone (its own file description): non-blocking reads. */
+	if (fl < 0 || fcntl(slave, F_SETFL, fl | O_NONBLOCK) < 0) {
+		vccw_err_set(err, errno, "chardev: pty: %s", strerror(errno));
+		return NULL;
+	}
+	be = vccw_be_char_fd_new(master, master, true, err);
+	if (be)
+		to_fd(be)->drain_fd = slave;
+	return be;
 }
 
 /* ---- spec parser ---- */

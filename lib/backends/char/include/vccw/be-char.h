@@ -105,6 +105,20 @@ struct vccw_be_char *vccw_be_char_open(const char *spec, struct vccw_err *err);
 struct vccw_be_char *vccw_be_char_fd_new(int in_fd, int out_fd, bool own, struct vccw_err *err);
 
 /*
+ * A backend over a pseudo-terminal: input from and output to @master (non-blocking),
+ * with @slave, an open file description of the other end that the backend alone uses,
+ * kept open so that output waits in the terminal for a reader who attaches later.
+ * Output never stalls the caller: when the terminal and the output buffer are full
+ * (nobody reads, or too slowly), the terminal's oldest bytes are read away from @slave
+ * and dropped, so a reader finds the newest output. (QEMU instead drops everything
+ * while no reader is attached, and makes the guest wait for a slow one.)
+ * The backend owns both fds and closes them at vccw_be_char_close(); @slave is made
+ * O_NONBLOCK.
+ * Returns: a new backend, or NULL with @err filled (the fds are then still the caller's).
+ */
+struct vccw_be_char *vccw_be_char_pty_new(int master, int slave, struct vccw_err *err);
+
+/*
  * A listening unix stream socket (non-blocking, close-on-exec) at @path that appears in
  * the file system only once it listens: it is bound and listening under a temporary
  * name beside @path first, then linked to @path. A client that waits for @path to exist
