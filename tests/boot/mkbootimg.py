@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 """Build boot disks for QEMU's s390-ccw firmware from a bare-metal s390x ELF payload.
 
-  mkbootimg.py scsi PAYLOAD.elf OUT.img [--block-size 512|4096]
-  mkbootimg.py iso  PAYLOAD.elf OUT.iso
+  mkbootimg.py scsi  PAYLOAD.elf OUT.img [--block-size 512|4096]
+  mkbootimg.py iso   PAYLOAD.elf OUT.iso
+  mkbootimg.py linux VMLINUZ OUT.img [--initrd FILE] [--append CMDLINE] [--block-size N]
 
 scsi: the layout zipl writes for its "SCSI scheme" (s390-tools zipl, QEMU
 pc-bios/s390-ccw/bootmap.c and bootmap.h), in units of the disk's logical block size:
@@ -13,8 +14,15 @@ pc-bios/s390-ccw/bootmap.c and bootmap.h), in units of the disk's logical block 
            entry holding the IPL PSW
   block 3  segment table: block pointers to the payload, ended by a zero pointer
   block 4- the payload, as loaded at its address
+(with more components, each one's segment table blocks and data follow in turn; a
+segment table longer than a block continues in the next, through its last slot).
 A block pointer is 16 bytes: u64 block number, u16 block size (must equal the disk's),
 u16 block count - 1, 4 reserved bytes; all integers big-endian.
+
+linux: the same scheme with a Linux boot entry in the components zipl gives it, minus
+zipl's stage 3 loader: the kernel at 0x10000, the parameter area with the command line
+and the initrd's address and size, the initrd; the IPL PSW enters the kernel at
+0x10000 (31-bit, as zipl's default PSW).
 
 iso: ISO 9660 with an El Torito boot catalog (ECMA-119; El Torito 1.0) whose
 no-emulation entry points at an image in the layout of Linux's s390 CD boot image:
@@ -39,6 +47,18 @@ ISO_SECTOR = 2048
 # Blocks per segment-table pointer: several pointers, so the firmware's table walk is
 # exercised, each one virtio-blk request.
 MAX_BLOCKS_PER_PTR = 8
+# Linux: 128 KiB per pointer with 512-byte blocks, so a kernel and its initrd need
+# several segment-table blocks each (the chained tables are exercised).
+LINUX_BLOCKS_PER_PTR = 256
+# The s390 Linux image (arch/s390/boot/head.S, asm/setup.h): entry at 0x10000, the
+# parameter area at 0x10400 with the initrd's start (0x10408) and size (0x10410), the
+# maximum command-line size (0x10430, kernels since 5.x), the command line at 0x10480.
+LINUX_LOAD = 0x10000
+LINUX_PARMAREA = 0x10400
+LINUX_INITRD_START = 0x10408
+LINUX_MAX_CMDLINE = 0x10430
+LINUX_CMDLINE = 0x10480
+LINUX_INITRD_MIN = 0x800000
 
 
 def load_elf(path):
@@ -80,32 +100,91 @@ def pad(data, size):
     return data + bytes(size - len(data))
 
 
-def build_scsi(entry, payload, bsize):
+def segment_tables(first, ptrs, bsize):
+    """Segment-table blocks for @ptrs, the first at block @first, chained as zipl chains
+    them: a block holds data pointers and, when more follow, a last slot pointing to the
+    next table block (count 1; the firmware tells it from data by the unused space after
+    it: the rest of its 0xAA-filled buffer, or the block's end); the last block ends
+    with a zero pointer."""
+    slots = bsize // 16
+    blocks = []
+    while True:
+        if len(ptrs) < slots:
+            blocks.append(pad(b"".join(ptrs) + bytes(16), bsize))
+            return blocks
+        chunk, ptrs = ptrs[:slots - 1], ptrs[slots - 1:]
+        blocks.append(b"".join(chunk) + blockptr(first + len(blocks) + 1, bsize, 1))
+
+
+def build_scsi(components, psw, bsize, blocks_per_ptr=MAX_BLOCKS_PER_PTR):
+    """A zipl SCSI-scheme disk: @components [(load address, bytes)] loaded in order,
+    then the jump through @psw. Layout: boot record, program table, component table,
+    then per component its segment table(s) followed by its data."""
     if bsize not in (512, 1024, 2048, 4096):
         sys.exit(f"block size {bsize}: the firmware takes 512 to 4096 (a power of two)")
-    data_start = 4
-    nblocks = (len(payload) + bsize - 1) // bsize
-    ptrs = []
-    blk = 0
-    while blk < nblocks:
-        n = min(MAX_BLOCKS_PER_PTR, nblocks - blk)
-        ptrs.append(blockptr(data_start + blk, bsize, n))
-        blk += n
-    # One table block: the pointers and the zero terminator must fit.
-    if (len(ptrs) + 1) * 16 > bsize:
-        sys.exit("payload too big for one segment-table block")
+    if 32 * (len(components) + 2) > bsize:
+        sys.exit("too many components for one component-table block")
+    body = []
+    entries = []
+    blk = 3
+    for addr, data in components:
+        nblocks = (len(data) + bsize - 1) // bsize
+        ntables = 1
+        while True:
+            start = blk + ntables
+            ptrs = [blockptr(start + b, bsize, min(blocks_per_ptr, nblocks - b))
+                    for b in range(0, nblocks, blocks_per_ptr)]
+            tables = segment_tables(blk, ptrs, bsize)
+            if len(tables) == ntables:
+                break
+            ntables = len(tables)
+        entries.append(blockptr(blk, bsize, 1) + bytes(7) + bytes([COMP_LOAD]) +
+                       struct.pack(">Q", addr))
+        body += tables
+        body.append(pad(data, nblocks * bsize))
+        blk = start + nblocks
 
     boot_record = ZIPL_MAGIC + struct.pack(">I", 1) + bytes(8) + blockptr(1, bsize, 1)
     program_table = ZIPL_MAGIC + bytes(12) + blockptr(2, bsize, 1)
     comp_header = ZIPL_MAGIC + bytes([0]) + bytes(27)  # type 0: IPL
-    load_entry = blockptr(3, bsize, 1) + bytes(7) + bytes([COMP_LOAD]) + struct.pack(">Q", LOAD_ADDR)
-    exec_entry = bytes(16) + bytes(7) + bytes([COMP_EXEC]) + struct.pack(">Q", PSW_31 | entry)
-    seg_table = b"".join(ptrs) + bytes(16)
+    exec_entry = bytes(16) + bytes(7) + bytes([COMP_EXEC]) + struct.pack(">Q", psw)
+    comp_table = comp_header + b"".join(entries) + exec_entry
 
-    disk = b"".join(pad(x, bsize) for x in (boot_record, program_table,
-                                           comp_header + load_entry + exec_entry, seg_table))
-    disk += pad(payload, nblocks * bsize)
+    disk = b"".join(pad(x, bsize) for x in (boot_record, program_table, comp_table))
+    disk += b"".join(body)
+    assert len(disk) == blk * bsize
     return pad(disk, max(1 << 20, (len(disk) + 0xfffff) & ~0xfffff))
+
+
+def linux_components(kernel, initrd, cmdline):
+    """The components of a Linux boot entry, as zipl's stage 3 leaves memory before it
+    starts the kernel, without a stage 3 of our own: the kernel from file offset 0x10000
+    at 0x10000 (its first 64 KiB, the header for tape/reader IPL, are not loaded);
+    then the parameter area at 0x10400 as in the image, with the initrd's address and
+    size filled in and the command line at 0x10480 (loaded after the kernel, so it
+    replaces the image's default); then the initrd. Returns (components, IPL PSW)."""
+    if len(kernel) <= LINUX_CMDLINE + 1 or kernel[0x10008:0x1000e] != b"S390EP":
+        sys.exit("kernel: not an s390 Linux image (no S390EP at 0x10008)")
+    (maxlen,) = struct.unpack_from(">Q", kernel, LINUX_MAX_CMDLINE)
+    if not maxlen:
+        maxlen = 896  # kernels before 5.x: the old fixed size
+    line = cmdline.encode()
+    if len(line) >= maxlen:
+        sys.exit(f"command line: {len(line)} bytes, the kernel takes {maxlen - 1}")
+    # Where QEMU's -kernel puts it: 8 MiB, or higher in 1 MiB steps until 1 MiB
+    # above the end of the kernel file (the kernel's own start-up moves it out of the
+    # way of the decompressed kernel if need be).
+    initrd_addr = LINUX_INITRD_MIN
+    while len(kernel) + 0x100000 > initrd_addr:
+        initrd_addr += 0x100000
+    parm = bytearray(kernel[LINUX_PARMAREA:LINUX_CMDLINE])
+    struct.pack_into(">QQ", parm, LINUX_INITRD_START - LINUX_PARMAREA,
+                     initrd_addr if initrd else 0, len(initrd))
+    parm += pad(line, maxlen)
+    comps = [(LINUX_LOAD, kernel[LINUX_LOAD:]), (LINUX_PARMAREA, bytes(parm))]
+    if initrd:
+        comps.append((initrd_addr, initrd))
+    return comps, PSW_31 | LINUX_LOAD
 
 
 def both16(v):
@@ -177,13 +256,28 @@ def build_iso(entry, payload):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("kind", choices=("scsi", "iso"))
-    ap.add_argument("payload")
+    ap.add_argument("kind", choices=("scsi", "iso", "linux"))
+    ap.add_argument("payload", help="the ELF payload; for linux: the kernel image")
     ap.add_argument("out")
     ap.add_argument("--block-size", type=int, default=512)
+    ap.add_argument("--initrd", help="linux: the initial RAM disk")
+    ap.add_argument("--append", default="", help="linux: the kernel command line")
     args = ap.parse_args()
-    entry, payload = load_elf(args.payload)
-    disk = build_scsi(entry, payload, args.block_size) if args.kind == "scsi" else build_iso(entry, payload)
+    if args.kind == "linux":
+        with open(args.payload, "rb") as f:
+            kernel = f.read()
+        initrd = b""
+        if args.initrd:
+            with open(args.initrd, "rb") as f:
+                initrd = f.read()
+        comps, psw = linux_components(kernel, initrd, args.append)
+        disk = build_scsi(comps, psw, args.block_size, LINUX_BLOCKS_PER_PTR)
+    elif args.kind == "scsi":
+        entry, payload = load_elf(args.payload)
+        disk = build_scsi([(LOAD_ADDR, payload)], PSW_31 | entry, args.block_size)
+    else:
+        entry, payload = load_elf(args.payload)
+        disk = build_iso(entry, payload)
     with open(args.out, "wb") as f:
         f.write(disk)
 
