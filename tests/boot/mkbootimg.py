@@ -156,13 +156,15 @@ def build_scsi(components, psw, bsize, blocks_per_ptr=MAX_BLOCKS_PER_PTR):
     return pad(disk, max(1 << 20, (len(disk) + 0xfffff) & ~0xfffff))
 
 
-def linux_components(kernel, initrd, cmdline):
+def linux_components(kernel, initrd, cmdline, bsize):
     """The components of a Linux boot entry, as zipl's stage 3 leaves memory before it
     starts the kernel, without a stage 3 of our own: the kernel from file offset 0x10000
     at 0x10000 (its first 64 KiB, the header for tape/reader IPL, are not loaded);
     then the parameter area at 0x10400 as in the image, with the initrd's address and
     size filled in and the command line at 0x10480 (loaded after the kernel, so it
-    replaces the image's default); then the initrd. Returns (components, IPL PSW)."""
+    replaces the image's default; the firmware loads whole blocks, so the component
+    runs on to a block boundary with the kernel's own bytes); then the initrd.
+    Returns (components, IPL PSW)."""
     if len(kernel) <= LINUX_CMDLINE + 1 or kernel[0x10008:0x1000e] != b"S390EP":
         sys.exit("kernel: not an s390 Linux image (no S390EP at 0x10008)")
     (maxlen,) = struct.unpack_from(">Q", kernel, LINUX_MAX_CMDLINE)
@@ -177,10 +179,12 @@ def linux_components(kernel, initrd, cmdline):
     initrd_addr = LINUX_INITRD_MIN
     while len(kernel) + 0x100000 > initrd_addr:
         initrd_addr += 0x100000
-    parm = bytearray(kernel[LINUX_PARMAREA:LINUX_CMDLINE])
+    parm_len = (LINUX_CMDLINE + maxlen - LINUX_PARMAREA + bsize - 1) // bsize * bsize
+    parm = bytearray(pad(kernel[LINUX_PARMAREA:LINUX_PARMAREA + parm_len], parm_len))
     struct.pack_into(">QQ", parm, LINUX_INITRD_START - LINUX_PARMAREA,
                      initrd_addr if initrd else 0, len(initrd))
-    parm += pad(line, maxlen)
+    off = LINUX_CMDLINE - LINUX_PARMAREA
+    parm[off:off + maxlen] = pad(line, maxlen)
     comps = [(LINUX_LOAD, kernel[LINUX_LOAD:]), (LINUX_PARMAREA, bytes(parm))]
     if initrd:
         comps.append((initrd_addr, initrd))
@@ -262,6 +266,8 @@ def main():
     ap.add_argument("--block-size", type=int, default=512)
     ap.add_argument("--initrd", help="linux: the initial RAM disk")
     ap.add_argument("--append", default="", help="linux: the kernel command line")
+    ap.add_argument("--blocks-per-pointer", type=int, default=LINUX_BLOCKS_PER_PTR,
+                    help="linux: blocks per segment-table pointer (1 to 65536)")
     args = ap.parse_args()
     if args.kind == "linux":
         with open(args.payload, "rb") as f:
@@ -270,8 +276,10 @@ def main():
         if args.initrd:
             with open(args.initrd, "rb") as f:
                 initrd = f.read()
-        comps, psw = linux_components(kernel, initrd, args.append)
-        disk = build_scsi(comps, psw, args.block_size, LINUX_BLOCKS_PER_PTR)
+        comps, psw = linux_components(kernel, initrd, args.append, args.block_size)
+        if not 1 <= args.blocks_per_pointer <= 0x10000:
+            sys.exit("--blocks-per-pointer: 1 to 65536 (a pointer's count is 16 bits)")
+        disk = build_scsi(comps, psw, args.block_size, args.blocks_per_pointer)
     elif args.kind == "scsi":
         entry, payload = load_elf(args.payload)
         disk = build_scsi([(LOAD_ADDR, payload)], PSW_31 | entry, args.block_size)
