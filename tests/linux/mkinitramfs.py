@@ -163,10 +163,11 @@ def main(argv):
     c.symlink("bin/sh", "busybox")
     with open(init, "rb") as f:
         c.file("init", f.read(), 0o755)
-    # s390-tools' lscss and lschp, and the C library they need (interpreter at
-    # /lib/ld64.so.1, as in the package).
-    for tool in ("sbin/lscss", "sbin/lschp"):
+    # s390-tools' lscss, lschp and zipl (with the stage 3 loader it writes to disks),
+    # and the C library they need (interpreter at /lib/ld64.so.1, as in the package).
+    for tool in ("sbin/lscss", "sbin/lschp", "sbin/zipl"):
         c.file(tool, read(root, tool), 0o755)
+    c.file("lib/s390-tools/stage3.bin", read(root, "lib/s390-tools/stage3.bin"))
     c.file("lib/s390x-linux-gnu/ld64.so.1", read(root, "lib/s390x-linux-gnu/ld64.so.1"), 0o755)
     c.symlink("lib/ld64.so.1", "s390x-linux-gnu/ld64.so.1")
     c.file("lib/s390x-linux-gnu/libc.so.6", read(root, "lib/s390x-linux-gnu/libc.so.6"), 0o755)
