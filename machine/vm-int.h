@@ -630,6 +630,23 @@ enum vm_runstate {
 };
 
 struct vm_s390x;
+struct vm_drive;
+struct vm_chardev;
+struct vm_netdev;
+
+/*
+ * Tests and fuzz targets only (vccw-vm has none): what a monitor command is about to
+ * open on the host, once parsed and checked and before it opens, is handed to these, so
+ * that a harness puts a harmless stand-in in its place (an in-memory image, a null
+ * chardev, a netdev of kind none). False refuses the command with an error. All three
+ * are set. Called under vm->dev_lock.
+ */
+struct vm_host_guard {
+	bool (*drive)(void *opaque, struct vm_drive *d);
+	bool (*chardev)(void *opaque, struct vm_chardev *c);
+	bool (*netdev)(void *opaque, struct vm_netdev *nd);
+	void *opaque;
+};
 
 struct vm {
 	struct vm_config *cfg;
@@ -672,6 +689,8 @@ struct vm {
 	int done_fd; /* eventfd: vCPU 0's program ended */
 	int quit_fd; /* eventfd: the monitor's quit command */
 	struct vm_qmp *qmp;
+	/* NULL but in tests: the monitor's host resources go through it (see above). */
+	const struct vm_host_guard *host_guard;
 };
 
 /* Build the machine from @vm->cfg (backends open). 0, or -1 after printing. */
@@ -863,9 +882,28 @@ void vm_qmp_shutdown_event(struct vm_qmp *qmp, const char *reason);
  */
 void vm_qmp_event(struct vm_qmp *qmp, const char *name, const char *key, const char *val);
 /*
+ * Tests: serve the monitors on chardevs as vm_qmp_start() does, but without a thread:
+ * the caller runs the monitor's loop itself with vm_qmp_poll(). 0, or -1.
+ */
+int vm_qmp_start_polled(struct vm_qmp *qmp);
+/*
+ * Tests: one round of the monitor thread's loop (poll the clients, the -qmp socket and
+ * the chardev monitors for up to @timeout_ms, then serve what is ready). Returns how
+ * many descriptors were ready (0: nothing to do), or -1 when the monitor was stopped.
+ * Context: the thread that called vm_qmp_start_polled(), and no other.
+ */
+int vm_qmp_poll(struct vm_qmp *qmp, int timeout_ms);
+/*
+ * Tests: take the connected stream socket @fd (consumed) as a new -qmp client, as if
+ * accepted on the -qmp socket (greeting, slots, the reserved slot, the refusal past it).
+ * Context: as vm_qmp_poll().
+ */
+void vm_qmp_add_client(struct vm_qmp *qmp, int fd);
+/*
  * A monitor without socket or thread that only vm_qmp_feed() feeds (the QMP fuzz target,
  * tests): commands that open host files or sockets (blockdev-add, chardev-add,
- * netdev_add) are refused on it. Returns NULL when out of memory or without jansson.
+ * netdev_add) are refused on it, unless the machine has a host guard (vm->host_guard).
+ * Returns NULL when out of memory or without jansson.
  */
 struct vm_qmp *vm_qmp_new_fed(struct vm *vm);
 /*

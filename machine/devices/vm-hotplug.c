@@ -313,6 +313,18 @@ static void drop(void **arr, unsigned int *nr, unsigned int i)
 	(*nr)--;
 }
 
+/*
+ * What a test's host guard (vm->host_guard) said of @what, about to be opened: @allowed
+ * (no guard, or it put a stand-in in place) is returned; a refusal after vm_error().
+ */
+static bool guard_allows(const char *what, bool allowed)
+{
+	if (allowed)
+		return true;
+	vm_error(what, "not opened here: the host guard of this test refuses it");
+	return false;
+}
+
 int vm_hotplug_drive_add(struct vm *vm, struct vm_kvlist *l)
 {
 	struct vm_config *cfg = vm->cfg;
@@ -325,6 +337,9 @@ int vm_hotplug_drive_add(struct vm *vm, struct vm_kvlist *l)
 	d = vm_blockdev_parse(cfg, "blockdev-add", l);
 	if (!d)
 		goto out;
+	if (!guard_allows(d->what, !vm->host_guard ||
+				       vm->host_guard->drive(vm->host_guard->opaque, d)))
+		goto out_free;
 	if (vm_drive_open(d, &err)) {
 		vm_error(d->what, "%s", err.msg);
 		vm_error_qmp("%s", err.msg);
@@ -387,10 +402,14 @@ int vm_hotplug_chardev_add(struct vm *vm, struct vm_chardev *c)
 	for (i = 0; i < cfg->nr_chardevs && !rc; i++)
 		if (!strcmp(cfg->chardevs[i]->id, c->id))
 			rc = -EEXIST;
+	if (!rc && !guard_allows(c->what, !vm->host_guard ||
+				 vm->host_guard->chardev(vm->host_guard->opaque, c)))
+		rc = -1;
 	if (!rc) {
 		c->be = vm_chardev_open(c, false, &err);
 		if (!c->be) {
 			vm_error(c->what, "%s", err.msg);
+			vm_error_qmp("Failed to add chardev '%s': %s", c->id, err.msg);
 			rc = -1;
 		}
 	}
@@ -440,7 +459,10 @@ int vm_hotplug_netdev_add(struct vm *vm, struct vm_netdev *nd)
 	for (i = 0; i < cfg->nr_netdevs && !rc; i++)
 		if (!strcmp(cfg->netdevs[i]->id, nd->id))
 			rc = -EEXIST;
-	if (!rc && (vm_netdev_check(nd) || vm_netdev_open(nd)))
+	if (!rc && (vm_netdev_check(nd) ||
+		    !guard_allows(nd->what, !vm->host_guard ||
+				  vm->host_guard->netdev(vm->host_guard->opaque, nd)) ||
+		    vm_netdev_open(nd)))
 		rc = -1;
 	if (!rc && append(&cfg->netdevs, &cfg->nr_netdevs, nd)) {
 		vm_error(nd->what, "out of memory");

@@ -46,6 +46,11 @@ json_t *cmd_query_chardev(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 	return list;
 }
 
+static int chardev_add(struct vm *vm, void *ch)
+{
+	return vm_hotplug_chardev_add(vm, ch);
+}
+
 /*
  * chardev-add {"id": ID, "backend": {"type": T, "data": {...}}}: null; file with "out"
  * (and "append"); socket with "addr" {"type": "unix", "data": {"path": P}} and "server"
@@ -56,12 +61,14 @@ json_t *cmd_chardev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 {
 	const char *id = arg_str(args, "id", true, err), *type, *path = NULL;
 	const char *host = NULL, *port = NULL;
-	json_t *be = args ? json_object_get(args, "backend") : NULL, *data, *addr;
+	json_t *be = args ? json_object_get(args, "backend") : NULL, *data, *addr, *ret;
 	struct vm_chardev *ch;
 	enum vm_chardev_kind kind;
+	static const struct qmp_refusal words[] = {
+		{ -EEXIST, "GenericError", "Chardev with id '", "' already exists" },
+		{ 0, NULL, NULL, NULL },
+	};
 	bool server = false, wait = false, append = false;
-	char msg[512];
-	int rc;
 
 	(void)c;
 	if (!id)
@@ -157,21 +164,12 @@ json_t *cmd_chardev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 			return NULL;
 		}
 	}
-	vm_error_capture(msg, sizeof(msg));
-	rc = vm_hotplug_chardev_add(q->vm, ch);
-	vm_error_capture(NULL, 0);
-	if (rc == -EEXIST) {
-		set_err(err, "GenericError", "Chardev with id '%s' already exists", id);
-		return NULL;
-	}
-	if (rc) {
-		set_err(err, "GenericError", "Failed to add chardev '%s': %s", id, msg);
-		return NULL;
-	}
+	ret = reply_of_call(q, chardev_add, ch, id, words, err);
+	if (!ret || kind != VM_CHARDEV_PTY)
+		return ret;
 	/* QEMU's ChardevReturn: a pty's name. (Only this thread removes chardevs.) */
-	if (kind == VM_CHARDEV_PTY)
-		return json_pack("{s:s}", "pty", ch->path ? ch->path : "");
-	return json_object();
+	json_decref(ret);
+	return json_pack("{s:s}", "pty", ch->path ? ch->path : "");
 }
 
 json_t *cmd_chardev_remove(struct vm_qmp *q, struct qmp_client *c, json_t *args,

@@ -55,6 +55,16 @@ json_t *cmd_query_ccw_devices(struct vm_qmp *q, struct qmp_client *c, json_t *ar
 	return list;
 }
 
+static int device_add(struct vm *vm, void *props)
+{
+	return vm_hotplug_add(vm, props);
+}
+
+static int device_del(struct vm *vm, void *id)
+{
+	return vm_hotplug_del(vm, id);
+}
+
 /*
  * device_add: the arguments are -device's properties; QMP clients send numbers and
  * booleans as JSON values, which become the text -device would have had.
@@ -64,9 +74,8 @@ json_t *cmd_device_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 {
 	struct vm_kvlist props = { 0 };
 	const char *key;
-	char msg[512], qmsg[512], num[32];
-	json_t *v;
-	int rc;
+	char num[32];
+	json_t *v, *ret;
 
 	(void)c;
 	if (!arg_str(args, "driver", true, err))
@@ -89,42 +98,31 @@ json_t *cmd_device_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 		}
 		vm_kv_add(&props, key, val);
 	}
-	vm_error_capture(msg, sizeof(msg));
-	vm_error_capture_qmp(qmsg, sizeof(qmsg));
-	rc = vm_hotplug_add(q->vm, &props);
-	vm_error_capture_qmp(NULL, 0);
-	vm_error_capture(NULL, 0);
+	/* QEMU's words where QEMU has the same error, else vccw's own message. */
+	ret = reply_of_call(q, device_add, &props, "device_add", NULL, err);
 	vm_kv_free(&props);
-	if (rc) {
-		/* QEMU's words where QEMU has the same error, else vccw's own message. */
-		set_err(err, "GenericError", "%s",
-			qmsg[0] ? qmsg : msg[0] ? msg : "device_add failed");
-		return NULL;
-	}
-	return json_object();
+	return ret;
 }
 
 json_t *cmd_device_del(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 			      struct qmp_err *err)
 {
+	static const struct qmp_refusal words[] = {
+		{ -ENOENT, "DeviceNotFound", "Device '", "' not found" },
+		{ 0, NULL, NULL, NULL },
+	};
 	const char *id = arg_str(args, "id", true, err);
-	char msg[512], path[300];
-	int rc;
+	char path[300];
+	json_t *ret;
 
 	(void)c;
 	if (!id)
 		return NULL;
-	vm_error_capture(msg, sizeof(msg));
-	rc = vm_hotplug_del(q->vm, id);
-	vm_error_capture(NULL, 0);
-	if (rc == -ENOENT) {
-		set_err(err, "DeviceNotFound", "Device '%s' not found", id);
+	/* (vm_hotplug_del() only reads the id.) */
+	ret = reply_of_call(q, device_del, (char *)id, id, words, err);
+	if (!ret)
 		return NULL;
-	}
-	if (rc) {
-		set_err(err, "GenericError", "%s", msg[0] ? msg : "device_del failed");
-		return NULL;
-	}
+	json_decref(ret);
 	/*
 	 * A ccw device is gone as soon as its subchannel is: the events come with the
 	 * reply. As QEMU, first its virtio-backend child (no id: path only), then the device.

@@ -185,6 +185,14 @@ struct qmp_refusal {
  */
 json_t *reply_of_rc(int rc, const char *name, const struct qmp_refusal *words,
 		    struct qmp_err *err);
+/*
+ * The reply of a command whose work is @fn(@q->vm, @arg) on the object @name, run with
+ * its messages caught (vm_error(), and vm_error_qmp() where it has QEMU's words): {} when
+ * it returns 0; for an rc @words has, that entry; else a GenericError with QEMU's words,
+ * or vccw's own, or (when it said nothing) as reply_of_rc().
+ */
+json_t *reply_of_call(struct vm_qmp *q, int (*fn)(struct vm *vm, void *arg), void *arg,
+		      const char *name, const struct qmp_refusal *words, struct qmp_err *err);
 /* A string argument: NULL with @err set when missing (if @required) or not a string. */
 const char *arg_str(json_t *args, const char *name, bool required, struct qmp_err *err);
 /* An integer argument; false with @err set when missing or not an integer. */

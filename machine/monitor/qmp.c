@@ -460,16 +460,13 @@ static void turn_away(int fd)
 	close(fd);
 }
 
-static void client_accept(struct vm_qmp *q)
+/* Take the connected socket @fd (non-blocking) as a new client, or turn it away. */
+static void client_admit(struct vm_qmp *q, int fd)
 {
 	struct qmp_client *c = NULL;
 	bool restricted = false;
 	unsigned int i;
-	int fd;
 
-	fd = accept4(q->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
 	for (i = 0; i < VM_QMP_MAX_CLIENTS && !c; i++)
 		if (q->clients[i].fd < 0)
 			c = &q->clients[i];
@@ -508,6 +505,14 @@ static void client_accept(struct vm_qmp *q)
 	c->serial = ++q->accepts;
 	client_send(c, json_pack("{s:{s:o,s:[s]}}", "QMP", "version", version_info(),
 				 "capabilities", "oob"));
+}
+
+static void client_accept(struct vm_qmp *q)
+{
+	int fd = accept4(q->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd >= 0)
+		client_admit(q, fd);
 }
 
 /* Give clients up to VM_QMP_FLUSH_MS to take what is queued for them (SHUTDOWN). */
@@ -732,86 +737,101 @@ static void mon_read(struct vm_qmp *q, struct qmp_client *c)
 	}
 }
 
+/*
+ * One round of the monitor's loop: wait up to @timeout_ms for the clients, the -qmp
+ * socket and the chardev monitors, then serve what is ready. Returns how many were
+ * ready, or -1 once the monitor is told to stop.
+ */
+static int qmp_round(struct vm_qmp *q, int timeout_ms)
+{
+	struct pollfd pfd[2 + VM_QMP_SLOTS + 2 * VM_MAX_MONITORS];
+	struct qmp_client *who[2 + VM_QMP_SLOTS + 2 * VM_MAX_MONITORS];
+	unsigned int i, nr = 0, first_mon;
+	uint64_t v;
+	bool stop;
+	int ready;
+
+	pfd[nr] = (struct pollfd){ .fd = q->wake_fd, .events = POLLIN };
+	who[nr++] = NULL;
+	for (i = 0; i < VM_QMP_SLOTS; i++) {
+		struct qmp_client *c = &q->clients[i];
+
+		if (c->fd < 0)
+			continue;
+		pfd[nr] = (struct pollfd){
+			.fd = c->fd,
+			.events = (short)(POLLIN | (c->out_len ? POLLOUT : 0)),
+		};
+		who[nr++] = c;
+	}
+	/* Always listen: a newcomer may evict an idle client (client_accept). */
+	pfd[nr] = (struct pollfd){ .fd = q->listen_fd, .events = POLLIN };
+	who[nr++] = NULL;
+	first_mon = nr;
+	for (i = 0; i < q->nr_mons; i++) {
+		struct qmp_client *c = &q->mons[i];
+
+		pfd[nr] = (struct pollfd){ .fd = vccw_be_char_input_fd(c->be), .events = POLLIN };
+		who[nr++] = c;
+		pfd[nr] = (struct pollfd){
+			.fd = c->out_len ? vccw_be_char_output_fd(c->be) : -1,
+			.events = POLLIN,
+		};
+		who[nr++] = c;
+	}
+	ready = poll(pfd, nr, timeout_ms);
+	if (ready < 0) {
+		if (errno != EINTR)
+			return -1;
+		ready = 0;
+	}
+	if (pfd[0].revents & POLLIN) {
+		while (read(q->wake_fd, &v, sizeof(v)) < 0 && errno == EINTR)
+			;
+	}
+	broadcast_events(q);
+	pthread_mutex_lock(&q->lock);
+	stop = q->stop;
+	pthread_mutex_unlock(&q->lock);
+	if (stop)
+		return -1;
+	for (i = first_mon; i < nr; i++) {
+		if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if ((i - first_mon) % 2)
+			client_flush(who[i]);
+		else
+			mon_read(q, who[i]);
+	}
+	for (i = 1; i < first_mon; i++) {
+		struct qmp_client *c = who[i];
+
+		if (!c) {
+			if (pfd[i].revents & POLLIN)
+				client_accept(q);
+			continue;
+		}
+		if (c->fd != pfd[i].fd)
+			continue;
+		if ((pfd[i].revents & POLLOUT) && client_flush(c)) {
+			client_close(c);
+			continue;
+		}
+		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+			client_read(q, c);
+	}
+	return ready;
+}
+
 static void *qmp_thread(void *arg)
 {
 	struct vm_qmp *q = arg;
-	struct pollfd pfd[2 + VM_QMP_SLOTS + 2 * VM_MAX_MONITORS];
-	struct qmp_client *who[2 + VM_QMP_SLOTS + 2 * VM_MAX_MONITORS];
-	unsigned int i, nr, first_mon;
-	uint64_t v;
-	bool stop;
+	unsigned int i;
 
 	for (i = 0; i < q->nr_mons; i++)
 		mon_read(q, &q->mons[i]); /* greets a peer already there (stdio) */
-	for (;;) {
-		nr = 0;
-		pfd[nr] = (struct pollfd){ .fd = q->wake_fd, .events = POLLIN };
-		who[nr++] = NULL;
-		for (i = 0; i < VM_QMP_SLOTS; i++) {
-			struct qmp_client *c = &q->clients[i];
-
-			if (c->fd < 0)
-				continue;
-			pfd[nr] = (struct pollfd){
-				.fd = c->fd,
-				.events = (short)(POLLIN | (c->out_len ? POLLOUT : 0)),
-			};
-			who[nr++] = c;
-		}
-		/* Always listen: a newcomer may evict an idle client (client_accept). */
-		pfd[nr] = (struct pollfd){ .fd = q->listen_fd, .events = POLLIN };
-		who[nr++] = NULL;
-		first_mon = nr;
-		for (i = 0; i < q->nr_mons; i++) {
-			struct qmp_client *c = &q->mons[i];
-
-			pfd[nr] = (struct pollfd){ .fd = vccw_be_char_input_fd(c->be),
-						   .events = POLLIN };
-			who[nr++] = c;
-			pfd[nr] = (struct pollfd){
-				.fd = c->out_len ? vccw_be_char_output_fd(c->be) : -1,
-				.events = POLLIN,
-			};
-			who[nr++] = c;
-		}
-		if (poll(pfd, nr, -1) < 0 && errno != EINTR)
-			break;
-		if (pfd[0].revents & POLLIN) {
-			while (read(q->wake_fd, &v, sizeof(v)) < 0 && errno == EINTR)
-				;
-		}
-		broadcast_events(q);
-		pthread_mutex_lock(&q->lock);
-		stop = q->stop;
-		pthread_mutex_unlock(&q->lock);
-		if (stop)
-			break;
-		for (i = first_mon; i < nr; i++) {
-			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			if ((i - first_mon) % 2)
-				client_flush(who[i]);
-			else
-				mon_read(q, who[i]);
-		}
-		for (i = 1; i < first_mon; i++) {
-			struct qmp_client *c = who[i];
-
-			if (!c) {
-				if (pfd[i].revents & POLLIN)
-					client_accept(q);
-				continue;
-			}
-			if (c->fd != pfd[i].fd)
-				continue;
-			if ((pfd[i].revents & POLLOUT) && client_flush(c)) {
-				client_close(c);
-				continue;
-			}
-			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-				client_read(q, c);
-		}
-	}
+	while (qmp_round(q, -1) >= 0)
+		;
 	/* Last words (SHUTDOWN) go out before the sockets close. */
 	broadcast_events(q);
 	flush_all(q);
@@ -975,13 +995,13 @@ int vm_qmp_feed(struct vm_qmp *q, const void *buf, size_t len, char **out, size_
 	return 0;
 }
 
-int vm_qmp_start(struct vm_qmp *q)
+/* The monitors on chardevs, whose backends are open by now (vm_backends_open()). */
+static void mons_init(struct vm_qmp *q)
 {
 	struct vm_config *cfg = q->vm->cfg;
 	unsigned int i;
-	int rc;
 
-	/* The monitors' chardevs are open by now (vm_backends_open()). */
+
 	for (i = 0; i < cfg->nr_monitors && i < VM_MAX_MONITORS; i++) {
 		struct qmp_client *c = &q->mons[q->nr_mons++];
 
@@ -993,6 +1013,13 @@ int vm_qmp_start(struct vm_qmp *q)
 		if (cfg->monitors[i].chardev->mux)
 			c->lock = &cfg->monitors[i].chardev->lock;
 	}
+}
+
+int vm_qmp_start(struct vm_qmp *q)
+{
+	int rc;
+
+	mons_init(q);
 	rc = pthread_create(&q->thread, NULL, qmp_thread, q);
 
 	if (rc) {
@@ -1001,6 +1028,29 @@ int vm_qmp_start(struct vm_qmp *q)
 	}
 	q->started = true;
 	return 0;
+}
+
+int vm_qmp_start_polled(struct vm_qmp *q)
+{
+	unsigned int i;
+
+	if (q->started || q->fed)
+		return -1;
+	mons_init(q);
+	for (i = 0; i < q->nr_mons; i++)
+		mon_read(q, &q->mons[i]);
+	return 0;
+}
+
+int vm_qmp_poll(struct vm_qmp *q, int timeout_ms)
+{
+	return q->started ? -1 : qmp_round(q, timeout_ms);
+}
+
+void vm_qmp_add_client(struct vm_qmp *q, int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	client_admit(q, fd);
 }
 
 void vm_qmp_free(struct vm_qmp *q)
@@ -1081,6 +1131,25 @@ void vm_qmp_shutdown_event(struct vm_qmp *q, const char *reason)
 {
 	(void)q;
 	(void)reason;
+}
+
+int vm_qmp_start_polled(struct vm_qmp *q)
+{
+	(void)q;
+	return -1;
+}
+
+int vm_qmp_poll(struct vm_qmp *q, int timeout_ms)
+{
+	(void)q;
+	(void)timeout_ms;
+	return -1;
+}
+
+void vm_qmp_add_client(struct vm_qmp *q, int fd)
+{
+	(void)q;
+	close(fd);
 }
 
 void vm_qmp_free(struct vm_qmp *q)

@@ -21,28 +21,23 @@
  * node name (libvirt's two-node form) or inline ("file": {...}); machine/config/blockdev.c
  * parses it as it does -blockdev, with QEMU's messages.
  */
+static int blockdev_add(struct vm *vm, void *args)
+{
+	struct vm_kvlist l;
+	int rc = vm_blockdev_kv_from_json("blockdev-add", NULL, args, &l);
+
+	if (!rc) {
+		rc = vm_hotplug_drive_add(vm, &l);
+		vm_kv_free(&l);
+	}
+	return rc;
+}
+
 json_t *cmd_blockdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 				struct qmp_err *err)
 {
-	char msg[512], qmsg[512];
-	struct vm_kvlist l;
-	int rc;
-
 	(void)c;
-	vm_error_capture(msg, sizeof(msg));
-	vm_error_capture_qmp(qmsg, sizeof(qmsg));
-	rc = vm_blockdev_kv_from_json("blockdev-add", NULL, args, &l);
-	if (!rc) {
-		rc = vm_hotplug_drive_add(q->vm, &l);
-		vm_kv_free(&l);
-	}
-	vm_error_capture_qmp(NULL, 0);
-	vm_error_capture(NULL, 0);
-	if (rc) {
-		set_err(err, "GenericError", "%s", qmsg[0] ? qmsg : msg);
-		return NULL;
-	}
-	return json_object();
+	return reply_of_call(q, blockdev_add, args, "blockdev-add", NULL, err);
 }
 
 json_t *cmd_blockdev_del(struct vm_qmp *q, struct qmp_client *c, json_t *args,
@@ -267,15 +262,22 @@ static void netdev_arg_add(struct vm_kvlist *l, const char *key, json_t *v)
 	}
 }
 
+static int netdev_add(struct vm *vm, void *nd)
+{
+	return vm_hotplug_netdev_add(vm, nd);
+}
+
 /* netdev_add {"type": T, "id": ID, ...}: the properties of -netdev T,id=ID,... */
 json_t *cmd_netdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 			      struct qmp_err *err)
 {
 	const char *type = arg_str(args, "type", true, err), *id, *key;
+	static const struct qmp_refusal words[] = {
+		{ -EEXIST, "GenericError", "Duplicate ID '", "'" },
+		{ 0, NULL, NULL, NULL },
+	};
 	struct vm_netdev *nd;
-	char msg[512], qmsg[512];
 	json_t *v;
-	int rc;
 
 	(void)c;
 	if (!type)
@@ -313,21 +315,8 @@ json_t *cmd_netdev_add(struct vm_qmp *q, struct qmp_client *c, json_t *args,
 		if (strcmp(key, "type") && strcmp(key, "id"))
 			netdev_arg_add(&nd->opts, key, v);
 	}
-	vm_error_capture(msg, sizeof(msg));
-	vm_error_capture_qmp(qmsg, sizeof(qmsg));
-	rc = vm_hotplug_netdev_add(q->vm, nd);
-	vm_error_capture_qmp(NULL, 0);
-	vm_error_capture(NULL, 0);
-	if (rc == -EEXIST) {
-		set_err(err, "GenericError", "Duplicate ID '%s'", id);
-		return NULL;
-	}
-	if (rc) {
-		/* The parser's words (QEMU's where QEMU refuses the same), else ours. */
-		set_err(err, "GenericError", "%s", qmsg[0] ? qmsg : msg);
-		return NULL;
-	}
-	return json_object();
+	/* The parser's words (QEMU's where QEMU refuses the same), else ours. */
+	return reply_of_call(q, netdev_add, nd, id, words, err);
 }
 
 json_t *cmd_netdev_del(struct vm_qmp *q, struct qmp_client *c, json_t *args,
