@@ -234,8 +234,8 @@ int vm_chardev_parse(struct vm_config *cfg, const char *arg)
 
 /*
  * QemuOpts' short forms of booleans in the legacy forms: a bare "server" is server=on,
- * "nowait" is wait=off ("no" + name: off). The first item (the backend) stays. Returns a
- * new string.
+ * "nowait" is wait=off ("no" + name: off). The first item (the backend) stays; a doubled
+ * comma belongs to its item. Returns a new string.
  */
 static char *flag_forms(const char *spec)
 {
@@ -250,8 +250,13 @@ static char *flag_forms(const char *spec)
 		exit(1);
 	}
 	for (;;) {
-		size_t len = strcspn(tok, ",");
-		bool bare = !first && len && !memchr(tok, '=', len);
+		size_t len = 0;
+		bool bare;
+
+		/* A doubled comma is a comma inside the value (QemuOpts), not the next item. */
+		while (tok[len] && (tok[len] != ',' || tok[len + 1] == ','))
+			len += tok[len] == ',' ? 2 : 1;
+		bare = !first && len && !memchr(tok, '=', len);
 
 		if (!first)
 			out[n++] = ',';
