@@ -20,12 +20,13 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz-sandbox.h"
+#include "vccw/be-char.h"
 #include "vccw/trace.h"
 #include "vm-int.h"
 
@@ -33,96 +34,24 @@
 
 const char fuzz_corpus_dir[] = "tests/fuzz/corpus/cmdline";
 
-#define IMAGE_SIZE (1u << 20)
 #define RAM_SIZE (1u << 20)
-#define FDS_MAX (8 * (MAX_ARGS + 1))
-
-/* A path to a new anonymous file of @size bytes (its fd in @fds), or NULL. */
-static char *memfd_path(int *fds, unsigned int *nr_fds, size_t size)
-{
-	char *path;
-	int fd;
-
-	if (*nr_fds >= FDS_MAX)
-		return NULL;
-	fd = memfd_create("vccw-fuzz-cmdline", 0);
-	if (fd < 0)
-		return NULL;
-	if (ftruncate(fd, (off_t)size) || asprintf(&path, "/proc/self/fd/%d", fd) < 0) {
-		close(fd);
-		return NULL;
-	}
-	fds[(*nr_fds)++] = fd;
-	return path;
-}
 
 /*
- * A storage node and its file= child, with their host files replaced by memfds. False
- * when the node cannot be opened harmlessly: NBD (a network or socket connection),
- * qcow2 and snapshot=on (served by a qemu-nbd process the backend would start).
+ * Replace whatever a backend would open on the host by a harmless stand-in
+ * (fuzz-sandbox.h). False when some backend has none (the configuration is then not
+ * built).
  */
-static bool sandbox_node(struct vm_drive *d, int *fds, unsigned int *nr_fds, unsigned int depth)
-{
-	if (!d || depth > 4)
-		return !d;
-	if (d->driver == VM_BLK_NBD || d->driver == VM_BLK_QCOW2 || d->snapshot || d->nbd_uri ||
-	    d->nbd_host || d->nbd_port || d->nbd_socket || d->nbd_export)
-		return false;
-	if (d->file) {
-		free(d->file);
-		d->file = memfd_path(fds, nr_fds, IMAGE_SIZE);
-		if (!d->file)
-			return false;
-	}
-	return sandbox_node(d->child, fds, nr_fds, depth + 1);
-}
-
-/*
- * Replace whatever a backend would open on the host by a harmless stand-in. False when
- * some backend has none (the configuration is then not built).
- */
-static bool sandbox(struct vm_config *cfg, int *fds, unsigned int *nr_fds)
+static bool sandbox(struct vm_config *cfg, struct sandbox_fds *f)
 {
 	unsigned int i;
 
 	for (i = 0; i < cfg->nr_drives; i++)
-		if (!sandbox_node(cfg->drives[i], fds, nr_fds, 0))
+		if (!sandbox_drive(cfg->drives[i], f, 0))
 			return false;
-	for (i = 0; i < cfg->nr_chardevs; i++) {
-		struct vm_chardev *c = cfg->chardevs[i];
-
-		free(c->path);
-		c->path = NULL;
-		if (c->kind == VM_CHARDEV_FILE)
-			c->path = memfd_path(fds, nr_fds, 0);
-		if (!c->path)
-			c->kind = VM_CHARDEV_NULL;
-		/* No socket, no pty, no log file: only null or a memfd. */
-		free(c->host);
-		free(c->port);
-		c->host = c->port = NULL;
-		if (c->logfile) {
-			free(c->logfile);
-			c->logfile = memfd_path(fds, nr_fds, 0);
-		}
-		c->server = false;
-		c->wait = false;
-	}
-	for (i = 0; i < cfg->nr_netdevs; i++) {
-		struct vm_netdev *nd = cfg->netdevs[i];
-
-		/*
-		 * The backend opened is the parsed one (cfg.kind): user (hostfwd binds host
-		 * ports), tap, stream, dgram and socket fds would reach the host's network or
-		 * the fuzzer's own descriptors, so all but loopback become "none".
-		 */
-		if (nd->cfg.kind != VM_NETDEV_LOOPBACK && nd->cfg.kind != VM_NETDEV_NONE) {
-			free(nd->type);
-			nd->type = strdup("none");
-			vm_kv_free(&nd->opts);
-			nd->cfg.kind = VM_NETDEV_NONE;
-		}
-	}
+	for (i = 0; i < cfg->nr_chardevs; i++)
+		sandbox_chardev(cfg->chardevs[i], f);
+	for (i = 0; i < cfg->nr_netdevs; i++)
+		sandbox_netdev(cfg->netdevs[i]);
 	return true;
 }
 
@@ -151,13 +80,53 @@ static void sandbox_args(char **argv, int argc)
 	}
 }
 
+/*
+ * What the monitor reports of the configuration as parsed, before the sandbox changes
+ * it: query-chardev's file names, query-block's node names and formats, info network.
+ */
+static void report(struct vm_config *cfg)
+{
+	static struct vm vm = { .dev_lock = PTHREAD_MUTEX_INITIALIZER };
+	char name[600], *text;
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_chardevs; i++)
+		vm_chardev_filename(cfg->chardevs[i], name, sizeof(name));
+	for (i = 0; i < cfg->nr_drives; i++) {
+		vm_drive_filename(cfg->drives[i], name, sizeof(name));
+		(void)vm_drive_format(cfg->drives[i]);
+	}
+	vm.cfg = cfg;
+	text = vm_netdev_info(&vm);
+	free(text);
+}
+
+/* Bytes both ways through every open chardev (logfile= wraps the backend). */
+static void chardev_io(struct vm_config *cfg)
+{
+	unsigned int i;
+	char buf[16];
+
+	for (i = 0; i < cfg->nr_chardevs; i++) {
+		struct vccw_be_char *be = cfg->chardevs[i]->be;
+
+		if (!be)
+			continue;
+		(void)vccw_be_char_write(be, "fuzz\r\n", 6);
+		(void)vccw_be_char_flush(be);
+		vccw_be_char_set_input(be, true);
+		(void)vccw_be_char_read(be, buf, sizeof(buf));
+		vccw_be_char_set_input(be, false);
+	}
+}
+
 /* What vm-machine.c does with a checked configuration, but the css and the vCPUs. */
 static void build(struct vm_config *cfg)
 {
 	static uint8_t *ram;
 	static struct vccw_mem *mem;
-	int fds[FDS_MAX];
-	unsigned int i, nr_fds = 0;
+	static struct sandbox_fds fds;
+	unsigned int i;
 
 	if (!mem) {
 		ram = calloc(1, RAM_SIZE);
@@ -165,19 +134,28 @@ static void build(struct vm_config *cfg)
 		if (!mem)
 			return;
 	}
-	if (!sandbox(cfg, fds, &nr_fds))
+	report(cfg);
+	if (!sandbox(cfg, &fds))
 		goto out;
-	/* -pidfile: written, locked and released as at start and exit, into a memfd. */
+	/*
+	 * The process's start and exit but -daemonize's fork: -name process= names this
+	 * thread, -pidfile is written, locked and released, into a memfd.
+	 */
+	cfg->daemonize = false;
 	if (cfg->pidfile) {
 		free(cfg->pidfile);
-		cfg->pidfile = memfd_path(fds, &nr_fds, 0);
-		if (!vm_life_pidfile(cfg))
-			vm_life_fini(cfg);
+		cfg->pidfile = sandbox_memfd_path(&fds, 0);
+	}
+	if (!vm_life_setup(cfg)) {
+		vm_life_ready(cfg);
+		vm_life_report_idle(cfg);
+		vm_life_fini(cfg);
 	}
 	/* -d guest_errors: a burst of guest errors through the rate limit. */
 	for (i = 0; i < 40 && vm_log_guest_errors_on(); i++)
 		vm_log_guest_error("fuzz_cmdline: guest error %u", i);
 	if (!vm_backends_open(cfg)) {
+		chardev_io(cfg);
 		for (i = 0; i < cfg->nr_devices; i++) {
 			struct vm_device *dev = cfg->devices[i];
 			struct vccw_virtio_dev *vdev;
@@ -194,8 +172,7 @@ static void build(struct vm_config *cfg)
 		(void)vm_backends_close(cfg);
 	}
 out:
-	for (i = 0; i < nr_fds; i++)
-		close(fds[i]);
+	sandbox_fds_close(&fds);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
