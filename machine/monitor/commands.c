@@ -42,6 +42,22 @@ json_t *reply_of_rc(int rc, const char *name, const struct qmp_refusal *words,
 	return NULL;
 }
 
+/*
+ * The error class QEMU gives a message worded as QEMU words it: "Device 'ID' not found"
+ * (a link property, as iothread=, naming no object) is DeviceNotFound; the rest are
+ * GenericError.
+ */
+static const char *qmp_class_of(const char *qmsg)
+{
+	static const char head[] = "Device '", tail[] = "' not found";
+	size_t n = strlen(qmsg);
+
+	if (n > sizeof(head) - 1 + sizeof(tail) - 1 && !strncmp(qmsg, head, sizeof(head) - 1) &&
+	    !strcmp(qmsg + n - (sizeof(tail) - 1), tail))
+		return "DeviceNotFound";
+	return "GenericError";
+}
+
 json_t *reply_of_call(struct vm_qmp *q, int (*fn)(struct vm *vm, void *arg), void *arg,
 		      const char *name, const struct qmp_refusal *words, struct qmp_err *err)
 {
@@ -58,7 +74,7 @@ json_t *reply_of_call(struct vm_qmp *q, int (*fn)(struct vm *vm, void *arg), voi
 		;
 	if (!rc || (w && w->rc) || (!qmsg[0] && !msg[0]))
 		return reply_of_rc(rc, name, words, err);
-	set_err(err, "GenericError", "%s", qmsg[0] ? qmsg : msg);
+	set_err(err, qmp_class_of(qmsg), "%s", qmsg[0] ? qmsg : msg);
 	return NULL;
 }
 

@@ -698,8 +698,9 @@ def test_hotplug_types(tmp):
             ("unknown_drive", {"driver": "virtio-blk-ccw", "drive": "nope"},
              "Property 'virtio-blk-device.drive' can't find value 'nope'"),
             ("missing_drive", {"driver": "virtio-blk-ccw"}, "drive property not set"),
+            # QEMU's class too: its link property answers DeviceNotFound.
             ("unknown_iothread", {"driver": "virtio-blk-ccw", "drive": "d1", "iothread": "io9"},
-             "Device 'io9' not found"),
+             "Device 'io9' not found", "DeviceNotFound"),
             ("unknown_chardev", {"driver": "virtio-console-ccw", "chardev": "nope"},
              "unknown chardev 'nope'"),
             ("unknown_netdev", {"driver": "virtio-net-ccw", "netdev": "nope"},
@@ -713,10 +714,10 @@ def test_hotplug_types(tmp):
             ("virtconsole", {"driver": "virtconsole", "chardev": "c1"},
              "cannot be hot-plugged"),
         ]
-        for name, args, want in errors:
+        for name, args, want, *cls in errors:
             check(f"device_add_error_{name}",
-                  lambda args=args, want=want: is_error(c.cmd("device_add", args),
-                                                        "GenericError", want))
+                  lambda args=args, want=want, cls=cls: is_error(
+                      c.cmd("device_add", args), cls[0] if cls else "GenericError", want))
 
         def dup_devno_hot():
             why = plug(m, c, "virtio-rng-ccw", "first", "fe.0.4444", {}, 4, "virtio-rng")
