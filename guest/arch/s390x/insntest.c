@@ -84,6 +84,49 @@ static void check(const char *name, int got, int want, unsigned int ilc)
 	guest_printf("RESULT insn_%s %s\n", name, ok ? "PASS" : "FAIL");
 }
 
+/*
+ * STSI 3.2.2, 2.2.2, 1.2.2 and 2.2.1 against QEMU 7.2's blocks: one virtual machine,
+ * one CPU, and the control-program identifier Linux tells KVM from z/VM and LPAR by
+ * (arch/s390/kernel/early.c): "KVM/Linux" in EBCDIC at offset 56.
+ */
+static int stsi_block(unsigned int fc, unsigned int sel1, unsigned int sel2)
+{
+	register unsigned long r0 asm("0") = (unsigned long)fc << 28 | sel1;
+	register unsigned long r1 asm("1") = sel2;
+	unsigned int i;
+
+	for (i = 0; i < 4096; i++)
+		buf[i] = 0xee;
+	return TRY("stsi 0(%[a])", "d"(r0), "d"(r1), [a] "a"(buf));
+}
+
+static void stsi_blocks(void)
+{
+	static const uint8_t kvm_linux[16] = { 0xd2, 0xe5, 0xd4, 0x61, 0xd3, 0x89, 0x95, 0xa4,
+					       0xa7, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0x40 };
+	bool ok;
+	unsigned int i;
+	int rc;
+
+	rc = stsi_block(3, 2, 2);
+	/* count 1; total and configured CPUs 1 at 36 and 38; the identifier at 56. */
+	ok = rc == 0 && buf[31] == 1 && buf[36] == 0 && buf[37] == 1 && buf[38] == 0 &&
+	     buf[39] == 1;
+	for (i = 0; i < 16 && ok; i++)
+		ok = buf[56 + i] == kvm_linux[i];
+	check("stsi_322_kvm_linux_one_cpu", ok ? 0 : -99, 0, 0);
+	rc = stsi_block(2, 2, 2);
+	/* LCPUC dedicated; total and configured 1; CAF 1000; one dedicated CPU. */
+	ok = rc == 0 && buf[35] == 0x80 && buf[37] == 1 && buf[39] == 1 && buf[52] == 0 &&
+	     buf[53] == 0 && buf[54] == 0x03 && buf[55] == 0xe8 && buf[72] == 0 && buf[73] == 1;
+	check("stsi_222_one_dedicated_cpu", ok ? 0 : -99, 0, 0);
+	rc = stsi_block(1, 2, 2);
+	/* capability non-zero; total and configured 1 at 36 and 38. */
+	ok = rc == 0 && (buf[32] | buf[33] | buf[34] | buf[35]) && buf[37] == 1 && buf[39] == 1;
+	check("stsi_122_one_cpu", ok ? 0 : -99, 0, 0);
+	check("stsi_221_cc0", stsi_block(2, 2, 1), 0, 0);
+}
+
 int guest_insntest_main(void)
 {
 	uint8_t *b = buf;
@@ -185,6 +228,8 @@ int guest_insntest_main(void)
 	svc_new[1] = (uint64_t)(unsigned long)insntest_svc_entry;
 	rc = TRY("svc 0x42");
 	check("svc_code_and_ilc", rc >= 0 && *svc_code == 0x42 && *svc_ilc == 2 ? 0 : -99, 0, 0);
+
+	stsi_blocks();
 
 	guest_printf("insntest: %u failed\n", failures);
 	return failures ? 1 : 0;
