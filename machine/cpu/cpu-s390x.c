@@ -727,7 +727,13 @@ static void *kicker_thread(void *arg)
 	bool fired = false;
 
 	pthread_mutex_lock(&vm->lock);
-	last_irq = vm->irq_gen;
+	/*
+	 * Not vm->irq_gen now: the vCPU may have run, and a css callback bumped it, before
+	 * this thread first ran (seen: a channel report RCHP made pending under load, its
+	 * machine check presented only seconds later). The value from before the vCPU
+	 * started makes such a callback a kick now.
+	 */
+	last_irq = c->kicker_gen;
 	while (!c->kicker_quit) {
 		uint64_t deadline, now;
 		bool do_kick = false;
@@ -1037,6 +1043,7 @@ void vm_s390x_run(struct vm_cpu *cpu)
 	int status, rc;
 
 	c->kicker_quit = false;
+	c->kicker_gen = __atomic_load_n(&vm->irq_gen, __ATOMIC_SEQ_CST);
 	rc = pthread_create(&c->kicker, NULL, kicker_thread, c);
 	if (rc) {
 		fprintf(stderr, VM_NAME ": s390x: cannot start the kicker: %s\n", strerror(rc));
