@@ -84,6 +84,16 @@ static void check(const char *name, int got, int want, unsigned int ilc)
 	guest_printf("RESULT insn_%s %s\n", name, ok ? "PASS" : "FAIL");
 }
 
+/* STFLE: facility bit @nr (the first three doublewords). */
+static bool facility(unsigned int nr)
+{
+	static uint64_t fac[3];
+	register unsigned long r0 asm("0") = 2;
+
+	asm volatile(".insn s,0xb2b00000,0(%[a])" : "+d"(r0) : [a] "a"(fac) : "cc", "memory");
+	return nr < 192 && (fac[nr / 64] >> (63 - nr % 64)) & 1;
+}
+
 /*
  * STSI 3.2.2, 2.2.2, 1.2.2 and 2.2.1 against QEMU 7.2's blocks: one virtual machine,
  * one CPU, and the control-program identifier Linux tells KVM from z/VM and LPAR by
@@ -125,6 +135,120 @@ static void stsi_blocks(void)
 	ok = rc == 0 && (buf[32] | buf[33] | buf[34] | buf[35]) && buf[37] == 1 && buf[39] == 1;
 	check("stsi_122_one_cpu", ok ? 0 : -99, 0, 0);
 	check("stsi_221_cc0", stsi_block(2, 2, 1), 0, 0);
+}
+
+/*
+ * A channel-report machine check (RCHP of the virtual channel path queues a CRW)
+ * with the vector facility on: the interruption code has the validity bits of QEMU
+ * 7.2 (VR only with the vector facility, GS only with guarded storage), the 32 vector
+ * registers are in the extended save area the lowcore designates (0x11b0, 1 KiB
+ * aligned), the floating-point registers (the vector registers' left halves) and the
+ * FPC in the lowcore's save areas. With the designation 0 nothing is stored and VR is
+ * off (QEMU). test-s390x-insn.sh gives both hosts a virtio device, so the virtual
+ * channel path exists.
+ */
+#define MCIC_BASE 0x00400f1d40330000ull /* CP and the validity bits QEMU always sets */
+#define MCIC_VR 0x0000004000000000ull
+#define MCIC_GS 0x0000000008000000ull
+#define LC_MCESAD 0x11b0
+#define CR0_AFP_VX 0x0000000000060000ull /* bits 45 and 46 */
+static volatile uint64_t mchk_code;
+static volatile unsigned int mchks;
+static uint64_t vpat[32][2] __attribute__((aligned(8)));
+static uint64_t mcesa[128] __attribute__((aligned(1024)));
+
+static void insn_mchk(uint64_t mcic)
+{
+	mchk_code = mcic;
+	mchks++;
+}
+
+/* Load V0-V31 from vpat and the FPC with @fpc, RCHP chpid 0, wait for the check. */
+static int rchp_mchk(uint32_t fpc)
+{
+	register unsigned long r1 asm("1") = 0;
+	unsigned long n = 100000000;
+	unsigned int before = mchks;
+	uint32_t crw;
+	int cc;
+
+	asm volatile(".machine push\n"
+		     ".machine z13\n"
+		     "	vlm	%%v0,%%v15,0(%[p])\n"
+		     "	vlm	%%v16,%%v31,256(%[p])\n"
+		     "	sfpc	%[fpc]\n"
+		     ".machine pop\n"
+		     "	.insn	s,0xb23b0000,0\n" /* RCHP */
+		     "	ipm	%[cc]\n"
+		     "	srl	%[cc],28\n"
+		     "0:	c	%[before],%[mchks]\n"
+		     "	jne	1f\n"
+		     "	brctg	%[n],0b\n"
+		     "1:\n"
+		     : [cc] "=&d"(cc), [n] "+d"(n)
+		     : [p] "a"(vpat), [fpc] "d"(fpc), "d"(r1), [before] "d"(before),
+		       [mchks] "Q"(mchks)
+		     : "cc", "memory");
+	while (guest_arch_stcrw(&crw) == 0)
+		;
+	return cc == 0 && mchks == before + 1 ? 0 : -1;
+}
+
+static void mchk_vectors(void)
+{
+	volatile uint64_t *lc_fpr = (volatile uint64_t *)(__lowcore + 0x1200);
+	volatile uint32_t *lc_fpc = (volatile uint32_t *)(__lowcore + 0x131c);
+	volatile uint64_t *mcesad = (volatile uint64_t *)(__lowcore + LC_MCESAD);
+	bool vx = facility(129), gs = facility(133), ok;
+	uint64_t want = MCIC_BASE | (vx ? MCIC_VR : 0) | (gs ? MCIC_GS : 0), cr0;
+	unsigned int i;
+	int rc;
+
+	/* Both hosts offer the vector facility; without it the cases below fail. */
+	if (!vx)
+		guest_printf("insntest: no vector facility (STFLE bit 129)\n");
+	for (i = 0; i < 32; i++) {
+		vpat[i][0] = 0x0101010101010101ull * (i + 1);
+		vpat[i][1] = ~vpat[i][0] ^ ((uint64_t)i << 32);
+	}
+	for (i = 0; i < 128; i++)
+		mcesa[i] = 0xeeeeeeeeeeeeeeeeull;
+	*mcesad = (uint64_t)(unsigned long)mcesa | 0x5; /* low bits ignored */
+	asm volatile("stctg 0,0,%0" : "=Q"(cr0));
+	cr0 |= CR0_AFP_VX;
+	asm volatile("lctlg 0,0,%0" : : "Q"(cr0));
+	guest_arch_set_mchk_handler(insn_mchk);
+	guest_arch_set_crw_mchk(true);
+	rc = vx ? rchp_mchk(1) : -1;
+	check("mchk_taken_after_rchp", rc, 0, 0);
+	guest_printf("insntest: mcic %016llx (want %016llx)\n", (unsigned long long)mchk_code,
+		     (unsigned long long)want);
+	check("mchk_validity_bits_match_facilities", rc == 0 && mchk_code == want ? 0 : -99,
+	      0, 0);
+	ok = rc == 0;
+	for (i = 0; i < 32 && ok; i++)
+		ok = mcesa[2 * i] == vpat[i][0] && mcesa[2 * i + 1] == vpat[i][1];
+	for (; i < 64 && ok; i++)
+		ok = mcesa[2 * i] == 0xeeeeeeeeeeeeeeeeull;
+	check("mchk_vector_registers_in_mcesa", ok ? 0 : -99, 0, 0);
+	ok = rc == 0 && *lc_fpc == 1;
+	for (i = 0; i < 16 && ok; i++)
+		ok = lc_fpr[i] == vpat[i][0];
+	check("mchk_fprs_and_fpc_in_lowcore", ok ? 0 : -99, 0, 0);
+
+	/* Designation 0: no extended save area, VR off. */
+	*mcesad = 0;
+	for (i = 0; i < 32; i++)
+		vpat[i][0] ^= 0xff;
+	rc = vx ? rchp_mchk(2) : -1;
+	ok = rc == 0 && mchk_code == (want & ~MCIC_VR) && *lc_fpc == 2 && lc_fpr[3] == vpat[3][0];
+	check("mchk_mcesad_zero_vr_off", ok ? 0 : -99, 0, 0);
+
+	guest_arch_set_crw_mchk(false);
+	guest_arch_set_mchk_handler(NULL);
+	asm volatile(".machine push\n.machine z13\n	sfpc	%0\n.machine pop" : : "d"(0));
+	cr0 &= ~CR0_AFP_VX;
+	asm volatile("lctlg 0,0,%0" : : "Q"(cr0));
 }
 
 int guest_insntest_main(void)
@@ -230,6 +354,7 @@ int guest_insntest_main(void)
 	check("svc_code_and_ilc", rc >= 0 && *svc_code == 0x42 && *svc_ilc == 2 ? 0 : -99, 0, 0);
 
 	stsi_blocks();
+	mchk_vectors();
 
 	guest_printf("insntest: %u failed\n", failures);
 	return failures ? 1 : 0;
