@@ -251,6 +251,106 @@ static void mchk_vectors(void)
 	asm volatile("lctlg 0,0,%0" : : "Q"(cr0));
 }
 
+/*
+ * An I/O interruption made pending while I/O is masked must be taken as soon as STOSM
+ * opens the mask, before the next instruction (PoP: an interruption is taken when the
+ * CPU is enabled for it, at the end of the enabling instruction). SSCH of SENSE ID on
+ * the virtio device's subchannel (0.0.0000), STSCH until it is status pending, then
+ * STOSM and an MVI that sets a flag: the handler records the flag and the old PSW.
+ * Regression test for commit dd73b65 (vccw-vm took it up to 64 blocks later).
+ */
+#define SCHID0 0x00010000ul
+#define IO_ISC 3
+volatile uint8_t insntest_io_flag, insntest_io_flag_seen;
+volatile uint64_t insntest_io_old_addr;
+void insntest_io_entry(void);
+asm(".text\n"
+    "	.globl	insntest_io_entry\n"
+    "insntest_io_entry:\n"
+    "	stmg	%r1,%r2,0x200\n"
+    "	larl	%r1,insntest_io_flag\n"
+    "	larl	%r2,insntest_io_flag_seen\n"
+    "	mvc	0(1,%r2),0(%r1)\n"
+    "	larl	%r2,insntest_io_old_addr\n"
+    "	mvc	0(8,%r2),0x178\n"
+    "	lmg	%r1,%r2,0x200\n"
+    "	lpswe	0x170\n");
+
+static void io_at_unmask(void)
+{
+	static uint8_t schib[52] __attribute__((aligned(8)));
+	static uint32_t orb[8] __attribute__((aligned(8)));
+	static uint8_t irb[64] __attribute__((aligned(8)));
+	static uint8_t sense[8] __attribute__((aligned(8)));
+	static uint32_t ccw[2] __attribute__((aligned(8)));
+	uint64_t *io_new = (uint64_t *)(__lowcore + 0x1f0), saved_new[2];
+	register unsigned long r1 asm("1") = SCHID0;
+	unsigned long n = 10000000, mvi_at = 0;
+	unsigned char old, tmp;
+	int cc = -1;
+	bool ok;
+
+	saved_new[0] = io_new[0];
+	saved_new[1] = io_new[1];
+	asm volatile("stnsm %0,0xfd" : "=Q"(old) : : "memory"); /* I/O off */
+	/* Enable the subchannel with ISC 3; CR6 lets ISC 3 in. */
+	asm volatile("stsch 0(%[s])\n	ipm %[cc]\n	srl %[cc],28"
+		     : [cc] "=d"(cc) : "d"(r1), [s] "a"(schib) : "cc", "memory");
+	if (cc != 0)
+		goto out;
+	schib[4] = IO_ISC << 3;
+	schib[5] |= 0x80;
+	r1 = SCHID0;
+	asm volatile("msch 0(%[s])\n	ipm %[cc]\n	srl %[cc],28"
+		     : [cc] "=d"(cc) : "d"(r1), [s] "a"(schib) : "cc", "memory");
+	if (cc != 0)
+		goto out;
+	guest_arch_set_isc_mask(0x80 >> IO_ISC);
+	io_new[0] = 0x0000000180000000ull;
+	io_new[1] = (uint64_t)(unsigned long)insntest_io_entry;
+	ccw[0] = 0xe4200008; /* SENSE ID, SLI, 8 bytes */
+	ccw[1] = (uint32_t)(unsigned long)sense;
+	orb[0] = 0x12345678;
+	orb[1] = 0x0080ff00; /* format-1 CCWs, LPM 0xff */
+	orb[2] = (uint32_t)(unsigned long)ccw;
+	insntest_io_flag = 0;
+	insntest_io_flag_seen = 0xff;
+	insntest_io_old_addr = 0;
+	r1 = SCHID0;
+	asm volatile("	ssch	0(%[orb])\n"
+		     "	ipm	%[cc]\n"
+		     "	srl	%[cc],28\n"
+		     "	ltr	%[cc],%[cc]\n"
+		     "	jnz	2f\n"
+		     "0:	stsch	0(%[s])\n"
+		     "	tm	31(%[s]),0x01\n" /* SCSW status pending */
+		     "	jo	1f\n"
+		     "	brctg	%[n],0b\n"
+		     "1:	larl	%[at],3f\n"
+		     "	stosm	%[tmp],0x02\n"
+		     "3:	mvi	0(%[flag]),1\n"
+		     "	stnsm	%[tmp],0xfd\n"
+		     "2:\n"
+		     : [cc] "=&d"(cc), [n] "+d"(n), [at] "+&a"(mvi_at), [tmp] "=Q"(tmp)
+		     : "d"(r1), [orb] "a"(orb), [s] "a"(schib), [flag] "a"(&insntest_io_flag)
+		     : "cc", "memory");
+	r1 = SCHID0;
+	asm volatile("tsch 0(%[i])" : : "d"(r1), [i] "a"(irb) : "cc", "memory");
+out:
+	ok = cc == 0 && n && insntest_io_old_addr == mvi_at && insntest_io_flag_seen == 0;
+	guest_printf("insntest: io at unmask: cc %d, old PSW %llx (mvi at %lx), flag %u\n", cc,
+		     (unsigned long long)insntest_io_old_addr, mvi_at, insntest_io_flag_seen);
+	check("io_taken_right_after_stosm", ok ? 0 : -99, 0, 0);
+	schib[5] &= (uint8_t)~0x80;
+	/* r1 again: a register variable holds its value only for the asm using it. */
+	r1 = SCHID0;
+	asm volatile("msch 0(%[s])" : : "d"(r1), [s] "a"(schib) : "cc", "memory");
+	guest_arch_set_isc_mask(0);
+	io_new[0] = saved_new[0];
+	io_new[1] = saved_new[1];
+	asm volatile("ssm %0" : : "Q"(old) : "memory");
+}
+
 int guest_insntest_main(void)
 {
 	uint8_t *b = buf;
@@ -355,6 +455,7 @@ int guest_insntest_main(void)
 
 	stsi_blocks();
 	mchk_vectors();
+	io_at_unmask();
 
 	guest_printf("insntest: %u failed\n", failures);
 	return failures ? 1 : 0;
