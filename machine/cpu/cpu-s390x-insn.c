@@ -120,7 +120,7 @@ static enum vm_s390x_rc do_timer(struct vm_s390x *c, struct op *op, uint8_t op2,
 	return VM_S390X_DONE;
 }
 
-/* EBCDIC of the characters STSI stores (digits, upper-case letters, blank). */
+/* EBCDIC of the characters STSI stores (digits, letters, '/', blank). */
 static void ebcdic(uint8_t *dst, const char *s, size_t len)
 {
 	size_t i;
@@ -136,6 +136,14 @@ static void ebcdic(uint8_t *dst, const char *s, size_t len)
 			dst[i] = (uint8_t)(0xd1 + ch - 'J');
 		else if (ch >= 'S' && ch <= 'Z')
 			dst[i] = (uint8_t)(0xe2 + ch - 'S');
+		else if (ch >= 'a' && ch <= 'i')
+			dst[i] = (uint8_t)(0x81 + ch - 'a');
+		else if (ch >= 'j' && ch <= 'r')
+			dst[i] = (uint8_t)(0x91 + ch - 'j');
+		else if (ch >= 's' && ch <= 'z')
+			dst[i] = (uint8_t)(0xa2 + ch - 's');
+		else if (ch == '/')
+			dst[i] = 0x61;
 		else
 			dst[i] = 0x40;
 	}
@@ -161,29 +169,53 @@ static enum vm_s390x_rc do_stsi(struct vm_s390x *c, struct op *op, uint64_t a)
 	if (a & 4095)
 		return pgm(op->pgm, S390X_PGM_SPECIFICATION);
 	memset(blk, 0, sizeof(blk));
+	/*
+	 * The blocks QEMU 7.2's TCG stores (target/s390x/tcg/misc_helper.c), one CPU,
+	 * with VCCW in the names no guest decides on. The one field Linux decides on is
+	 * 3.2.2's control-program identifier: Linux 6.1 (arch/s390/kernel/early.c,
+	 * detect_machine_type()) takes a level-3 machine whose identifier starts with
+	 * "KVM" for KVM, one starting with "z/VM" for z/VM, and any other for neither;
+	 * for neither, setup.c's conmode_default() registers the SCLP line-mode console
+	 * (ttyS0) beside the VT220 one (ttysclp0). On QEMU the guest sees "KVM/Linux" and
+	 * has ttysclp0 alone; so must it here.
+	 */
 	if (fc == 1 && sel1 == 1 && sel2 == 1) {
+		/* Basic machine configuration. */
 		ebcdic(blk + 32, "QEMU", 16);  /* manufacturer, as QEMU reports */
-		ebcdic(blk + 48, "2964", 4);   /* type */
+		ebcdic(blk + 48, "2964", 4);   /* type: STIDP's machine type (the QEMU model) */
 		ebcdic(blk + 64, "VCCW", 16);  /* model capacity identifier */
 		ebcdic(blk + 80, "0", 16);     /* sequence code */
 		ebcdic(blk + 96, "VCCW", 4);   /* plant */
 		ebcdic(blk + 100, "VCCW", 16); /* model */
-	} else if (fc == 1 && sel1 == 2 && sel2 == 1) {
+	} else if ((fc == 1 || fc == 2) && sel1 == 2 && sel2 == 1) {
+		/* Basic-machine CPU (1.2.1), logical-partition CPU (2.2.1). */
 		ebcdic(blk + 80, "0", 16);
 		ebcdic(blk + 96, "VCCW", 4);
-		/* CPU address at 102: 0. */
+		/* CPU identifier (2.2.1) at 100, CPU address at 102: both 0. */
+	} else if (fc == 1 && sel1 == 2 && sel2 == 2) {
+		/* Basic-machine CPUs: QEMU's capability; 1 total, 1 configured. */
+		vccw_st_be32(blk + 32, 0x443afc29);
+		vccw_st_be16(blk + 36, 1);
+		vccw_st_be16(blk + 38, 1);
 	} else if (fc == 2 && sel1 == 2 && sel2 == 2) {
+		/* Logical-partition CPUs. */
 		vccw_st_be16(blk + 32, 0); /* LPAR number */
-		blk[35] = 1;               /* LCPUC: one logical CPU */
+		blk[35] = 0x80;            /* LCPUC: dedicated CPUs */
 		vccw_st_be16(blk + 36, 1); /* total CPUs */
 		vccw_st_be16(blk + 38, 1); /* configured */
 		ebcdic(blk + 44, "VCCW", 8);
+		vccw_st_be32(blk + 52, 1000); /* capability-adjustment factor */
+		vccw_st_be16(blk + 72, 1);    /* dedicated CPUs */
 	} else if (fc == 3 && sel1 == 2 && sel2 == 2) {
-		blk[31] = 1; /* one description block */
-		ebcdic(blk + 36, "VCCW", 8);
-		vccw_st_be16(blk + 48, 1);
-		vccw_st_be16(blk + 50, 1);
-		ebcdic(blk + 56, "VCCWVM", 16); /* control-program identifier */
+		/* Virtual-machine CPUs: one description block at 32. */
+		blk[31] = 1;
+		vccw_st_be16(blk + 36, 1);    /* total CPUs */
+		vccw_st_be16(blk + 38, 1);    /* configured */
+		ebcdic(blk + 44, "VCCW", 8);  /* name */
+		vccw_st_be32(blk + 52, 1000); /* capability-adjustment factor */
+		ebcdic(blk + 56, "KVM/Linux", 16); /* control-program identifier: see above */
+		blk[75] = 2;                  /* extended name, UTF-8, at 2048 */
+		memcpy(blk + 2048, "VCCW", 4);
 	} else {
 		return cc(3);
 	}

@@ -85,6 +85,7 @@ struct vm_s390x {
 	uint64_t cputm_at;  /* host TOD when cputm was set */
 	uint64_t timer_gen; /* bumped when a timer or its CR0 mask changes */
 	uint64_t kicker_until; /* host TOD the kicker sleeps until (0: a css callback) */
+	uint64_t kicker_gen; /* vm->irq_gen before the vCPU ran: the kicker's start */
 
 	/*
 	 * Pending external conditions of this CPU. The service signal is also raised by

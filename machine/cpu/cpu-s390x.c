@@ -33,7 +33,17 @@
 #include "cpu-s390x-int.h"
 #include "vccw/byteorder.h"
 
-/* Machine-check interruption code of a channel report (QEMU's): CP and validity bits. */
+/*
+ * Machine-check interruption code of a channel report, as QEMU 7.2 builds it
+ * (s390_build_validity_mcic() | CP): the subclass and every validity bit of the state
+ * stored. The facilities add their own bits: VR (vector registers, stored into the
+ * machine-check extended save area) because the QEMU CPU model offers the vector
+ * facility (STFLE bit 129); GS (guarded-storage registers) is absent, as is the
+ * guarded-storage facility (bit 133). Linux 6.1 (arch/s390/kernel/nmi.c) kills the
+ * interrupted task when VR is off on a machine with vectors, and reloads the vector
+ * registers from the save area when it is on: VR without the registers stored there
+ * would corrupt them.
+ */
 #define MCIC_CHANNEL_REPORT (0x0040000000000000ull /* CP */ | 0x0000080000000000ull /* WP */ | \
 			     0x0000040000000000ull /* MS */ | 0x0000020000000000ull /* PM */ | \
 			     0x0000010000000000ull /* IA */ | 0x0000001000000000ull /* FP */ | \
@@ -41,6 +51,18 @@
 			     0x0000000100000000ull /* ST */ | 0x0000000040000000ull /* AR */ | \
 			     0x0000000000200000ull /* PR */ | 0x0000000000100000ull /* FC */ | \
 			     0x0000000000020000ull /* CT */ | 0x0000000000010000ull /* CC */)
+#define MCIC_VR 0x0000004000000000ull
+/* The QEMU CPU model (third_party/unicorn) offers the vector facility (STFLE bit 129). */
+#define MODEL_HAS_VECTOR true
+/*
+ * Lowcore: the machine-check extended save area designation. Without the
+ * guarded-storage facility its bits 0-53 are the area's absolute origin, 1 KiB
+ * aligned, and the low bits are ignored (PoP "Machine-Check Extended Save Area"; QEMU
+ * masks them too). The 32 vector registers take its first 512 bytes.
+ */
+#define LC_MCESAD 0x11b0
+#define MCESA_ORIGIN_MASK (~0x3ffull)
+#define MCESA_SIZE 1024u
 /* Blocks in which hook_block() looks at the masks at every block (cpu-s390x-int.h). */
 #define MASKED_EAGER_BLOCKS 256u
 /* The store-status save area in the lowcore (PoP "Store Status"). */
@@ -417,7 +439,7 @@ static void store_status(struct vm_s390x *c, uint64_t base)
 	vccw_mem_st_be64(c->mem, base + 0x100, c->psw_mask);
 	vccw_mem_st_be64(c->mem, base + 0x108, c->psw_addr);
 	vccw_mem_st_be32(c->mem, base + 0x118, (uint32_t)c->prefix);
-	vccw_mem_st_be32(c->mem, base + 0x11c, 0); /* FPC: the library does not expose it */
+	vccw_mem_st_be32(c->mem, base + 0x11c, ureg32(c, UC_S390X_REG_FPC));
 	vccw_mem_st_be32(c->mem, base + 0x124, 0); /* TOD programmable register */
 	vccw_mem_st_be64(c->mem, base + 0x128, ureg(c, UC_S390X_REG_CPUTM));
 	vccw_mem_st_be64(c->mem, base + 0x130, ureg(c, UC_S390X_REG_CKC) >> 8);
@@ -426,6 +448,28 @@ static void store_status(struct vm_s390x *c, uint64_t base)
 void s390x_store_status(struct vm_s390x *c, uint64_t abs)
 {
 	store_status(c, abs);
+}
+
+/*
+ * The machine-check extended save area: the 32 vector registers at the origin the
+ * lowcore designates. Returns false (VR is then off in the interruption code, as in
+ * QEMU) if the model has no vectors, the designation is 0, or the area is not in RAM.
+ */
+static bool store_mcesa(struct vm_s390x *c)
+{
+	uint64_t origin = lc_ld64(c, LC_MCESAD) & MCESA_ORIGIN_MASK, v[2];
+	unsigned int i;
+
+	if (!MODEL_HAS_VECTOR || !origin || c->ram_size < MCESA_SIZE ||
+	    origin > c->ram_size - MCESA_SIZE)
+		return false;
+	for (i = 0; i < 32; i++) {
+		v[0] = v[1] = 0;
+		uc_reg_read(c->uc, UC_S390X_REG_V0 + (int)i, v);
+		vccw_mem_st_be64(c->mem, origin + 16 * i, v[0]);
+		vccw_mem_st_be64(c->mem, origin + 16 * i + 8, v[1]);
+	}
+	return true;
 }
 
 /*
@@ -463,8 +507,12 @@ static bool deliver_one(struct vm_s390x *c)
 			pthread_mutex_unlock(&vm->lock);
 		}
 		if (take) {
+			uint64_t mcic = MCIC_CHANNEL_REPORT;
+
+			if (store_mcesa(c))
+				mcic |= MCIC_VR;
 			store_status(c, c->prefix + LC_SAVE_AREA);
-			lc_st64(c, VM_LC_MCCK_CODE, MCIC_CHANNEL_REPORT);
+			lc_st64(c, VM_LC_MCCK_CODE, mcic);
 			store_old_psw(c, LC_MCHK_OLD, c->psw_addr);
 			load_new_psw(c, LC_MCHK_NEW);
 			s390x_psw_to_engine(c);
@@ -727,7 +775,13 @@ static void *kicker_thread(void *arg)
 	bool fired = false;
 
 	pthread_mutex_lock(&vm->lock);
-	last_irq = vm->irq_gen;
+	/*
+	 * Not vm->irq_gen now: the vCPU may have run, and a css callback bumped it, before
+	 * this thread first ran (seen: a channel report RCHP made pending under load, its
+	 * machine check presented only seconds later). The value from before the vCPU
+	 * started makes such a callback a kick now.
+	 */
+	last_irq = c->kicker_gen;
 	while (!c->kicker_quit) {
 		uint64_t deadline, now;
 		bool do_kick = false;
@@ -1037,6 +1091,7 @@ void vm_s390x_run(struct vm_cpu *cpu)
 	int status, rc;
 
 	c->kicker_quit = false;
+	c->kicker_gen = __atomic_load_n(&vm->irq_gen, __ATOMIC_SEQ_CST);
 	rc = pthread_create(&c->kicker, NULL, kicker_thread, c);
 	if (rc) {
 		fprintf(stderr, VM_NAME ": s390x: cannot start the kicker: %s\n", strerror(rc));

@@ -232,6 +232,25 @@ PROBE(15)
 	larl	%r13, done
 	lpswe	0(%r13)
 
+/*
+ * 16: vector registers and FPC (patch 0015): CR0 with the AFP and vector controls, V0-V31
+ * loaded from vec_pattern (V_n: doublewords n * 0x0101010101010101 and its complement),
+ * FPC 0x00000003 (round toward minus infinity).
+ */
+PROBE(16)
+	larl	%r13, vx_cr0
+	lctlg	%c0, %c0, 0(%r13)
+	larl	%r1, vec_pattern
+	.machine push
+	.machine z13
+	vlm	%v0, %v15, 0(%r1)
+	vlm	%v16, %v31, 256(%r1)
+	lghi	%r2, 3
+	sfpc	%r2
+	.machine pop
+	larl	%r13, done
+	lpswe	0(%r13)
+
 	.align	8
 lap_cr0:	.quad	0x10000000
 ckc_value:	.quad	0xd0000000abcd0000
@@ -247,3 +266,10 @@ set_tod:	.quad	0x1000000000000000
 	.align	16
 csst_parms:	.long	0x55667788, 0, 0, 0		/* replacement value (fc 0) */
 		.quad	0xab00000000000000, 0		/* store value (sc 0: byte 0) */
+	.align	16
+vx_cr0:		.quad	0x00060000			/* CR0: AFP and vector controls */
+		.quad	0
+vec_pattern:
+	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.quad	\n * 0x0101010101010101, ~(\n * 0x0101010101010101)
+	.endr
