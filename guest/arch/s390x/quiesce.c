@@ -12,13 +12,17 @@
  * A hypervisor ends the machine as a guest shutdown in each case (QEMU 7.2: no CPU is
  * left running). Run on vccw-vm's s390x back-end and on qemu-system-s390x by
  * tests/integration/test-qmp-mgmt.py, which also resets it (system_reset): the
- * "ready" line, with the command line it read, comes again after each reset.
+ * "ready" line, with the command line it read, comes again after each reset; the
+ * program overwrites the command line in RAM, so that only a reset that loads it again
+ * shows it again.
  */
 #include <stdint.h>
 
 #include "guest/arch.h"
 #include "guest/lib.h"
 
+/* Where -append is, for an image entered at 0x10000 (guest_arch_cmdline()). */
+#define KERN_PARM_AREA 0x10480u
 #define SIGP_STOP 0x05
 #define SIGP_STOP_STORE_STATUS 0x09
 
@@ -65,14 +69,20 @@ static int sigp_self(unsigned int order)
 
 int guest_quiesce_main(void)
 {
-	const char *cmdline = guest_arch_cmdline();
+	char cmdline[128];
 	struct {
 		uint64_t mask;
 		uint64_t addr;
 	} __attribute__((aligned(8))) wait = { 0x0002000180000000ull, 0xfff };
 	int cc;
 
+	guest_snprintf(cmdline, sizeof(cmdline), "%s", guest_arch_cmdline());
 	guest_printf("quiesce: ready cmdline=%s\n", cmdline);
+	/*
+	 * Overwrite the command line in RAM: only a reset that loads -append again (QEMU
+	 * copies its ROM blobs back) shows it to the next "ready" line.
+	 */
+	guest_memcpy((void *)(uintptr_t)KERN_PARM_AREA, "overwritten", 12);
 	while (!guest_arch_quiesce_pending())
 		guest_arch_wait(10000);
 	if (has_word(cmdline, "wait")) {
