@@ -374,7 +374,11 @@ static uint16_t read_event_data(struct vm_sclp *s, uint8_t *sccb, uint16_t len)
 		pthread_mutex_unlock(&s->lock);
 		return VM_SCLP_RC_INVALID_FUNCTION;
 	}
-	/* QEMU's order: the quiesce event before the console's; each read once. */
+	/*
+	 * QEMU's order: the quiesce event before the console's; each read once. Events
+	 * stored: normal completion, 0x0020 (Linux's sclp_read_cb() dispatches the buffers
+	 * only on 0x0020 or 0x0220; 0x0010 is Read SCP Info's).
+	 */
 	if ((select & VM_SCLP_MASK(VM_SCLP_EV_QUIESCE)) && s->quiesce) {
 		vccw_st_be16(sccb + off, QUIESCE_EVBUF_LEN);
 		sccb[off + 2] = VM_SCLP_EV_QUIESCE;
@@ -385,7 +389,7 @@ static uint16_t read_event_data(struct vm_sclp *s, uint8_t *sccb, uint16_t len)
 		sccb[off + 8] = 0;
 		s->quiesce = false;
 		off = (uint16_t)(off + QUIESCE_EVBUF_LEN);
-		rc = VM_SCLP_RC_NORMAL_READ;
+		rc = VM_SCLP_RC_NORMAL;
 	}
 	if ((select & VM_SCLP_MASK(VM_SCLP_EV_ASCII)) && s->input_len) {
 		size_t n = len - off - EVBUF_HEADER;
@@ -400,7 +404,7 @@ static uint16_t read_event_data(struct vm_sclp *s, uint8_t *sccb, uint16_t len)
 		memmove(s->input, s->input + n, s->input_len - n);
 		s->input_len -= n;
 		off = (uint16_t)(off + EVBUF_HEADER + n);
-		rc = VM_SCLP_RC_NORMAL_READ;
+		rc = VM_SCLP_RC_NORMAL;
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (sccb[5] & VM_SCLP_VARIABLE_LENGTH) {

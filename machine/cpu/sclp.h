@@ -21,7 +21,8 @@
  *    made pending by vm_sclp_quiesce() (system_powerdown; QEMU's sclpquiesce.c: a 9-byte
  *    buffer, the header, a timeout and its unit, both 0), read once; then the console
  *    input queued by vm_sclp_input() as ASCII console events, as many bytes as the SCCB
- *    holds; "no event buffers stored" when there is nothing of a type the guest reads;
+ *    holds, answered with normal completion (0x0020, as QEMU; Linux takes no other);
+ *    "no event buffers stored" when there is nothing of a type the guest reads;
  *  - any other command: "invalid command" (0x01f0), which Linux tolerates.
  *
  * Interfaces for the CPU back-end (the s390x helper's interruption code):

@@ -256,7 +256,7 @@ TEST(test_sclp_console_input_read_event_data)
 	header(sccb, 4096, 0);
 	sccb[5] = VM_SCLP_VARIABLE_LENGTH;
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
-		 VM_SCLP_RC_NORMAL_READ);
+		 VM_SCLP_RC_NORMAL);
 	CHECK_EQ(vccw_ld_be16(sccb + 8), 6 + 4);
 	CHECK_EQ(sccb[10], VM_SCLP_EV_ASCII);
 	CHECK(!memcmp(sccb + 14, "ls\nx", 4));
@@ -276,7 +276,7 @@ TEST(test_sclp_console_input_read_event_data)
 	header(sccb, 4096, 1);
 	vccw_st_be32(sccb + 8, ASCII);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
-		 VM_SCLP_RC_NORMAL_READ);
+		 VM_SCLP_RC_NORMAL);
 	CHECK_EQ(sccb[14], 'y');
 	header(sccb, 4096, 2);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
@@ -295,11 +295,11 @@ TEST(test_sclp_input_bounded_and_read_in_page_sized_pieces)
 	set_masks(s, ASCII, ASCII, sccb);
 	header(sccb, 4096, 0);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
-		 VM_SCLP_RC_NORMAL_READ);
+		 VM_SCLP_RC_NORMAL);
 	CHECK_EQ(vccw_ld_be16(sccb + 8), 4096 - 8); /* as much as the SCCB holds */
 	header(sccb, 4096, 0);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
-		 VM_SCLP_RC_NORMAL_READ);
+		 VM_SCLP_RC_NORMAL);
 	CHECK_EQ(vccw_ld_be16(sccb + 8), 6 + VM_SCLP_INPUT_MAX - (4096 - 8 - 6));
 	vm_sclp_free(s);
 }
@@ -350,7 +350,7 @@ TEST(test_sclp_signal_quiesce_pending_announced_and_read_once)
 	header(sccb, 4096, 0);
 	sccb[5] = VM_SCLP_VARIABLE_LENGTH;
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
-		 VM_SCLP_RC_NORMAL_READ);
+		 VM_SCLP_RC_NORMAL);
 	CHECK_EQ(vccw_ld_be16(sccb + 8), 9);
 	CHECK_EQ(sccb[10], VM_SCLP_EV_QUIESCE);
 	CHECK_EQ(sccb[11], 0x80);
@@ -370,13 +370,13 @@ TEST(test_sclp_signal_quiesce_pending_announced_and_read_once)
 	header(sccb, 4096, 1);
 	vccw_st_be32(sccb + 8, ASCII);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
-		 VM_SCLP_RC_NORMAL_READ);
+		 VM_SCLP_RC_NORMAL);
 	CHECK_EQ(sccb[10], VM_SCLP_EV_ASCII);
 	CHECK_EQ(vm_sclp_service_param(s, 0), 1);
 	vm_sclp_input(s, (const uint8_t *)"w", 1);
 	header(sccb, 4096, 0);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
-		 VM_SCLP_RC_NORMAL_READ);
+		 VM_SCLP_RC_NORMAL);
 	CHECK_EQ(sccb[10], VM_SCLP_EV_QUIESCE);
 	CHECK_EQ(vccw_ld_be16(sccb + 17), 6 + 1);
 	CHECK_EQ(sccb[19], VM_SCLP_EV_ASCII);
