@@ -35,6 +35,9 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.realpath(__file__))
+# The shared QMP client (qmp_client.py beside this script, in the build too).
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from qmp_client import QMPClient, QMPTimeout  # noqa: E402
 VM = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
     "VCCW_VM", os.path.join(HERE, "..", "vccw-vm"))
 MANPAGE = os.environ.get("VCCW_MANPAGE", os.path.join(
@@ -78,39 +81,14 @@ def qemu(args, timeout=30):
                           stdin=subprocess.DEVNULL)
 
 
-class QMP:
-    """Just enough of a QMP client: greeting, capabilities, one command at a time."""
+class QMP(QMPClient):
+    """Just enough of a QMP client (qmp_client.py): one command at a time."""
 
     def __init__(self, path, timeout=20):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.s = socket.socket(socket.AF_UNIX)
-                self.s.connect(path)
-                break
-            except OSError:
-                self.s.close()
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        self.s.settimeout(timeout)
-        self.f = self.s.makefile("r")
-        self.greeting = json.loads(self.f.readline())
-        self.cmd("qmp_capabilities")
+        super().__init__(path, timeout=timeout)
 
     def cmd(self, name, args=None):
-        msg = {"execute": name}
-        if args:
-            msg["arguments"] = args
-        self.s.sendall((json.dumps(msg) + "\n").encode())
-        while True:
-            r = json.loads(self.f.readline())
-            if "event" not in r:
-                return r
-
-    def close(self):
-        self.f.close()
-        self.s.close()
+        return super().cmd(name, args or None, id=None)
 
 
 def start(exe, args, tmp, sock="qmp.sock"):

@@ -41,6 +41,9 @@ HERE = os.path.dirname(os.path.realpath(__file__))
 VM = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
     "VCCW_VM", os.path.join(HERE, "..", "vccw-vm"))
 TIMEOUT = float(os.environ.get("VCCW_QMP_TIMEOUT", "30"))
+# The shared QMP client (qmp_client.py beside this script, in the build too).
+sys.path.insert(0, HERE)
+import qmp_client  # noqa: E402
 QEMU = shutil.which("qemu-system-s390x")
 SOCAT = shutil.which("socat")
 S390X_DIR = os.path.join(os.path.dirname(os.path.realpath(VM)), "s390x")
@@ -71,30 +74,19 @@ class QMPError(Exception):
     pass
 
 
-class QMPClient:
-    """Synchronous counterpart of qemu.qmp.QMPClient (QEMU 7.2): same checks, same ids."""
+class QMPClient(qmp_client.QMPClient):
+    """Synchronous counterpart of qemu.qmp.QMPClient (QEMU 7.2): same checks, same ids,
+    on the shared client (qmp_client.py)."""
 
     def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-        self.buf = b""
-        self.events = []
+        super().__init__(path, timeout=TIMEOUT, negotiate=False)
         self.exec_id = 0
-        greeting = self._recv()
+        greeting = self.greeting
         # models.Greeting: 'QMP' an object with a 'version' object and a 'capabilities' array.
         g = greeting.get("QMP")
         if not isinstance(g, dict) or not isinstance(g.get("version"), dict) or \
                 not isinstance(g.get("capabilities"), list):
             raise QMPError(f"Did not understand Greeting: {greeting}")
-        self.greeting = greeting
         # qmp_client._negotiate(): ask for oob when it is offered; the reply must return.
         args = {"enable": ["oob"]} if "oob" in g["capabilities"] else {}
         self._send({"execute": "qmp_capabilities", "arguments": args})
@@ -102,25 +94,11 @@ class QMPClient:
         if "return" not in reply or "error" in reply:
             raise QMPError(f"Negotiation failed: {reply}")
 
-    def close(self):
-        self.sock.close()
-
     def _send(self, msg):
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        self.send(msg)
 
     def _recv(self, timeout=None):
-        deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no message from the monitor")
-            self.sock.settimeout(left)
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError("monitor closed the connection")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
+        return self.recv(timeout)
 
     def execute_msg(self, cmd, args=None):
         """The whole reply ({"return": ...} or {"error": ...}) to @cmd."""
@@ -144,18 +122,7 @@ class QMPClient:
             # qmp-spec: replies with an unknown id are dropped.
 
     def event(self, name, timeout=None):
-        deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
-        while True:
-            for i, ev in enumerate(self.events):
-                if ev["event"] == name:
-                    return self.events.pop(i)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"no {name} event")
-            r = self._recv(left)
-            if "event" not in r:
-                raise QMPError(f"unexpected reply while waiting for {name}: {r}")
-            self.events.append(r)
+        return super().event(name, timeout=timeout)
 
 
 class Target:
