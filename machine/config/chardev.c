@@ -246,7 +246,7 @@ static char *flag_forms(const char *spec)
 	bool first = true;
 
 	if (!out) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		exit(1);
 	}
 	for (;;) {
