@@ -612,7 +612,8 @@ def s390x_reset(tmp):
                 c.execute_msg("cont")
                 c.event("RESUME")
                 s390x_ready(t, seen)
-                if any(not l.endswith("cmdline=stop vccw-reset-test") for l in seen):
+                if any(not l.endswith("image=pristine cmdline=stop vccw-reset-test")
+                       for l in seen):
                     return f"the image or its -append was not loaded again: {seen}"
                 c.execute_msg("system_powerdown")
                 c.event("SHUTDOWN")
