@@ -31,14 +31,15 @@ S390X_CFLAGS := -std=gnu11 -O2 -g -m64 -march=z10 -ffreestanding -fno-builtin \
 	-fno-asynchronous-unwind-tables -MMD -MP $(WARNINGS) -Iguest/include -Iguest/arch/s390x -Iinclude
 GUEST_S390X_SRCS := $(GUEST_COMMON_SRCS) guest/arch/s390x/arch.c guest/arch/s390x/sclp.c \
 	guest/arch/s390x/shim.c guest/arch/s390x/insntest.c guest/arch/s390x/bench.c \
+	guest/arch/s390x/quiesce.c \
 	machine/guest/blkcheck.c
 GUEST_S390X_OBJS := $(patsubst %.c,$(O)/s390x/%.o,$(GUEST_S390X_SRCS)) \
 	$(O)/s390x/guest/arch/s390x/start.o
 # Guest programs with a bare-metal image: guest_<name>_main() in guest code.
-# insntest, beyondram, csst, storm and bench are s390x only (guest/arch/s390x/);
+# insntest, beyondram, csst, storm, bench and quiesce are s390x only (guest/arch/s390x/);
 # blkcheck (machine/guest/) runs the storage tests' guest script on QEMU as well.
 GUEST_S390X_PROGRAMS ?= demo conformance lsall agent hotplug insntest beyondram csst storm bench \
-	blkcheck blkbench
+	blkcheck blkbench quiesce
 
 $(O)/s390x/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -73,7 +73,7 @@ static int wait_for_shutdown(struct vm *vm, int sig_fd)
 		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, VM_NAME ": waiting for shutdown: %s\n", strerror(errno));
+			vm_report("waiting for shutdown: %s\n", strerror(errno));
 			return SHUTDOWN_ERROR;
 		}
 		if (pfd[0].revents & POLLIN) {
@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sig_fd < 0) {
-		fprintf(stderr, VM_NAME ": signalfd: %s\n", strerror(errno));
+		vm_report("signalfd: %s\n", strerror(errno));
 		vm_life_fini(&cfg);
 		vm_config_free(&cfg);
 		return 1;
@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 
 	sig = wait_for_shutdown(&vm, sig_fd);
 	if (sig > 0)
-		fprintf(stderr, VM_NAME ": terminating on signal %d\n", sig);
+		vm_report("terminating on signal %d\n", sig);
 	vm_qmp_shutdown_event(vm.qmp, sig > 0 ? "host-signal" :
 				      sig == SHUTDOWN_QUIT ? "host-qmp-quit" :
 				      sig == SHUTDOWN_ERROR ? "host-error" : "guest-shutdown");

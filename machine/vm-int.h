@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "ipl.h"
@@ -119,6 +120,15 @@ void vm_error_capture(char *buf, size_t len);
 void vm_error_qmp(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Send the calling thread's vm_error_qmp() text to @buf (emptied here); NULL: stop. */
 void vm_error_capture_qmp(char *buf, size_t len);
+/*
+ * Print "vccw-vm: <message>" on stderr (@fmt ends with its own newline), after the
+ * prefix -msg asks for (vm_msg_prefix()). vm_error() prints the same prefix.
+ */
+void vm_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* -msg: the time stamp and guest name before a message on @f, as QEMU prints them. */
+void vm_msg_prefix(FILE *f);
+/* -name's guest name, for -msg guest-name=on (copied; NULL forgets it). */
+void vm_msg_set_guest_name(const char *name);
 /* Append @key=@val to @l (copies both). */
 void vm_kv_add(struct vm_kvlist *l, const char *key, const char *val);
 
@@ -591,6 +601,21 @@ void vm_sclp_input_stop(struct vm *vm);
 /* Load -kernel FILE into RAM and create the s390x CPU at its first PSW; 0 or -1. */
 int vm_kernel_boot(struct vm *vm);
 /*
+ * Load -kernel FILE (-initrd, -append) into RAM again and set vm->s390x_psw_* to its
+ * first PSW, for a system reset. 0, or -1 after vm_error().
+ */
+int vm_kernel_reload(struct vm *vm);
+/*
+ * system_reset on the s390x back-end (QEMU's s390_machine_reset() for an external
+ * reset): the SCLP's event state, a clear reset of the CPU, the boot images loaded
+ * again (-kernel with -initrd and -append, or the firmware with a fresh IPLB for the
+ * boot device) and the CPU given their first PSW. The css and the devices are reset by
+ * the caller. Returns 0, or -1 when an image cannot be loaded again (printed; the CPU
+ * is then left in a disabled wait, as a machine that cannot IPL).
+ * Context: vCPU 0's thread, outside the engine.
+ */
+int vm_boot_system_reset(struct vm *vm);
+/*
  * Subsystem reset of the machine (DIAGNOSE 0x308 load normal and re-IPL): the channel
  * subsystem and every virtio-ccw device. The CPU back-end resets the CPU and its SCLP
  * state itself. Context: the vCPU thread inside DIAGNOSE; takes vm->dev_lock (the one
@@ -746,9 +771,10 @@ bool vm_cpu_pause_point(struct vm_cpu *cpu);
 void vm_cpu_unpausable(struct vm_cpu *cpu);
 /*
  * system_reset: vCPU 0 leaves the guest program at its next pause point (or at once
- * when the program has ended), the css and every device are reset, and the program
- * starts again from its beginning; a machine that was not running waits in prelaunch.
- * Returns 0 once the reset is done; -ENOTSUP on the s390x CPU back-end (not wired yet).
+ * when the program has ended; the s390x CPU: at its next return from the engine), the
+ * css and every device are reset, and the program starts again from its beginning (the
+ * s390x CPU: vm_boot_system_reset()); a machine that was not running waits in
+ * prelaunch. Returns 0 once the reset is done.
  * Context: any thread but a vCPU's.
  */
 int vm_reset_request(struct vm *vm);

@@ -26,7 +26,7 @@ static void vm_log(void *opaque, enum vccw_log_level level, const char *msg)
 	int saved = errno;
 
 	(void)opaque;
-	fprintf(stderr, VM_NAME ": %s: %s\n",
+	vm_report("%s: %s\n",
 		(unsigned int)level < VCCW_ARRAY_SIZE(names) && names[level] ? names[level] : "log",
 		msg);
 	errno = saved;
@@ -137,7 +137,7 @@ int vm_machine_create(struct vm *vm)
 	vm->done_fd = eventfd(0, EFD_CLOEXEC);
 	vm->quit_fd = eventfd(0, EFD_CLOEXEC);
 	if (vm->done_fd < 0 || vm->quit_fd < 0) {
-		fprintf(stderr, VM_NAME ": eventfd: %s\n", strerror(errno));
+		vm_report("eventfd: %s\n", strerror(errno));
 		return -1;
 	}
 
@@ -152,20 +152,20 @@ int vm_machine_create(struct vm *vm)
 		memcpy(vm->ipl.machine_loadparm, cfg->loadparm, sizeof(cfg->loadparm));
 	/* The native guest sees RAM through one host pointer: RAM is one flat range. */
 	if (vccw_mem_map(vm->mem, 0, cfg->mem_size, &iov, 1, &nr) != VCCW_MEM_OK || nr != 1) {
-		fprintf(stderr, VM_NAME ": guest RAM is not one contiguous range\n");
+		vm_report("guest RAM is not one contiguous range\n");
 		return -1;
 	}
 	vm->ram = iov.iov_base;
 	/* The SCLP of the s390x back-end (cpu/sclp.h); its console is stdout. */
 	vm->sclp = vm_sclp_new(cfg->mem_size, vm_sclp_stdout_write, vm);
 	if (!vm->sclp) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		return -1;
 	}
 
 	vm->css = vccw_css_new(vm->mem, &ccfg, &err);
 	if (!vm->css) {
-		fprintf(stderr, VM_NAME ": channel subsystem: %s\n", err.msg);
+		vm_report("channel subsystem: %s\n", err.msg);
 		return -1;
 	}
 	for (i = 0; i < cfg->nr_devices; i++)
@@ -175,7 +175,7 @@ int vm_machine_create(struct vm *vm)
 	vm->nr_cpus = cfg->smp;
 	vm->cpus = calloc(vm->nr_cpus, sizeof(*vm->cpus));
 	if (!vm->cpus) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		return -1;
 	}
 	for (i = 0; i < vm->nr_cpus; i++) {

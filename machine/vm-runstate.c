@@ -16,6 +16,8 @@
 
 #include "vccw/css.h"
 
+#include "sclp.h"
+
 #include "vm-int.h"
 
 static const char *const runstate_names[] = {
@@ -149,6 +151,15 @@ void vm_cpu_unpausable(struct vm_cpu *cpu)
 
 void vm_powerdown_request(struct vm *vm)
 {
+	/*
+	 * The s390x CPU: the SCLP's signal-quiesce event (QEMU's sclpquiesce), announced
+	 * by a service signal once the guest reads that event type. Outside vm->lock: the
+	 * SCLP's notification takes it.
+	 */
+	if (vm->s390x && vm->sclp) {
+		vm_sclp_quiesce(vm->sclp);
+		return;
+	}
 	pthread_mutex_lock(&vm->lock);
 	vm->quiesce_pending = true;
 	/* A vCPU waiting for an interruption looks again (take_irq's generation). */
@@ -174,11 +185,8 @@ int vm_reset_request(struct vm *vm)
 {
 	uint64_t gen;
 
-	/* The s390x back-end resets its CPU itself (DIAGNOSE 0x308); not from here yet. */
-	if (vm->s390x)
-		return -ENOTSUP;
-	/* No program: no vCPU runs guest code, the reset is done here. */
-	if (!vm->cfg->program) {
+	/* No guest code: no vCPU runs any, the reset is done here. */
+	if (!vm->cfg->program && !vm->s390x) {
 		machine_reset(vm);
 		return 0;
 	}
@@ -196,9 +204,10 @@ int vm_reset_request(struct vm *vm)
 }
 
 /*
- * The machine part of a system reset, with the program unwound: the channel subsystem
- * (subchannels, pending interruptions, CRWs) and every device back to their initial
- * state. Guest RAM is kept, as QEMU's system_reset keeps it.
+ * The machine part of a system reset, with the program unwound (or the s390x CPU out
+ * of the engine): the channel subsystem (subchannels, pending interruptions, CRWs) and
+ * every device back to their initial state; the s390x CPU reset and its boot images
+ * loaded again. Guest RAM is otherwise kept, as QEMU's system_reset keeps it.
  */
 static void machine_reset(struct vm *vm)
 {
@@ -208,6 +217,9 @@ static void machine_reset(struct vm *vm)
 	pthread_mutex_lock(&vm->lock);
 	vm->crw_mchk_pending = false;
 	pthread_mutex_unlock(&vm->lock);
+	/* The s390x CPU: a clear reset and a new IPL of what it booted (the vCPU's thread). */
+	if (vm->s390x)
+		vm_boot_system_reset(vm);
 	vm_runstate_reset(vm);
 }
 

@@ -46,10 +46,16 @@ TEST_PROGRAMS += $(O)/tests/integration-vm
 
 # The QMP monitor and hot plug end to end (tests/integration/test-qmp.py, python3 with
 # its standard library only), against the same vccw-vm.
-$(O)/tests/integration-qmp: tests/integration/test-qmp.py $(O)/vccw-vm
+$(O)/tests/integration-qmp: tests/integration/test-qmp.py $(O)/vccw-vm $(O)/tests/qmp_client.py
 	@mkdir -p $(dir $@)
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
 TEST_PROGRAMS += $(O)/tests/integration-qmp
+
+# The QMP client the Python tests share, beside their copies (tests/linux/run imports
+# it from the source tree).
+$(O)/tests/qmp_client.py: tests/integration/qmp_client.py
+	@mkdir -p $(dir $@)
+	$(call quiet,GEN,$@)cp $< $@
 
 # Instruction exceptions of the s390x back-end, against the PoP on vccw-vm and on QEMU
 # (tests/integration/test-s390x-insn.sh with build/s390x/insntest.elf).
@@ -68,21 +74,21 @@ TEST_PROGRAMS += $(O)/tests/integration-crash
 # Storage options end to end (tests/integration/test-storage.py): -blockdev, -drive
 # format=qcow2 and NBD (qemu-img, qemu-nbd, qemu-io of qemu-utils), readonly, discard,
 # detect-zeroes, snapshot, locking, block sizes, query-blockstats.
-$(O)/tests/integration-storage: tests/integration/test-storage.py $(O)/vccw-vm
+$(O)/tests/integration-storage: tests/integration/test-storage.py $(O)/vccw-vm $(O)/tests/qmp_client.py
 	@mkdir -p $(dir $@)
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
 TEST_PROGRAMS += $(O)/tests/integration-storage
 
 # The monitors (HMP through the command table, -qmp bounds) and character backends end to
 # end (tests/integration/test-monitor.py, python3 with its standard library only).
-$(O)/tests/integration-monitor: tests/integration/test-monitor.py $(O)/vccw-vm
+$(O)/tests/integration-monitor: tests/integration/test-monitor.py $(O)/vccw-vm $(O)/tests/qmp_client.py
 	@mkdir -p $(dir $@)
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
 TEST_PROGRAMS += $(O)/tests/integration-monitor
 
 # QMP as management tools use it, on vccw-vm and qemu-system-s390x in one run
 # (tests/integration/test-qmp-mgmt.py; socat for the raw-socket session).
-$(O)/tests/integration-qmp-mgmt: tests/integration/test-qmp-mgmt.py $(O)/vccw-vm
+$(O)/tests/integration-qmp-mgmt: tests/integration/test-qmp-mgmt.py $(O)/vccw-vm $(O)/tests/qmp_client.py
 	@mkdir -p $(dir $@)
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
 TEST_PROGRAMS += $(O)/tests/integration-qmp-mgmt
@@ -90,7 +96,7 @@ TEST_PROGRAMS += $(O)/tests/integration-qmp-mgmt
 # Lifecycle, discoverability and observability options, on vccw-vm and, where QEMU has
 # the same thing, qemu-system-s390x (tests/integration/test-life.py), with the man page
 # lint (groff, man) on the copy make install would install.
-$(O)/tests/integration-life: tests/integration/test-life.py $(O)/vccw-vm \
+$(O)/tests/integration-life: tests/integration/test-life.py $(O)/vccw-vm $(O)/tests/qmp_client.py \
 		$(O)/share/man/man1/vccw-vm.1
 	@mkdir -p $(dir $@)
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
@@ -154,7 +160,7 @@ TEST_PROGRAMS += $(O)/tests/unit-netdev
 # The network backends end to end (tests/integration/test-net.py): two vccw-vm over
 # stream, dgram and socket, through qemu-system-s390x's own netdevs, user networking's
 # hostfwd=, TAP (when /dev/net/tun can be used), netdev_add and info network.
-$(O)/tests/integration-net: tests/integration/test-net.py $(O)/vccw-vm
+$(O)/tests/integration-net: tests/integration/test-net.py $(O)/vccw-vm $(O)/tests/qmp_client.py
 	@mkdir -p $(dir $@)
 	$(call quiet,GEN,$@)cp $< $@ && chmod +x $@
 TEST_PROGRAMS += $(O)/tests/integration-net

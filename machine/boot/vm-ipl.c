@@ -3,10 +3,12 @@
  * Firmware boot in vccw-vm: when it happens (no -kernel, and -bios or a bootindex), and
  * what it needs from this build. The loader, the IPLB and DIAGNOSE 0x308 are in ipl.c.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "cpu-s390x.h"
 #include "ipl.h"
+#include "sclp.h"
 #include "vccw/ccw.h"
 #include "vm-int.h"
 
@@ -65,26 +67,33 @@ static struct vm_device *boot_device(struct vm_config *cfg)
 	return best;
 }
 
-int vm_ipl_boot(struct vm *vm, struct vm_ipl_psw *psw)
+/* The IPLB for the boot device, as QEMU generates it (none without a bootindex). */
+static void set_boot_device(struct vm *vm)
 {
-	struct vm_config *cfg = vm->cfg;
-	const char *path = cfg->bios_path ? cfg->bios_path : VM_IPL_DEFAULT_BIOS;
-	struct vccw_err err = { 0 };
 	struct vm_device *dev;
-	int rc;
 
-	if (vm_ipl_fw_load_file(&vm->ipl, path, vccw_mem_size(vm->mem), &err)) {
-		vm_error("-bios", "%s: %s", path, err.msg);
-		return -1;
-	}
 	pthread_mutex_lock(&vm->dev_lock);
-	dev = boot_device(cfg);
+	dev = boot_device(vm->cfg);
 	if (dev) {
 		struct vccw_busid b = vccw_sch_busid(vccw_cu_sch(vccw_virtio_ccw_cu(dev->transport)));
 
 		vm_ipl_set_boot_device(&vm->ipl, b.ssid, b.devno, NULL);
 	}
 	pthread_mutex_unlock(&vm->dev_lock);
+}
+
+int vm_ipl_boot(struct vm *vm, struct vm_ipl_psw *psw)
+{
+	struct vm_config *cfg = vm->cfg;
+	const char *path = cfg->bios_path ? cfg->bios_path : VM_IPL_DEFAULT_BIOS;
+	struct vccw_err err = { 0 };
+	int rc;
+
+	if (vm_ipl_fw_load_file(&vm->ipl, path, vccw_mem_size(vm->mem), &err)) {
+		vm_error("-bios", "%s: %s", path, err.msg);
+		return -1;
+	}
+	set_boot_device(vm);
 	rc = vm_ipl_start(&vm->ipl, vm->mem, psw);
 	if (rc) {
 		vm_error("-bios", "%s: does not fit in guest RAM (%s)", path, strerror(-rc));
@@ -180,4 +189,45 @@ int vm_ipl_cpu_start(struct vm *vm)
 	if (vm_s390x_create(vm, psw.mask, psw.addr))
 		return -1;
 	return vm_s390x_set_diag(vm, VM_S390X_DIAG_IPL, diag308, vm) ? -1 : 0;
+}
+
+int vm_boot_system_reset(struct vm *vm)
+{
+	struct vm_s390x *cpu = vm->s390x;
+	struct vm_ipl_psw psw;
+	int rc = 0;
+
+	/* The event facility is part of the subsystem QEMU resets: masks, a quiesce. */
+	vm_sclp_reset(vm->sclp);
+	/* All CPUs get a clear reset (QEMU s390_do_cpu_full_reset()). */
+	vm_s390x_reset(cpu, VM_S390X_RESET_CLEAR);
+	if (vm->cfg->kernel_path) {
+		rc = vm_kernel_reload(vm);
+		psw.mask = vm->s390x_psw_mask;
+		psw.addr = vm->s390x_psw_addr;
+	} else if (vm->ipl.have_fw) {
+		/*
+		 * QEMU's IPL device drops the IPLB a guest set (DIAGNOSE 0x308 subcode 5) on
+		 * an external reset and generates the boot device's again; the firmware's ROM
+		 * is copied back into RAM.
+		 */
+		memset(vm->ipl.iplb, 0, sizeof(vm->ipl.iplb));
+		vm->ipl.iplb_valid = false;
+		set_boot_device(vm);
+		/* The clear reset above dropped all translated code: plain stores suffice. */
+		rc = vm_ipl_start(&vm->ipl, vm->mem, &psw);
+		if (rc)
+			vm_report("system_reset: the firmware does not fit in guest "
+				"RAM (%s)\n", strerror(-rc));
+	} else {
+		psw.mask = vm->s390x_psw_mask;
+		psw.addr = vm->s390x_psw_addr;
+	}
+	if (rc) {
+		/* Nothing to start: a disabled wait, which ends the machine as a guest would. */
+		psw.mask = S390X_PSW_WAIT | S390X_PSW_START_MASK;
+		psw.addr = 1;
+	}
+	vm_s390x_load_psw(cpu, psw.mask, psw.addr);
+	return rc ? -1 : 0;
 }

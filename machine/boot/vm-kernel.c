@@ -55,7 +55,8 @@ int vm_kernel_config_check(struct vm_config *cfg)
 	return 0;
 }
 
-int vm_kernel_boot(struct vm *vm)
+/* Put -kernel (and -initrd, -append) into guest RAM; the first PSW into vm->s390x_psw_*. */
+static int kernel_load(struct vm *vm)
 {
 	struct vm_config *cfg = vm->cfg;
 	struct vm_kernel_start start;
@@ -87,12 +88,28 @@ int vm_kernel_boot(struct vm *vm)
 		vm->s390x_psw_mask = start.psw_mask;
 		vm->s390x_psw_addr = start.psw_addr;
 	}
+	return 0;
+}
+
+int vm_kernel_boot(struct vm *vm)
+{
+	if (kernel_load(vm))
+		return -1;
 	if (vm_s390x_create(vm, vm->s390x_psw_mask, vm->s390x_psw_addr))
 		return -1;
 	/* Linux reads its SCLP console (ttysclp0) from stdin. */
 	if (vm_sclp_input_start(vm)) {
-		fprintf(stderr, VM_NAME ": SCLP console input: cannot start its thread\n");
+		vm_report("SCLP console input: cannot start its thread\n");
 		return -1;
 	}
 	return 0;
+}
+
+int vm_kernel_reload(struct vm *vm)
+{
+	/*
+	 * QEMU keeps -kernel, -initrd and the command line as ROM blobs and copies them
+	 * into RAM again at every system reset; here the files are read again.
+	 */
+	return kernel_load(vm);
 }

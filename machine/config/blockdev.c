@@ -33,7 +33,7 @@ static char *dup_or_die(const char *s)
 	char *p = strdup(s);
 
 	if (!p) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		exit(1);
 	}
 	return p;
@@ -195,7 +195,7 @@ static struct vm_drive *parse_node(struct vm_config *cfg, const char *what, stru
 	char cp[128];
 
 	if (!d) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		exit(1);
 	}
 	/* Children of children: a few levels make sense; a hostile line gets a bound. */
@@ -355,7 +355,7 @@ struct vm_drive *vm_blockdev_parse(struct vm_config *cfg, const char *what, stru
 		w = strdup(what);
 	}
 	if (!w) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		exit(1);
 	}
 	d = parse_node(cfg, w, l, "", NULL);
@@ -491,7 +491,7 @@ int vm_opt_blockdev(struct vm_config *cfg, const char *arg)
 		return -1;
 	grown = realloc(cfg->drives, (cfg->nr_drives + 1) * sizeof(*grown));
 	if (!grown) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		exit(1);
 	}
 	cfg->drives = grown;
@@ -816,7 +816,7 @@ int vm_drive_release(struct vm_drive *d)
 		rc = vccw_be_blk_flush(d->be);
 		if (rc) {
 			vm_drive_filename(d, name, sizeof(name));
-			fprintf(stderr, VM_NAME ": %s: flushing %s: %s\n", d->what, name,
+			vm_report("%s: flushing %s: %s\n", d->what, name,
 				strerror(-rc));
 		}
 		vccw_be_blk_close(d->be);

@@ -41,7 +41,7 @@ static char *xasprintf(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		exit(1);
 	}
 	va_end(ap);
@@ -246,7 +246,7 @@ static char *flag_forms(const char *spec)
 	bool first = true;
 
 	if (!out) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		exit(1);
 	}
 	for (;;) {
@@ -830,7 +830,7 @@ struct vccw_be_char *vm_chardev_open(struct vm_chardev *c, bool may_wait, struct
 		}
 		/* QEMU's words; the machine does not start before the client is there. */
 		socket_name(c, name, sizeof(name));
-		fprintf(stderr, VM_NAME ": %s: info: QEMU waiting for connection on: "
+		vm_report("%s: info: QEMU waiting for connection on: "
 			"disconnected:%s\n", c->what, name);
 		vccw_be_char_server_wait(be, -1);
 	}

@@ -140,7 +140,7 @@ static const char *const refused[] = {
 	"dfilter", "dtb", "dump-vmstate", "echr", "enable-sync-profile", "fda", "fdb", "fsdev",
 	"full-screen", "fw_cfg", "gdb", "global", "hda", "hdb", "hdc", "hdd", "icount",
 	"incoming", "iscsi", "k", "loadvm", "mem-path", "mem-prealloc", "mon",
-	"monitor", "msg", "mtdblock", "net", "nic", "numa",
+	"monitor", "mtdblock", "net", "nic", "numa",
 	"only-migratable", "option-rom", "overcommit", "parallel", "pflash", "plugin",
 	"portrait", "qmp-pretty", "readconfig", "rotate", "rtc", "runas", "s", "sandbox", "sd",
 	"seed", "serial", "set", "singlestep", "snapshot", "spice", "tpmdev", "usb",
@@ -153,7 +153,7 @@ bool vm_option_refused(const char *name)
 
 	for (r = refused; *r; r++) {
 		if (!strcmp(*r, name)) {
-			fprintf(stderr, VM_NAME ": -%s: option not supported (QEMU has it, vccw-vm "
+			vm_report("-%s: option not supported (QEMU has it, vccw-vm "
 				"does not; --help lists what vccw-vm has)\n", name);
 			return true;
 		}

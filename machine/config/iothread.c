@@ -17,7 +17,7 @@ static struct vm_iothread *xcalloc_iothread(void)
 	struct vm_iothread *t = calloc(1, sizeof(*t));
 
 	if (!t) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		exit(1);
 	}
 	return t;
@@ -28,7 +28,7 @@ static char *xstrdup_or_die(const char *s)
 	char *p = strdup(s);
 
 	if (!p) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		exit(1);
 	}
 	return p;
@@ -86,7 +86,7 @@ int vm_opt_object(struct vm_config *cfg, const char *arg)
 	t->poll_max_ns = (uint32_t)v;
 	arr = realloc(cfg->iothreads, (cfg->nr_iothreads + 1) * sizeof(*arr));
 	if (!arr) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		exit(1);
 	}
 	cfg->iothreads = arr;

@@ -64,6 +64,7 @@ static int opt_name(struct vm_config *cfg, const char *arg)
 		cfg->name = xstrdup_or_fail("-name", name);
 		if (!cfg->name)
 			goto out;
+		vm_msg_set_guest_name(name); /* -msg guest-name=on */
 	}
 	if (process) {
 		free(cfg->process_name);
@@ -213,7 +214,7 @@ static int daemonize_check(const struct vm_config *cfg)
 	unsigned int i;
 
 	if (cfg->nographic) {
-		fprintf(stderr, VM_NAME ": -nographic cannot be used with -daemonize\n");
+		vm_report("-nographic cannot be used with -daemonize\n");
 		return -1;
 	}
 	for (i = 0; i < cfg->nr_chardevs; i++) {
@@ -283,7 +284,7 @@ void vm_life_report_idle(const struct vm_config *cfg)
 {
 	if (cfg->program || cfg->kernel_path || vm_ipl_wanted(cfg))
 		return;
-	fprintf(stderr, VM_NAME ": no guest to run (no -kernel, no -bios and no device with "
+	vm_report("no guest to run (no -kernel, no -bios and no device with "
 		"bootindex): the vCPUs stay stopped; waiting for %s\n",
 		cfg->qmp_path ? "the QMP monitor (quit), SIGINT, SIGTERM or SIGHUP" :
 				"SIGINT, SIGTERM or SIGHUP");

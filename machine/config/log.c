@@ -362,5 +362,7 @@ const struct vm_option vm_log_options[] = {
 	{ "d", "ITEM[,ITEM...]", opt_d,
 	  "log items: guest_errors (rate limited), trace:PATTERN (-d help lists them)" },
 	{ "D", "FILE", opt_D, "write the log (-d, -trace) to FILE instead of stderr" },
+	{ "msg", "[timestamp=on|off][,guest-name=on|off]", vm_opt_msg,
+	  "start messages with the time (ISO 8601, UTC) and/or the -name guest name" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -25,6 +25,8 @@ struct vm_option {
 extern const struct vm_option vm_log_options[];
 extern const struct vm_option vm_life_options[];
 extern const struct vm_option vm_help_options[];
+/* -msg (msg.c), listed with the log's options. */
+int vm_opt_msg(struct vm_config *cfg, const char *arg);
 
 /*
  * The option called @name (no leading dash) among the extra tables above, or NULL.

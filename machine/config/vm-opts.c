@@ -76,7 +76,7 @@ void vm_error(const char *what, const char *fmt, ...)
 		va_end(ap);
 		return;
 	}
-	fprintf(stderr, VM_NAME ": %s: ", what);
+	vm_report("%s: ", what);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -88,7 +88,7 @@ static char *xstrdup(const char *s)
 	char *p = strdup(s);
 
 	if (!p) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		exit(1);
 	}
 	return p;
@@ -99,7 +99,7 @@ static void *xcalloc(size_t n, size_t size)
 	void *p = calloc(n, size);
 
 	if (!p) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		exit(1);
 	}
 	return p;
@@ -110,7 +110,7 @@ static void *xgrow(void *arr, unsigned int nr, size_t size)
 	void *p = realloc(arr, (nr + 1) * size);
 
 	if (!p) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		exit(1);
 	}
 	return p;
@@ -892,6 +892,10 @@ int vm_parse_args(struct vm_config *cfg, int argc, char **argv)
 		const char *name = argv[i];
 		unsigned int k;
 
+		/*
+		 * QEMU finds an unknown option, or one without its argument, in a first pass
+		 * over the command line, before any -msg takes effect: no prefix for these.
+		 */
 		if (name[0] != '-' || !name[1]) {
 			fprintf(stderr, VM_NAME ": '%s': not an option (options start with '-'; "
 				"try --help)\n", name);

@@ -672,7 +672,7 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 		svc_interrupt(c, (uint16_t)ureg32(c, UC_S390X_REG_SVC_CODE),
 			      ureg32(c, UC_S390X_REG_SVC_ILEN));
 	} else {
-		fprintf(stderr, VM_NAME ": s390x: unexpected engine exception %u at 0x%llx\n",
+		vm_report("s390x: unexpected engine exception %u at 0x%llx\n",
 			intno, (unsigned long long)c->psw_addr);
 		c->stop_status = 1;
 		c->stopping = true;
@@ -842,7 +842,7 @@ int vm_s390x_create(struct vm *vm, uint64_t mask, uint64_t addr)
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		fprintf(stderr, VM_NAME ": out of memory\n");
+		vm_report("out of memory\n");
 		return -1;
 	}
 	c->vm = vm;
@@ -860,7 +860,7 @@ int vm_s390x_create(struct vm *vm, uint64_t mask, uint64_t addr)
 	if (err == UC_ERR_OK)
 		err = uc_hook_add(c->uc, &h, UC_HOOK_BLOCK, hook_block, c, 1, 0);
 	if (err != UC_ERR_OK) {
-		fprintf(stderr, VM_NAME ": s390x: engine: %s\n", uc_strerror(err));
+		vm_report("s390x: engine: %s\n", uc_strerror(err));
 		if (c->uc)
 			uc_close(c->uc);
 		free(c);
@@ -1015,7 +1015,7 @@ static int disabled_wait_status(const struct vm_s390x *c)
 {
 	if ((c->psw_addr & 0xfff) == 0xfff)
 		return 0;
-	fprintf(stderr, VM_NAME ": s390x: disabled wait, PSW 0x%016llx 0x%016llx\n",
+	vm_report("s390x: disabled wait, PSW 0x%016llx 0x%016llx\n",
 		(unsigned long long)c->psw_mask, (unsigned long long)c->psw_addr);
 	return (c->psw_addr & 0xff) ? (int)(c->psw_addr & 0xff) : 1;
 }
@@ -1023,12 +1023,15 @@ static int disabled_wait_status(const struct vm_s390x *c)
 /* What the engine's error means for the machine; returns the exit status. */
 static int engine_error(struct vm_s390x *c, uc_err err)
 {
-	fprintf(stderr, VM_NAME ": s390x: engine: %s at 0x%llx\n", uc_strerror(err),
+	vm_report("s390x: engine: %s at 0x%llx\n", uc_strerror(err),
 		(unsigned long long)c->psw_addr);
 	return 1;
 }
 
-/* Returns the machine's exit status. */
+/* run()'s status when it left the engine for a system reset. */
+#define RUN_RESET (-1)
+
+/* Returns the machine's exit status, or RUN_RESET. */
 static int run(struct vm_s390x *c)
 {
 	struct vm *vm = c->vm;
@@ -1042,6 +1045,9 @@ static int run(struct vm_s390x *c)
 			return 0;
 		if (c->stopping)
 			return c->stop_status;
+		/* system_reset: out of the engine, between instructions (vm_reset_wait()). */
+		if (atomic_load(&vm->reset_req))
+			return RUN_RESET;
 		/*
 		 * Stopped between an EXECUTE and its target (a stop from a hook): the engine
 		 * runs the target next whatever the PSW says, so finish it before presenting
@@ -1090,11 +1096,17 @@ void vm_s390x_run(struct vm_cpu *cpu)
 	struct vm_s390x *c = vm->s390x;
 	int status, rc;
 
+	/* A CPU stopped before (SIGP STOP under -no-shutdown) runs again after a reset. */
+	pthread_mutex_lock(&vm->lock);
+	cpu->exited = false;
+	pthread_mutex_unlock(&vm->lock);
+	c->stopping = false;
+	c->stop_status = 0;
 	c->kicker_quit = false;
 	c->kicker_gen = __atomic_load_n(&vm->irq_gen, __ATOMIC_SEQ_CST);
 	rc = pthread_create(&c->kicker, NULL, kicker_thread, c);
 	if (rc) {
-		fprintf(stderr, VM_NAME ": s390x: cannot start the kicker: %s\n", strerror(rc));
+		vm_report("s390x: cannot start the kicker: %s\n", strerror(rc));
 		status = 1;
 	} else {
 		status = run(c);
@@ -1104,10 +1116,13 @@ void vm_s390x_run(struct vm_cpu *cpu)
 		pthread_mutex_unlock(&vm->lock);
 		pthread_join(c->kicker, NULL);
 	}
-	if (atomic_load(&vm->stop))
-		return; /* stopped by the machine: not the guest's own status */
+	if (atomic_load(&vm->stop) || status == RUN_RESET)
+		return; /* stopped or reset by the machine: not the guest's own status */
+	/* Under vm->lock: the main thread reads them as soon as done_fd fires. */
+	pthread_mutex_lock(&vm->lock);
 	cpu->exit_code = status;
 	cpu->exited = true;
+	pthread_mutex_unlock(&vm->lock);
 }
 
 #else /* !VM_HAVE_UNICORN */
@@ -1126,7 +1141,7 @@ bool vm_s390x_available(void)
 int vm_s390x_create(struct vm *vm, uint64_t mask, uint64_t addr)
 {
 	(void)vm, (void)mask, (void)addr;
-	fprintf(stderr, VM_NAME ": built with NO_UNICORN=1, without the s390x CPU back-end\n");
+	vm_report("built with NO_UNICORN=1, without the s390x CPU back-end\n");
 	return -1;
 }
 

@@ -26,8 +26,11 @@
 #define FC_UNCONDITIONAL_READ 0x00
 #define FC_SELECTIVE_READ 0x01
 
+/* Signal quiesce: the event buffer header, a timeout (u16) and its unit (u8). */
+#define QUIESCE_EVBUF_LEN 9u
+
 /* What the SCLP sends to the guest, and what it accepts from it. */
-#define SCLP_SEND_MASK VM_SCLP_MASK(VM_SCLP_EV_ASCII)
+#define SCLP_SEND_MASK (VM_SCLP_MASK(VM_SCLP_EV_ASCII) | VM_SCLP_MASK(VM_SCLP_EV_QUIESCE))
 #define SCLP_RECEIVE_MASK (VM_SCLP_MASK(VM_SCLP_EV_ASCII) | VM_SCLP_MASK(VM_SCLP_EV_MESSAGE))
 
 struct vm_sclp {
@@ -43,6 +46,7 @@ struct vm_sclp {
 	void *notify_opaque;
 	uint8_t input[VM_SCLP_INPUT_MAX];
 	size_t input_len;
+	bool quiesce; /* a signal-quiesce event waits to be read */
 };
 
 /* EBCDIC (code page 037) to ASCII for line-mode text; 0: not printable, dropped. */
@@ -108,6 +112,7 @@ void vm_sclp_reset(struct vm_sclp *s)
 	s->cp_receive = 0;
 	s->cp_send = 0;
 	s->mask_len = 0;
+	s->quiesce = false;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -131,10 +136,15 @@ uint32_t vm_sclp_cp_send(struct vm_sclp *s)
 	return v;
 }
 
-/* Events wait for the guest: input, and the guest reads ASCII console events. */
+/*
+ * Events wait for the guest, of a type it reads: console input (ASCII console events),
+ * a signal quiesce. QEMU's event_pending(): an event the guest does not read stays
+ * pending, unannounced, until its Write Event Mask asks for it.
+ */
 static bool event_pending_locked(struct vm_sclp *s)
 {
-	return s->input_len && (s->cp_receive & VM_SCLP_MASK(VM_SCLP_EV_ASCII));
+	return (s->input_len && (s->cp_receive & VM_SCLP_MASK(VM_SCLP_EV_ASCII))) ||
+	       (s->quiesce && (s->cp_receive & VM_SCLP_MASK(VM_SCLP_EV_QUIESCE)));
 }
 
 uint32_t vm_sclp_service_param(struct vm_sclp *s, uint64_t sccb)
@@ -168,6 +178,25 @@ size_t vm_sclp_input(struct vm_sclp *s, const uint8_t *buf, size_t len)
 	if (fn)
 		fn(opaque);
 	return len;
+}
+
+bool vm_sclp_quiesce(struct vm_sclp *s)
+{
+	vm_sclp_notify_fn *fn = NULL;
+	void *opaque = NULL;
+	bool announced;
+
+	pthread_mutex_lock(&s->lock);
+	s->quiesce = true;
+	announced = event_pending_locked(s);
+	if (announced) {
+		fn = s->notify;
+		opaque = s->notify_opaque;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (fn)
+		fn(opaque);
+	return announced;
 }
 
 static uint16_t read_scp_info(struct vm_sclp *s, uint8_t *sccb, uint16_t len)
@@ -345,6 +374,23 @@ static uint16_t read_event_data(struct vm_sclp *s, uint8_t *sccb, uint16_t len)
 		pthread_mutex_unlock(&s->lock);
 		return VM_SCLP_RC_INVALID_FUNCTION;
 	}
+	/*
+	 * QEMU's order: the quiesce event before the console's; each read once. Events
+	 * stored: normal completion, 0x0020 (Linux's sclp_read_cb() dispatches the buffers
+	 * only on 0x0020 or 0x0220; 0x0010 is Read SCP Info's).
+	 */
+	if ((select & VM_SCLP_MASK(VM_SCLP_EV_QUIESCE)) && s->quiesce) {
+		vccw_st_be16(sccb + off, QUIESCE_EVBUF_LEN);
+		sccb[off + 2] = VM_SCLP_EV_QUIESCE;
+		sccb[off + 3] = EVBUF_PROCESSED;
+		vccw_st_be16(sccb + off + 4, 0);
+		/* No timeout (QEMU's system_powerdown has none; Linux ignores it). */
+		vccw_st_be16(sccb + off + 6, 0);
+		sccb[off + 8] = 0;
+		s->quiesce = false;
+		off = (uint16_t)(off + QUIESCE_EVBUF_LEN);
+		rc = VM_SCLP_RC_NORMAL;
+	}
 	if ((select & VM_SCLP_MASK(VM_SCLP_EV_ASCII)) && s->input_len) {
 		size_t n = len - off - EVBUF_HEADER;
 
@@ -358,7 +404,7 @@ static uint16_t read_event_data(struct vm_sclp *s, uint8_t *sccb, uint16_t len)
 		memmove(s->input, s->input + n, s->input_len - n);
 		s->input_len -= n;
 		off = (uint16_t)(off + EVBUF_HEADER + n);
-		rc = VM_SCLP_RC_NORMAL_READ;
+		rc = VM_SCLP_RC_NORMAL;
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (sccb[5] & VM_SCLP_VARIABLE_LENGTH) {

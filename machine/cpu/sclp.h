@@ -9,17 +9,20 @@
  * message data block), facts only:
  *  - Read SCP Info (0x00020001, 0x00120001): storage size, one CPU, load parameter;
  *  - Write Event Mask (0x00780005): the guest's receive and send masks (any mask length
- *    1..1021), answered with what the SCLP sends (0x1a ASCII console) and accepts
- *    (0x1a, 0x02 message); function codes other than 0 are refused;
+ *    1..1021), answered with what the SCLP sends (0x1a ASCII console, 0x1d signal
+ *    quiesce) and accepts (0x1a, 0x02 message); function codes other than 0 are refused;
  *  - Write Event Data (0x00760005): every event buffer's syntax checked first, then the
  *    ASCII console's text and the line-mode message's text objects written to the
  *    console (the latter only while the guest has not enabled the VT220 console, so that
  *    Linux's early messages, sent both ways, are not printed twice), each buffer marked
  *    processed; an event type the guest did not enable, or the SCLP does not accept, is
  *    "invalid function";
- *  - Read Event Data (0x00770005, unconditional or selective read): the console input
- *    queued by vm_sclp_input() as ASCII console events, as many bytes as the SCCB holds;
- *    "no event buffers stored" when there is none or the guest did not enable 0x1a;
+ *  - Read Event Data (0x00770005, unconditional or selective read): a signal quiesce
+ *    made pending by vm_sclp_quiesce() (system_powerdown; QEMU's sclpquiesce.c: a 9-byte
+ *    buffer, the header, a timeout and its unit, both 0), read once; then the console
+ *    input queued by vm_sclp_input() as ASCII console events, as many bytes as the SCCB
+ *    holds, answered with normal completion (0x0020, as QEMU; Linux takes no other);
+ *    "no event buffers stored" when there is nothing of a type the guest reads;
  *  - any other command: "invalid command" (0x01f0), which Linux tolerates.
  *
  * Interfaces for the CPU back-end (the s390x helper's interruption code):
@@ -27,11 +30,12 @@
  *    external interruption (code 0x2401) pending with parameter
  *    vm_sclp_service_param(sclp, sccb): the SCCB address with bit 31 (0x1) set while
  *    events wait to be read, as QEMU's sclp_service_interrupt() builds it;
- *  - register vm_sclp_set_notify(): @fn runs (on the console's input thread) when input
- *    arrives for a guest that enabled the ASCII console; it should make 0x2401 pending
- *    with parameter vm_sclp_service_param(sclp, 0) (just the event-pending bit) and wake
- *    the vCPU, as an unsolicited service signal;
- *  - on a CPU/system reset: vm_sclp_reset() (the masks go, queued input stays).
+ *  - register vm_sclp_set_notify(): @fn runs (on the console's input thread, or the
+ *    monitor's for a signal quiesce) when an event arrives of a type the guest reads; it
+ *    should make 0x2401 pending with parameter vm_sclp_service_param(sclp, 0) (just the
+ *    event-pending bit) and wake the vCPU, as an unsolicited service signal;
+ *  - on a CPU/system reset: vm_sclp_reset() (the masks and a pending signal quiesce go,
+ *    queued input stays).
  */
 #ifndef VM_CPU_SCLP_H
 #define VM_CPU_SCLP_H
@@ -64,6 +68,7 @@
 #define VM_SCLP_EV_MESSAGE 0x02
 #define VM_SCLP_EV_PMSGCMD 0x09
 #define VM_SCLP_EV_ASCII 0x1a
+#define VM_SCLP_EV_QUIESCE 0x1d
 #define VM_SCLP_MASK(t) (0x80000000u >> ((t) - 1))
 
 /* SCCB header: length (u16), function code (byte 2), control mask (3-5), rc (6-7). */
@@ -122,7 +127,15 @@ uint32_t vm_sclp_service_param(struct vm_sclp *sclp, uint64_t sccb);
  */
 size_t vm_sclp_input(struct vm_sclp *sclp, const uint8_t *buf, size_t len);
 
-/* Forget the guest's event masks (CPU reset, IPL). */
+/*
+ * system_powerdown: make the signal-quiesce event (0x1d) pending. Calls the notify
+ * function when the guest reads that event type (else the event waits, unannounced,
+ * for a Write Event Mask that enables it, as in QEMU). Returns true when it was
+ * announced. Context: any thread.
+ */
+bool vm_sclp_quiesce(struct vm_sclp *sclp);
+
+/* Forget the guest's event masks and a pending signal quiesce (CPU reset, IPL). */
 void vm_sclp_reset(struct vm_sclp *sclp);
 
 /* The masks the guest registered with Write Event Mask (for tests and tracing). */

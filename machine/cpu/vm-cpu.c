@@ -363,12 +363,18 @@ static void *vcpu_thread(void *arg)
 		if (!vm_reset_wait(vm))
 			break;
 	}
-	/* The s390x CPU: it too waits for the machine to run (-S) before it starts. */
-	if (cpu->index == 0 && vm->s390x && vm_cpu_pause_point(cpu)) {
-		vm_s390x_run(cpu);
-		vm_cpu_unpausable(cpu);
-		if (cpu->exited)
-			signal_done(vm);
+	/*
+	 * The s390x CPU: it too waits for the machine to run (-S) before it starts, and
+	 * starts again from its IPL after each system reset (vm_boot_system_reset()).
+	 */
+	if (cpu->index == 0 && vm->s390x) {
+		do {
+			if (vm_cpu_pause_point(cpu))
+				vm_s390x_run(cpu);
+			vm_cpu_unpausable(cpu);
+			if (cpu->exited)
+				signal_done(vm);
+		} while (vm_reset_wait(vm));
 	}
 	/* Stopped state: wait for the machine to go away. */
 	pthread_mutex_lock(&vm->lock);
@@ -386,7 +392,7 @@ int vm_cpus_start(struct vm *vm)
 	for (i = 0; i < vm->nr_cpus; i++) {
 		rc = pthread_create(&vm->cpus[i].thread, NULL, vcpu_thread, &vm->cpus[i]);
 		if (rc) {
-			fprintf(stderr, VM_NAME ": cannot start vCPU %u: %s\n", i, strerror(rc));
+			vm_report("cannot start vCPU %u: %s\n", i, strerror(rc));
 			return -1;
 		}
 		vm->cpus[i].started = true;

@@ -1023,7 +1023,7 @@ int vm_qmp_start(struct vm_qmp *q)
 	rc = pthread_create(&q->thread, NULL, qmp_thread, q);
 
 	if (rc) {
-		fprintf(stderr, VM_NAME ": cannot start the QMP monitor thread: %s\n", strerror(rc));
+		vm_report("cannot start the QMP monitor thread: %s\n", strerror(rc));
 		return -1;
 	}
 	q->started = true;

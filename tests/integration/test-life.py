@@ -35,6 +35,9 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.realpath(__file__))
+# The shared QMP client (qmp_client.py beside this script, in the build too).
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from qmp_client import QMPClient, QMPTimeout  # noqa: E402
 VM = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
     "VCCW_VM", os.path.join(HERE, "..", "vccw-vm"))
 MANPAGE = os.environ.get("VCCW_MANPAGE", os.path.join(
@@ -78,39 +81,14 @@ def qemu(args, timeout=30):
                           stdin=subprocess.DEVNULL)
 
 
-class QMP:
-    """Just enough of a QMP client: greeting, capabilities, one command at a time."""
+class QMP(QMPClient):
+    """Just enough of a QMP client (qmp_client.py): one command at a time."""
 
     def __init__(self, path, timeout=20):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.s = socket.socket(socket.AF_UNIX)
-                self.s.connect(path)
-                break
-            except OSError:
-                self.s.close()
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        self.s.settimeout(timeout)
-        self.f = self.s.makefile("r")
-        self.greeting = json.loads(self.f.readline())
-        self.cmd("qmp_capabilities")
+        super().__init__(path, timeout=timeout)
 
     def cmd(self, name, args=None):
-        msg = {"execute": name}
-        if args:
-            msg["arguments"] = args
-        self.s.sendall((json.dumps(msg) + "\n").encode())
-        while True:
-            r = json.loads(self.f.readline())
-            if "event" not in r:
-                return r
-
-    def close(self):
-        self.f.close()
-        self.s.close()
+        return super().cmd(name, args or None, id=None)
 
 
 def start(exe, args, tmp, sock="qmp.sock"):
@@ -481,7 +459,7 @@ def test_discoverability(tmp):
     # QEMU's options we do not have: refused by name (each one QEMU itself knows).
     qemu_help = qemu(["-h"]).stdout if QEMU else ""
     for opt, arg in (("-vnc", ":0"), ("-usb", None), ("-sandbox", "on"), ("-numa", "node"),
-                     ("-gdb", "tcp::1234"), ("-rtc", "base=utc"), ("-msg", "timestamp=on"),
+                     ("-gdb", "tcp::1234"), ("-rtc", "base=utc"),
                      ("-incoming", "defer"), ("-spice", "port=5900"), ("-uuid", "0"),
                      ("-k", "de"), ("-loadvm", "x"), ("-s", None), ("-singlestep", None)):
         def by_name(opt=opt, arg=arg):
@@ -494,6 +472,49 @@ def test_discoverability(tmp):
                 return f"exit {r.returncode}, {r.stderr!r}"
             return None
         check(f"qemu_option_refused_by_name_{opt.strip('-')}", by_name)
+
+    # -msg as QEMU: the ISO 8601 UTC time with microseconds and/or the guest name before
+    # every error message; each -msg sets both settings; QEMU's words for bad values.
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z "
+    for args, pattern in (
+            (["-msg", "timestamp=on"], rf"^{stamp}X: "),
+            (["-msg", "timestamp=off"], r"^X: "),
+            (["-name", "guest=gg", "-msg", "timestamp=on,guest-name=on"],
+             rf"^{stamp}gg X: "),
+            (["-name", "gg", "-msg", "guest-name=on"], r"^gg X: "),
+            (["-msg", "guest-name=on"], r"^X: "),
+            (["-msg", "timestamp=on", "-msg", "guest-name=off"], r"^X: "),
+            (["-msg", "timestamp=on,timestamp=off"], r"^X: "),
+            (["-msg", "timestamp"], r"^X: -msg timestamp: warning: short-form boolean "
+             r"option 'timestamp' deprecated\nPlease use timestamp=on instead\n"
+             rf"{stamp}X: "),
+            (["-msg", "timestamp=maybe"],
+             r"^X: -msg timestamp=maybe: Parameter 'timestamp' expects 'on' or 'off'\n"),
+            (["-msg", "foo=on"], r"^X: -msg foo=on: Invalid parameter 'foo'\n")):
+        def msg(args=args, pattern=pattern):
+            # An error after -msg: an unknown machine type, on both.
+            tail = [] if "=maybe" in args[-1] or "foo=" in args[-1] else ["-machine", "nosuch"]
+            r = run(args + tail + ["-kernel", "native:true"])
+            want = re.compile(pattern.replace("X", "vccw-vm"))
+            if r.returncode == 0 or not want.search(r.stderr):
+                return f"vccw-vm: exit {r.returncode}, {r.stderr!r}"
+            if QEMU:
+                q = qemu(args + tail)
+                if q.returncode == 0 or not re.compile(
+                        pattern.replace("X", "qemu-system-s390x")).search(q.stderr):
+                    return f"qemu: exit {q.returncode}, {q.stderr!r}"
+            return None
+        check("msg_" + "_".join(a.strip("-") for a in args).replace(",", "_")
+              .replace("=", "_"), msg)
+
+    def msg_stamp_is_now():
+        r = run(["-msg", "timestamp=on", "-machine", "nosuch"])
+        m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)", r.stderr)
+        if not m:
+            return f"{r.stderr!r}"
+        t = time.mktime(time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")) - time.timezone
+        return None if abs(t - time.time()) < 60 else f"{m.group(1)} is not now (UTC)"
+    check("msg_timestamp_is_utc_now", msg_stamp_is_now)
 
     def every_qemu_option_known():
         if not QEMU:

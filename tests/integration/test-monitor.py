@@ -33,6 +33,9 @@ VM = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
     "VCCW_VM", os.path.join(HERE, "..", "vccw-vm"))
 QEMU = shutil.which("qemu-system-s390x")
 TIMEOUT = float(os.environ.get("VCCW_QMP_TIMEOUT", "30"))
+# The shared QMP client (qmp_client.py beside this script, in the build too).
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from qmp_client import QMPClient, QMPTimeout  # noqa: E402
 
 counts = {"passed": 0, "failed": 0, "skipped": 0}
 
@@ -73,47 +76,21 @@ def wait_path(path, proc=None):
         time.sleep(0.02)
 
 
-class Client:
-    """One QMP connection over a unix socket; events are kept aside."""
+class Client(QMPClient):
+    """One QMP connection over a unix socket (qmp_client.py); events are kept aside.
+    Timeouts are assertion failures here; commands carry no id."""
 
     def __init__(self, path, negotiate=True):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
-        self.buf = b""
-        self.events = []
-        self.greeting = self.recv()
-        if negotiate:
-            r = self.cmd("qmp_capabilities")
-            assert r == {"return": {}}, f"qmp_capabilities: {r}"
-
-    def close(self):
-        self.sock.close()
+        super().__init__(path, timeout=TIMEOUT, negotiate=negotiate, connect_timeout=0)
 
     def recv(self, timeout=None):
-        deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError("no message from the monitor")
-            self.sock.settimeout(left)
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError("monitor closed the connection")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
+        try:
+            return super().recv(timeout)
+        except QMPTimeout as e:
+            raise AssertionError(str(e)) from None
 
     def cmd(self, execute, arguments=None):
-        req = {"execute": execute}
-        if arguments is not None:
-            req["arguments"] = arguments
-        self.sock.sendall(json.dumps(req).encode() + b"\n")
-        while True:
-            msg = self.recv()
-            if "event" in msg:
-                self.events.append(msg)
-                continue
-            return msg
+        return super().cmd(execute, arguments, id=None)
 
     def hmp(self, line):
         r = self.cmd("human-monitor-command", {"command-line": line})

@@ -35,6 +35,10 @@ import sys
 import tempfile
 import time
 
+# The shared QMP client (qmp_client.py beside this script, in the build too).
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from qmp_client import QMPClient, QMPTimeout  # noqa: E402
+
 here = os.path.dirname(os.path.realpath(__file__))
 VM = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "vccw-vm")
 QEMU = shutil.which("qemu-system-s390x")
@@ -359,24 +363,14 @@ def test_tap():
 
 # ---- the monitor ----
 
-class QMP:
+class QMP(QMPClient):
+    """qmp_client.py's client: whole replies, commands without an id."""
+
     def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.connect(path)
-        self.f = self.s.makefile("rw")
-        self.f.readline()
-        self.cmd("qmp_capabilities")
+        super().__init__(path, connect_timeout=0)
 
     def cmd(self, name, args=None):
-        req = {"execute": name}
-        if args is not None:
-            req["arguments"] = args
-        self.f.write(json.dumps(req) + "\n")
-        self.f.flush()
-        while True:
-            r = json.loads(self.f.readline())
-            if "event" not in r:
-                return r
+        return super().cmd(name, args, id=None)
 
     def hmp(self, line):
         return self.cmd("human-monitor-command", {"command-line": line}).get("return", "")

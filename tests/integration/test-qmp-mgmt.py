@@ -17,7 +17,10 @@ image, build/s390x/agent.elf) and against vccw-vm (the same agent as a native pr
 each step's reply must have the same shape on both (the same members, the same error
 class and text), and a few values must be equal. system_powerdown is seen by the agent
 (the SCLP signal-quiesce event) on both, and a guest's clean end leaves both machines in
-"shutdown" under -no-shutdown. Then vccw-vm alone: the run states
+"shutdown" under -no-shutdown. With a bare-metal s390x image on both (quiesce.elf, on
+vccw-vm's s390x back-end): system_powerdown ends the guest by SIGP STOP, SIGP STOP AND
+STORE STATUS or a disabled wait, a guest shutdown on both, and system_reset re-IPLs it
+(its -append again), from running and from shutdown. Then vccw-vm alone: the run states
 (-S prelaunch, paused, shutdown and guest-panicked under -no-shutdown, system_reset from
 shutdown), system_powerdown seen by the guest program, and the monitor driven by socat.
 
@@ -38,6 +41,9 @@ HERE = os.path.dirname(os.path.realpath(__file__))
 VM = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
     "VCCW_VM", os.path.join(HERE, "..", "vccw-vm"))
 TIMEOUT = float(os.environ.get("VCCW_QMP_TIMEOUT", "30"))
+# The shared QMP client (qmp_client.py beside this script, in the build too).
+sys.path.insert(0, HERE)
+import qmp_client  # noqa: E402
 QEMU = shutil.which("qemu-system-s390x")
 SOCAT = shutil.which("socat")
 S390X_DIR = os.path.join(os.path.dirname(os.path.realpath(VM)), "s390x")
@@ -68,30 +74,19 @@ class QMPError(Exception):
     pass
 
 
-class QMPClient:
-    """Synchronous counterpart of qemu.qmp.QMPClient (QEMU 7.2): same checks, same ids."""
+class QMPClient(qmp_client.QMPClient):
+    """Synchronous counterpart of qemu.qmp.QMPClient (QEMU 7.2): same checks, same ids,
+    on the shared client (qmp_client.py)."""
 
     def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-        self.buf = b""
-        self.events = []
+        super().__init__(path, timeout=TIMEOUT, negotiate=False)
         self.exec_id = 0
-        greeting = self._recv()
+        greeting = self.greeting
         # models.Greeting: 'QMP' an object with a 'version' object and a 'capabilities' array.
         g = greeting.get("QMP")
         if not isinstance(g, dict) or not isinstance(g.get("version"), dict) or \
                 not isinstance(g.get("capabilities"), list):
             raise QMPError(f"Did not understand Greeting: {greeting}")
-        self.greeting = greeting
         # qmp_client._negotiate(): ask for oob when it is offered; the reply must return.
         args = {"enable": ["oob"]} if "oob" in g["capabilities"] else {}
         self._send({"execute": "qmp_capabilities", "arguments": args})
@@ -99,25 +94,11 @@ class QMPClient:
         if "return" not in reply or "error" in reply:
             raise QMPError(f"Negotiation failed: {reply}")
 
-    def close(self):
-        self.sock.close()
-
     def _send(self, msg):
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        self.send(msg)
 
     def _recv(self, timeout=None):
-        deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no message from the monitor")
-            self.sock.settimeout(left)
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError("monitor closed the connection")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
+        return self.recv(timeout)
 
     def execute_msg(self, cmd, args=None):
         """The whole reply ({"return": ...} or {"error": ...}) to @cmd."""
@@ -141,29 +122,21 @@ class QMPClient:
             # qmp-spec: replies with an unknown id are dropped.
 
     def event(self, name, timeout=None):
-        deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
-        while True:
-            for i, ev in enumerate(self.events):
-                if ev["event"] == name:
-                    return self.events.pop(i)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"no {name} event")
-            r = self._recv(left)
-            if "event" not in r:
-                raise QMPError(f"unexpected reply while waiting for {name}: {r}")
-            self.events.append(r)
+        return super().event(name, timeout=timeout)
 
 
 class Target:
     """qemu-system-s390x or vccw-vm with -qmp, run until quit."""
 
-    def __init__(self, kind, tmp, extra, program="agent", paused=True):
+    def __init__(self, kind, tmp, extra, program="agent", paused=True, elf=None):
+        """@elf: a bare-metal s390x image both run (vccw-vm on its s390x back-end)."""
         self.kind = kind
         self.sock = os.path.join(tmp, f"{kind}.sock")
         if kind == "qemu":
             cmd = [QEMU, "-machine", "s390-ccw-virtio", "-display", "none", "-nodefaults",
-                   "-kernel", os.path.join(S390X_DIR, f"{program}.elf")]
+                   "-kernel", elf or os.path.join(S390X_DIR, f"{program}.elf")]
+        elif elf:
+            cmd = [VM, "-kernel", elf]
         else:
             cmd = [VM, "-kernel", f"native:{program}"]
         cmd += ["-qmp", f"unix:{self.sock},server=on,wait=off"] + extra
@@ -171,6 +144,7 @@ class Target:
             cmd.append("-S")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
+        self.pending = b""  # console output read_line() took but did not use
 
     def wait(self):
         try:
@@ -178,8 +152,10 @@ class Target:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             out, err = self.proc.communicate()
-            return None, out.decode(errors="replace"), err.decode(errors="replace")
-        return self.proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+            return None, (self.pending + out).decode(errors="replace"), \
+                err.decode(errors="replace")
+        return self.proc.returncode, (self.pending + out).decode(errors="replace"), \
+            err.decode(errors="replace")
 
     def kill(self):
         if self.proc.poll() is None:
@@ -482,13 +458,21 @@ def read_line(t, pattern, timeout=None):
     """The first console line of @t containing @pattern (its stdout, read as it comes)."""
     deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
     seen = []
+    fd = t.proc.stdout.fileno()
+    # Unbuffered reads into t.pending: a buffered readline() could swallow a second line
+    # that select() then never announces.
     while time.monotonic() < deadline:
-        r, _, _ = select.select([t.proc.stdout], [], [], 0.2)
-        if not r:
+        if b"\n" not in t.pending:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if not r:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            t.pending += chunk
             continue
-        line = t.proc.stdout.readline().decode(errors="replace")
-        if not line:
-            break
+        raw, t.pending = t.pending.split(b"\n", 1)
+        line = raw.decode(errors="replace")
         seen.append(line.rstrip())
         if pattern in line:
             return line.rstrip()
@@ -519,6 +503,128 @@ def powerdown(tmp):
                 return None if rc == 0 else f"exit {rc}: {err}"
             check(f"mgmt_system_powerdown_seen_by_the_guest_{kind}", seen)
             c.close()
+        finally:
+            t.kill()
+
+
+def s390x_missing(kind, elf):
+    """Why @kind cannot run the bare-metal @elf, or None."""
+    if not os.path.exists(elf):
+        return f"no s390x/{os.path.basename(elf)} (make guest-s390x)"
+    if kind == "vccw":
+        r = subprocess.run([VM, "-kernel", elf, "-m", "1M"], capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, timeout=TIMEOUT)
+        if "NO_UNICORN" in r.stderr:
+            return "no s390x CPU back-end in this vccw-vm (built with NO_UNICORN=1)"
+    return None
+
+
+def s390x_ready(t, seen):
+    """The quiesce program's "ready" line; the command line it read is its -append."""
+    line = read_line(t, "quiesce: ready")
+    seen.append(line)
+    return line
+
+
+def s390x_powerdown(tmp):
+    """system_powerdown with an s390x guest on both (build/s390x/quiesce.elf, which
+    reads the SCLP signal-quiesce event and powers off by SIGP STOP, SIGP STOP AND
+    STORE STATUS or a disabled wait at ...fff): the machine ends as a guest shutdown."""
+    elf = os.path.join(S390X_DIR, "quiesce.elf")
+    console = ["-chardev", "stdio,id=con0", "-device", "sclpconsole,chardev=con0"]
+    for kind in ("qemu", "vccw"):
+        for how in ("stop", "stopstore", "wait"):
+            name = f"mgmt_s390x_powerdown_{how}_{kind}"
+            why = s390x_missing(kind, elf)
+            if why:
+                skip(name, why)
+                continue
+            t = Target(kind, tmp, (console if kind == "qemu" else []) + ["-append", how],
+                       elf=elf)
+            try:
+                c = QMPClient(t.sock)
+                c.execute_msg("cont")
+
+                def off(c=c, t=t, how=how):
+                    s390x_ready(t, [])
+                    r = c.execute_msg("system_powerdown")
+                    if "return" not in r:
+                        return f"system_powerdown: {r}"
+                    c.event("POWERDOWN")
+                    line = read_line(t, "quiesce: signal quiesce received")
+                    ev = c.event("SHUTDOWN")
+                    if ev["data"] != {"guest": True, "reason": "guest-shutdown"}:
+                        return f"SHUTDOWN {ev}"
+                    rc, out, err = t.wait()
+                    if rc != 0 or "still running" in out:
+                        return f"exit {rc}: {line!r} {out!r} {err!r}"
+                check(name, off)
+                c.close()
+            finally:
+                t.kill()
+
+
+def s390x_reset(tmp):
+    """system_reset with an s390x guest on both, under -no-shutdown: a reset while it
+    runs starts the image again with its -append (RESET, "ready" again); after the
+    guest powered off (SHUTDOWN, STOP, status shutdown) a reset leaves it in prelaunch
+    and cont runs it from its start once more; a second powerdown works."""
+    elf = os.path.join(S390X_DIR, "quiesce.elf")
+    console = ["-chardev", "stdio,id=con0", "-device", "sclpconsole,chardev=con0"]
+    for kind in ("qemu", "vccw"):
+        name = f"mgmt_s390x_system_reset_reipls_{kind}"
+        why = s390x_missing(kind, elf)
+        if why:
+            skip(name, why)
+            continue
+        t = Target(kind, tmp, (console if kind == "qemu" else []) +
+                   ["-append", "stop vccw-reset-test", "-no-shutdown"], elf=elf)
+        try:
+            c = QMPClient(t.sock)
+            c.execute_msg("cont")
+
+            def reset(c=c, t=t):
+                seen = []
+                s390x_ready(t, seen)
+                r = c.execute_msg("system_reset")
+                if "return" not in r:
+                    return f"system_reset: {r}"
+                ev = c.event("RESET")
+                if ev["data"] != {"guest": False, "reason": "host-qmp-system-reset"}:
+                    return f"RESET {ev}"
+                s390x_ready(t, seen)
+                st = c.execute_msg("query-status")["return"]
+                if st["status"] != "running":
+                    return f"after a reset while running: {st}"
+                c.execute_msg("system_powerdown")
+                ev = c.event("SHUTDOWN")
+                if ev["data"] != {"guest": True, "reason": "guest-shutdown"}:
+                    return f"SHUTDOWN {ev}"
+                c.event("STOP")
+                st = c.execute_msg("query-status")["return"]
+                if st["status"] != "shutdown":
+                    return f"after the power-off: {st}"
+                c.execute_msg("system_reset")
+                c.event("RESET")
+                st = c.execute_msg("query-status")["return"]
+                if st["status"] != "prelaunch":
+                    return f"a reset from shutdown: {st}"
+                c.execute_msg("cont")
+                c.event("RESUME")
+                s390x_ready(t, seen)
+                if any(not l.endswith("image=pristine cmdline=stop vccw-reset-test")
+                       for l in seen):
+                    return f"the image or its -append was not loaded again: {seen}"
+                c.execute_msg("system_powerdown")
+                c.event("SHUTDOWN")
+                c.event("STOP")
+                return None
+            check(name, reset)
+            c.execute_msg("quit")
+            c.close()
+            rc, out, err = t.wait()
+            check(f"mgmt_s390x_system_reset_quit_{kind}",
+                  lambda: None if rc == 0 else f"exit {rc}: {err}")
         finally:
             t.kill()
 
@@ -688,6 +794,8 @@ def main():
             compare(tmp)
             guest_end(tmp)
             powerdown(tmp)
+            s390x_powerdown(tmp)
+            s390x_reset(tmp)
         vccw_lifecycle(tmp)
         socat_session(tmp)
     finally:

@@ -43,6 +43,9 @@ VM = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
 CYCLES = int(os.environ.get("VCCW_HOTPLUG_CYCLES", "1000"))
 TRACE_CYCLES = int(os.environ.get("VCCW_HOTPLUG_TRACE_CYCLES", "2000"))
 TIMEOUT = float(os.environ.get("VCCW_QMP_TIMEOUT", "30"))
+# The shared QMP client (qmp_client.py beside this script, in the build too).
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from qmp_client import QMPClient, QMPTimeout  # noqa: E402
 # Ground truth for the agent tests: QEMU running the bare-metal build of the same guest.
 QEMU = shutil.which("qemu-system-s390x")
 S390X_DIR = os.path.join(os.path.dirname(os.path.realpath(VM)), "s390x")
@@ -74,91 +77,14 @@ def finish():
     sys.exit(0 if counts["failed"] == 0 else 1)
 
 
-class Timeout(Exception):
-    pass
+Timeout = QMPTimeout
 
 
-class Client:
-    """One QMP connection: line-oriented JSON, events kept aside."""
+class Client(QMPClient):
+    """One QMP connection (qmp_client.py): line-oriented JSON, events kept aside."""
 
     def __init__(self, path, negotiate=True):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-        self.buf = b""
-        self.events = []
-        self.next_id = 1
-        self.greeting = self.recv()
-        if negotiate:
-            r = self.cmd("qmp_capabilities")
-            if r != {"return": {}, "id": r.get("id")}:
-                raise RuntimeError(f"qmp_capabilities: {r}")
-
-    def close(self):
-        self.sock.close()
-
-    def send_raw(self, data):
-        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
-
-    def recv(self, timeout=None):
-        """The next message, whatever it is."""
-        deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Timeout("no message from the monitor")
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(65536)
-            except socket.timeout:
-                raise Timeout("no message from the monitor")
-            if not chunk:
-                raise EOFError("monitor closed the connection")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def reply(self, timeout=None):
-        """The next reply (return or error); events met on the way are kept."""
-        while True:
-            msg = self.recv(timeout)
-            if "event" in msg:
-                self.events.append(msg)
-                continue
-            return msg
-
-    def cmd(self, execute, arguments=None, **extra):
-        req = {"execute": execute}
-        if arguments is not None:
-            req["arguments"] = arguments
-        req["id"] = extra.get("id", self.next_id)
-        self.next_id += 1
-        self.send_raw(json.dumps(req) + "\n")
-        return self.reply()
-
-    def event(self, name, pred=lambda ev: True, timeout=None):
-        """Wait for event @name matching @pred (already received ones count)."""
-        deadline = time.monotonic() + (TIMEOUT if timeout is None else timeout)
-        while True:
-            for i, ev in enumerate(self.events):
-                if ev["event"] == name and pred(ev):
-                    del self.events[i]
-                    return ev
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Timeout(f"no {name} event")
-            msg = self.recv(left)
-            if "event" in msg:
-                self.events.append(msg)
-            else:
-                raise RuntimeError(f"unexpected reply while waiting for {name}: {msg}")
+        super().__init__(path, timeout=TIMEOUT, negotiate=negotiate)
 
 
 class Machine:

@@ -43,6 +43,9 @@ import time
 HERE = os.path.dirname(os.path.realpath(__file__))
 VM = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "vccw-vm")
 TIMEOUT = 30
+# The shared QMP client (qmp_client.py beside this script, in the build too).
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from qmp_client import QMPClient, QMPTimeout  # noqa: E402
 QEMU_IMG = shutil.which("qemu-img")
 QEMU_IO = shutil.which("qemu-io")
 QEMU_NBD = shutil.which("qemu-nbd")
@@ -511,30 +514,16 @@ def test_block_sizes(tmp):
 
 
 def qmp_call(sock, cmds):
-    s = socket.socket(socket.AF_UNIX)
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        # The socket file appears at bind(), before listen(): refused until then.
-        try:
-            s.connect(sock)
-            break
-        except (ConnectionRefusedError, FileNotFoundError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
-    f = s.makefile("rw")
-    json.loads(f.readline())
-    out = []
-    for c in [{"execute": "qmp_capabilities"}] + cmds:
-        f.write(json.dumps(c) + "\n")
-        f.flush()
-        while True:
-            r = json.loads(f.readline())
-            if "event" not in r:
-                break
-        out.append(r)
-    s.close()
-    return out[1:]
+    """The replies to @cmds (whole QMP messages), after capabilities negotiation."""
+    c = QMPClient(sock, timeout=TIMEOUT)
+    try:
+        out = []
+        for m in cmds:
+            c.send(m)
+            out.append(c.reply())
+        return out
+    finally:
+        c.close()
 
 
 def test_blockstats(tmp):

@@ -7,7 +7,8 @@
 #   @LSCSS line / @LSCHP line the tools' output, compared by the host with the reference
 # The host (tests/linux/run) reads these, drives QMP, and checks the host-side half.
 # Parameters come from the kernel command line: vccw.balloon_kb=N (how much the host
-# will take with QMP balloon), vccw.hotplug=N (device_add/device_del rounds).
+# will take with QMP balloon), vccw.hotplug=N (device_add/device_del rounds),
+# vccw.lifecycle=1 (a boot for the reset and powerdown checks only).
 
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
@@ -25,6 +26,15 @@ param() {
 	done
 	echo "$2"
 }
+
+# The lifecycle boot (vccw.lifecycle=1, tests/linux/run's reset and powerdown checks):
+# one line with this boot's id, then idle until the host resets the machine (a new
+# boot, a new id) or powers it down (the kernel's sclp_quiesce handles the signal
+# quiesce: ctrl-alt-del restarts, which it turned into a quiesce, a disabled wait).
+if [ "$(param vccw.lifecycle 0)" = 1 ]; then
+	say lifecycle-ready boot_id=$(cat /proc/sys/kernel/random/boot_id)
+	while :; do sleep 1; done
+fi
 
 # wait_for SECONDS COMMAND...: run COMMAND every 50 ms until it succeeds.
 wait_for() {

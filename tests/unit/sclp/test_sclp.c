@@ -6,7 +6,8 @@
  * the masks it answers, Write Event Data through the VT220 (0x1a) and line-mode (0x02)
  * consoles with their syntax errors, Read Event Data of console input (unconditional,
  * selective, variable-length response), the service-signal parameter with its
- * event-pending bit, the notification of input, and hostile lengths.
+ * event-pending bit, the notification of input, the signal-quiesce event of
+ * system_powerdown (hw/s390x/sclpquiesce.c), and hostile lengths.
  */
 #include <string.h>
 
@@ -59,6 +60,7 @@ static uint16_t set_masks(struct vm_sclp *s, uint32_t receive, uint32_t send, ui
 
 #define ASCII VM_SCLP_MASK(VM_SCLP_EV_ASCII)
 #define MSG VM_SCLP_MASK(VM_SCLP_EV_MESSAGE)
+#define QUIESCE VM_SCLP_MASK(VM_SCLP_EV_QUIESCE)
 
 TEST(test_sclp_write_event_mask_answers_qemu_masks)
 {
@@ -70,8 +72,11 @@ TEST(test_sclp_write_event_mask_answers_qemu_masks)
 	CHECK_EQ(vccw_ld_be16(sccb + 6), VM_SCLP_RC_NORMAL);
 	CHECK_EQ(vm_sclp_cp_receive(s), ASCII);
 	CHECK_EQ(vm_sclp_cp_send(s), ASCII | MSG);
-	/* SCLP send mask (what it can send): the ASCII console; receive: ASCII + message. */
-	CHECK_EQ(vccw_ld_be32(sccb + 20), ASCII);
+	/*
+	 * SCLP send mask (what it can send): the ASCII console and signal quiesce (QEMU's
+	 * sclpquiesce); receive: ASCII + message.
+	 */
+	CHECK_EQ(vccw_ld_be32(sccb + 20), ASCII | QUIESCE);
 	CHECK_EQ(vccw_ld_be32(sccb + 24), ASCII | MSG);
 	/* Masks of 1 and 8 bytes: the first bytes count, the rest is zeroed in the answer. */
 	header(sccb, 12 + 32, 0);
@@ -79,7 +84,7 @@ TEST(test_sclp_write_event_mask_answers_qemu_masks)
 	vccw_st_be32(sccb + 12, ASCII);
 	memset(sccb + 40, 0xff, 4);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_WRITE_EVENT_MASK, sccb, 44), VM_SCLP_RC_NORMAL);
-	CHECK_EQ(vccw_ld_be32(sccb + 28), ASCII);
+	CHECK_EQ(vccw_ld_be32(sccb + 28), ASCII | QUIESCE);
 	CHECK_EQ(vccw_ld_be32(sccb + 40), 0);
 	/* Mask length 0 or above 1021, or masks longer than the SCCB. */
 	header(sccb, 16, 0);
@@ -251,7 +256,7 @@ TEST(test_sclp_console_input_read_event_data)
 	header(sccb, 4096, 0);
 	sccb[5] = VM_SCLP_VARIABLE_LENGTH;
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
-		 VM_SCLP_RC_NORMAL_READ);
+		 VM_SCLP_RC_NORMAL);
 	CHECK_EQ(vccw_ld_be16(sccb + 8), 6 + 4);
 	CHECK_EQ(sccb[10], VM_SCLP_EV_ASCII);
 	CHECK(!memcmp(sccb + 14, "ls\nx", 4));
@@ -271,7 +276,7 @@ TEST(test_sclp_console_input_read_event_data)
 	header(sccb, 4096, 1);
 	vccw_st_be32(sccb + 8, ASCII);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
-		 VM_SCLP_RC_NORMAL_READ);
+		 VM_SCLP_RC_NORMAL);
 	CHECK_EQ(sccb[14], 'y');
 	header(sccb, 4096, 2);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
@@ -290,11 +295,11 @@ TEST(test_sclp_input_bounded_and_read_in_page_sized_pieces)
 	set_masks(s, ASCII, ASCII, sccb);
 	header(sccb, 4096, 0);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
-		 VM_SCLP_RC_NORMAL_READ);
+		 VM_SCLP_RC_NORMAL);
 	CHECK_EQ(vccw_ld_be16(sccb + 8), 4096 - 8); /* as much as the SCCB holds */
 	header(sccb, 4096, 0);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
-		 VM_SCLP_RC_NORMAL_READ);
+		 VM_SCLP_RC_NORMAL);
 	CHECK_EQ(vccw_ld_be16(sccb + 8), 6 + VM_SCLP_INPUT_MAX - (4096 - 8 - 6));
 	vm_sclp_free(s);
 }
@@ -320,5 +325,66 @@ TEST(test_sclp_read_scp_info_and_unknown_commands)
 	header(sccb, 64, 0);
 	CHECK_EQ(vm_sclp_execute(s, 0x00010001, sccb, 64), VM_SCLP_RC_INVALID_COMMAND);
 	CHECK_EQ(vccw_ld_be16(sccb + 6), VM_SCLP_RC_INVALID_COMMAND);
+	vm_sclp_free(s);
+}
+
+TEST(test_sclp_signal_quiesce_pending_announced_and_read_once)
+{
+	struct vm_sclp *s = sclp_new();
+	static uint8_t sccb[4096];
+
+	vm_sclp_set_notify(s, notify, NULL);
+	/* The guest does not read 0x1d yet: pending, unannounced (QEMU's event_pending()). */
+	CHECK(!vm_sclp_quiesce(s));
+	CHECK_EQ(notified, 0);
+	CHECK_EQ(vm_sclp_service_param(s, 0), 0);
+	set_masks(s, ASCII, ASCII, sccb);
+	CHECK_EQ(vm_sclp_service_param(s, 0x12340), 0x12340);
+	header(sccb, 4096, 0);
+	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
+		 VM_SCLP_RC_NO_EVENTS);
+	/* Its Write Event Mask enables it: the completion's parameter has the pending bit. */
+	set_masks(s, ASCII | QUIESCE, ASCII, sccb);
+	CHECK_EQ(vm_sclp_service_param(s, 0x12340), 0x12341);
+	/* Read once: a 9-byte buffer, header, timeout 0 and unit 0, marked processed. */
+	header(sccb, 4096, 0);
+	sccb[5] = VM_SCLP_VARIABLE_LENGTH;
+	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
+		 VM_SCLP_RC_NORMAL);
+	CHECK_EQ(vccw_ld_be16(sccb + 8), 9);
+	CHECK_EQ(sccb[10], VM_SCLP_EV_QUIESCE);
+	CHECK_EQ(sccb[11], 0x80);
+	CHECK_EQ(vccw_ld_be16(sccb + 14), 0);
+	CHECK_EQ(sccb[16], 0);
+	CHECK_EQ(vccw_ld_be16(sccb), 8 + 9);
+	CHECK_EQ(vm_sclp_service_param(s, 0), 0);
+	header(sccb, 4096, 0);
+	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
+		 VM_SCLP_RC_NO_EVENTS);
+	/* A guest that reads it is told at once (an unsolicited service signal). */
+	CHECK(vm_sclp_quiesce(s));
+	CHECK_EQ(notified, 1);
+	CHECK_EQ(vm_sclp_service_param(s, 0), 1);
+	/* A selective read of the console only leaves it; one of 0x1d takes it first. */
+	vm_sclp_input(s, (const uint8_t *)"z", 1);
+	header(sccb, 4096, 1);
+	vccw_st_be32(sccb + 8, ASCII);
+	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
+		 VM_SCLP_RC_NORMAL);
+	CHECK_EQ(sccb[10], VM_SCLP_EV_ASCII);
+	CHECK_EQ(vm_sclp_service_param(s, 0), 1);
+	vm_sclp_input(s, (const uint8_t *)"w", 1);
+	header(sccb, 4096, 0);
+	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
+		 VM_SCLP_RC_NORMAL);
+	CHECK_EQ(sccb[10], VM_SCLP_EV_QUIESCE);
+	CHECK_EQ(vccw_ld_be16(sccb + 17), 6 + 1);
+	CHECK_EQ(sccb[19], VM_SCLP_EV_ASCII);
+	CHECK_EQ(sccb[23], 'w');
+	/* A reset (system_reset, IPL) drops a quiesce not read yet. */
+	vm_sclp_quiesce(s);
+	vm_sclp_reset(s);
+	set_masks(s, QUIESCE, 0, sccb);
+	CHECK_EQ(vm_sclp_service_param(s, 0), 0);
 	vm_sclp_free(s);
 }
