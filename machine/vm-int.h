@@ -589,6 +589,11 @@ int vm_ipl_boot(struct vm *vm, struct vm_ipl_psw *psw);
  * start PSW, DIAGNOSE 0x308 handled by ipl.c. Returns 0, or -1 after printing.
  */
 int vm_ipl_cpu_start(struct vm *vm);
+/*
+ * DIAGNOSE 0x308 on the s390x CPU, handled by ipl.c (also for a -kernel boot, which has
+ * no IPLB: store answers "no configuration", a re-IPL loads the kernel again). 0 or -1.
+ */
+int vm_ipl_diag_install(struct vm *vm);
 /* The SCLP console's output on stdout (cpu/cpu-s390x-sclp.c); @opaque is the vm. */
 void vm_sclp_stdout_write(void *opaque, const uint8_t *buf, size_t len);
 /*
@@ -622,6 +627,12 @@ int vm_boot_system_reset(struct vm *vm);
  * place a vCPU does: nothing that holds it waits for a vCPU).
  */
 void vm_subsystem_reset(struct vm *vm);
+/*
+ * A system reset asked for by the guest (a re-IPL of a -kernel boot): as
+ * vm_reset_request(), but it returns at once; the vCPU carries the reset out once it
+ * is out of the engine. Context: the vCPU thread (inside DIAGNOSE), or any thread.
+ */
+void vm_reset_post(struct vm *vm);
 
 /* ---- The machine ---- */
 
@@ -907,6 +918,12 @@ void vm_qmp_shutdown_event(struct vm_qmp *qmp, const char *reason);
  * @qmp: no-op.
  */
 void vm_qmp_event(struct vm_qmp *qmp, const char *name, const char *key, const char *val);
+/*
+ * Queue the RESET event: {"guest": true, "reason": "guest-reset"} for a reset the guest
+ * asked for (DIAGNOSE 0x308 re-IPL), as QEMU sends it. Context: any thread; NULL @qmp:
+ * no-op.
+ */
+void vm_qmp_guest_reset_event(struct vm_qmp *qmp);
 /*
  * Tests: serve the monitors on chardevs as vm_qmp_start() does, but without a thread:
  * the caller runs the monitor's loop itself with vm_qmp_poll(). 0, or -1.

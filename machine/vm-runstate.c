@@ -181,6 +181,16 @@ bool vm_powerdown_take(struct vm *vm)
 
 static void machine_reset(struct vm *vm);
 
+void vm_reset_post(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	atomic_store(&vm->reset_req, true);
+	/* The kicker wakes on it and takes the vCPU out of the engine (cpu-s390x.c). */
+	__atomic_add_fetch(&vm->irq_gen, 1, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
 int vm_reset_request(struct vm *vm)
 {
 	uint64_t gen;

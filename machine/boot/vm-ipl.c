@@ -157,6 +157,17 @@ static enum vm_s390x_rc diag308(struct vm_s390x *cpu, void *opaque, unsigned int
 	 */
 	if (act == VM_IPL_ACT_REIPL && vm->cfg->no_reboot)
 		return VM_S390X_STOP;
+	if (act == VM_IPL_ACT_REIPL)
+		vm_qmp_guest_reset_event(vm->qmp);
+	if (act == VM_IPL_ACT_REIPL && vm->cfg->kernel_path) {
+		/*
+		 * A -kernel boot has no IPL device: QEMU copies the kernel, initrd and
+		 * parameters back (its ROM blobs) and starts the kernel again, which is what
+		 * system_reset does here; it runs once the vCPU is out of the engine.
+		 */
+		vm_reset_post(vm);
+		return VM_S390X_DONE;
+	}
 	vm_subsystem_reset(vm);
 	vm_s390x_reset(cpu, act == VM_IPL_ACT_LOAD_NORMAL ? VM_S390X_RESET_INITIAL :
 							       VM_S390X_RESET_CLEAR);
@@ -178,6 +189,11 @@ static enum vm_s390x_rc diag308(struct vm_s390x *cpu, void *opaque, unsigned int
 	return VM_S390X_PSW_LOADED;
 }
 
+int vm_ipl_diag_install(struct vm *vm)
+{
+	return vm_s390x_set_diag(vm, VM_S390X_DIAG_IPL, diag308, vm) ? -1 : 0;
+}
+
 int vm_ipl_cpu_start(struct vm *vm)
 {
 	struct vm_ipl_psw psw;
@@ -188,7 +204,7 @@ int vm_ipl_cpu_start(struct vm *vm)
 	vm->s390x_psw_addr = psw.addr;
 	if (vm_s390x_create(vm, psw.mask, psw.addr))
 		return -1;
-	return vm_s390x_set_diag(vm, VM_S390X_DIAG_IPL, diag308, vm) ? -1 : 0;
+	return vm_ipl_diag_install(vm);
 }
 
 int vm_boot_system_reset(struct vm *vm)

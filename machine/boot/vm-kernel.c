@@ -97,6 +97,9 @@ int vm_kernel_boot(struct vm *vm)
 		return -1;
 	if (vm_s390x_create(vm, vm->s390x_psw_mask, vm->s390x_psw_addr))
 		return -1;
+	/* Linux's reboot (DIAGNOSE 0x308 load clear) and its IPL-information queries. */
+	if (vm_ipl_diag_install(vm))
+		return -1;
 	/* Linux reads its SCLP console (ttysclp0) from stdin. */
 	if (vm_sclp_input_start(vm)) {
 		vm_report("SCLP console input: cannot start its thread\n");

@@ -603,7 +603,9 @@ static bool needs_run_loop(struct vm_s390x *c)
 {
 	return c->stopping || (c->psw_mask & S390X_PSW_WAIT) ||
 	       !s390x_psw_valid(c->psw_mask, c->psw_addr) || (c->psw_addr & 1) ||
-	       atomic_load_explicit(&c->vm->stop, memory_order_relaxed);
+	       atomic_load_explicit(&c->vm->stop, memory_order_relaxed) ||
+	       /* A re-IPL the guest asked for (vm_reset_post()): no instruction after it. */
+	       atomic_load_explicit(&c->vm->reset_req, memory_order_relaxed);
 }
 
 /* Emulate the trapped instruction at psw_addr (@ilen bytes). */

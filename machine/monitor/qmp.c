@@ -193,6 +193,13 @@ void vm_qmp_event(struct vm_qmp *q, const char *name, const char *key, const cha
 	qmp_event(q, name, key ? json_pack("{s:s}", key, val) : NULL);
 }
 
+void vm_qmp_guest_reset_event(struct vm_qmp *q)
+{
+	if (!q)
+		return;
+	qmp_event(q, "RESET", json_pack("{s:b,s:s}", "guest", 1, "reason", "guest-reset"));
+}
+
 void vm_qmp_shutdown_event(struct vm_qmp *q, const char *reason)
 {
 	if (!q)
@@ -1125,6 +1132,11 @@ void vm_qmp_event(struct vm_qmp *q, const char *name, const char *key, const cha
 	(void)name;
 	(void)key;
 	(void)val;
+}
+
+void vm_qmp_guest_reset_event(struct vm_qmp *q)
+{
+	(void)q;
 }
 
 void vm_qmp_shutdown_event(struct vm_qmp *q, const char *reason)

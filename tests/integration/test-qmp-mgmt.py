@@ -564,6 +564,42 @@ def s390x_powerdown(tmp):
                 t.kill()
 
 
+def s390x_reboot(tmp):
+    """A reboot the guest asks for with DIAGNOSE 0x308 load clear (quiesce.elf -append
+    reboot, as Linux's reboot without an IPL device) on both: RESET {guest: true,
+    reason: guest-reset}, and the -kernel image starts again, loaded afresh; nothing of
+    the program runs after the DIAGNOSE."""
+    elf = os.path.join(S390X_DIR, "quiesce.elf")
+    console = ["-chardev", "stdio,id=con0", "-device", "sclpconsole,chardev=con0"]
+    for kind in ("qemu", "vccw"):
+        name = f"mgmt_s390x_guest_reboot_reipls_kernel_{kind}"
+        why = s390x_missing(kind, elf)
+        if why:
+            skip(name, why)
+            continue
+        t = Target(kind, tmp, (console if kind == "qemu" else []) + ["-append", "reboot"],
+                   elf=elf)
+        try:
+            c = QMPClient(t.sock)
+            c.execute_msg("cont")
+
+            def reboot(c=c, t=t):
+                seen = []
+                s390x_ready(t, seen)
+                ev = c.event("RESET")
+                if ev["data"] != {"guest": True, "reason": "guest-reset"}:
+                    return f"RESET {ev}"
+                line = read_line(t, "quiesce: ")
+                if not line.endswith("ready image=pristine cmdline=reboot") or \
+                        not seen[0].endswith("ready image=pristine cmdline=reboot"):
+                    return f"after the reboot: {seen + [line]}"
+                return None
+            check(name, reboot)
+            c.close()
+        finally:
+            t.kill()
+
+
 def s390x_reset(tmp):
     """system_reset with an s390x guest on both, under -no-shutdown: a reset while it
     runs starts the image again with its -append (RESET, "ready" again); after the
@@ -757,8 +793,15 @@ def socat_session(tmp):
             cmds = "".join(json.dumps(x) + "\n" for x in [
                 {"execute": "qmp_capabilities"}, {"execute": "query-status", "id": 1},
                 {"execute": "quit", "id": 2}])
-            r = subprocess.run([SOCAT, "-t", "5", "-", f"UNIX-CONNECT:{t.sock}"],
-                               input=cmds, capture_output=True, text=True, timeout=TIMEOUT)
+            # QEMU's socket file appears at bind(), before listen(): a connection in
+            # between is refused (nothing was sent then), so try again.
+            while True:
+                r = subprocess.run([SOCAT, "-t", "5", "-", f"UNIX-CONNECT:{t.sock}"],
+                                   input=cmds, capture_output=True, text=True,
+                                   timeout=TIMEOUT)
+                if r.stdout or "refused" not in r.stderr or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
             msgs = [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
             replies = [m for m in msgs if "event" not in m]
 
@@ -796,6 +839,7 @@ def main():
             powerdown(tmp)
             s390x_powerdown(tmp)
             s390x_reset(tmp)
+            s390x_reboot(tmp)
         vccw_lifecycle(tmp)
         socat_session(tmp)
     finally:

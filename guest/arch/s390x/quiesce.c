@@ -9,6 +9,9 @@
  *   stop       SIGP STOP of its own CPU (Linux's default power-off action, stop_run())
  *   stopstore  SIGP STOP AND STORE STATUS of its own CPU
  *   wait       a disabled wait at ...fff (Linux's do_machine_quiesce())
+ * With "reboot" it does not wait for the event: right after the "ready" line it asks for
+ * a re-IPL with DIAGNOSE 0x308 subcode 3 (load clear), as Linux's reboot does when it
+ * has no IPL device (a -kernel boot); the hypervisor starts the image again.
  * A hypervisor ends the machine as a guest shutdown in each case (QEMU 7.2: no CPU is
  * left running). Run on vccw-vm's s390x back-end and on qemu-system-s390x by
  * tests/integration/test-qmp-mgmt.py, which also resets it (system_reset): the
@@ -25,6 +28,7 @@
 static char marker[16] __attribute__((aligned(4096))) = "pristine";
 #define SIGP_STOP 0x05
 #define SIGP_STOP_STORE_STATUS 0x09
+#define DIAG308_LOAD_CLEAR 3
 
 int guest_quiesce_main(void);
 
@@ -85,6 +89,15 @@ int guest_quiesce_main(void)
 	 * code bitmap it never frees (a leak LeakSanitizer reports at exit).
 	 */
 	guest_memcpy(marker, "overwritten", 12);
+	if (has_word(cmdline, "reboot")) {
+		register unsigned long parm asm("2") = 0;
+		register unsigned long subcode asm("3") = DIAG308_LOAD_CLEAR;
+
+		asm volatile("diag %[parm],%[subcode],0x308"
+			     : : [parm] "d"(parm), [subcode] "d"(subcode) : "memory");
+		guest_printf("quiesce: still running after diagnose 0x308 load clear\n");
+		return 1;
+	}
 	while (!guest_arch_quiesce_pending())
 		guest_arch_wait(10000);
 	if (has_word(cmdline, "wait")) {
