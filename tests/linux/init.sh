@@ -31,8 +31,13 @@ param() {
 # one line with this boot's id, then idle until the host resets the machine (a new
 # boot, a new id) or powers it down (the kernel's sclp_quiesce handles the signal
 # quiesce: ctrl-alt-del restarts, which it turned into a quiesce, a disabled wait).
+# A line "reboot" on the console makes the guest reboot itself (busybox reboot -f: the
+# kernel's re-IPL, DIAGNOSE 0x308 without an IPL device on a -kernel boot).
 if [ "$(param vccw.lifecycle 0)" = 1 ]; then
 	say lifecycle-ready boot_id=$(cat /proc/sys/kernel/random/boot_id)
+	while read -r cmd; do
+		[ "$cmd" = reboot ] && say rebooting && reboot -f
+	done
 	while :; do sleep 1; done
 fi
 
