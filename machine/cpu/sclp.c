@@ -14,6 +14,8 @@
 /* Event buffer header: length (u16), type, flags (0x80: processed), reserved (u16). */
 #define EVBUF_HEADER 6u
 #define EVBUF_PROCESSED 0x80
+/* The first byte of VT220 console input: a session code, "data follows". */
+#define VT220_SESSION_DATA 0x00
 /* Line-mode message data block (Linux's struct mdb): its header, then objects. */
 #define MDB_HEADER 12u
 #define MDB_TYPE 0x0001
@@ -392,18 +394,24 @@ static uint16_t read_event_data(struct vm_sclp *s, uint8_t *sccb, uint16_t len)
 		rc = VM_SCLP_RC_NORMAL;
 	}
 	if ((select & VM_SCLP_MASK(VM_SCLP_EV_ASCII)) && s->input_len) {
-		size_t n = len - off - EVBUF_HEADER;
+		/*
+		 * The data starts with the VT220 session code: 0x00, "session data" (Linux's
+		 * sclp_vt220_receiver_fn() drops a buffer with any other first byte; QEMU's
+		 * sclpconsole puts the same 0 first).
+		 */
+		size_t n = len - off - EVBUF_HEADER - 1;
 
 		if (n > s->input_len)
 			n = s->input_len;
-		vccw_st_be16(sccb + off, (uint16_t)(EVBUF_HEADER + n));
+		vccw_st_be16(sccb + off, (uint16_t)(EVBUF_HEADER + 1 + n));
 		sccb[off + 2] = VM_SCLP_EV_ASCII;
 		sccb[off + 3] = EVBUF_PROCESSED;
 		vccw_st_be16(sccb + off + 4, 0);
-		memcpy(sccb + off + EVBUF_HEADER, s->input, n);
+		sccb[off + EVBUF_HEADER] = VT220_SESSION_DATA;
+		memcpy(sccb + off + EVBUF_HEADER + 1, s->input, n);
 		memmove(s->input, s->input + n, s->input_len - n);
 		s->input_len -= n;
-		off = (uint16_t)(off + EVBUF_HEADER + n);
+		off = (uint16_t)(off + EVBUF_HEADER + 1 + n);
 		rc = VM_SCLP_RC_NORMAL;
 	}
 	pthread_mutex_unlock(&s->lock);

@@ -257,10 +257,12 @@ TEST(test_sclp_console_input_read_event_data)
 	sccb[5] = VM_SCLP_VARIABLE_LENGTH;
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
 		 VM_SCLP_RC_NORMAL);
-	CHECK_EQ(vccw_ld_be16(sccb + 8), 6 + 4);
+	/* The VT220 session code 0x00 ("data", Linux's sclp_vt220_receiver_fn()) first. */
+	CHECK_EQ(vccw_ld_be16(sccb + 8), 6 + 1 + 4);
 	CHECK_EQ(sccb[10], VM_SCLP_EV_ASCII);
-	CHECK(!memcmp(sccb + 14, "ls\nx", 4));
-	CHECK_EQ(vccw_ld_be16(sccb), 8 + 6 + 4); /* the length actually used */
+	CHECK_EQ(sccb[14], 0x00);
+	CHECK(!memcmp(sccb + 15, "ls\nx", 4));
+	CHECK_EQ(vccw_ld_be16(sccb), 8 + 6 + 1 + 4); /* the length actually used */
 	CHECK_EQ(sccb[5], 0);
 	/* Nothing left. */
 	CHECK_EQ(vm_sclp_service_param(s, 0x12340), 0x12340);
@@ -277,7 +279,8 @@ TEST(test_sclp_console_input_read_event_data)
 	vccw_st_be32(sccb + 8, ASCII);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
 		 VM_SCLP_RC_NORMAL);
-	CHECK_EQ(sccb[14], 'y');
+	CHECK_EQ(sccb[14], 0x00);
+	CHECK_EQ(sccb[15], 'y');
 	header(sccb, 4096, 2);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
 		 VM_SCLP_RC_INVALID_FUNCTION);
@@ -300,7 +303,8 @@ TEST(test_sclp_input_bounded_and_read_in_page_sized_pieces)
 	header(sccb, 4096, 0);
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
 		 VM_SCLP_RC_NORMAL);
-	CHECK_EQ(vccw_ld_be16(sccb + 8), 6 + VM_SCLP_INPUT_MAX - (4096 - 8 - 6));
+	/* Each piece has its session code: 4096 - 8 - 6 - 1 input bytes in the first. */
+	CHECK_EQ(vccw_ld_be16(sccb + 8), 6 + 1 + VM_SCLP_INPUT_MAX - (4096 - 8 - 6 - 1));
 	vm_sclp_free(s);
 }
 
@@ -378,9 +382,10 @@ TEST(test_sclp_signal_quiesce_pending_announced_and_read_once)
 	CHECK_EQ(vm_sclp_execute(s, VM_SCLP_CMD_READ_EVENT_DATA, sccb, 4096),
 		 VM_SCLP_RC_NORMAL);
 	CHECK_EQ(sccb[10], VM_SCLP_EV_QUIESCE);
-	CHECK_EQ(vccw_ld_be16(sccb + 17), 6 + 1);
+	CHECK_EQ(vccw_ld_be16(sccb + 17), 6 + 1 + 1);
 	CHECK_EQ(sccb[19], VM_SCLP_EV_ASCII);
-	CHECK_EQ(sccb[23], 'w');
+	CHECK_EQ(sccb[23], 0x00); /* the VT220 session code: data */
+	CHECK_EQ(sccb[24], 'w');
 	/* A reset (system_reset, IPL) drops a quiesce not read yet. */
 	vm_sclp_quiesce(s);
 	vm_sclp_reset(s);
