@@ -443,6 +443,19 @@ def test_locking(tmp):
                                             f"unix:{qmp},server=on,wait=off"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_for(lambda: os.path.exists(qmp) or p.poll() is not None, "first vccw-vm")
+        # The socket listens before the drives open (and qemu-nbd takes its locks); the
+        # greeting comes once the machine is up, drives open.
+        if p.poll() is None:
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.settimeout(TIMEOUT)
+            c.connect(qmp)
+            greeting = b""
+            while b"\n" not in greeting:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                greeting += chunk
+            c.close()
         return p
 
     def done(p):
