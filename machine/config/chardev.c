@@ -384,23 +384,32 @@ static int add_monitor(struct vm_config *cfg, const char *opt, const char *chard
 	return 0;
 }
 
-int vm_monitor_parse(struct vm_config *cfg, const char *arg)
+/*
+ * -monitor SPEC and -qmp SPEC in QEMU's legacy chardev forms: the chardev compat_monitorN
+ * (QEMU's label; -qmp's own socket is listed as 0) with a monitor on it, QMP if @control.
+ */
+static int compat_monitor(struct vm_config *cfg, const char *opt, const char *arg,
+			  bool control)
 {
 	struct vm_chardev *c;
 	char id[32];
 
-	if (!strcmp(arg, "none"))
-		return 0;
-	if (!strncmp(arg, "chardev:", 8))
-		return add_monitor(cfg, "-monitor", arg + 8, false, false);
-	/* QEMU labels them compat_monitor0, 1 ... (-qmp's socket is listed as 0). */
 	snprintf(id, sizeof(id), "compat_monitor%u", cfg->nr_monitors + 1);
-	c = legacy_chardev("-monitor", arg, id);
+	c = legacy_chardev(opt, arg, id);
 	if (!c || vm_chardev_add(cfg, c)) {
 		vm_chardev_free(c);
 		return -1;
 	}
-	return add_monitor(cfg, "-monitor", c->id, false, false);
+	return add_monitor(cfg, opt, c->id, control, false);
+}
+
+int vm_monitor_parse(struct vm_config *cfg, const char *arg)
+{
+	if (!strcmp(arg, "none"))
+		return 0;
+	if (!strncmp(arg, "chardev:", 8))
+		return add_monitor(cfg, "-monitor", arg + 8, false, false);
+	return compat_monitor(cfg, "-monitor", arg, false);
 }
 
 int vm_mon_parse(struct vm_config *cfg, const char *arg)
@@ -462,21 +471,6 @@ static bool qmp_is_plain_server(const char *spec)
 	return server && nowait;
 }
 
-/* -qmp SPEC for any other character device: QEMU's compat_monitorN in control mode. */
-static int qmp_on_chardev(struct vm_config *cfg, const char *arg)
-{
-	struct vm_chardev *c;
-	char id[32];
-
-	snprintf(id, sizeof(id), "compat_monitor%u", cfg->nr_monitors + 1);
-	c = legacy_chardev("-qmp", arg, id);
-	if (!c || vm_chardev_add(cfg, c)) {
-		vm_chardev_free(c);
-		return -1;
-	}
-	return add_monitor(cfg, "-qmp", c->id, true, false);
-}
-
 int vm_qmp_parse(struct vm_config *cfg, const char *arg)
 {
 	size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1, len;
@@ -487,7 +481,7 @@ int vm_qmp_parse(struct vm_config *cfg, const char *arg)
 	 * a chardev (stdio, tcp:, a unix client, wait=on ...) with a QMP monitor on it.
 	 */
 	if (strncmp(arg, "unix:", 5) || !qmp_is_plain_server(arg + 5))
-		return qmp_on_chardev(cfg, arg);
+		return compat_monitor(cfg, "-qmp", arg, true);
 	len = strcspn(arg + 5, ",");
 	if (!len) {
 		vm_error("-qmp", "no socket path given (unix:PATH,server=on,wait=off)");
